@@ -1,0 +1,68 @@
+# The two commands of the quick start are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The second test run: PostgreSQL (row locks are real there) and the Redis channel layer.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/supervision
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test test-sqlite test-postgres bench lint sysdeps install install-test messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+sysdeps:
+	@PYTHON=$(PYTHON) scripts/sysdeps.sh
+
+install: sysdeps $(VENV)/.installed
+
+install-test: sysdeps $(VENV)/.installed-test
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install-test lint test-sqlite test-postgres
+
+test-sqlite:
+	$(BIN)/python -m pytest
+
+test-postgres:
+	@reachable=$$($(BIN)/python scripts/services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)) || exit 1; \
+	if [ "$$reachable" = yes ]; then \
+		echo "Running the suite again on PostgreSQL and the Redis channel layer"; \
+		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest; \
+	else \
+		echo "PostgreSQL or Redis not reachable: skipped the second run (set TEST_DATABASE_URL / TEST_REDIS_URL)."; \
+	fi
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+# Needs GNU gettext (Debian package gettext). The compiled catalog is committed, so running
+# the app never needs it.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,31 @@
+"""The demo campaign: 吕梁's rectification drive after the 2022 assessment, replayed.
+
+``load_demo`` creates the city's leading-group office, its 13 counties, 18 work teams and city
+departments with one demo person per role, and replays about ten weeks of letters (19
+supervision letters and 21 assignment letters with ~950 problems, as in the real campaign of
+seed 004) through the transition services, so every row, audit event and notification is one
+the product itself would have written.
+
+Modules: ``units`` (master data and people), ``themes`` (lines of work and their problems),
+``phrases`` (what people write), ``plan`` (the campaign on paper), ``history`` (the replay),
+``evidence`` (tiny files), ``loader`` (putting it together), ``accounts`` (the printed table).
+"""
+
+from __future__ import annotations
+
+from .accounts import account_rows, accounts_table
+from .loader import SEED, DemoUsernameTaken, Summary, demo_loaded, load_demo
+from .units import ADMIN_USERNAME, DEMO_PASSWORD, OFFICE_NAME
+
+__all__ = [
+    "ADMIN_USERNAME",
+    "DEMO_PASSWORD",
+    "OFFICE_NAME",
+    "SEED",
+    "DemoUsernameTaken",
+    "Summary",
+    "account_rows",
+    "accounts_table",
+    "demo_loaded",
+    "load_demo",
+]

@@ -1,0 +1,66 @@
+"""The domain model, split by subdomain."""
+
+from .assignments import (
+    OPEN_STATES,
+    PHASES,
+    Assignment,
+    AssignmentState,
+    Evidence,
+    ExtensionRequest,
+    ExtensionState,
+    ProgressReport,
+    ReportKind,
+    SignOff,
+    SignOffKind,
+)
+from .audit import AuditEvent
+from .letters import DeadlineKind, Item, ItemCategory, ItemSource, ItemUnit, Letter, LetterState, UnitRole
+from .notifications import Notification
+from .units import (
+    OFFICE_ROLES,
+    UNIT_ROLES,
+    LetterKind,
+    LetterNumberCounter,
+    LetterPrefix,
+    Membership,
+    PeerGroup,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
+
+__all__ = [
+    "OFFICE_ROLES",
+    "OPEN_STATES",
+    "PHASES",
+    "UNIT_ROLES",
+    "Assignment",
+    "AssignmentState",
+    "AuditEvent",
+    "DeadlineKind",
+    "Evidence",
+    "ExtensionRequest",
+    "ExtensionState",
+    "Item",
+    "ItemCategory",
+    "ItemSource",
+    "ItemUnit",
+    "Letter",
+    "LetterKind",
+    "LetterNumberCounter",
+    "LetterPrefix",
+    "LetterState",
+    "Membership",
+    "Notification",
+    "PeerGroup",
+    "ProgressReport",
+    "ReportKind",
+    "Role",
+    "SignOff",
+    "SignOffKind",
+    "Unit",
+    "UnitKind",
+    "UnitRole",
+    "User",
+]

@@ -1,0 +1,56 @@
+"""The append-only audit trail: every state change leaves one row here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(_("at"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The role and unit the actor acted in: a user may hold several.
+    actor_role = models.CharField(_("role"), max_length=20, blank=True)
+    actor_unit = models.ForeignKey(
+        "supervision.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=40, db_index=True)
+    letter = models.ForeignKey(
+        "supervision.Letter", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    assignment = models.ForeignKey(
+        "supervision.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    from_state = models.CharField(_("from"), max_length=30, blank=True)
+    to_state = models.CharField(_("to"), max_length=30, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["assignment", "at"], name="audit_asg_at"),
+            models.Index(fields=["letter", "at"], name="audit_letter_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Append-only: PostgreSQL also refuses UPDATE/DELETE by trigger (migration 0002).
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -1,0 +1,172 @@
+"""Letters (督办函 / 交办函 / 催办函) and the rectification items they carry."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from viewflow.fsm.fields import FSMField
+
+from supervision import clock
+
+from .units import LetterKind, LetterPrefix, Unit
+
+
+class LetterState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SIGNED = "signed", _("Signed")
+    ISSUED = "issued", _("Issued")
+    CLOSED = "closed", _("Closed")
+
+
+class Letter(models.Model):
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices, db_index=True)
+    office = models.ForeignKey(
+        Unit, verbose_name=_("issuing office"), on_delete=models.PROTECT, related_name="letters_issued"
+    )
+    prefix = models.ForeignKey(
+        LetterPrefix, verbose_name=_("number prefix"), on_delete=models.PROTECT, related_name="letters"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    serial = models.PositiveIntegerField(_("serial"), null=True, blank=True)
+    number = models.CharField(_("letter number"), max_length=60, null=True, blank=True, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    deadline = models.DateField(_("reply deadline"), null=True, blank=True)
+    addressees = models.ManyToManyField(
+        Unit, verbose_name=_("addressed units"), related_name="letters_addressed", blank=True
+    )
+    cc_units = models.ManyToManyField(Unit, verbose_name=_("copied units"), related_name="letters_copied", blank=True)
+    # A reminder letter chases the overdue items of an earlier letter.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("chased letter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminders",
+    )
+    state = FSMField(
+        _("state"), max_length=20, choices=LetterState.choices, default=LetterState.DRAFT, protected=True, db_index=True
+    )
+    drafter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("drafter"), on_delete=models.PROTECT, related_name="letters_drafted"
+    )
+    signer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters_signed",
+    )
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["prefix", "year", "serial"], name="letter_number_unique"),
+        ]
+        indexes = [models.Index(fields=["state", "kind"], name="letter_state_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}" if self.number else self.title
+
+    # --- transitions: the services call these under a row lock, after checking roles ----------
+    @state.transition(source=LetterState.DRAFT, target=LetterState.SIGNED)
+    def sign(self) -> None:
+        """签发"""
+
+    @state.transition(source=LetterState.SIGNED, target=LetterState.ISSUED)
+    def issue(self) -> None:
+        """印发"""
+
+    @state.transition(source=LetterState.ISSUED, target=LetterState.CLOSED)
+    def close(self) -> None:
+        """办结: every assignment closed."""
+
+    @state.transition(source=LetterState.CLOSED, target=LetterState.ISSUED)
+    def reopen(self) -> None:
+        """An assignment of a closed letter was reopened (回头看)."""
+
+
+class ItemCategory(models.TextChoices):
+    COMMON = "common", _("Common problem")  # 共性问题: national/provincial feedback
+    SPECIFIC = "specific", _("Specific problem")  # 个性问题: self-found
+
+
+class ItemSource(models.TextChoices):
+    NATIONAL = "national", _("National feedback")
+    PROVINCIAL = "provincial", _("Provincial feedback")
+    SELF_INSPECTION = "self_inspection", _("Self-inspection")
+    UNANNOUNCED_VISIT = "unannounced_visit", _("Unannounced visit")
+    SUPERVISION = "supervision", _("Supervision finding")
+    OTHER = "other", _("Other")
+
+
+class DeadlineKind(models.TextChoices):
+    BY_DATE = "by_date", _("Done by the date")
+    PHASE_THEN_ONGOING = "phase_then_ongoing", _("Phase result by the date, then ongoing")
+
+
+class Item(models.Model):
+    letter = models.ForeignKey(Letter, verbose_name=_("letter"), on_delete=models.CASCADE, related_name="items")
+    seq = models.PositiveIntegerField(_("number"))
+    category = models.CharField(_("category"), max_length=20, choices=ItemCategory.choices, db_index=True)
+    source = models.CharField(_("source"), max_length=30, choices=ItemSource.choices, db_index=True)
+    site = models.CharField(_("site"), max_length=120, blank=True, db_index=True)
+    description = models.TextField(_("problem description"))
+    measures = models.TextField(_("rectification measures"), blank=True)
+    deadline = models.DateField(_("deadline"))
+    deadline_kind = models.CharField(
+        _("deadline kind"), max_length=30, choices=DeadlineKind.choices, default=DeadlineKind.BY_DATE
+    )
+    units = models.ManyToManyField(Unit, through="ItemUnit", verbose_name=_("responsible units"), related_name="items")
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["letter", "seq"]
+        constraints = [models.UniqueConstraint(fields=["letter", "seq"], name="item_letter_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.seq}. {self.description[:40]}"
+
+    @property
+    def deadline_text(self) -> str:
+        """The deadline as offices write it: "2023年8月15日前" or "…前取得阶段性成效并长期坚持"."""
+        date = f"{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日前"
+        if self.deadline_kind == DeadlineKind.PHASE_THEN_ONGOING:
+            return date + str(_("achieve phase results, then keep on"))
+        return date
+
+
+class UnitRole(models.TextChoices):
+    LEAD = "lead", _("Lead")
+    COOPERATING = "cooperating", _("Cooperating")
+
+
+class ItemUnit(models.Model):
+    """A unit named on an item of a draft: one lead, any number cooperating.
+
+    An item with no units named goes to every addressed unit as lead (a common problem that
+    each county fixes on its own ground).
+    """
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="item_units")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="item_units")
+    role = models.CharField(_("role"), max_length=20, choices=UnitRole.choices)
+
+    class Meta:
+        verbose_name = _("responsible unit of an item")
+        verbose_name_plural = _("responsible units of items")
+        constraints = [models.UniqueConstraint(fields=["item", "unit"], name="itemunit_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} ({self.role})"

@@ -1,0 +1,82 @@
+"""Reads: every list or object a user sees goes through these, so unit isolation is in one place.
+
+The office sees everything its letters reach; a responsible unit sees letters addressed or
+copied to it (issued ones only) and its own assignments; a cooperating unit sees the item and
+its own assignment, never the lead unit's. Explicit per-object grants (django-guardian) add to
+that, e.g. one letter shared with someone outside the unit structure.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import BigIntegerField, Q, QuerySet
+from django.db.models.functions import Cast
+from guardian.models import UserObjectPermission
+
+from supervision.models import Assignment, AuditEvent, Evidence, Item, Letter, LetterState, Unit, User
+from supervision.services.roles import office_ids, unit_ids
+
+
+def _granted(user: User, model: type, codename: str) -> QuerySet:
+    """Ids of ``model`` objects the user was granted ``codename`` on, as a subquery."""
+    ct = ContentType.objects.get_for_model(model)
+    return (
+        UserObjectPermission.objects.filter(user_id=user.pk, content_type=ct, permission__codename=codename)
+        .annotate(obj_id=Cast("object_pk", BigIntegerField()))
+        .values("obj_id")
+    )
+
+
+def letters_visible_to(user: User) -> QuerySet[Letter]:
+    if not user.is_authenticated or not user.is_active:
+        return Letter.objects.none()
+    if user.is_superuser:
+        return Letter.objects.all()
+    offices, units = office_ids(user), unit_ids(user)
+    received = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED]) & (
+        Q(addressees__in=units) | Q(cc_units__in=units) | Q(assignments__unit__in=units)
+    )
+    visible = Q(office__in=offices) | Q(pk__in=_granted(user, Letter, "view_letter"))
+    ids = Letter.objects.filter(received).values("pk")
+    return Letter.objects.filter(visible | Q(pk__in=ids))
+
+
+def assignments_visible_to(user: User) -> QuerySet[Assignment]:
+    if not user.is_authenticated or not user.is_active:
+        return Assignment.objects.none()
+    if user.is_superuser:
+        return Assignment.objects.all()
+    offices, units = office_ids(user), unit_ids(user)
+    return Assignment.objects.filter(
+        Q(letter__office__in=offices) | Q(unit__in=units) | Q(pk__in=_granted(user, Assignment, "view_assignment"))
+    )
+
+
+def items_visible_to(user: User) -> QuerySet[Item]:
+    """Items of letters the user sees (an issued letter's whole attachment table is public to its
+    addressees), plus items the user's unit holds an assignment for."""
+    return Item.objects.filter(
+        Q(letter__in=letters_visible_to(user).values("pk"))
+        | Q(assignments__in=assignments_visible_to(user).values("pk"))
+    ).distinct()
+
+
+def evidence_visible_to(user: User) -> QuerySet[Evidence]:
+    return Evidence.objects.filter(report__assignment__in=assignments_visible_to(user).values("pk"))
+
+
+def assignment_get(user: User, pk: int) -> Assignment | None:
+    """One assignment if the user may see it, else None (the page answers 404, never 403)."""
+    return assignments_visible_to(user).select_related("item", "letter", "unit", "claimed_by").filter(pk=pk).first()
+
+
+def letter_get(user: User, pk: int) -> Letter | None:
+    return letters_visible_to(user).filter(pk=pk).first()
+
+
+def assignment_timeline(assignment: Assignment) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(assignment=assignment).select_related("actor", "actor_unit").order_by("at", "id")
+
+
+def units_of(user: User) -> QuerySet[Unit]:
+    return Unit.objects.filter(pk__in=unit_ids(user))

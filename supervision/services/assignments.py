@@ -1,0 +1,533 @@
+"""Every transition of an assignment, one function each.
+
+Each one: checks the actor's role in the right unit, locks the row, asks the viewflow.fsm
+transition whether it applies, saves, writes one audit row and the notifications — all in
+one transaction. A refusal raises a DomainError and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import (
+    Assignment,
+    AssignmentState,
+    ProgressReport,
+    ReportKind,
+    Role,
+    SignOff,
+    SignOffKind,
+    Unit,
+    User,
+)
+
+from .audit import audit_record
+from .errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed
+from .evidence import evidence_attach, evidence_check
+from .letters import letter_close_if_done, letter_reopen_if_closed
+from .notify import notify, unit_members
+from .roles import has_role, require_role
+
+S = AssignmentState
+MAX_REASON = 2000
+MAX_REPORT = 4000
+
+
+def _lock(assignment: Assignment | int) -> Assignment:
+    pk = assignment.pk if isinstance(assignment, Assignment) else assignment
+    try:
+        # of=("self",): lock the assignment only, not the joined letter and item.
+        return Assignment.objects.select_for_update(of=("self",)).select_related("letter", "item", "unit").get(pk=pk)
+    except Assignment.DoesNotExist:
+        raise NotAllowed(_("This assignment does not exist or you may not see it.")) from None
+
+
+def _reason(text: str, *, required: bool = True, label: str | None = None, limit: int = MAX_REASON) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise InvalidInput(_("%(field)s is required.") % {"field": label or _("A reason")}, field="reason")
+    if len(text) > limit:
+        raise InvalidInput(
+            _("%(field)s is too long: at most %(limit)d characters.")
+            % {"field": label or _("The reason"), "limit": limit},
+            field="reason",
+        )
+    return text
+
+
+def _require_claimer(a: Assignment, actor: User) -> None:
+    if a.claimed_by_id and a.claimed_by_id != actor.pk:
+        raise NotAllowed(
+            _("Only %(name)s, who claimed this assignment, can do this.") % {"name": a.claimed_by.display_name}
+        )
+
+
+@dataclass
+class _Step:
+    """One transition: who may do it, where, and what else changes with it."""
+
+    method: str
+    action: str
+    roles: tuple[str, ...]
+    office: bool  # True: a role in the issuing office; False: in the assignment's unit
+
+
+def _run(
+    step: _Step,
+    *,
+    actor: User,
+    assignment: Assignment | int,
+    comment: str = "",
+    check: Callable[[Assignment], None] | None = None,
+    apply: Callable[[Assignment, str], Iterable[str]] | None = None,
+    data: dict | None = None,
+) -> tuple[Assignment, str]:
+    """Lock, check role, check state, transition, save, audit. Must run inside atomic()."""
+    a = _lock(assignment)
+    where = a.letter.office_id if step.office else a.unit_id
+    role = require_role(actor, where, step.roles)
+    if check is not None:
+        check(a)
+    transition = getattr(a, step.method)
+    if not transition.can_proceed():
+        raise InvalidTransition(
+            _("This cannot be done while the assignment is “%(state)s”.") % {"state": a.get_state_display()}
+        )
+    from_state = a.state
+    transition()
+    fields = {"state", "version", "updated_at"}
+    if apply is not None:
+        fields.update(apply(a, role))
+    a.version += 1
+    a.save(update_fields=sorted(fields))
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=where,
+        action=step.action,
+        assignment=a,
+        from_state=from_state,
+        to_state=a.state,
+        comment=comment,
+        data=data,
+    )
+    return a, role
+
+
+def _text(a: Assignment) -> dict[str, str]:
+    return {"unit": a.unit.display_name, "item": a.item.description[:40], "number": a.letter.number or ""}
+
+
+# --- claiming -----------------------------------------------------------------------------------
+
+CLAIM = _Step("claim", "assignment.claimed", (Role.LIAISON,), office=False)
+UNCLAIM = _Step("unclaim", "assignment.unclaimed", (Role.LIAISON, Role.LEADER), office=False)
+
+
+@transaction.atomic
+def assignment_claim(*, actor: User, assignment: Assignment | int, responsible_person: str = "") -> Assignment:
+    """签收: a liaison takes the assignment for the unit. Exactly one claimer, ever."""
+
+    def check(a: Assignment) -> None:
+        if a.claimed_by_id:
+            raise AlreadyClaimed(_("Already claimed by %(name)s.") % {"name": a.claimed_by.display_name})
+
+    person = _reason(responsible_person, required=False, limit=60)
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.claimed_by = actor
+        a.claimed_at = clock.now()
+        a.responsible_person = person or actor.display_name
+        return ["claimed_by", "claimed_at", "responsible_person"]
+
+    a, _role = _run(
+        CLAIM,
+        actor=actor,
+        assignment=assignment,
+        check=check,
+        apply=apply,
+        data={"responsible_person": person or actor.display_name},
+    )
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="assignment_claimed",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("%(name)s claimed an item of %(number)s: %(item)s") % {"name": actor.display_name, **_text(a)},
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_unclaim(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """Give a claimed assignment back to the unit's queue: the claimer, or the unit leader."""
+
+    def check(a: Assignment) -> None:
+        # Unclaimed: nothing to release, let the state check answer.
+        if a.claimed_by_id and a.claimed_by_id != actor.pk and has_role(actor, a.unit_id, [Role.LEADER]) is None:
+            raise NotAllowed(_("Only the claimer or the unit leader can release a claim."))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.claimed_by, a.claimed_at = None, None
+        return ["claimed_by", "claimed_at"]
+
+    a, _role = _run(
+        UNCLAIM, actor=actor, assignment=assignment, comment=_reason(comment, required=False), check=check, apply=apply
+    )
+    return a
+
+
+# --- returns ------------------------------------------------------------------------------------
+
+REQUEST_RETURN = _Step("request_return", "assignment.return_requested", (Role.LIAISON,), office=False)
+APPROVE_RETURN = _Step("approve_return", "assignment.returned", (Role.LEADER,), office=False)
+REFUSE_RETURN = _Step("refuse_return", "assignment.return_refused", (Role.LEADER,), office=False)
+REASSIGN = _Step("reassign", "assignment.reassigned", (Role.CLERK,), office=True)
+REISSUE = _Step("reissue", "assignment.reissued", (Role.CLERK,), office=True)
+
+
+@transaction.atomic
+def assignment_request_return(*, actor: User, assignment: Assignment | int, reason: str) -> Assignment:
+    """退回: the unit disputes responsibility. Goes to the unit leader for signature."""
+    reason = _reason(reason, label=_("The reason for the return"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.return_reason = reason
+        return ["return_reason"]
+
+    a, _role = _run(
+        REQUEST_RETURN,
+        actor=actor,
+        assignment=assignment,
+        comment=reason,
+        check=lambda a: _require_claimer(a, actor),
+        apply=apply,
+    )
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LEADER]),
+        verb="signoff_needed",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("A return awaits your signature: %(item)s") % _text(a),
+    )
+    return a
+
+
+def _signoff(a: Assignment, actor: User, kind: str, approved: bool, comment: str) -> None:
+    SignOff.objects.create(
+        assignment=a, kind=kind, approved=approved, comment=comment, signed_by=actor, signed_at=clock.now()
+    )
+
+
+@transaction.atomic
+def assignment_approve_return(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """The unit leader signs the return; it goes to the office."""
+    comment = _reason(comment, required=False)
+    a, _role = _run(APPROVE_RETURN, actor=actor, assignment=assignment, comment=comment)
+    _signoff(a, actor, SignOffKind.RETURN, True, comment)
+    notify(
+        recipients=unit_members([a.letter.office_id], [Role.CLERK]),
+        verb="assignment_returned",
+        assignment=a,
+        text=_("%(unit)s returned an item of %(number)s: %(item)s") % _text(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_refuse_return(*, actor: User, assignment: Assignment | int, comment: str) -> Assignment:
+    """The unit leader refuses the return: the unit keeps the assignment."""
+    comment = _reason(comment, label=_("The reason for refusing"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.return_reason = ""
+        return ["return_reason"]
+
+    a, _role = _run(REFUSE_RETURN, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    _signoff(a, actor, SignOffKind.RETURN, False, comment)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON]),
+        verb="signoff_refused",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("The leader refused the return: %(item)s") % _text(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_reassign(
+    *, actor: User, assignment: Assignment | int, unit: Unit | int, comment: str = ""
+) -> Assignment:
+    """改派: the office gives a returned item to another unit. Returns the new assignment."""
+    unit_id = unit.pk if isinstance(unit, Unit) else int(unit)
+    target = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office").first()
+    if target is None:
+        raise InvalidInput(_("Choose an active responsible unit to reassign to."), field="unit")
+    comment = _reason(comment, required=False)
+
+    def check(a: Assignment) -> None:
+        if target.pk == a.unit_id:
+            raise InvalidInput(_("Reassign to another unit, or re-issue to keep it with this one."), field="unit")
+        live = Assignment.objects.filter(item_id=a.item_id, unit_id=target.pk).exclude(state=S.REASSIGNED)
+        if live.exists():
+            raise InvalidInput(_("%(unit)s already holds this item.") % {"unit": target.name}, field="unit")
+
+    old, role = _run(
+        REASSIGN, actor=actor, assignment=assignment, comment=comment, check=check, data={"to_unit": target.pk}
+    )
+    now = clock.now()
+    new = Assignment.objects.create(
+        item=old.item,
+        letter=old.letter,
+        unit=target,
+        role=old.role,
+        deadline=old.deadline,
+        issued_at=now,
+        reassigned_from=old,
+    )
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=old.letter.office_id,
+        action="assignment.issued",
+        assignment=new,
+        to_state=new.state,
+        comment=comment,
+        data={"reassigned_from": old.pk, "from_unit": old.unit_id},
+    )
+    notify(
+        recipients=unit_members([target.pk], [Role.LIAISON, Role.LEADER]),
+        verb="assignment_reassigned",
+        assignment=new,
+        text=_("An item of %(number)s was reassigned to your unit: %(item)s") % _text(new),
+    )
+    notify(
+        recipients=unit_members([old.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="return_accepted",
+        assignment=old,
+        text=_("The office accepted your return: %(item)s") % _text(old),
+    )
+    return new
+
+
+@transaction.atomic
+def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: str) -> Assignment:
+    """The office insists the unit is responsible: back to the unit's queue."""
+    comment = _reason(comment, label=_("The reason for keeping the unit responsible"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.claimed_by, a.claimed_at = None, None
+        return ["claimed_by", "claimed_at"]
+
+    a, _role = _run(REISSUE, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="return_rejected",
+        assignment=a,
+        text=_("The office kept your unit responsible: %(item)s") % _text(a),
+    )
+    return a
+
+
+# --- doing the work -------------------------------------------------------------------------------
+
+START = _Step("start", "assignment.started", (Role.LIAISON,), office=False)
+REPORT = _Step("report_progress", "assignment.reported", (Role.LIAISON,), office=False)
+SUBMIT = _Step("submit_completion", "assignment.completion_submitted", (Role.LIAISON,), office=False)
+APPROVE_COMPLETION = _Step("approve_completion", "assignment.completion_signed", (Role.LEADER,), office=False)
+REFUSE_COMPLETION = _Step("refuse_completion", "assignment.completion_refused", (Role.LEADER,), office=False)
+
+
+@transaction.atomic
+def assignment_start(*, actor: User, assignment: Assignment | int) -> Assignment:
+    a, _role = _run(START, actor=actor, assignment=assignment, check=lambda a: _require_claimer(a, actor))
+    return a
+
+
+def _report(a: Assignment, actor: User, kind: str, text: str, files: Sequence[UploadedFile]) -> ProgressReport:
+    report = ProgressReport.objects.create(assignment=a, kind=kind, text=text, author=actor, created_at=clock.now())
+    for f in files:
+        evidence_attach(report=report, upload=f, actor=actor)
+    return report
+
+
+@transaction.atomic
+def assignment_report_progress(
+    *, actor: User, assignment: Assignment | int, text: str, files: Sequence[UploadedFile] = ()
+) -> ProgressReport:
+    """整改进展: text and optional evidence. A first report also starts the work."""
+    text = _reason(text, label=_("The progress"), limit=MAX_REPORT)
+    evidence_check(files)
+    a, _role = _run(
+        REPORT,
+        actor=actor,
+        assignment=assignment,
+        comment=text[:200],
+        check=lambda a: _require_claimer(a, actor),
+        data={"files": len(files)},
+    )
+    return _report(a, actor, ReportKind.PROGRESS, text, files)
+
+
+@transaction.atomic
+def assignment_submit_completion(
+    *, actor: User, assignment: Assignment | int, text: str, files: Sequence[UploadedFile] = ()
+) -> ProgressReport:
+    """The liaison reports the work done; the unit leader signs before the office sees it."""
+    text = _reason(text, label=_("The completion report"), limit=MAX_REPORT)
+    evidence_check(files)
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.completed_at = clock.now()
+        return ["completed_at"]
+
+    a, _role = _run(
+        SUBMIT,
+        actor=actor,
+        assignment=assignment,
+        comment=text[:200],
+        check=lambda a: _require_claimer(a, actor),
+        apply=apply,
+        data={"files": len(files)},
+    )
+    report = _report(a, actor, ReportKind.COMPLETION, text, files)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LEADER]),
+        verb="signoff_needed",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("A completion report awaits your signature: %(item)s") % _text(a),
+    )
+    return report
+
+
+@transaction.atomic
+def assignment_approve_completion(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """审签: the unit leader signs the completion; the office verifies next."""
+    comment = _reason(comment, required=False)
+    a, _role = _run(APPROVE_COMPLETION, actor=actor, assignment=assignment, comment=comment)
+    _signoff(a, actor, SignOffKind.COMPLETION, True, comment)
+    notify(
+        recipients=unit_members([a.letter.office_id], [Role.INSPECTOR]),
+        verb="verification_needed",
+        assignment=a,
+        text=_("%(unit)s reports an item of %(number)s complete: %(item)s") % _text(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_refuse_completion(*, actor: User, assignment: Assignment | int, comment: str) -> Assignment:
+    comment = _reason(comment, label=_("The reason for refusing"))
+    a, _role = _run(REFUSE_COMPLETION, actor=actor, assignment=assignment, comment=comment)
+    _signoff(a, actor, SignOffKind.COMPLETION, False, comment)
+    notify(
+        recipients=[a.claimed_by_id] if a.claimed_by_id else [],
+        verb="signoff_refused",
+        assignment=a,
+        text=_("The leader sent back the completion report: %(item)s") % _text(a),
+    )
+    return a
+
+
+# --- the office checks, closes and reopens --------------------------------------------------------
+
+VERIFY = _Step("verify", "assignment.verified", (Role.INSPECTOR,), office=True)
+REJECT = _Step("reject", "assignment.rejected", (Role.INSPECTOR,), office=True)
+CLOSE = _Step("close", "assignment.closed", (Role.DIRECTOR,), office=True)
+REOPEN = _Step("reopen", "assignment.reopened", (Role.INSPECTOR, Role.DIRECTOR), office=True)
+
+
+@transaction.atomic
+def assignment_verify(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """核验: the inspector confirms the work is done."""
+    comment = _reason(comment, required=False)
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.verified_at = clock.now()
+        return ["verified_at"]
+
+    a, _role = _run(VERIFY, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    notify(
+        recipients=unit_members([a.letter.office_id], [Role.DIRECTOR]),
+        verb="close_needed",
+        assignment=a,
+        text=_("Verified, ready to close: %(unit)s · %(item)s") % _text(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_reject(*, actor: User, assignment: Assignment | int, reason: str) -> Assignment:
+    """核验不通过: back to the unit with the reason."""
+    reason = _reason(reason, label=_("The reason for rejecting"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.last_rejection_reason = reason
+        a.rejection_count += 1
+        a.completed_at = None
+        return ["last_rejection_reason", "rejection_count", "completed_at"]
+
+    a, _role = _run(REJECT, actor=actor, assignment=assignment, comment=reason, apply=apply)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="verification_rejected",
+        assignment=a,
+        text=_("Verification failed: %(item)s") % _text(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_close(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """销号: the director writes off a verified assignment; the letter closes with its last one."""
+    comment = _reason(comment, required=False)
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.closed_at = clock.now()
+        return ["closed_at"]
+
+    a, role = _run(CLOSE, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="assignment_closed",
+        assignment=a,
+        text=_("Written off: %(item)s") % _text(a),
+    )
+    letter_close_if_done(actor=actor, role=role, letter_id=a.letter_id)
+    return a
+
+
+@transaction.atomic
+def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str) -> Assignment:
+    """回头看: a closed problem rebounded; the unit works on it again."""
+    reason = _reason(reason, label=_("The reason for reopening"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.closed_at, a.verified_at, a.completed_at = None, None, None
+        return ["closed_at", "verified_at", "completed_at"]
+
+    a, role = _run(REOPEN, actor=actor, assignment=assignment, comment=reason, apply=apply)
+    letter_reopen_if_closed(actor=actor, role=role, letter_id=a.letter_id)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="assignment_reopened",
+        assignment=a,
+        text=_("Reopened: %(item)s") % _text(a),
+    )
+    return a
+
+
+def assignment_deadline_set(*, a: Assignment, deadline: dt.date) -> None:
+    """Used by an approved extension, under the assignment's lock."""
+    a.deadline = deadline
+    a.version += 1
+    a.save(update_fields=["deadline", "version", "updated_at"])

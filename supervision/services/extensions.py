@@ -1,0 +1,239 @@
+"""Extension requests (延期申请): asked before the deadline, signed by the unit leader,
+decided by the office. The old deadline stays in the request and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentState,
+    ExtensionRequest,
+    ExtensionState,
+    Role,
+    SignOffKind,
+    User,
+)
+
+from .assignments import _lock, _reason, _require_claimer, _signoff, _text, assignment_deadline_set
+from .audit import audit_record
+from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .notify import notify, unit_members
+from .roles import require_role
+
+# While an assignment waits on the office's verification or is done, its deadline is moot.
+EXTENDABLE = tuple(s for s in OPEN_STATES if s not in (AssignmentState.AWAITING_VERIFICATION,))
+MAX_EXTENSION_DAYS = 366
+
+
+def _lock_extension(extension: ExtensionRequest | int) -> ExtensionRequest:
+    pk = extension.pk if isinstance(extension, ExtensionRequest) else extension
+    try:
+        return ExtensionRequest.objects.select_for_update().get(pk=pk)
+    except ExtensionRequest.DoesNotExist:
+        raise NotAllowed(_("This extension request does not exist or you may not see it.")) from None
+
+
+@transaction.atomic
+def extension_request(
+    *, actor: User, assignment: Assignment | int, requested_deadline: dt.date, reason: str
+) -> ExtensionRequest:
+    a = _lock(assignment)
+    role = require_role(actor, a.unit_id, [Role.LIAISON])
+    _require_claimer(a, actor)
+    reason = _reason(reason, label=_("The reason for the extension"))
+    if a.state not in EXTENDABLE:
+        raise InvalidTransition(
+            _("An extension cannot be requested while the assignment is “%(state)s”.")
+            % {"state": a.get_state_display()}
+        )
+    today = clock.today()
+    if today > a.deadline:
+        raise InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
+    if not isinstance(requested_deadline, dt.date) or requested_deadline <= a.deadline:
+        raise InvalidInput(
+            _("The new deadline must be later than the current one (%(date)s).") % {"date": a.deadline.isoformat()},
+            field="requested_deadline",
+        )
+    if (requested_deadline - a.deadline).days > MAX_EXTENSION_DAYS:
+        raise InvalidInput(_("An extension can be at most one year."), field="requested_deadline")
+    if a.extensions.filter(state__in=[ExtensionState.AWAITING_SIGNOFF, ExtensionState.AWAITING_DECISION]).exists():
+        raise InvalidTransition(_("An extension request for this assignment is already pending."))
+    try:
+        with transaction.atomic():
+            ext = ExtensionRequest.objects.create(
+                assignment=a,
+                reason=reason,
+                old_deadline=a.deadline,
+                requested_deadline=requested_deadline,
+                requested_by=actor,
+                requested_at=clock.now(),
+            )
+    except IntegrityError:
+        raise InvalidTransition(_("An extension request for this assignment is already pending.")) from None
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=a.unit_id,
+        action="extension.requested",
+        assignment=a,
+        from_state=a.state,
+        to_state=a.state,
+        comment=reason,
+        data={
+            "extension": ext.pk,
+            "old_deadline": a.deadline.isoformat(),
+            "requested_deadline": requested_deadline.isoformat(),
+        },
+    )
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LEADER]),
+        verb="signoff_needed",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("An extension request awaits your signature: %(item)s") % _text(a),
+    )
+    return ext
+
+
+def _decide(
+    *,
+    actor: User,
+    extension: ExtensionRequest | int,
+    method: str,
+    action: str,
+    roles: tuple[str, ...],
+    office: bool,
+    comment: str,
+) -> tuple[ExtensionRequest, Assignment, str]:
+    ext = _lock_extension(extension)
+    a = _lock(ext.assignment_id)
+    where = a.letter.office_id if office else a.unit_id
+    role = require_role(actor, where, roles)
+    transition = getattr(ext, method)
+    if not transition.can_proceed():
+        raise InvalidTransition(
+            _("This extension request is already “%(state)s”.") % {"state": ext.get_state_display()}
+        )
+    from_state = ext.state
+    transition()
+    fields = ["state"]
+    if office:
+        ext.decided_by, ext.decided_at, ext.decision_comment = actor, clock.now(), comment
+        fields += ["decided_by", "decided_at", "decision_comment"]
+    else:
+        ext.signed_by = actor
+        fields.append("signed_by")
+    ext.save(update_fields=fields)
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=where,
+        action=action,
+        assignment=a,
+        from_state=a.state,
+        to_state=a.state,
+        comment=comment,
+        data={
+            "extension": ext.pk,
+            "extension_from": from_state,
+            "extension_to": ext.state,
+            "old_deadline": ext.old_deadline.isoformat(),
+            "requested_deadline": ext.requested_deadline.isoformat(),
+        },
+    )
+    return ext, a, role
+
+
+@transaction.atomic
+def extension_sign(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
+    comment = _reason(comment, required=False)
+    ext, a, _role = _decide(
+        actor=actor,
+        extension=extension,
+        method="sign",
+        action="extension.signed",
+        roles=(Role.LEADER,),
+        office=False,
+        comment=comment,
+    )
+    _signoff(a, actor, SignOffKind.EXTENSION, True, comment)
+    notify(
+        recipients=unit_members([a.letter.office_id], [Role.CLERK, Role.DIRECTOR]),
+        verb="extension_needed",
+        assignment=a,
+        text=_("%(unit)s asks for more time: %(item)s") % _text(a),
+    )
+    return ext
+
+
+@transaction.atomic
+def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
+    comment = _reason(comment, label=_("The reason for refusing"))
+    ext, a, _role = _decide(
+        actor=actor,
+        extension=extension,
+        method="refuse",
+        action="extension.refused",
+        roles=(Role.LEADER,),
+        office=False,
+        comment=comment,
+    )
+    _signoff(a, actor, SignOffKind.EXTENSION, False, comment)
+    notify(
+        recipients=[ext.requested_by_id],
+        verb="extension_decided",
+        assignment=a,
+        text=_("The leader refused the extension request: %(item)s") % _text(a),
+    )
+    return ext
+
+
+@transaction.atomic
+def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
+    """The office grants the new deadline; the old one stays on the request and in the audit row."""
+    comment = _reason(comment, required=False)
+    ext, a, _role = _decide(
+        actor=actor,
+        extension=extension,
+        method="approve",
+        action="extension.approved",
+        roles=(Role.CLERK, Role.DIRECTOR),
+        office=True,
+        comment=comment,
+    )
+    assignment_deadline_set(a=a, deadline=ext.requested_deadline)
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="extension_decided",
+        assignment=a,
+        text=_("Extension approved until %(date)s: %(item)s")
+        % {"date": ext.requested_deadline.isoformat(), **_text(a)},
+    )
+    return ext
+
+
+@transaction.atomic
+def extension_reject(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
+    comment = _reason(comment, label=_("The reason for rejecting"))
+    ext, a, _role = _decide(
+        actor=actor,
+        extension=extension,
+        method="reject",
+        action="extension.rejected",
+        roles=(Role.CLERK, Role.DIRECTOR),
+        office=True,
+        comment=comment,
+    )
+    notify(
+        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+        verb="extension_decided",
+        assignment=a,
+        text=_("Extension rejected, the deadline stays: %(item)s") % _text(a),
+    )
+    return ext

@@ -1,0 +1,468 @@
+"""Drafting, signing and issuing letters. Issuing fans a letter out into assignments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import (
+    Assignment,
+    AssignmentState,
+    AuditEvent,
+    DeadlineKind,
+    Item,
+    ItemCategory,
+    ItemSource,
+    ItemUnit,
+    Letter,
+    LetterKind,
+    LetterNumberCounter,
+    LetterPrefix,
+    LetterState,
+    Role,
+    Unit,
+    UnitRole,
+    User,
+)
+
+from .audit import audit_record
+from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .notify import notify, unit_members
+from .roles import require_role
+
+# Limits that keep one letter printable and one page of its table readable.
+MAX_TITLE = 200
+MAX_TEXT = 4000
+
+
+def letter_number(prefix: str, year: int, serial: int) -> str:
+    """文号: 吕巩办督〔2023〕19号 — full year in 〔〕, no zero padding."""
+    return f"{prefix}〔{year}〕{serial}号"
+
+
+def _lock_letter(letter: Letter | int) -> Letter:
+    pk = letter.pk if isinstance(letter, Letter) else letter
+    try:
+        return Letter.objects.select_for_update().get(pk=pk)
+    except Letter.DoesNotExist:
+        raise NotAllowed(_("This letter does not exist or you may not see it.")) from None
+
+
+def _require_draft(letter: Letter) -> None:
+    if letter.state != LetterState.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": letter.get_state_display()}
+        )
+
+
+def _check_units(unit_ids: Iterable[int], *, field: str) -> list[int]:
+    ids = list(dict.fromkeys(int(u) for u in unit_ids))
+    found = set(Unit.objects.filter(pk__in=ids, is_active=True).exclude(kind="office").values_list("pk", flat=True))
+    missing = [u for u in ids if u not in found]
+    if missing:
+        raise InvalidInput(_("Unknown or inactive responsible unit."), field=field)
+    return ids
+
+
+def _check_text(value: str, *, field: str, label: str, limit: int = MAX_TEXT, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("%(field)s is required.") % {"field": label}, field=field)
+    if len(value) > limit:
+        raise InvalidInput(
+            _("%(field)s is too long: at most %(limit)d characters.") % {"field": label, "limit": limit},
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def letter_create(
+    *,
+    actor: User,
+    office: Unit,
+    kind: str,
+    title: str,
+    body: str = "",
+    deadline: dt.date | None = None,
+    addressee_ids: Sequence[int] = (),
+    cc_ids: Sequence[int] = (),
+    prefix: LetterPrefix | None = None,
+    parent: Letter | None = None,
+) -> Letter:
+    """A clerk starts a draft letter."""
+    role = require_role(actor, office.pk, [Role.CLERK])
+    if kind not in LetterKind.values:
+        raise InvalidInput(_("Unknown letter kind."), field="kind")
+    title = _check_text(title, field="title", label=_("Title"), limit=MAX_TITLE)
+    body = _check_text(body, field="body", label=_("Body"), limit=20000, required=False)
+    if prefix is None:
+        prefix = LetterPrefix.objects.filter(office=office, kind=kind, is_active=True).order_by("pk").first()
+        if prefix is None:
+            raise InvalidInput(_("The office has no active number prefix for this kind of letter."), field="prefix")
+    elif prefix.office_id != office.pk or not prefix.is_active or prefix.kind != kind:
+        raise InvalidInput(
+            _("This number prefix does not belong to the office or to this kind of letter."), field="prefix"
+        )
+    addressees = _check_units(addressee_ids, field="addressees")
+    cc = [u for u in _check_units(cc_ids, field="cc_units") if u not in addressees]
+    letter = Letter.objects.create(
+        kind=kind,
+        office=office,
+        prefix=prefix,
+        title=title,
+        body=body,
+        deadline=deadline,
+        drafter=actor,
+        parent=parent,
+    )
+    letter.addressees.set(addressees)
+    letter.cc_units.set(cc)
+    audit_record(
+        actor=actor, role=role, unit_id=office.pk, action="letter.drafted", letter=letter, to_state=LetterState.DRAFT
+    )
+    return letter
+
+
+@transaction.atomic
+def letter_update_draft(
+    *,
+    actor: User,
+    letter: Letter,
+    title: str | None = None,
+    body: str | None = None,
+    deadline: dt.date | None = None,
+    addressee_ids: Sequence[int] | None = None,
+    cc_ids: Sequence[int] | None = None,
+) -> Letter:
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.CLERK])
+    _require_draft(letter)
+    fields = ["updated_at"]
+    if title is not None:
+        letter.title = _check_text(title, field="title", label=_("Title"), limit=MAX_TITLE)
+        fields.append("title")
+    if body is not None:
+        letter.body = _check_text(body, field="body", label=_("Body"), limit=20000, required=False)
+        fields.append("body")
+    if deadline is not None:
+        letter.deadline = deadline
+        fields.append("deadline")
+    letter.save(update_fields=fields)
+    if addressee_ids is not None:
+        letter.addressees.set(_check_units(addressee_ids, field="addressees"))
+    if cc_ids is not None:
+        addressed = set(letter.addressees.values_list("pk", flat=True))
+        letter.cc_units.set([u for u in _check_units(cc_ids, field="cc_units") if u not in addressed])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.edited",
+        letter=letter,
+        from_state=letter.state,
+        to_state=letter.state,
+    )
+    return letter
+
+
+@transaction.atomic
+def item_add(
+    *,
+    actor: User,
+    letter: Letter,
+    description: str,
+    deadline: dt.date,
+    category: str = ItemCategory.SPECIFIC,
+    source: str = ItemSource.SELF_INSPECTION,
+    site: str = "",
+    measures: str = "",
+    deadline_kind: str = DeadlineKind.BY_DATE,
+    lead_unit_id: int | None = None,
+    cooperating_unit_ids: Sequence[int] = (),
+) -> Item:
+    """Add an item to a draft. With no units named it goes to every addressed unit as lead."""
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.CLERK])
+    _require_draft(letter)
+    if category not in ItemCategory.values:
+        raise InvalidInput(_("Unknown problem category."), field="category")
+    if source not in ItemSource.values:
+        raise InvalidInput(_("Unknown problem source."), field="source")
+    if deadline_kind not in DeadlineKind.values:
+        raise InvalidInput(_("Unknown deadline kind."), field="deadline_kind")
+    if not isinstance(deadline, dt.date):
+        raise InvalidInput(_("The deadline must be a date."), field="deadline")
+    description = _check_text(description, field="description", label=_("Problem description"))
+    measures = _check_text(measures, field="measures", label=_("Rectification measures"), required=False)
+    site = _check_text(site, field="site", label=_("Site"), limit=120, required=False)
+    cooperating = _check_units(cooperating_unit_ids, field="cooperating_units")
+    if cooperating and lead_unit_id is None:
+        raise InvalidInput(_("Name a lead unit before cooperating units."), field="lead_unit")
+    if lead_unit_id is not None:
+        _check_units([lead_unit_id], field="lead_unit")
+        if lead_unit_id in cooperating:
+            raise InvalidInput(_("The lead unit cannot also be a cooperating unit."), field="cooperating_units")
+    seq = (letter.items.aggregate(m=Max("seq"))["m"] or 0) + 1
+    item = Item.objects.create(
+        letter=letter,
+        seq=seq,
+        category=category,
+        source=source,
+        site=site,
+        description=description,
+        measures=measures,
+        deadline=deadline,
+        deadline_kind=deadline_kind,
+    )
+    links = []
+    if lead_unit_id is not None:
+        links.append(ItemUnit(item=item, unit_id=lead_unit_id, role=UnitRole.LEAD))
+    links += [ItemUnit(item=item, unit_id=u, role=UnitRole.COOPERATING) for u in cooperating]
+    ItemUnit.objects.bulk_create(links)
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="item.added",
+        letter=letter,
+        data={"item": item.pk, "seq": seq},
+    )
+    return item
+
+
+@transaction.atomic
+def item_delete(*, actor: User, item: Item) -> None:
+    letter = _lock_letter(item.letter_id)
+    role = require_role(actor, letter.office_id, [Role.CLERK])
+    _require_draft(letter)
+    seq = item.seq
+    Item.objects.filter(pk=item.pk).delete()
+    # Keep numbering continuous: the printed attachment table counts 1, 2, 3…
+    for later in Item.objects.filter(letter=letter, seq__gt=seq).order_by("seq"):
+        Item.objects.filter(pk=later.pk).update(seq=F("seq") - 1)
+    audit_record(
+        actor=actor, role=role, unit_id=letter.office_id, action="item.removed", letter=letter, data={"seq": seq}
+    )
+
+
+@transaction.atomic
+def letter_sign(*, actor: User, letter: Letter, comment: str = "") -> Letter:
+    """签发: the director signs a draft. Four eyes: never the drafter."""
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.DIRECTOR])
+    if letter.drafter_id == actor.pk:
+        raise NotAllowed(_("A letter must be signed by someone other than its drafter."))
+    if not letter.sign.can_proceed():
+        raise InvalidTransition(
+            _("Only a draft letter can be signed; this one is %(state)s.") % {"state": letter.get_state_display()}
+        )
+    _check_ready(letter)
+    from_state = letter.state
+    letter.sign()
+    letter.signer = actor
+    letter.signed_at = clock.now()
+    letter.save(update_fields=["state", "signer", "signed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.signed",
+        letter=letter,
+        from_state=from_state,
+        to_state=letter.state,
+        comment=comment,
+    )
+    notify(
+        recipients=[letter.drafter_id],
+        verb="letter_signed",
+        letter=letter,
+        text=_("Letter “%(title)s” was signed by %(name)s.") % {"title": letter.title, "name": actor.display_name},
+    )
+    return letter
+
+
+@dataclass(frozen=True)
+class _Target:
+    item: Item
+    unit_id: int
+    role: str
+
+
+def _check_ready(letter: Letter) -> list[_Target]:
+    """What issuing would create; raises if the letter is not complete."""
+    addressees = set(letter.addressees.values_list("pk", flat=True))
+    if not addressees:
+        raise InvalidInput(_("The letter has no addressed unit."), field="addressees")
+    items = list(letter.items.prefetch_related("item_units__unit").order_by("seq"))
+    if not items:
+        raise InvalidInput(_("The letter has no items."), field="items")
+    targets: list[_Target] = []
+    for item in items:
+        links = list(item.item_units.all())
+        if not links:
+            targets += [_Target(item, u, UnitRole.LEAD) for u in sorted(addressees)]
+            continue
+        if sum(1 for link in links if link.role == UnitRole.LEAD) != 1:
+            raise InvalidInput(_("Item %(seq)d needs exactly one lead unit.") % {"seq": item.seq}, field="items")
+        stray = [link for link in links if link.unit_id not in addressees]
+        if stray:
+            raise InvalidInput(
+                _("Item %(seq)d names a unit the letter is not addressed to: %(unit)s.")
+                % {"seq": item.seq, "unit": stray[0].unit.name},
+                field="items",
+            )
+        targets += [_Target(item, link.unit_id, link.role) for link in links]
+    return targets
+
+
+def _next_serial(prefix: LetterPrefix, year: int) -> int:
+    """Take the next number under a row lock; the caller's transaction keeps it gap-free."""
+    try:
+        with transaction.atomic():
+            LetterNumberCounter.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another issuer created the row first: lock theirs below
+    counter = LetterNumberCounter.objects.select_for_update().get(prefix=prefix, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def letter_issue(*, actor: User, letter: Letter) -> Letter:
+    """印发: number the signed letter and create one assignment per unit per item, all or nothing."""
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.CLERK, Role.DIRECTOR])
+    if not letter.issue.can_proceed():
+        raise InvalidTransition(
+            _("Only a signed letter can be issued; this one is %(state)s.") % {"state": letter.get_state_display()}
+        )
+    targets = _check_ready(letter)
+    now = clock.now()
+    year = timezone.localdate(now).year
+    prefix = LetterPrefix.objects.get(pk=letter.prefix_id)
+    serial = _next_serial(prefix, year)
+    from_state = letter.state
+    letter.issue()
+    letter.year, letter.serial = year, serial
+    letter.number = letter_number(prefix.prefix, year, serial)
+    letter.issued_at = now
+    letter.save(update_fields=["state", "year", "serial", "number", "issued_at", "updated_at"])
+
+    assignments = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                item=t.item,
+                letter=letter,
+                unit_id=t.unit_id,
+                role=t.role,
+                deadline=t.item.deadline,
+                issued_at=now,
+            )
+            for t in targets
+        ]
+    )
+    # One audit row for the letter, one per assignment it created.
+    events = [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_role=role,
+            actor_unit_id=letter.office_id,
+            action="letter.issued",
+            letter=letter,
+            from_state=from_state,
+            to_state=letter.state,
+            data={"number": letter.number, "assignments": len(assignments)},
+        )
+    ]
+    events += [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_role=role,
+            actor_unit_id=letter.office_id,
+            action="assignment.issued",
+            letter=letter,
+            assignment=a,
+            to_state=AssignmentState.ISSUED,
+            data={"unit": a.unit_id},
+        )
+        for a in assignments
+    ]
+    AuditEvent.objects.bulk_create(events)
+
+    addressed = sorted({t.unit_id for t in targets})
+    notify(
+        recipients=unit_members(addressed, [Role.LIAISON, Role.LEADER]),
+        verb="letter_issued",
+        letter=letter,
+        text=_("New letter %(number)s “%(title)s” has items for your unit.")
+        % {"number": letter.number, "title": letter.title},
+    )
+    cc = list(letter.cc_units.values_list("pk", flat=True))
+    if cc:
+        notify(
+            recipients=unit_members(cc, [Role.LIAISON, Role.LEADER]),
+            verb="letter_copied",
+            letter=letter,
+            text=_("Letter %(number)s “%(title)s” was copied to your unit.")
+            % {"number": letter.number, "title": letter.title},
+        )
+    return letter
+
+
+def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
+    """Close the letter once every live assignment is closed. Call inside the closing transaction.
+
+    The letter is locked before counting: two directors closing the last two assignments at
+    once would otherwise each see the other's still open and neither would close the letter.
+    """
+    letter = _lock_letter(letter_id)
+    if not letter.close.can_proceed():
+        return False
+    live = Assignment.objects.filter(letter_id=letter_id).exclude(
+        state__in=[AssignmentState.CLOSED, AssignmentState.REASSIGNED]
+    )
+    if live.exists():
+        return False
+    letter.close()
+    letter.closed_at = clock.now()
+    letter.save(update_fields=["state", "closed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.closed",
+        letter=letter,
+        from_state=LetterState.ISSUED,
+        to_state=LetterState.CLOSED,
+    )
+    return True
+
+
+def letter_reopen_if_closed(*, actor: User, role: str, letter_id: int) -> bool:
+    letter = _lock_letter(letter_id)
+    if not letter.reopen.can_proceed():
+        return False
+    letter.reopen()
+    letter.closed_at = None
+    letter.save(update_fields=["state", "closed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.reopened",
+        letter=letter,
+        from_state=LetterState.CLOSED,
+        to_state=LetterState.ISSUED,
+    )
+    return True
