@@ -4,6 +4,7 @@ signs, the office decides; the old deadline stays on record."""
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from supervision import clock, services
 from supervision.models import Assignment, AuditEvent, ExtensionRequest, Notification, SignOff
 from supervision.services import InvalidInput, InvalidTransition
-from tests.helpers import drive, snapshot
+from tests.helpers import CALLS, drive, snapshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -193,3 +194,29 @@ def test_an_approved_extension_lets_the_unit_ask_again_before_the_new_deadline(w
     with clock.frozen(_at(old + dt.timedelta(days=5))):
         ext = _request(world, a, days=10)
     assert ext.old_deadline == a.deadline
+
+
+@pytest.mark.parametrize("decision", ["sign", "approve"])
+def test_a_request_overtaken_by_the_write_off_cannot_be_granted(world, decision: str):
+    # The unit asked for time, then finished anyway and the office wrote the item off: a
+    # late approval must not move the deadline of a closed assignment.
+    a = drive(world, "in_progress").assignment
+    ext = _request(world, a)
+    if decision == "approve":
+        services.extension_sign(actor=world.leader_a, extension=ext)
+    for call, who in [
+        ("submit_completion", world.liaison_a),
+        ("approve_completion", world.leader_a),
+        ("verify", world.inspector),
+        ("close", world.director),
+    ]:
+        CALLS[call](SimpleNamespace(assignment=a), who)
+    before = snapshot()
+    actor = world.leader_a if decision == "sign" else world.clerk
+    with pytest.raises(InvalidTransition, match="no longer be extended"):
+        getattr(services, f"extension_{decision}")(actor=actor, extension=ext)
+    assert snapshot() == before
+    # Refusing it is still possible, so the request does not stay pending forever.
+    refuse = services.extension_refuse if decision == "sign" else services.extension_reject
+    refuser = world.leader_a if decision == "sign" else world.clerk
+    assert refuse(actor=refuser, extension=ext, comment="已销号，无需延期").state in ("refused", "rejected")

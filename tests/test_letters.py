@@ -18,6 +18,7 @@ from supervision.models import (
     Membership,
     Notification,
     Role,
+    Unit,
 )
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from supervision.services.roles import forget_roles
@@ -265,6 +266,16 @@ def test_failed_issue_takes_no_number_and_creates_nothing(world, breakage: str):
     second = sign_and_issue(world, draft_letter(world))
     assert (first.serial, second.serial) == (1, 2)
     assert second.number == f"测巩办督〔{year}〕2号"
+
+
+def test_issue_refuses_a_unit_dissolved_after_signing(world):
+    letter = draft_letter(world)
+    services.letter_sign(actor=world.director, letter=letter)
+    Unit.objects.filter(pk=world.unit_a.pk).update(is_active=False)
+    before = snapshot()
+    with pytest.raises(InvalidInput, match="no longer active"):
+        services.letter_issue(actor=world.clerk, letter=letter)
+    assert snapshot() == before
 
 
 def test_issue_failing_after_numbering_rolls_the_number_back(world):

@@ -386,6 +386,8 @@ def test_reissue_puts_it_back_in_the_units_queue(world):
     CALLS["reissue"](case, world.clerk)
     case.refresh()
     assert (case.assignment.state, case.assignment.claimed_by) == ("issued", None)
+    # The settled dispute no longer shows as a pending return reason.
+    assert case.assignment.return_reason == ""
     # Any liaison of the unit can claim it again.
     CALLS["claim"](case, world.liaison_a)
 

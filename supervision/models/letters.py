@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from viewflow.fsm.fields import FSMField
 
@@ -141,10 +142,11 @@ class Item(models.Model):
     @property
     def deadline_text(self) -> str:
         """The deadline as offices write it: "2023年8月15日前" or "…前取得阶段性成效并长期坚持"."""
-        date = f"{self.deadline.year}年{self.deadline.month}月{self.deadline.day}日前"
+        # The whole phrase is one message: word order differs between Chinese and English.
+        date = date_format(self.deadline, "DATE_FORMAT")
         if self.deadline_kind == DeadlineKind.PHASE_THEN_ONGOING:
-            return date + str(_("achieve phase results, then keep on"))
-        return date
+            return str(_("phase results by %(date)s, then ongoing")) % {"date": date}
+        return str(_("by %(date)s")) % {"date": date}
 
 
 class UnitRole(models.TextChoices):

@@ -28,24 +28,25 @@ from supervision.models import (
     User,
 )
 
+from . import rows
 from .audit import audit_record
 from .errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed
 from .evidence import evidence_attach, evidence_check
 from .letters import letter_close_if_done, letter_reopen_if_closed
-from .notify import notify, unit_members
-from .roles import has_role, require_role
+from .notify import notify, notify_unit
+from .roles import has_role, role_refusal
 
 S = AssignmentState
 MAX_REASON = 2000
 MAX_REPORT = 4000
 
 
-def _lock(assignment: Assignment | int) -> Assignment:
+def _lock(assignment: Assignment | int, *, actor: User, step: _Step) -> tuple[Assignment, str | None]:
+    """Lock the row (of the assignment only, not its letter or item) and read the acting role."""
     pk = assignment.pk if isinstance(assignment, Assignment) else assignment
     try:
-        # of=("self",): lock the assignment only, not the joined letter and item.
-        return Assignment.objects.select_for_update(of=("self",)).select_related("letter", "item", "unit").get(pk=pk)
-    except Assignment.DoesNotExist:
+        return rows.lock_assignment(int(pk), actor=actor, office=step.office, roles=step.roles)
+    except (Assignment.DoesNotExist, TypeError, ValueError):
         raise NotAllowed(_("This assignment does not exist or you may not see it.")) from None
 
 
@@ -90,9 +91,10 @@ def _run(
     data: dict | None = None,
 ) -> tuple[Assignment, str]:
     """Lock, check role, check state, transition, save, audit. Must run inside atomic()."""
-    a = _lock(assignment)
+    a, role = _lock(assignment, actor=actor, step=step)
     where = a.letter.office_id if step.office else a.unit_id
-    role = require_role(actor, where, step.roles)
+    if role is None or not actor.is_active:
+        raise role_refusal(step.roles)
     if check is not None:
         check(a)
     transition = getattr(a, step.method)
@@ -106,7 +108,7 @@ def _run(
     if apply is not None:
         fields.update(apply(a, role))
     a.version += 1
-    a.save(update_fields=sorted(fields))
+    rows.update(a, fields)
     audit_record(
         actor=actor,
         role=role,
@@ -155,8 +157,9 @@ def assignment_claim(*, actor: User, assignment: Assignment | int, responsible_p
         apply=apply,
         data={"responsible_person": person or actor.display_name},
     )
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="assignment_claimed",
         assignment=a,
         exclude=actor.pk,
@@ -210,8 +213,9 @@ def assignment_request_return(*, actor: User, assignment: Assignment | int, reas
         check=lambda a: _require_claimer(a, actor),
         apply=apply,
     )
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LEADER],
         verb="signoff_needed",
         assignment=a,
         exclude=actor.pk,
@@ -221,8 +225,15 @@ def assignment_request_return(*, actor: User, assignment: Assignment | int, reas
 
 
 def _signoff(a: Assignment, actor: User, kind: str, approved: bool, comment: str) -> None:
-    SignOff.objects.create(
-        assignment=a, kind=kind, approved=approved, comment=comment, signed_by=actor, signed_at=clock.now()
+    rows.insert(
+        SignOff(
+            assignment_id=a.pk,
+            kind=kind,
+            approved=approved,
+            comment=comment,
+            signed_by_id=actor.pk,
+            signed_at=clock.now(),
+        )
     )
 
 
@@ -232,8 +243,9 @@ def assignment_approve_return(*, actor: User, assignment: Assignment | int, comm
     comment = _reason(comment, required=False)
     a, _role = _run(APPROVE_RETURN, actor=actor, assignment=assignment, comment=comment)
     _signoff(a, actor, SignOffKind.RETURN, True, comment)
-    notify(
-        recipients=unit_members([a.letter.office_id], [Role.CLERK]),
+    notify_unit(
+        unit_id=a.letter.office_id,
+        roles=[Role.CLERK],
         verb="assignment_returned",
         assignment=a,
         text=_("%(unit)s returned an item of %(number)s: %(item)s") % _text(a),
@@ -252,8 +264,9 @@ def assignment_refuse_return(*, actor: User, assignment: Assignment | int, comme
 
     a, _role = _run(REFUSE_RETURN, actor=actor, assignment=assignment, comment=comment, apply=apply)
     _signoff(a, actor, SignOffKind.RETURN, False, comment)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON],
         verb="signoff_refused",
         assignment=a,
         exclude=actor.pk,
@@ -303,14 +316,16 @@ def assignment_reassign(
         comment=comment,
         data={"reassigned_from": old.pk, "from_unit": old.unit_id},
     )
-    notify(
-        recipients=unit_members([target.pk], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=target.pk,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="assignment_reassigned",
         assignment=new,
         text=_("An item of %(number)s was reassigned to your unit: %(item)s") % _text(new),
     )
-    notify(
-        recipients=unit_members([old.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=old.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="return_accepted",
         assignment=old,
         text=_("The office accepted your return: %(item)s") % _text(old),
@@ -324,12 +339,14 @@ def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: st
     comment = _reason(comment, label=_("The reason for keeping the unit responsible"))
 
     def apply(a: Assignment, role: str) -> list[str]:
-        a.claimed_by, a.claimed_at = None, None
-        return ["claimed_by", "claimed_at"]
+        # Back in the unit's queue as if new: the settled dispute no longer shows as pending.
+        a.claimed_by, a.claimed_at, a.return_reason = None, None, ""
+        return ["claimed_by", "claimed_at", "return_reason"]
 
     a, _role = _run(REISSUE, actor=actor, assignment=assignment, comment=comment, apply=apply)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="return_rejected",
         assignment=a,
         text=_("The office kept your unit responsible: %(item)s") % _text(a),
@@ -353,7 +370,7 @@ def assignment_start(*, actor: User, assignment: Assignment | int) -> Assignment
 
 
 def _report(a: Assignment, actor: User, kind: str, text: str, files: Sequence[UploadedFile]) -> ProgressReport:
-    report = ProgressReport.objects.create(assignment=a, kind=kind, text=text, author=actor, created_at=clock.now())
+    report = rows.insert(ProgressReport(assignment=a, kind=kind, text=text, author=actor, created_at=clock.now()))
     for f in files:
         evidence_attach(report=report, upload=f, actor=actor)
     return report
@@ -399,8 +416,9 @@ def assignment_submit_completion(
         data={"files": len(files)},
     )
     report = _report(a, actor, ReportKind.COMPLETION, text, files)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LEADER],
         verb="signoff_needed",
         assignment=a,
         exclude=actor.pk,
@@ -415,8 +433,9 @@ def assignment_approve_completion(*, actor: User, assignment: Assignment | int, 
     comment = _reason(comment, required=False)
     a, _role = _run(APPROVE_COMPLETION, actor=actor, assignment=assignment, comment=comment)
     _signoff(a, actor, SignOffKind.COMPLETION, True, comment)
-    notify(
-        recipients=unit_members([a.letter.office_id], [Role.INSPECTOR]),
+    notify_unit(
+        unit_id=a.letter.office_id,
+        roles=[Role.INSPECTOR],
         verb="verification_needed",
         assignment=a,
         text=_("%(unit)s reports an item of %(number)s complete: %(item)s") % _text(a),
@@ -456,8 +475,9 @@ def assignment_verify(*, actor: User, assignment: Assignment | int, comment: str
         return ["verified_at"]
 
     a, _role = _run(VERIFY, actor=actor, assignment=assignment, comment=comment, apply=apply)
-    notify(
-        recipients=unit_members([a.letter.office_id], [Role.DIRECTOR]),
+    notify_unit(
+        unit_id=a.letter.office_id,
+        roles=[Role.DIRECTOR],
         verb="close_needed",
         assignment=a,
         text=_("Verified, ready to close: %(unit)s · %(item)s") % _text(a),
@@ -477,8 +497,9 @@ def assignment_reject(*, actor: User, assignment: Assignment | int, reason: str)
         return ["last_rejection_reason", "rejection_count", "completed_at"]
 
     a, _role = _run(REJECT, actor=actor, assignment=assignment, comment=reason, apply=apply)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="verification_rejected",
         assignment=a,
         text=_("Verification failed: %(item)s") % _text(a),
@@ -496,8 +517,9 @@ def assignment_close(*, actor: User, assignment: Assignment | int, comment: str 
         return ["closed_at"]
 
     a, role = _run(CLOSE, actor=actor, assignment=assignment, comment=comment, apply=apply)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="assignment_closed",
         assignment=a,
         text=_("Written off: %(item)s") % _text(a),
@@ -517,8 +539,9 @@ def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str)
 
     a, role = _run(REOPEN, actor=actor, assignment=assignment, comment=reason, apply=apply)
     letter_reopen_if_closed(actor=actor, role=role, letter_id=a.letter_id)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="assignment_reopened",
         assignment=a,
         text=_("Reopened: %(item)s") % _text(a),

@@ -7,6 +7,8 @@ from typing import Any
 from supervision import clock
 from supervision.models import Assignment, AuditEvent, Letter, User
 
+from . import rows
+
 
 def audit_record(
     *,
@@ -21,16 +23,19 @@ def audit_record(
     comment: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    letter_id = letter.pk if letter is not None else getattr(assignment, "letter_id", None)
+    # A plain INSERT (see rows.py): this runs once in every transition.
+    event = AuditEvent(
         at=clock.now(),
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         actor_role=role,
         actor_unit_id=unit_id,
         action=action,
-        letter=letter if letter is not None else (assignment.letter if assignment is not None else None),
-        assignment=assignment,
+        letter_id=letter_id,
+        assignment_id=assignment.pk if assignment is not None else None,
         from_state=from_state,
         to_state=to_state,
         comment=comment,
         data=data or {},
     )
+    return rows.insert(event)

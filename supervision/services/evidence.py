@@ -17,16 +17,37 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from supervision.models import Evidence, ProgressReport, User
+from supervision.models.assignments import _evidence_path
 
 from .errors import InvalidInput
 
 MAX_FILES_PER_REPORT = 20
 
 
+# The types offices send, whatever this machine's mime.types happens to list.
+_KNOWN_TYPES = {
+    ".pdf": "application/pdf",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip",
+    ".txt": "text/plain",
+}
+
+
 def _content_type(upload: UploadedFile) -> str:
     # Trust the extension over the browser's claim: the claim is whatever the client sends.
-    guessed, _enc = mimetypes.guess_type(upload.name or "")
-    return guessed or (upload.content_type or "application/octet-stream")
+    name = (upload.name or "").lower()
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    if suffix in _KNOWN_TYPES:
+        return _KNOWN_TYPES[suffix]
+    guessed, _enc = mimetypes.guess_type(name)
+    # Unknown extension: never take the client's word for it.
+    return guessed or "application/octet-stream"
 
 
 def evidence_check(files: Sequence[UploadedFile]) -> None:
@@ -64,7 +85,12 @@ def evidence_attach(*, report: ProgressReport, upload: UploadedFile, actor: User
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
-    # Same content, same name: storing a duplicate upload twice is harmless but wasteful.
-    evidence.file.save(evidence.sha256, File(upload), save=False)
+    # Content-addressed: the same file uploaded again (to another report, by another unit)
+    # points at the stored copy instead of writing a second one beside it.
+    path = _evidence_path(evidence, "")
+    if evidence.file.storage.exists(path):
+        evidence.file.name = path
+    else:
+        evidence.file.save(evidence.sha256, File(upload), save=False)
     evidence.save()
     return evidence

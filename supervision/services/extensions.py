@@ -20,31 +20,47 @@ from supervision.models import (
     User,
 )
 
-from .assignments import _lock, _reason, _require_claimer, _signoff, _text, assignment_deadline_set
+from .assignments import _lock, _reason, _require_claimer, _signoff, _Step, _text, assignment_deadline_set
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
-from .notify import notify, unit_members
-from .roles import require_role
+from .notify import notify, notify_unit
+from .roles import role_refusal
 
 # While an assignment waits on the office's verification or is done, its deadline is moot.
 EXTENDABLE = tuple(s for s in OPEN_STATES if s not in (AssignmentState.AWAITING_VERIFICATION,))
 MAX_EXTENSION_DAYS = 366
 
 
-def _lock_extension(extension: ExtensionRequest | int) -> ExtensionRequest:
+REQUEST = _Step("", "extension.requested", (Role.LIAISON,), office=False)
+
+
+def _lock_extension(
+    extension: ExtensionRequest | int, *, actor: User, step: _Step
+) -> tuple[ExtensionRequest, Assignment, str]:
+    """Lock the assignment first, then its request: the same order as every assignment
+    transition, so a decision and, say, a write-off of the same assignment cannot deadlock."""
     pk = extension.pk if isinstance(extension, ExtensionRequest) else extension
+    refused = NotAllowed(_("This extension request does not exist or you may not see it."))
     try:
-        return ExtensionRequest.objects.select_for_update().get(pk=pk)
-    except ExtensionRequest.DoesNotExist:
-        raise NotAllowed(_("This extension request does not exist or you may not see it.")) from None
+        assignment_id = ExtensionRequest.objects.filter(pk=pk).values_list("assignment_id", flat=True).first()
+    except (TypeError, ValueError):
+        raise refused from None
+    if assignment_id is None:
+        raise refused
+    a, role = _lock(assignment_id, actor=actor, step=step)
+    if role is None or not actor.is_active:
+        raise role_refusal(step.roles)
+    ext = ExtensionRequest.objects.select_for_update().get(pk=pk)
+    return ext, a, role
 
 
 @transaction.atomic
 def extension_request(
     *, actor: User, assignment: Assignment | int, requested_deadline: dt.date, reason: str
 ) -> ExtensionRequest:
-    a = _lock(assignment)
-    role = require_role(actor, a.unit_id, [Role.LIAISON])
+    a, role = _lock(assignment, actor=actor, step=REQUEST)
+    if role is None or not actor.is_active:
+        raise role_refusal(REQUEST.roles)
     _require_claimer(a, actor)
     reason = _reason(reason, label=_("The reason for the extension"))
     if a.state not in EXTENDABLE:
@@ -91,8 +107,9 @@ def extension_request(
             "requested_deadline": requested_deadline.isoformat(),
         },
     )
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LEADER],
         verb="signoff_needed",
         assignment=a,
         exclude=actor.pk,
@@ -111,14 +128,19 @@ def _decide(
     office: bool,
     comment: str,
 ) -> tuple[ExtensionRequest, Assignment, str]:
-    ext = _lock_extension(extension)
-    a = _lock(ext.assignment_id)
+    step = _Step(method, action, roles, office)
+    ext, a, role = _lock_extension(extension, actor=actor, step=step)
     where = a.letter.office_id if office else a.unit_id
-    role = require_role(actor, where, roles)
     transition = getattr(ext, method)
     if not transition.can_proceed():
         raise InvalidTransition(
             _("This extension request is already “%(state)s”.") % {"state": ext.get_state_display()}
+        )
+    if method in ("sign", "approve") and a.state not in EXTENDABLE:
+        # Written off, reassigned or waiting on verification meanwhile: a new deadline means nothing.
+        raise InvalidTransition(
+            _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
+            % {"state": a.get_state_display()}
         )
     from_state = ext.state
     transition()
@@ -163,8 +185,9 @@ def extension_sign(*, actor: User, extension: ExtensionRequest | int, comment: s
         comment=comment,
     )
     _signoff(a, actor, SignOffKind.EXTENSION, True, comment)
-    notify(
-        recipients=unit_members([a.letter.office_id], [Role.CLERK, Role.DIRECTOR]),
+    notify_unit(
+        unit_id=a.letter.office_id,
+        roles=[Role.CLERK, Role.DIRECTOR],
         verb="extension_needed",
         assignment=a,
         text=_("%(unit)s asks for more time: %(item)s") % _text(a),
@@ -208,8 +231,9 @@ def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment
         comment=comment,
     )
     assignment_deadline_set(a=a, deadline=ext.requested_deadline)
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="extension_decided",
         assignment=a,
         text=_("Extension approved until %(date)s: %(item)s")
@@ -230,8 +254,9 @@ def extension_reject(*, actor: User, extension: ExtensionRequest | int, comment:
         office=True,
         comment=comment,
     )
-    notify(
-        recipients=unit_members([a.unit_id], [Role.LIAISON, Role.LEADER]),
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
         verb="extension_decided",
         assignment=a,
         text=_("Extension rejected, the deadline stays: %(item)s") % _text(a),

@@ -32,6 +32,7 @@ from supervision.models import (
     User,
 )
 
+from . import rows
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, unit_members
@@ -298,9 +299,17 @@ class _Target:
 
 def _check_ready(letter: Letter) -> list[_Target]:
     """What issuing would create; raises if the letter is not complete."""
-    addressees = set(letter.addressees.values_list("pk", flat=True))
-    if not addressees:
+    addressed = list(letter.addressees.values_list("pk", "name", "is_active"))
+    if not addressed:
         raise InvalidInput(_("The letter has no addressed unit."), field="addressees")
+    # A unit may have been merged or dissolved between drafting and issuing.
+    inactive = [name for _pk, name, active in addressed if not active]
+    if inactive:
+        raise InvalidInput(
+            _("The letter is addressed to a unit that is no longer active: %(unit)s.") % {"unit": "、".join(inactive)},
+            field="addressees",
+        )
+    addressees = {pk for pk, _name, _active in addressed}
     items = list(letter.items.prefetch_related("item_units__unit").order_by("seq"))
     if not items:
         raise InvalidInput(_("The letter has no items."), field="items")
@@ -426,7 +435,8 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
     The letter is locked before counting: two directors closing the last two assignments at
     once would otherwise each see the other's still open and neither would close the letter.
     """
-    letter = _lock_letter(letter_id)
+    # Only the columns the decision needs: this runs with every write-off.
+    letter = Letter.objects.select_for_update().only("id", "state", "office_id").get(pk=letter_id)
     if not letter.close.can_proceed():
         return False
     live = Assignment.objects.filter(letter_id=letter_id).exclude(
@@ -436,7 +446,7 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
         return False
     letter.close()
     letter.closed_at = clock.now()
-    letter.save(update_fields=["state", "closed_at", "updated_at"])
+    rows.update(letter, ["state", "closed_at", "updated_at"])
     audit_record(
         actor=actor,
         role=role,

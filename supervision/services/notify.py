@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from supervision import clock
 from supervision.models import Assignment, Letter, Membership, Notification
+
+from . import rows as sql_rows
 
 
 def unit_members(unit_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
@@ -43,3 +45,25 @@ def notify(
     ]
     Notification.objects.bulk_create(rows)
     return len(rows)
+
+
+def notify_unit(
+    *,
+    unit_id: int,
+    roles: Sequence[str],
+    verb: str,
+    text: str,
+    assignment: Assignment,
+    exclude: int | None = None,
+) -> int:
+    """Tell every active holder of ``roles`` in one unit about an assignment, in one statement."""
+    return sql_rows.notify_unit_roles(
+        unit_id=unit_id,
+        roles=[str(r) for r in roles],
+        verb=verb,
+        text=text,
+        letter_id=assignment.letter_id,
+        assignment_id=assignment.pk,
+        created_at=clock.now(),
+        exclude=exclude,
+    )

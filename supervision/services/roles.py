@@ -47,11 +47,15 @@ def require_role(user: User, unit_id: int, roles: Iterable[str]) -> str:
     roles = tuple(roles)
     role = has_role(user, unit_id, roles)
     if role is None:
-        raise NotAllowed(
-            _("You need the role %(roles)s in this unit to do this.")
-            % {"roles": _(" or ").join(str(Role(r).label) for r in roles)}
-        )
+        raise role_refusal(roles)
     return role
+
+
+def role_refusal(roles: Iterable[str]) -> NotAllowed:
+    return NotAllowed(
+        _("You need the role %(roles)s in this unit to do this.")
+        % {"roles": _(" or ").join(str(Role(r).label) for r in roles)}
+    )
 
 
 def office_ids(user: User) -> set[int]:
