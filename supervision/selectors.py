@@ -33,7 +33,7 @@ def letters_visible_to(user: User) -> QuerySet[Letter]:
     if user.is_superuser:
         return Letter.objects.all()
     offices, units = office_ids(user), unit_ids(user)
-    received = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED]) & (
+    received = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED, LetterState.WITHDRAWN]) & (
         Q(addressees__in=units) | Q(cc_units__in=units) | Q(assignments__unit__in=units)
     )
     visible = Q(office__in=offices) | Q(pk__in=_granted(user, Letter, "view_letter"))

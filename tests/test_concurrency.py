@@ -185,3 +185,29 @@ def test_closing_the_last_two_assignments_at_once_closes_the_letter(world, monke
     assert [kind for kind, _v in outcomes] == ["ok", "ok"], outcomes
     assert Letter.objects.get(pk=letter.pk).state == "closed"
     assert AuditEvent.objects.filter(letter=letter, action="letter.closed").count() == 1
+
+
+def test_withdrawal_racing_claims_leaves_one_consistent_outcome(world):
+    # The office withdraws a letter while liaisons of both units claim its items: either the
+    # letter is withdrawn and no claim took, or a claim took and the letter stays issued.
+    letter = issue_letter(world, items=2, units=[world.unit_a, world.unit_b])
+    targets = list(Assignment.objects.filter(letter=letter).values_list("pk", "unit_id"))
+    liaison = {world.unit_a.pk: world.liaison_a, world.unit_b.pk: world.liaison_b}
+    work: list[Callable[[], Any]] = [
+        lambda: services.letter_withdraw(actor=world.clerk, letter=letter.pk, reason="发文对象有误")
+    ]
+    work += [
+        lambda pk=pk, unit=unit: services.assignment_claim(actor=liaison[unit], assignment=pk) for pk, unit in targets
+    ]
+
+    outcomes = race(work)
+
+    assert all(kind == "ok" or isinstance(v, InvalidTransition) for kind, v in outcomes), outcomes
+    letter = Letter.objects.get(pk=letter.pk)
+    states = set(Assignment.objects.filter(letter=letter).values_list("state", flat=True))
+    if outcomes[0][0] == "ok":
+        assert (letter.state, states) == ("withdrawn", {"withdrawn"})
+        assert not AuditEvent.objects.filter(letter=letter, action="assignment.claimed").exists()
+    else:
+        assert letter.state == "issued"
+        assert "accepted" in states and "withdrawn" not in states

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError
 
-from supervision import clock, services
+from supervision import clock, selectors, services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -429,3 +429,77 @@ def test_a_returned_assignment_keeps_the_letter_open(world):
     write_off(world, Assignment.objects.get(letter=letter, unit=world.unit_b), world.liaison_b, world.leader_b)
     # The office has not decided where A's item goes: the letter cannot be done.
     assert _letter(letter.pk).state == "issued"
+
+
+# --- withdrawing -------------------------------------------------------------------------------------
+
+
+def test_withdrawing_an_untouched_letter_ends_all_its_assignments(world):
+    letter = sign_and_issue(world, draft_letter(world))
+    ids = set(letter.assignments.values_list("pk", flat=True))
+    since = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    services.letter_withdraw(actor=world.clerk, letter=letter, reason="发文对象有误")
+    letter = _letter(letter.pk)
+    assert letter.state == "withdrawn"
+    # The number stays on record: the next letter does not reuse it.
+    assert letter.number and letter.serial == 1
+    assert set(Assignment.objects.filter(state="withdrawn").values_list("pk", flat=True)) == ids
+    events = AuditEvent.objects.filter(pk__gt=since)
+    assert sorted(events.values_list("action", flat=True)) == ["assignment.withdrawn"] * len(ids) + ["letter.withdrawn"]
+    assert set(events.values_list("comment", flat=True)) == {"发文对象有误"}
+    told = set(Notification.objects.filter(verb="letter_withdrawn").values_list("recipient_id", flat=True))
+    assert told == {world.liaison_a.pk, world.leader_a.pk, world.liaison_b.pk, world.leader_b.pk}
+    assert sign_and_issue(world, draft_letter(world)).serial == 2
+
+
+def test_a_claimed_item_stops_the_withdrawal(world):
+    letter = sign_and_issue(world, draft_letter(world))
+    services.assignment_claim(actor=world.liaison_a, assignment=letter.assignments.filter(unit=world.unit_a).first())
+    before = snapshot()
+    with pytest.raises(InvalidTransition, match="already claimed or returned"):
+        services.letter_withdraw(actor=world.director, letter=letter, reason="发文对象有误")
+    assert snapshot() == before
+
+
+def test_a_withdrawn_item_cannot_be_claimed(world):
+    letter = sign_and_issue(world, draft_letter(world))
+    services.letter_withdraw(actor=world.clerk, letter=letter, reason="重复发文")
+    before = snapshot()
+    with pytest.raises(InvalidTransition):
+        services.assignment_claim(
+            actor=world.liaison_a, assignment=letter.assignments.filter(unit=world.unit_a).first()
+        )
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("actor", ["inspector", "observer", "liaison_a", "leader_a", "outsider"])
+def test_only_clerk_or_director_withdraws(world, actor: str):
+    letter = sign_and_issue(world, draft_letter(world))
+    before = snapshot()
+    with pytest.raises(NotAllowed):
+        services.letter_withdraw(actor=getattr(world, actor), letter=letter, reason="发文对象有误")
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_withdrawing_needs_a_reason(world, reason: str):
+    letter = sign_and_issue(world, draft_letter(world))
+    before = snapshot()
+    with pytest.raises(InvalidInput):
+        services.letter_withdraw(actor=world.clerk, letter=letter, reason=reason)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("stage", ["draft", "signed"])
+def test_only_issued_letters_are_withdrawn(world, stage: str):
+    letter = draft_letter(world)
+    if stage == "signed":
+        services.letter_sign(actor=world.director, letter=letter)
+    with pytest.raises(InvalidTransition):
+        services.letter_withdraw(actor=world.clerk, letter=letter, reason="发文对象有误")
+
+
+def test_a_unit_still_sees_the_withdrawn_letter(world):
+    letter = sign_and_issue(world, draft_letter(world))
+    services.letter_withdraw(actor=world.clerk, letter=letter, reason="发文对象有误")
+    assert selectors.letter_get(world.liaison_a, letter.pk) is not None

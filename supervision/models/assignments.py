@@ -27,6 +27,8 @@ class AssignmentState(models.TextChoices):
     AWAITING_VERIFICATION = "awaiting_verification", _("Awaiting verification")
     VERIFIED = "verified", _("Verified")
     CLOSED = "closed", _("Closed")
+    # Its letter was withdrawn before the unit took it up.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 S = AssignmentState
@@ -40,6 +42,7 @@ PHASES: dict[str, tuple[str, ...]] = {
     "in_progress": (S.IN_PROGRESS, S.COMPLETION_REQUESTED, S.AWAITING_VERIFICATION),
     "verified": (S.VERIFIED,),
     "closed": (S.CLOSED,),
+    "withdrawn": (S.WITHDRAWN,),
 }
 # Assignments a unit still has to work on (count towards load and overdue).
 OPEN_STATES = (
@@ -51,7 +54,7 @@ OPEN_STATES = (
     S.AWAITING_VERIFICATION,
 )
 # Assignments no longer live for anyone: replaced by another unit's.
-DEAD_STATES = (S.REASSIGNED,)
+DEAD_STATES = (S.REASSIGNED, S.WITHDRAWN)
 
 
 def _back_from_return(assignment: Assignment) -> str:
@@ -193,6 +196,10 @@ class Assignment(models.Model):
     @state.transition(source=S.CLOSED, target=S.IN_PROGRESS)
     def reopen(self) -> None:
         """回头看: the problem rebounded."""
+
+    @state.transition(source=S.ISSUED, target=S.WITHDRAWN)
+    def withdraw(self) -> None:
+        """The letter was withdrawn while this was still unclaimed."""
 
 
 def _evidence_path(instance: Evidence, filename: str) -> str:

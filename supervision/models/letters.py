@@ -18,6 +18,8 @@ class LetterState(models.TextChoices):
     SIGNED = "signed", _("Signed")
     ISSUED = "issued", _("Issued")
     CLOSED = "closed", _("Closed")
+    # Issued by mistake and taken back before any unit claimed an item; keeps its number.
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Letter(models.Model):
@@ -87,6 +89,10 @@ class Letter(models.Model):
     @state.transition(source=LetterState.SIGNED, target=LetterState.ISSUED)
     def issue(self) -> None:
         """印发"""
+
+    @state.transition(source=LetterState.ISSUED, target=LetterState.WITHDRAWN)
+    def withdraw(self) -> None:
+        """撤回: only before any unit claimed or returned an item (the service checks)."""
 
     @state.transition(source=LetterState.ISSUED, target=LetterState.CLOSED)
     def close(self) -> None:

@@ -34,6 +34,7 @@ from .letters import (
     letter_number,
     letter_sign,
     letter_update_draft,
+    letter_withdraw,
 )
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "letter_number",
     "letter_sign",
     "letter_update_draft",
+    "letter_withdraw",
 ]

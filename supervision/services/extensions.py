@@ -50,7 +50,7 @@ def _lock_extension(
     a, role = _lock(assignment_id, actor=actor, step=step)
     if role is None or not actor.is_active:
         raise role_refusal(step.roles)
-    ext = ExtensionRequest.objects.select_for_update().get(pk=pk)
+    ext = ExtensionRequest.objects.select_for_update(no_key=True).get(pk=pk)
     return ext, a, role
 
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from supervision import clock
 from supervision.models import (
@@ -51,7 +52,10 @@ def letter_number(prefix: str, year: int, serial: int) -> str:
 def _lock_letter(letter: Letter | int) -> Letter:
     pk = letter.pk if isinstance(letter, Letter) else letter
     try:
-        return Letter.objects.select_for_update().get(pk=pk)
+        # NO KEY UPDATE: blocks other writers of the letter but not the KEY SHARE lock that an
+        # audit row or notification referencing it takes (FOR UPDATE would deadlock a
+        # withdrawal against the claims it races).
+        return Letter.objects.select_for_update(no_key=True).get(pk=pk)
     except Letter.DoesNotExist:
         raise NotAllowed(_("This letter does not exist or you may not see it.")) from None
 
@@ -339,7 +343,7 @@ def _next_serial(prefix: LetterPrefix, year: int) -> int:
             LetterNumberCounter.objects.get_or_create(prefix=prefix, year=year)
     except IntegrityError:
         pass  # another issuer created the row first: lock theirs below
-    counter = LetterNumberCounter.objects.select_for_update().get(prefix=prefix, year=year)
+    counter = LetterNumberCounter.objects.select_for_update(no_key=True).get(prefix=prefix, year=year)
     counter.last_number += 1
     counter.save(update_fields=["last_number"])
     return counter.last_number
@@ -429,6 +433,89 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
     return letter
 
 
+@transaction.atomic
+def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter:
+    """撤回: take back a letter issued by mistake, while no unit has taken up any of its items.
+
+    The letter keeps its number (numbers stay gap-free: a withdrawn letter is still on record)
+    and every assignment it created ends as withdrawn, each with its audit row.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("%(field)s is required.") % {"field": _("The reason for withdrawing")}, field="reason")
+    if len(reason) > 2000:
+        raise InvalidInput(_("The reason is too long: at most 2000 characters."), field="reason")
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.CLERK, Role.DIRECTOR])
+    if not letter.withdraw.can_proceed():
+        raise InvalidTransition(
+            _("Only an issued letter can be withdrawn; this one is %(state)s.") % {"state": letter.get_state_display()}
+        )
+    # Lock every assignment of the letter: a claim racing this waits, then finds it withdrawn.
+    held = list(
+        Assignment.objects.select_for_update(no_key=True)
+        .filter(letter=letter)
+        .values_list("pk", "unit_id", "state", "claimed_by")
+    )
+    taken = sum(1 for _pk, _unit, state, claimer in held if state != AssignmentState.ISSUED or claimer)
+    if taken:
+        raise InvalidTransition(
+            ngettext(
+                "%(n)d of its assignments was already claimed or returned: the letter can no longer be withdrawn.",
+                "%(n)d of its assignments were already claimed or returned: the letter can no longer be withdrawn.",
+                taken,
+            )
+            % {"n": taken}
+        )
+    now = clock.now()
+    from_state = letter.state
+    letter.withdraw()
+    # Every one is issued and unclaimed: checked above under the lock.
+    Assignment.objects.filter(pk__in=[pk for pk, _unit, _state, _claimer in held]).update(
+        state=AssignmentState.WITHDRAWN, version=F("version") + 1, updated_at=now
+    )
+    letter.save(update_fields=["state", "updated_at"])
+    events = [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_role=role,
+            actor_unit_id=letter.office_id,
+            action="letter.withdrawn",
+            letter=letter,
+            from_state=from_state,
+            to_state=letter.state,
+            comment=reason,
+            data={"assignments": len(held)},
+        )
+    ]
+    events += [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_role=role,
+            actor_unit_id=letter.office_id,
+            action="assignment.withdrawn",
+            letter=letter,
+            assignment_id=pk,
+            from_state=AssignmentState.ISSUED,
+            to_state=AssignmentState.WITHDRAWN,
+            comment=reason,
+        )
+        for pk, _unit, _state, _claimer in held
+    ]
+    AuditEvent.objects.bulk_create(events)
+    units = sorted({unit for _pk, unit, _state, _claimer in held} | set(letter.addressees.values_list("pk", flat=True)))
+    notify(
+        recipients=unit_members(units, [Role.LIAISON, Role.LEADER]),
+        verb="letter_withdrawn",
+        letter=letter,
+        text=_("Letter %(number)s “%(title)s” was withdrawn: %(reason)s")
+        % {"number": letter.number, "title": letter.title, "reason": reason[:100]},
+    )
+    return letter
+
+
 def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
     """Close the letter once every live assignment is closed. Call inside the closing transaction.
 
@@ -436,7 +523,7 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
     once would otherwise each see the other's still open and neither would close the letter.
     """
     # Only the columns the decision needs: this runs with every write-off.
-    letter = Letter.objects.select_for_update().only("id", "state", "office_id").get(pk=letter_id)
+    letter = Letter.objects.select_for_update(no_key=True).only("id", "state", "office_id").get(pk=letter_id)
     if not letter.close.can_proceed():
         return False
     live = Assignment.objects.filter(letter_id=letter_id).exclude(

@@ -104,10 +104,13 @@ def _lock_sql(role_count: int) -> str:
         f" INNER JOIN {i} I ON I.{_q('id')} = A.{_q('item_id')}"
         f" WHERE A.{_q('id')} = %s"
     )
+    # NO KEY UPDATE: the row's key never changes, and a plain FOR UPDATE would also block the
+    # KEY SHARE lock that inserting an audit row or a report referencing it takes.
+    strength = "FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else "FOR UPDATE"
     if connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF A"
+        sql += f" {strength} OF A"
     elif connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
+        sql += f" {strength}"
     return sql
 
 
