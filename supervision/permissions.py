@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from supervision.models import Assignment, Evidence, Letter
+from supervision.models import Assignment, Evidence, Letter, LetterAttachment
 
 _VIEW = {
     "supervision.view_letter": (Letter, "letters_visible_to"),
     "supervision.view_assignment": (Assignment, "assignments_visible_to"),
     "supervision.view_evidence": (Evidence, "evidence_visible_to"),
+    "supervision.view_letterattachment": (LetterAttachment, "attachments_visible_to"),
 }
 
 

@@ -13,7 +13,17 @@ from django.db.models import BigIntegerField, Q, QuerySet
 from django.db.models.functions import Cast
 from guardian.models import UserObjectPermission
 
-from supervision.models import Assignment, AuditEvent, Evidence, Item, Letter, LetterState, Unit, User
+from supervision.models import (
+    Assignment,
+    AuditEvent,
+    Evidence,
+    Item,
+    Letter,
+    LetterAttachment,
+    LetterState,
+    Unit,
+    User,
+)
 from supervision.services.roles import office_ids, unit_ids
 
 
@@ -63,6 +73,10 @@ def items_visible_to(user: User) -> QuerySet[Item]:
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
     return Evidence.objects.filter(report__assignment__in=assignments_visible_to(user).values("pk"))
+
+
+def attachments_visible_to(user: User) -> QuerySet[LetterAttachment]:
+    return LetterAttachment.objects.filter(letter__in=letters_visible_to(user).values("pk"))
 
 
 def assignment_get(user: User, pk: int) -> Assignment | None:

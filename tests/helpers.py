@@ -17,6 +17,7 @@ from supervision.models import (
     ExtensionRequest,
     Item,
     Letter,
+    LetterAttachment,
     LetterNumberCounter,
     Notification,
     PeerGroup,
@@ -197,6 +198,7 @@ def snapshot() -> dict[str, Any]:
         "notifications": Notification.objects.count(),
         "reports": ProgressReport.objects.count(),
         "evidence": Evidence.objects.count(),
+        "attachments": LetterAttachment.objects.count(),
         "signoffs": SignOff.objects.count(),
     }
 

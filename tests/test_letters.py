@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
 from supervision import clock, selectors, services
@@ -503,3 +504,59 @@ def test_a_unit_still_sees_the_withdrawn_letter(world):
     letter = sign_and_issue(world, draft_letter(world))
     services.letter_withdraw(actor=world.clerk, letter=letter, reason="发文对象有误")
     assert selectors.letter_get(world.liaison_a, letter.pk) is not None
+
+
+# --- attachments -------------------------------------------------------------------------------------
+
+
+def _file(name: str = "问题清单.xlsx", body: bytes = b"PK\x03\x04 list") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, body, "application/octet-stream")
+
+
+def test_attachments_are_added_while_drafting_and_travel_with_the_letter(world):
+    letter = draft_letter(world)
+    added = services.letter_attach(actor=world.clerk, letter=letter, files=[_file(), _file("方案.pdf", b"%PDF-1.4")])
+    assert [a.original_name for a in added] == ["问题清单.xlsx", "方案.pdf"]
+    assert AuditEvent.objects.filter(letter=letter, action="letter.attached").count() == 1
+    sign_and_issue(world, letter)
+    # The addressed units may open them, an outsider may not.
+    assert world.liaison_a.has_perm("supervision.view_letterattachment", added[0])
+    assert not world.outsider.has_perm("supervision.view_letterattachment", added[0])
+    assert not world.liaison_c.has_perm("supervision.view_letterattachment", added[0])
+
+
+def test_attachments_are_fixed_once_signed(world):
+    letter = draft_letter(world)
+    (first,) = services.letter_attach(actor=world.clerk, letter=letter, files=[_file()])
+    services.letter_sign(actor=world.director, letter=letter)
+    before = snapshot()
+    with pytest.raises(InvalidTransition):
+        services.letter_attach(actor=world.clerk, letter=letter, files=[_file("补充.pdf", b"%PDF")])
+    with pytest.raises(InvalidTransition):
+        services.letter_detach(actor=world.clerk, attachment=first)
+    assert snapshot() == before
+    assert letter.attachments.count() == 1
+
+
+def test_detaching_removes_the_file_from_the_draft(world):
+    letter = draft_letter(world)
+    (first,) = services.letter_attach(actor=world.clerk, letter=letter, files=[_file()])
+    services.letter_detach(actor=world.clerk, attachment=first.pk)
+    assert letter.attachments.count() == 0
+    assert AuditEvent.objects.filter(letter=letter, action="letter.detached").get().data == {"file": "问题清单.xlsx"}
+
+
+@pytest.mark.parametrize("actor", ["inspector", "director", "liaison_a", "outsider"])
+def test_only_the_clerk_attaches(world, actor: str):
+    letter = draft_letter(world)
+    before = snapshot()
+    with pytest.raises(NotAllowed):
+        services.letter_attach(actor=getattr(world, actor), letter=letter, files=[_file()])
+    assert snapshot() == before
+
+
+def test_a_bad_attachment_refuses_them_all(world):
+    letter = draft_letter(world)
+    with pytest.raises(InvalidInput, match="not an accepted file type"):
+        services.letter_attach(actor=world.clerk, letter=letter, files=[_file(), _file("病毒.exe", b"MZ")])
+    assert letter.attachments.count() == 0

@@ -14,7 +14,17 @@ from .assignments import (
     SignOffKind,
 )
 from .audit import AuditEvent
-from .letters import DeadlineKind, Item, ItemCategory, ItemSource, ItemUnit, Letter, LetterState, UnitRole
+from .letters import (
+    DeadlineKind,
+    Item,
+    ItemCategory,
+    ItemSource,
+    ItemUnit,
+    Letter,
+    LetterAttachment,
+    LetterState,
+    UnitRole,
+)
 from .notifications import Notification
 from .units import (
     OFFICE_ROLES,
@@ -47,6 +57,7 @@ __all__ = [
     "ItemSource",
     "ItemUnit",
     "Letter",
+    "LetterAttachment",
     "LetterKind",
     "LetterNumberCounter",
     "LetterPrefix",

@@ -178,3 +178,30 @@ class ItemUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} ({self.role})"
+
+
+def _attachment_path(instance: LetterAttachment, filename: str) -> str:
+    # Content-addressed like evidence: the user's file name stays in the database only.
+    return f"letters/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class LetterAttachment(models.Model):
+    """A file sent with a letter (附件: a problem list, a work plan). Added while drafting;
+    fixed once the letter is signed."""
+
+    letter = models.ForeignKey(Letter, verbose_name=_("letter"), on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("checksum"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("letter attachment")
+        verbose_name_plural = _("letter attachments")
+        ordering = ["letter", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -16,8 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from supervision.models import Evidence, ProgressReport, User
-from supervision.models.assignments import _evidence_path
+from supervision.models import Evidence, LetterAttachment, ProgressReport, User
 
 from .errors import InvalidInput
 
@@ -54,6 +53,11 @@ def evidence_check(files: Sequence[UploadedFile]) -> None:
     """All problems with the files at once, before anything is saved."""
     if len(files) > MAX_FILES_PER_REPORT:
         raise InvalidInput(_("At most %(n)d files per report.") % {"n": MAX_FILES_PER_REPORT}, field="files")
+    files_check(files)
+
+
+def files_check(files: Sequence[UploadedFile]) -> None:
+    """Size, emptiness and type of each file; every problem reported at once."""
     problems = []
     for f in files:
         name = (f.name or "").rsplit("/", 1)[-1]
@@ -72,25 +76,30 @@ def evidence_check(files: Sequence[UploadedFile]) -> None:
         raise InvalidInput(" ".join(problems), field="files")
 
 
-def evidence_attach(*, report: ProgressReport, upload: UploadedFile, actor: User) -> Evidence:
+def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, actor: User) -> None:
+    """Fill a file-bearing row (evidence, letter attachment) from an upload and store the file.
+
+    Content-addressed: the same file uploaded again (to another report, by another unit) points
+    at the stored copy instead of writing a second one beside it. The caller saves the row.
+    """
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    evidence = Evidence(
-        report=report,
-        original_name=(upload.name or "file").rsplit("/", 1)[-1][:200],
-        content_type=_content_type(upload),
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        uploaded_by=actor,
-    )
-    # Content-addressed: the same file uploaded again (to another report, by another unit)
-    # points at the stored copy instead of writing a second one beside it.
-    path = _evidence_path(evidence, "")
-    if evidence.file.storage.exists(path):
-        evidence.file.name = path
+    instance.original_name = (upload.name or "file").rsplit("/", 1)[-1][:200]
+    instance.content_type = _content_type(upload)
+    instance.size = upload.size
+    instance.sha256 = digest.hexdigest()
+    instance.uploaded_by = actor
+    path = instance.file.field.generate_filename(instance, "")
+    if instance.file.storage.exists(path):
+        instance.file.name = path
     else:
-        evidence.file.save(evidence.sha256, File(upload), save=False)
+        instance.file.save(instance.sha256, File(upload), save=False)
+
+
+def evidence_attach(*, report: ProgressReport, upload: UploadedFile, actor: User) -> Evidence:
+    evidence = Evidence(report=report)
+    stored_file(evidence, upload, actor)
     evidence.save()
     return evidence

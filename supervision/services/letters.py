@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
@@ -23,6 +24,7 @@ from supervision.models import (
     ItemSource,
     ItemUnit,
     Letter,
+    LetterAttachment,
     LetterKind,
     LetterNumberCounter,
     LetterPrefix,
@@ -36,6 +38,7 @@ from supervision.models import (
 from . import rows
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .evidence import files_check, stored_file
 from .notify import notify, unit_members
 from .roles import require_role
 
@@ -176,6 +179,58 @@ def letter_update_draft(
         to_state=letter.state,
     )
     return letter
+
+
+MAX_ATTACHMENTS = 20
+
+
+@transaction.atomic
+def letter_attach(*, actor: User, letter: Letter | int, files: Sequence[UploadedFile]) -> list[LetterAttachment]:
+    """Add files to a draft (附件). Every file is checked before any is stored."""
+    letter = _lock_letter(letter)
+    role = require_role(actor, letter.office_id, [Role.CLERK])
+    _require_draft(letter)
+    if not files:
+        raise InvalidInput(_("Choose at least one file."), field="files")
+    if letter.attachments.count() + len(files) > MAX_ATTACHMENTS:
+        raise InvalidInput(_("A letter has at most %(n)d attachments.") % {"n": MAX_ATTACHMENTS}, field="files")
+    files_check(files)
+    added = []
+    for upload in files:
+        attachment = LetterAttachment(letter=letter)
+        stored_file(attachment, upload, actor)
+        attachment.save()
+        added.append(attachment)
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.attached",
+        letter=letter,
+        data={"files": [a.original_name for a in added]},
+    )
+    return added
+
+
+@transaction.atomic
+def letter_detach(*, actor: User, attachment: LetterAttachment | int) -> None:
+    """Remove a file from a draft. The stored file stays: its content may be shared."""
+    pk = attachment.pk if isinstance(attachment, LetterAttachment) else attachment
+    found = LetterAttachment.objects.filter(pk=pk).values_list("letter_id", "original_name").first()
+    if found is None:
+        raise NotAllowed(_("This attachment does not exist or you may not see it."))
+    letter = _lock_letter(found[0])
+    role = require_role(actor, letter.office_id, [Role.CLERK])
+    _require_draft(letter)
+    LetterAttachment.objects.filter(pk=pk).delete()
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.detached",
+        letter=letter,
+        data={"file": found[1]},
+    )
 
 
 @transaction.atomic
