@@ -55,15 +55,18 @@ def account_rows() -> list[tuple[str, str, str, str]]:
 def accounts_table() -> str:
     # A context of their own: Django's catalogs already translate bare "username"/"password",
     # which would give a half-translated heading row.
-    headings = tuple(pgettext("demo accounts", h) for h in ("username", "password", "unit", "role"))
+    headings = (
+        pgettext("demo accounts", "username"),
+        pgettext("demo accounts", "password"),
+        pgettext("demo accounts", "unit"),
+        pgettext("demo accounts", "role"),
+    )
     rows = account_rows()
     widths = [max(_width(str(r[i])) for r in [headings, *rows]) + 2 for i in range(4)]
     lines = [_("Demo accounts (all with password %(password)s):") % {"password": DEMO_PASSWORD}]
     lines.append("  " + "".join(_pad(h, w) for h, w in zip(headings, widths, strict=True)).rstrip())
     lines += ["  " + "".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.append(
-        _("Every unit has <code>_liaison (liaison: claims, reports) and <code>_leader (unit leader: signs off).")
-    )
+    lines.append(_("Every unit has CODE_liaison (liaison: claims, reports) and CODE_leader (unit leader: signs off)."))
     groups = (
         (_("counties"), COUNTIES),
         (_("work teams"), WORK_TEAMS),

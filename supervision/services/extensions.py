@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from supervision import clock
@@ -73,7 +74,7 @@ def extension_request(
         raise InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
     if not isinstance(requested_deadline, dt.date) or requested_deadline <= a.deadline:
         raise InvalidInput(
-            _("The new deadline must be later than the current one (%(date)s).") % {"date": a.deadline.isoformat()},
+            _("The new deadline must be later than the current one (%(date)s).") % {"date": date_format(a.deadline)},
             field="requested_deadline",
         )
     if (requested_deadline - a.deadline).days > MAX_EXTENSION_DAYS:
@@ -237,7 +238,7 @@ def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment
         verb="extension_decided",
         assignment=a,
         text=_("Extension approved until %(date)s: %(item)s")
-        % {"date": ext.requested_deadline.isoformat(), **_text(a)},
+        % {"date": date_format(ext.requested_deadline), **_text(a)},
     )
     return ext
 

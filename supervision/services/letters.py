@@ -495,11 +495,7 @@ def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter
     The letter keeps its number (numbers stay gap-free: a withdrawn letter is still on record)
     and every assignment it created ends as withdrawn, each with its audit row.
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput(_("%(field)s is required.") % {"field": _("The reason for withdrawing")}, field="reason")
-    if len(reason) > 2000:
-        raise InvalidInput(_("The reason is too long: at most 2000 characters."), field="reason")
+    reason = _check_text(reason, field="reason", label=_("The reason for withdrawing"), limit=2000)
     letter = _lock_letter(letter)
     role = require_role(actor, letter.office_id, [Role.CLERK, Role.DIRECTOR])
     if not letter.withdraw.can_proceed():

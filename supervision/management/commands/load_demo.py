@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from supervision.demo import DemoUsernameTaken, Summary, accounts_table, load_demo
+from supervision.models import AssignmentState, ExtensionState, LetterState
 
 
 class Command(BaseCommand):
@@ -48,8 +49,10 @@ class Command(BaseCommand):
         self._report(summary)
 
     def _report(self, s: Summary) -> None:
+        labels = {**dict(LetterState.choices), **dict(AssignmentState.choices), **dict(ExtensionState.choices)}
+
         def line(counts: dict[str, int]) -> str:
-            return ", ".join(f"{state} {n}" for state, n in counts.items())
+            return ", ".join(f"{labels.get(state, state)} {n}" for state, n in counts.items())
 
         self.stdout.write(
             _("Loaded in %(seconds).1f s: %(units)d units, %(users)d users, %(items)d items.")
