@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from supervision import clock, services
 from supervision.models import Assignment, AssignmentState, Letter, Unit, UnitKind, UnitRole, User
 from supervision.services import DomainError
@@ -249,8 +251,13 @@ class Replay:
     def _progress(self, week: int) -> None:
         day = self.campaign.start + dt.timedelta(days=7 * week + 6)
         self.log(
-            f"  week {week + 1:2d} (to {min(day, timing.local(self.campaign.now).date())}): "
-            f"{self.stats['letters_issued']:2d} letters issued, {self.stats['steps']:6,d} steps"
+            _("  week %(week)2d (to %(day)s): %(letters)2d letters issued, %(steps)6s steps")
+            % {
+                "week": week + 1,
+                "day": min(day, timing.local(self.campaign.now).date()).isoformat(),
+                "letters": self.stats["letters_issued"],
+                "steps": f"{self.stats['steps']:,d}",
+            }
         )
 
     # --- letters --------------------------------------------------------------------------------
