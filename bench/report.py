@@ -6,6 +6,8 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
+
 from .database import Backend
 from .fanout import FanoutResult
 from .machine import Machine
@@ -205,6 +207,8 @@ def render(machine: Machine, backend: Backend, fanout: FanoutResult, loop: Trans
         f"- Python: {machine.python}",
         f"- Django: {machine.django}",
         f"- Database: {machine.database}" + (" (fallback)" if backend.is_fallback else ""),
+        "- Live pushes: "
+        + ("the Redis channel layer" if settings.REDIS_URL else "the in-memory channel layer (Redis not reachable)"),
         f"- Calibration: {machine.calibration}",
         "",
         "Virtual machines vary by ±20 % from one run to the next; the ratios to the baseline, taken in "

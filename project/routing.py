@@ -1,5 +1,11 @@
-"""Websocket routes (the notification consumer arrives with the live-notifications work)."""
+"""Websocket routes: the live inbox."""
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from notices.consumers import InboxConsumer
+
+websocket_urlpatterns = [
+    path("ws/inbox/", InboxConsumer.as_asgi()),
+]

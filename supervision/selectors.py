@@ -21,6 +21,7 @@ from supervision.models import (
     Letter,
     LetterAttachment,
     LetterState,
+    Notification,
     Unit,
     User,
 )
@@ -94,3 +95,20 @@ def assignment_timeline(assignment: Assignment) -> QuerySet[AuditEvent]:
 
 def units_of(user: User) -> QuerySet[Unit]:
     return Unit.objects.filter(pk__in=unit_ids(user))
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+
+def inbox_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]:
+    """The user's own notifications, newest first (served by the recipient/read_at index)."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient_id=user.pk)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-created_at", "-id")
+
+
+def unread_count(user: User) -> int:
+    return inbox_of(user, unread_only=True).count()

@@ -26,6 +26,7 @@ from .extensions import (
     extension_request,
     extension_sign,
 )
+from .inbox import notification_mark_all_read, notification_mark_read
 from .letters import (
     item_add,
     item_delete,
@@ -76,4 +77,6 @@ __all__ = [
     "letter_sign",
     "letter_update_draft",
     "letter_withdraw",
+    "notification_mark_all_read",
+    "notification_mark_read",
 ]

@@ -8,6 +8,7 @@ from supervision import clock
 from supervision.models import Assignment, Letter, Membership, Notification
 
 from . import rows as sql_rows
+from .push import push_after_commit
 
 
 def unit_members(unit_ids: Iterable[int], roles: Iterable[str]) -> list[int]:
@@ -44,6 +45,14 @@ def notify(
         for uid in ids
     ]
     Notification.objects.bulk_create(rows)
+    push_after_commit(
+        [(n.pk, n.recipient_id) for n in rows],
+        verb=verb,
+        text=text,
+        letter_id=letter_id,
+        assignment_id=assignment.pk if assignment is not None else None,
+        created_at=now,
+    )
     return len(rows)
 
 
@@ -57,13 +66,18 @@ def notify_unit(
     exclude: int | None = None,
 ) -> int:
     """Tell every active holder of ``roles`` in one unit about an assignment, in one statement."""
-    return sql_rows.notify_unit_roles(
+    now = clock.now()
+    created = sql_rows.notify_unit_roles(
         unit_id=unit_id,
         roles=[str(r) for r in roles],
         verb=verb,
         text=text,
         letter_id=assignment.letter_id,
         assignment_id=assignment.pk,
-        created_at=clock.now(),
+        created_at=now,
         exclude=exclude,
     )
+    push_after_commit(
+        created, verb=verb, text=text, letter_id=assignment.letter_id, assignment_id=assignment.pk, created_at=now
+    )
+    return len(created)

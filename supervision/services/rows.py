@@ -183,6 +183,7 @@ def _notify_sql(role_count: int) -> str:
         f" INNER JOIN {usr} X ON X.{_q('id')} = M.{_q('user_id')}"
         f" WHERE M.{_q('unit_id')} = %s AND M.{_q('role')} IN ({marks}) AND X.{_q('is_active')}"
         f" AND M.{_q('user_id')} <> %s"
+        f" RETURNING {_q('id')}, {_q(f('recipient').column)}"
     )
 
 
@@ -196,10 +197,11 @@ def notify_unit_roles(
     assignment_id: int | None,
     created_at: Any,
     exclude: int | None,
-) -> int:
-    """One inbox row for each active holder of ``roles`` in the unit, in one INSERT … SELECT."""
+) -> list[tuple[int, int]]:
+    """One inbox row for each active holder of ``roles`` in the unit, in one INSERT … SELECT.
+    Returns (notification id, recipient id) of each row, for the live push."""
     created = Notification._meta.get_field("created_at").get_db_prep_save(created_at, connection)
     params = [verb, text[:300], letter_id, assignment_id, created, unit_id, *roles, exclude or 0]
     with connection.cursor() as cursor:
         cursor.execute(_notify_sql(len(roles)), params)
-        return cursor.rowcount
+        return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]

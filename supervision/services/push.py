@@ -1,0 +1,124 @@
+"""Pushing new inbox rows to the recipients' open pages, once the transaction has committed.
+
+The inbox table is the truth; a push is only a hint that something arrived. It goes through
+the channel layer (in memory in the embedded mode, Redis in production) to the group
+``inbox.<user id>`` that each of the user's sockets joins. channels-redis drops messages over
+capacity and Redis may be down: a failed push is logged and forgotten, never raised, and the
+page catches up from the inbox when its socket (re)connects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import datetime as dt
+import logging
+import threading
+from collections.abc import Sequence
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def inbox_group(user_id: int) -> str:
+    return f"inbox.{user_id}"
+
+
+def push_after_commit(
+    rows: Sequence[tuple[int, int]],
+    *,
+    verb: str,
+    text: str,
+    letter_id: int | None,
+    assignment_id: int | None,
+    created_at: dt.datetime,
+) -> None:
+    """Schedule one push per (notification id, recipient id) for when the transaction commits.
+    A rolled-back transaction pushes nothing: nobody hears of a change that did not happen."""
+    if not rows:
+        return
+    payload = {
+        "verb": verb,
+        "text": text[:300],
+        "letter": letter_id,
+        "assignment": assignment_id,
+        "created_at": created_at.isoformat(),
+    }
+    batch = list(rows)
+    transaction.on_commit(lambda: push_now(batch, payload))
+
+
+def push_now(rows: Sequence[tuple[int, int]], payload: dict) -> int:
+    """Send the pushes; returns how many were handed to the layer. Never raises.
+
+    In memory, only sockets of this process can listen, on this process's server loop: send
+    there, and only to groups someone has joined (none in a command or a benchmark). To Redis,
+    hand the batch to a background loop so a slow or absent Redis never delays the request.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return 0
+    if isinstance(layer, InMemoryChannelLayer):
+        listening = [(n, u) for n, u in rows if inbox_group(u) in layer.groups]
+        if not listening:
+            return 0
+        try:
+            return async_to_sync(_send_all)(layer, listening, payload)
+        except Exception:  # noqa: BLE001 - a push is a hint; the inbox row is already committed
+            logger.warning("Live push of %d notifications failed; they wait in the inbox.", len(rows), exc_info=True)
+            return 0
+    future = asyncio.run_coroutine_threadsafe(_send_logged(layer, list(rows), payload), _background_loop())
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_forget)
+    return len(rows)
+
+
+async def _send_all(layer, rows: Sequence[tuple[int, int]], payload: dict) -> int:
+    sent = 0
+    for notification_id, user_id in rows:
+        await layer.group_send(inbox_group(user_id), {"type": "inbox.notify", "id": notification_id, **payload})
+        sent += 1
+    return sent
+
+
+async def _send_logged(layer, rows: Sequence[tuple[int, int]], payload: dict) -> int:
+    try:
+        return await _send_all(layer, rows, payload)
+    except Exception:  # noqa: BLE001 - the first failure (Redis down) ends the batch
+        logger.warning("Live push of %d notifications failed; they wait in the inbox.", len(rows), exc_info=True)
+        return 0
+
+
+# --- the background loop for the Redis layer ------------------------------------------------------
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+_pending: set[concurrent.futures.Future] = set()
+
+
+def _background_loop() -> asyncio.AbstractEventLoop:
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="inbox-push", daemon=True).start()
+            _loop = loop
+            atexit.register(flush)
+        return _loop
+
+
+def _forget(future: concurrent.futures.Future) -> None:
+    with _lock:
+        _pending.discard(future)
+
+
+def flush(timeout: float = 5.0) -> None:
+    """Wait for pushes handed to the background loop (at exit: a command's last pushes)."""
+    with _lock:
+        waiting = list(_pending)
+    concurrent.futures.wait(waiting, timeout=timeout)

@@ -1,0 +1,200 @@
+"""The inbox and its live pushes: persistent rows first, a websocket hint after commit."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.db import connection
+
+from notices.consumers import InboxConsumer
+from project.asgi import application
+from supervision import selectors, services
+from supervision.models import Assignment, Notification
+from supervision.services import NotAllowed, push
+from tests.conftest import issue_letter
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _socket(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/inbox/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+def _claimable(world) -> Assignment:
+    letter = issue_letter(world, items=1, units=[world.unit_a])
+    return Assignment.objects.get(letter=letter)
+
+
+# --- the inbox itself ---------------------------------------------------------------------------
+
+
+def test_mark_read_only_touches_the_recipients_own_rows(world):
+    issue_letter(world, items=1)
+    mine = Notification.objects.filter(recipient=world.liaison_a).get()
+    theirs = Notification.objects.filter(recipient=world.liaison_b).get()
+    assert selectors.unread_count(world.liaison_a) == 1
+    services.notification_mark_read(actor=world.liaison_a, notification=mine.pk)
+    assert selectors.unread_count(world.liaison_a) == 0
+    with pytest.raises(NotAllowed):
+        services.notification_mark_read(actor=world.liaison_a, notification=theirs.pk)
+    assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_mark_all_read_and_read_time_is_kept(world):
+    issue_letter(world, items=1)
+    issue_letter(world, items=1)
+    assert services.notification_mark_all_read(actor=world.leader_a) == 2
+    first = Notification.objects.filter(recipient=world.leader_a).first().read_at
+    # Reading again changes nothing: the first reading time stays.
+    services.notification_mark_read(
+        actor=world.leader_a, notification=Notification.objects.filter(recipient=world.leader_a).first()
+    )
+    assert Notification.objects.filter(recipient=world.leader_a).first().read_at == first
+    assert services.notification_mark_all_read(actor=world.leader_a) == 0
+
+
+def test_a_rolled_back_transition_pushes_nothing(world, django_capture_on_commit_callbacks):
+    a = _claimable(world)
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(NotAllowed):
+        services.assignment_claim(actor=world.liaison_b, assignment=a)
+    assert callbacks == []
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.assignment_claim(actor=world.liaison_a, assignment=a)
+    # The claim tells the unit leader; the push waits for the commit.
+    assert len(callbacks) == 1
+
+
+# --- the socket ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_anonymous_sockets_are_refused():
+    async def scenario():
+        communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=[(b"origin", b"http://localhost")])
+        connected, code = await communicator.connect()
+        await communicator.disconnect()
+        return connected, code
+
+    assert async_to_sync(scenario)() == (False, 4401)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_logged_in_socket_through_the_asgi_stack_catches_up(world, client):
+    issue_letter(world, items=1)
+    client.force_login(world.liaison_a)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+    async def scenario():
+        communicator = WebsocketCommunicator(
+            application, "/ws/inbox/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())]
+        )
+        connected, _ = await communicator.connect()
+        first = await communicator.receive_json_from(timeout=5)
+        await communicator.disconnect()
+        return connected, first
+
+    connected, first = async_to_sync(scenario)()
+    assert connected
+    assert first["type"] == "catch_up" and first["unread"] == 1
+    assert "测巩办督" in first["latest"][0]["text"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_user_gets_their_own_pushes_and_never_another_units(world):
+    a = _claimable(world)
+    Notification.objects.all().delete()
+
+    async def scenario():
+        leader_a, leader_b = _socket(world.leader_a), _socket(world.leader_b)
+        for s in (leader_a, leader_b):
+            assert (await s.connect())[0]
+            assert (await s.receive_json_from(timeout=5))["unread"] == 0
+        await database_sync_to_async(services.assignment_claim)(actor=world.liaison_a, assignment=a.pk)
+        pushed = await leader_a.receive_json_from(timeout=5)
+        nothing = await leader_b.receive_nothing(timeout=0.3)
+        for s in (leader_a, leader_b):
+            await s.disconnect()
+        return pushed, nothing
+
+    pushed, nothing = async_to_sync(scenario)()
+    assert nothing
+    row = Notification.objects.get(recipient=world.leader_a)
+    assert pushed == {
+        "type": "notification",
+        "id": row.pk,
+        "verb": "assignment_claimed",
+        "text": row.text,
+        "letter": a.letter_id,
+        "assignment": a.pk,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The Redis layer pointed at a port nothing listens on."""
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}
+    }
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_redis_down_transitions_succeed_and_the_inbox_fills(world, redis_down, caplog):
+    a = _claimable(world)
+    before = Notification.objects.count()
+    services.assignment_claim(actor=world.liaison_a, assignment=a.pk)
+    assert Assignment.objects.get(pk=a.pk).state == "accepted"
+    assert Notification.objects.count() == before + 1
+    push.flush()
+    assert "wait in the inbox" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    not (settings.REDIS_URL and connection.vendor == "postgresql"),
+    reason="two processes sharing Redis need REDIS_URL and a PostgreSQL database both can reach",
+)
+def test_a_change_made_in_another_process_reaches_this_processs_socket(world):
+    a = _claimable(world)
+    db = connection.settings_dict
+    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
+    url = f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    code = (
+        "import django; django.setup();"
+        "from supervision import services; from supervision.models import User;"
+        f"services.assignment_claim(actor=User.objects.get(pk={world.liaison_a.pk}), assignment={a.pk})"
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "project.settings",
+    }
+
+    async def scenario():
+        socket = _socket(world.leader_a)
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=5)
+        await database_sync_to_async(subprocess.run)(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60
+        )
+        pushed = await socket.receive_json_from(timeout=10)
+        await socket.disconnect()
+        return pushed
+
+    pushed = async_to_sync(scenario)()
+    assert (pushed["verb"], pushed["assignment"]) == ("assignment_claimed", a.pk)
