@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
 admin.site.site_header = admin.site.site_title = "督查督办系统"
@@ -11,5 +11,7 @@ admin.site.index_title = "基础数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("tasks/", include("workflows.tasks.urls")),
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
 ]

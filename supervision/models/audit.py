@@ -54,3 +54,46 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))
+
+
+# What each audit action means, for timelines. An action not listed shows its code.
+ACTION_LABELS = {
+    "letter.drafted": _("Letter drafted"),
+    "letter.edited": _("Letter edited"),
+    "letter.signed": _("Letter signed"),
+    "letter.issued": _("Letter issued"),
+    "letter.closed": _("Letter completed"),
+    "letter.reopened": _("Letter reopened"),
+    "letter.withdrawn": _("Letter withdrawn"),
+    "letter.attached": _("Attachment added"),
+    "letter.detached": _("Attachment removed"),
+    "item.added": _("Item added"),
+    "item.removed": _("Item removed"),
+    "assignment.issued": _("Issued to the unit"),
+    "assignment.claimed": _("Claimed"),
+    "assignment.unclaimed": _("Claim released"),
+    "assignment.return_requested": _("Return requested"),
+    "assignment.returned": _("Return signed by the unit leader"),
+    "assignment.return_refused": _("Return refused by the unit leader"),
+    "assignment.reassigned": _("Reassigned to another unit"),
+    "assignment.reissued": _("Kept with the unit"),
+    "assignment.started": _("Work started"),
+    "assignment.reported": _("Progress reported"),
+    "assignment.completion_submitted": _("Completion reported"),
+    "assignment.completion_signed": _("Completion signed by the unit leader"),
+    "assignment.completion_refused": _("Completion report sent back by the unit leader"),
+    "assignment.verified": _("Verified"),
+    "assignment.rejected": _("Verification failed"),
+    "assignment.closed": _("Written off"),
+    "assignment.reopened": _("Reopened"),
+    "assignment.withdrawn": _("Withdrawn with its letter"),
+    "extension.requested": _("Extension requested"),
+    "extension.signed": _("Extension request signed"),
+    "extension.refused": _("Extension request refused by the unit leader"),
+    "extension.approved": _("Extension approved"),
+    "extension.rejected": _("Extension rejected"),
+}

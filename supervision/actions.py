@@ -1,0 +1,138 @@
+"""Which transitions a user may offer on an assignment right now: the pages show these buttons
+and nothing else. The services still decide on submit (the state may have moved meanwhile);
+this only reads, from the same step definitions the services enforce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from supervision import clock
+from supervision.models import Assignment, AssignmentState, ExtensionRequest, ExtensionState, Role, User
+from supervision.services import assignments as steps
+from supervision.services.extensions import EXTENDABLE
+from supervision.services.roles import has_role
+
+S = AssignmentState
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str
+    # What the form asks for: "" (a confirmation), "comment" (optional), "reason" (required),
+    # "report" (text + files), "unit" (a unit to reassign to), "deadline" (an extension).
+    needs: str
+    # Irreversible or weighty: the page asks for confirmation first.
+    confirm: bool = False
+    style: str = "primary"  # primary | secondary | danger
+
+
+ACTIONS: dict[str, tuple[steps._Step, Action, bool]] = {
+    # key: (the service's step, how the page offers it, whether only the claimer may do it)
+    "claim": (steps.CLAIM, Action("claim", _("Claim"), "person"), False),
+    "unclaim": (steps.UNCLAIM, Action("unclaim", _("Release claim"), "comment", style="secondary"), False),
+    "request_return": (
+        steps.REQUEST_RETURN,
+        Action("request_return", _("Return to the office"), "reason", style="danger"),
+        True,
+    ),
+    "approve_return": (steps.APPROVE_RETURN, Action("approve_return", _("Sign the return"), "comment"), False),
+    "refuse_return": (
+        steps.REFUSE_RETURN,
+        Action("refuse_return", _("Refuse the return"), "reason", style="danger"),
+        False,
+    ),
+    "reassign": (steps.REASSIGN, Action("reassign", _("Reassign to another unit"), "unit", confirm=True), False),
+    "reissue": (
+        steps.REISSUE,
+        Action("reissue", _("Keep the unit responsible"), "reason", style="secondary"),
+        False,
+    ),
+    "start": (steps.START, Action("start", _("Start work"), ""), True),
+    "report_progress": (steps.REPORT, Action("report_progress", _("Report progress"), "report"), True),
+    "submit_completion": (
+        steps.SUBMIT,
+        Action("submit_completion", _("Report completion"), "report", confirm=True),
+        True,
+    ),
+    "approve_completion": (
+        steps.APPROVE_COMPLETION,
+        Action("approve_completion", _("Sign the completion report"), "comment"),
+        False,
+    ),
+    "refuse_completion": (
+        steps.REFUSE_COMPLETION,
+        Action("refuse_completion", _("Send the report back"), "reason", style="danger"),
+        False,
+    ),
+    "verify": (steps.VERIFY, Action("verify", _("Verify"), "comment"), False),
+    "reject": (steps.REJECT, Action("reject", _("Reject"), "reason", style="danger"), False),
+    "close": (steps.CLOSE, Action("close", _("Write off"), "comment", confirm=True), False),
+    "reopen": (steps.REOPEN, Action("reopen", _("Reopen"), "reason", confirm=True, style="danger"), False),
+}
+
+REQUEST_EXTENSION = Action("request_extension", _("Ask for more time"), "deadline", style="secondary")
+
+
+def available_actions(user: User, a: Assignment) -> list[Action]:
+    """The actions the user could take on the assignment now (``a.letter`` is read)."""
+    offered = []
+    for step, action, claimer_only in ACTIONS.values():
+        where = a.letter.office_id if step.office else a.unit_id
+        if has_role(user, where, step.roles) is None:
+            continue
+        if not getattr(a, step.method).can_proceed():
+            continue
+        if claimer_only and a.claimed_by_id and a.claimed_by_id != user.pk:
+            continue
+        if step is steps.CLAIM and a.claimed_by_id:
+            continue
+        offered.append(action)
+    if _may_request_extension(user, a):
+        offered.append(REQUEST_EXTENSION)
+    return offered
+
+
+def _may_request_extension(user: User, a: Assignment) -> bool:
+    if has_role(user, a.unit_id, [Role.LIAISON]) is None or a.claimed_by_id != user.pk:
+        return False
+    if a.state not in EXTENDABLE or clock.today() > a.deadline:
+        return False
+    pending = (ExtensionState.AWAITING_SIGNOFF, ExtensionState.AWAITING_DECISION)
+    return not ExtensionRequest.objects.filter(assignment=a, state__in=pending).exists()
+
+
+EXTENSION_ACTIONS: dict[str, tuple[str, tuple[str, ...], bool, Action]] = {
+    # key: (the request's state it applies to, roles, held in the office?, how the page offers it)
+    "sign": (ExtensionState.AWAITING_SIGNOFF, (Role.LEADER,), False, Action("sign", _("Sign the request"), "comment")),
+    "refuse": (
+        ExtensionState.AWAITING_SIGNOFF,
+        (Role.LEADER,),
+        False,
+        Action("refuse", _("Refuse the request"), "reason", style="danger"),
+    ),
+    "approve": (
+        ExtensionState.AWAITING_DECISION,
+        (Role.CLERK, Role.DIRECTOR),
+        True,
+        Action("approve", _("Approve the new deadline"), "comment", confirm=True),
+    ),
+    "reject": (
+        ExtensionState.AWAITING_DECISION,
+        (Role.CLERK, Role.DIRECTOR),
+        True,
+        Action("reject", _("Reject the request"), "reason", style="danger"),
+    ),
+}
+
+
+def extension_actions(user: User, ext: ExtensionRequest, a: Assignment) -> list[Action]:
+    offered = []
+    for state, roles, office, action in EXTENSION_ACTIONS.values():
+        where = a.letter.office_id if office else a.unit_id
+        if ext.state == state and has_role(user, where, roles) is not None:
+            offered.append(action)
+    return offered

@@ -1,0 +1,66 @@
+// The live inbox: a websocket hint for each new notification, a catch-up from the database on
+// every (re)connect and every page change. The inbox page stays the source of truth; this only
+// saves a reload. Pages are swapped by Turbo, so elements are looked up afresh each time.
+(function () {
+  "use strict";
+  var socket = null;
+  var delay = 1000;
+  var unread = 0;
+
+  function bell() { return document.querySelector(".sv-inbox[data-socket]"); }
+
+  function setCount(n) {
+    unread = n;
+    var b = bell();
+    if (!b) return;
+    var badge = b.querySelector(".sv-badge");
+    badge.textContent = n > 99 ? "99+" : String(n);
+    badge.hidden = n <= 0;
+    b.setAttribute("data-unread", String(n));
+  }
+
+  function toast(n) {
+    var box = document.querySelector(".sv-toasts");
+    var b = bell();
+    if (!box || !b) return;
+    var item = document.createElement("div");
+    item.className = "sv-toast";
+    item.setAttribute("role", "status");
+    var text = document.createElement(n.assignment ? "a" : "span");
+    text.textContent = n.text;
+    if (n.assignment) text.href = b.getAttribute("data-task").replace(/0\/$/, n.assignment + "/");
+    item.appendChild(text);
+    box.appendChild(item);
+    setTimeout(function () { item.remove(); }, 8000);
+  }
+
+  function connect() {
+    var b = bell();
+    if (!b || !window.WebSocket) return;
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + b.getAttribute("data-socket"));
+    socket.onopen = function () { delay = 1000; };
+    socket.onmessage = function (event) {
+      var data = JSON.parse(event.data);
+      if (data.type === "catch_up") setCount(data.unread);
+      if (data.type === "notification") { setCount(unread + 1); toast(data); }
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      if (event.code === 4401) return; // logged out: do not knock again
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+
+  function onPage() {
+    if (!bell()) return;
+    if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "catch_up" }));
+    else if (!socket) connect();
+    else setCount(unread);
+  }
+
+  document.addEventListener("turbo:load", onPage);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", onPage);
+  else onPage();
+})();

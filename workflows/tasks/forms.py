@@ -1,0 +1,96 @@
+"""Forms for the assignment pages. They only parse input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup
+from supervision.search import AssignmentFilters, Light
+
+MAX_TEXT = 4000
+
+
+class FilterForm(forms.Form):
+    """The search and filter bar of every assignment list. Invalid values are dropped with a
+    message, never an error page."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(
+        label=_("State"), required=False, choices=[("", _("Any state")), *AssignmentState.choices]
+    )
+    light = forms.ChoiceField(label=_("Light"), required=False, choices=[("", _("Any light")), *Light.CHOICES])
+    peer_group = forms.ChoiceField(
+        label=_("Peer group"), required=False, choices=[("", _("Any group")), *PeerGroup.choices]
+    )
+    category = forms.ChoiceField(
+        label=_("Category"), required=False, choices=[("", _("Any category")), *ItemCategory.choices]
+    )
+    source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("Any source")), *ItemSource.choices])
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, widget=forms.HiddenInput)
+    letter = forms.IntegerField(label=_("Letter"), required=False, min_value=1, widget=forms.HiddenInput)
+    site = forms.CharField(label=_("Site"), required=False, max_length=120)
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    open = forms.BooleanField(label=_("Open only"), required=False)
+
+    def filters(self) -> AssignmentFilters:
+        # Invalid fields are left out of cleaned_data: the rest still filter (the page says which).
+        self.is_valid()
+        data = self.cleaned_data
+        return AssignmentFilters(
+            text=data.get("q") or "",
+            states=[data["state"]] if data.get("state") else [],
+            light=data.get("light") or "",
+            peer_group=data.get("peer_group") or "",
+            category=data.get("category") or "",
+            source=data.get("source") or "",
+            units=[data["unit"]] if data.get("unit") else [],
+            letter=data.get("letter") or None,
+            site=data.get("site") or "",
+            overdue=bool(data.get("overdue")),
+            open_only=bool(data.get("open")),
+        )
+
+
+class CommentForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+
+
+class ReasonForm(forms.Form):
+    # Required-ness is checked by the service, with its own message naming the reason.
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+
+
+class PersonForm(forms.Form):
+    person = forms.CharField(label=_("Responsible person"), required=False, max_length=60)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class ReportForm(forms.Form):
+    text = forms.CharField(label=_("Progress"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+    files = MultipleFileField(label=_("Evidence files (optional)"), required=False)
+
+
+class UnitForm(forms.Form):
+    unit = forms.IntegerField(label=_("Unit"), min_value=1)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+
+
+class ExtensionForm(forms.Form):
+    deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)

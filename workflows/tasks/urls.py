@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "tasks"
+
+urlpatterns = [
+    path("", views.task_list, name="list"),
+    path("<int:pk>/", views.task_detail, name="detail"),
+    path("<int:pk>/do/<slug:action>/", views.task_act, name="act"),
+    path("extensions/<int:pk>/do/<slug:action>/", views.extension_act, name="extension_act"),
+    path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/<int:pk>/read/", views.inbox_read, name="inbox_read"),
+    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
+]

@@ -1,0 +1,328 @@
+"""Assignment pages. Each view reads through selectors and writes through one service call;
+a refused action comes back as a message on the page it was tried from, never an error page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from supervision import actions, queues, selectors, services
+from supervision.models import Assignment, ExtensionRequest, ProgressReport
+from supervision.search import PAGE_SIZE, assignment_search, light_expression
+from supervision.services import DomainError
+from supervision.services.roles import office_ids
+
+from . import forms
+
+QUEUE_TITLES = {
+    "all": _("All assignments"),
+    "unclaimed": _("To claim"),
+    "mine": _("Claimed by me"),
+    "unit_signoff": _("Awaiting my sign-off"),
+    "returned": _("Returned"),
+    "to_verify": _("To verify"),
+    "to_close": _("To write off"),
+    "closed": _("Written off"),
+}
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+# --- lists ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    counts = queues.queue_counts(request.user)
+    tabs = [("all", QUEUE_TITLES["all"], None)] + [
+        (key, QUEUE_TITLES[key], counts[key]) for key in queues.QUEUES if key in counts
+    ]
+    queue = request.GET.get("queue", "all")
+    if queue not in {k for k, _t, _n in tabs}:
+        queue = "all"
+    form = forms.FilterForm(request.GET)
+    filters = form.filters()
+    for name, errors in form.errors.items():
+        messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {"field": name, "error": errors[0]})
+    base = None if queue == "all" else queues.QUEUES[queue].assignments(request.user)
+    page = assignment_search(request.user, filters, cursor=request.GET.get("after", ""), size=PAGE_SIZE, base=base)
+    next_query = None
+    if page.next_cursor:
+        query = request.GET.copy()
+        query["after"] = page.next_cursor
+        next_query = query.urlencode()
+    return render(
+        request,
+        "tasks/list.html",
+        {
+            "tabs": tabs,
+            "queue": queue,
+            "title": QUEUE_TITLES[queue],
+            "form": form,
+            "page": page,
+            "next_query": next_query,
+            "first_page": bool(request.GET.get("after")),
+        },
+    )
+
+
+# --- one assignment -------------------------------------------------------------------------------
+
+
+def _assignment(request: HttpRequest, pk: int) -> Assignment:
+    a = selectors.assignment_get(request.user, _int(pk))
+    if a is None:
+        # Not found and not yours look the same: nothing leaks about other units' work.
+        raise Http404
+    return a
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    a = _assignment(request, pk)
+    reports = ProgressReport.objects.filter(assignment=a).select_related("author").prefetch_related("evidence")
+    extensions = list(
+        ExtensionRequest.objects.filter(assignment=a).select_related("requested_by").order_by("-requested_at")
+    )
+    offered = actions.available_actions(request.user, a)
+    context = {
+        "a": a,
+        "item": a.item,
+        "letter": a.letter,
+        "light": _light(a),
+        "actions": offered,
+        "timeline": selectors.assignment_timeline(a),
+        "reports": reports.order_by("-created_at"),
+        "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
+        "extensions": [(e, actions.extension_actions(request.user, e, a)) for e in extensions],
+        "cooperating": a.item.assignments.exclude(pk=a.pk).select_related("unit")
+        if _sees_all_units(request.user, a)
+        else [],
+    }
+    if any(x.key == "reassign" for x in offered):
+        context["reassign_targets"] = queues.reassign_targets(a)
+    return render(request, "tasks/detail.html", context)
+
+
+def _light(a: Assignment) -> str:
+    return Assignment.objects.filter(pk=a.pk).annotate(light=light_expression()).values_list("light", flat=True)[0]
+
+
+def _sees_all_units(user: Any, a: Assignment) -> bool:
+    # The office sees who else holds the item; a cooperating unit sees only its own part.
+    return a.letter.office_id in office_ids(user) or user.is_superuser
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or default
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    return HttpResponseRedirect(target)
+
+
+def _call(request: HttpRequest, do: Callable[[], Any], done: str) -> bool:
+    try:
+        do()
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return False
+    messages.success(request, done)
+    return True
+
+
+DONE = {
+    "claim": _("Claimed. It is now in your list."),
+    "unclaim": _("Released to the unit's queue."),
+    "request_return": _("Return sent to your unit leader for signature."),
+    "approve_return": _("Return signed and sent to the office."),
+    "refuse_return": _("Return refused: the unit keeps the assignment."),
+    "reassign": _("Reassigned."),
+    "reissue": _("Sent back to the unit."),
+    "start": _("Work started."),
+    "report_progress": _("Progress reported."),
+    "submit_completion": _("Completion report sent to your unit leader for signature."),
+    "approve_completion": _("Signed and sent to the office for verification."),
+    "refuse_completion": _("Completion report sent back to the liaison."),
+    "verify": _("Verified."),
+    "reject": _("Rejected: back to the unit with your reason."),
+    "close": _("Written off."),
+    "reopen": _("Reopened."),
+    "request_extension": _("Extension request sent to your unit leader for signature."),
+}
+
+
+@login_required
+@require_POST
+def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    a = _assignment(request, pk)
+    detail = reverse("tasks:detail", args=[a.pk])
+    if action not in DONE:
+        raise Http404
+    user, post = request.user, request.POST
+    if action == "request_extension":
+        form = forms.ExtensionForm(post)
+        if not form.is_valid():
+            messages.error(request, _("Give a valid new deadline."))
+            return _back(request, detail)
+        _call(
+            request,
+            lambda: services.extension_request(
+                actor=user,
+                assignment=a.pk,
+                requested_deadline=form.cleaned_data["deadline"],
+                reason=form.cleaned_data["reason"],
+            ),
+            DONE[action],
+        )
+        return _back(request, detail)
+    needs = actions.ACTIONS[action][1].needs
+    form_class = {
+        "": forms.CommentForm,
+        "comment": forms.CommentForm,
+        "reason": forms.ReasonForm,
+        "person": forms.PersonForm,
+        "report": forms.ReportForm,
+        "unit": forms.UnitForm,
+    }[needs]
+    form = form_class(post, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _back(request, detail)
+    data = form.cleaned_data
+    call = _service_call(action, user, a.pk, data)
+    done = _call(request, call, DONE[action])
+    if done and action == "reassign":
+        return HttpResponseRedirect(reverse("tasks:list") + "?queue=returned")
+    return _back(request, detail)
+
+
+def _service_call(action: str, user: Any, pk: int, data: dict) -> Callable[[], Any]:
+    s = services
+    comment, reason = data.get("comment", ""), data.get("reason", "")
+    calls: dict[str, Callable[[], Any]] = {
+        "claim": lambda: s.assignment_claim(actor=user, assignment=pk, responsible_person=data.get("person", "")),
+        "unclaim": lambda: s.assignment_unclaim(actor=user, assignment=pk, comment=comment),
+        "request_return": lambda: s.assignment_request_return(actor=user, assignment=pk, reason=reason),
+        "approve_return": lambda: s.assignment_approve_return(actor=user, assignment=pk, comment=comment),
+        "refuse_return": lambda: s.assignment_refuse_return(actor=user, assignment=pk, comment=reason),
+        "reassign": lambda: s.assignment_reassign(actor=user, assignment=pk, unit=data["unit"], comment=comment),
+        "reissue": lambda: s.assignment_reissue(actor=user, assignment=pk, comment=reason),
+        "start": lambda: s.assignment_start(actor=user, assignment=pk),
+        "report_progress": lambda: s.assignment_report_progress(
+            actor=user, assignment=pk, text=data["text"], files=data["files"]
+        ),
+        "submit_completion": lambda: s.assignment_submit_completion(
+            actor=user, assignment=pk, text=data["text"], files=data["files"]
+        ),
+        "approve_completion": lambda: s.assignment_approve_completion(actor=user, assignment=pk, comment=comment),
+        "refuse_completion": lambda: s.assignment_refuse_completion(actor=user, assignment=pk, comment=reason),
+        "verify": lambda: s.assignment_verify(actor=user, assignment=pk, comment=comment),
+        "reject": lambda: s.assignment_reject(actor=user, assignment=pk, reason=reason),
+        "close": lambda: s.assignment_close(actor=user, assignment=pk, comment=comment),
+        "reopen": lambda: s.assignment_reopen(actor=user, assignment=pk, reason=reason),
+    }
+    return calls[action]
+
+
+EXTENSION_DONE = {
+    "sign": _("Extension request signed and sent to the office."),
+    "refuse": _("Extension request refused."),
+    "approve": _("New deadline approved."),
+    "reject": _("Extension request rejected; the deadline stays."),
+}
+
+
+@login_required
+@require_POST
+def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ext = ExtensionRequest.objects.filter(pk=_int(pk)).values_list("assignment_id", flat=True).first()
+    if ext is None or action not in EXTENSION_DONE:
+        raise Http404
+    a = _assignment(request, ext)
+    form = forms.ReasonForm(request.POST) if actions.EXTENSION_ACTIONS[action][3].needs == "reason" else None
+    comment = request.POST.get("reason") or request.POST.get("comment") or ""
+    if form is not None and not form.is_valid():
+        comment = ""
+    call = {
+        "sign": services.extension_sign,
+        "refuse": services.extension_refuse,
+        "approve": services.extension_approve,
+        "reject": services.extension_reject,
+    }[action]
+    _call(request, lambda: call(actor=request.user, extension=_int(pk), comment=comment[:4000]), EXTENSION_DONE[action])
+    return _back(request, reverse("tasks:detail", args=[a.pk]))
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = selectors.evidence_visible_to(request.user).filter(pk=_int(pk)).first()
+    if evidence is None:
+        raise Http404
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    inline = evidence.content_type in ("application/pdf", "image/jpeg", "image/png")
+    response = FileResponse(
+        handle, as_attachment=not inline, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    # The stored content never runs as a page of ours.
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the inbox ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    rows = list(selectors.inbox_of(request.user, unread_only=unread_only)[:100])
+    return render(
+        request,
+        "tasks/inbox.html",
+        {"rows": rows, "unread_only": unread_only, "unread": selectors.unread_count(request.user)},
+    )
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        n = services.notification_mark_read(actor=request.user, notification=_int(pk))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return HttpResponseRedirect(reverse("tasks:inbox"))
+    if n.assignment_id and request.POST.get("open"):
+        return HttpResponseRedirect(reverse("tasks:detail", args=[n.assignment_id]))
+    return _back(request, reverse("tasks:inbox"))
+
+
+@login_required
+@require_POST
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    n = services.notification_mark_all_read(actor=request.user)
+    messages.success(request, _("%(n)d notifications marked read.") % {"n": n})
+    return HttpResponseRedirect(reverse("tasks:inbox"))
