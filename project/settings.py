@@ -149,8 +149,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -212,3 +213,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# --- Documents ------------------------------------------------------------------------------
+# Font stacks for the PDFs (notices/), first installed family wins, comma-separated. Offices that
+# own the licensed GB/T 9704 faces (仿宋_GB2312, 方正小标宋) get them; the free Noto CJK fonts from
+# Debian's fonts-noto-cjk are the fallback that still renders every Chinese glyph.
+PDF_FONT_SERIF = env_list("PDF_FONT_SERIF", "FangSong_GB2312,仿宋_GB2312,FangSong,仿宋,Noto Serif CJK SC")
+PDF_FONT_TITLE = env_list("PDF_FONT_TITLE", "方正小标宋简体,FZXiaoBiaoSong-B05S,方正小标宋_GBK,Noto Serif CJK SC")
+PDF_FONT_SANS = env_list("PDF_FONT_SANS", "黑体,SimHei,Noto Sans CJK SC")
+# 小标宋 is a single heavy face: offices that install it set 400. The Noto fallback needs its Bold.
+PDF_FONT_TITLE_WEIGHT = int(os.environ.get("PDF_FONT_TITLE_WEIGHT", 700))

@@ -13,5 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("tasks/", include("workflows.tasks.urls")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("letters/", include("workflows.letters.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", RedirectView.as_view(pattern_name="tasks:list", permanent=False)),
 ]

@@ -238,3 +238,20 @@ def test_pages_speak_chinese_by_default(client, world):
     assert '<html lang="zh-hans"' in body
     for text in ("签收", "整改时限", "操作记录"):
         assert text in body
+
+
+def test_a_unit_liaison_logs_in_and_lands_on_the_assignments(client, world):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(pk=world.liaison_a.pk)
+    user.set_password("s3cret-pass")
+    user.save()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(reverse("login"))
+    assert page.status_code == 200
+    response = client.post(reverse("login"), {"username": user.username, "password": "s3cret-pass"}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("tasks:list")
+    assert response.status_code == 200
+    # Logging out is a POST and leads back to the login page.
+    response = client.post(reverse("logout"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("login")

@@ -1,0 +1,56 @@
+"""Forms for the letter pages. They parse input; the services judge it."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from supervision.models import DeadlineKind, ItemCategory, ItemSource, LetterKind, LetterState, Unit
+from workflows.tasks.forms import MAX_TEXT, MultipleFileField
+
+
+def _units():
+    return Unit.objects.filter(is_active=True).exclude(kind="office").order_by("peer_group", "sort_order", "name")
+
+
+class LetterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=LetterKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Body"), required=False, max_length=20000, widget=forms.Textarea)
+    deadline = forms.DateField(
+        label=_("Reply deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    addressees = forms.ModelMultipleChoiceField(label=_("Addressed units"), queryset=_units(), required=False)
+    cc_units = forms.ModelMultipleChoiceField(label=_("Copied units"), queryset=_units(), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Evaluated per form: units added in the admin appear without a restart.
+        self.fields["addressees"].queryset = _units()
+        self.fields["cc_units"].queryset = _units()
+
+
+class ItemForm(forms.Form):
+    description = forms.CharField(label=_("Problem"), max_length=MAX_TEXT, widget=forms.Textarea)
+    measures = forms.CharField(label=_("Measures"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
+    category = forms.ChoiceField(label=_("Category"), choices=ItemCategory.choices, initial=ItemCategory.SPECIFIC)
+    source = forms.ChoiceField(label=_("Source"), choices=ItemSource.choices, initial=ItemSource.SELF_INSPECTION)
+    site = forms.CharField(label=_("Site"), required=False, max_length=120)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline_kind = forms.ChoiceField(label=_("Deadline kind"), choices=DeadlineKind.choices)
+    lead = forms.IntegerField(label=_("Lead unit"), required=False, min_value=1)
+    cooperating = forms.TypedMultipleChoiceField(label=_("Cooperating units"), required=False, coerce=int, choices=[])
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cooperating"].choices = [(u.pk, u.name) for u in units]
+
+
+class AttachForm(forms.Form):
+    files = MultipleFileField(label=_("Attachments"))
+
+
+class LetterFilterForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *LetterState.choices])
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *LetterKind.choices])
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)

@@ -1,0 +1,281 @@
+"""Letter pages. Each write is one service call; refusals come back as messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supervision import selectors, services
+from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Unit
+from supervision.services import DomainError
+from supervision.services.roles import has_role, roles_by_unit
+
+from . import forms
+
+PAGE = 50
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _letter(request: HttpRequest, pk: Any) -> Letter:
+    letter = selectors.letter_get(request.user, _int(pk))
+    if letter is None:
+        raise Http404
+    return letter
+
+
+def _call(request: HttpRequest, do: Callable[[], Any], done: str) -> Any:
+    try:
+        result = do()
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, done)
+    return result if result is not None else True
+
+
+def _offices_as_clerk(user: Any) -> list[Unit]:
+    ids = [u for u, roles in roles_by_unit(user).items() if Role.CLERK in roles]
+    return list(Unit.objects.filter(pk__in=ids, kind="office"))
+
+
+@login_required
+@require_GET
+def letter_list(request: HttpRequest) -> HttpResponse:
+    form = forms.LetterFilterForm(request.GET)
+    form.is_valid()
+    data = form.cleaned_data
+    qs = selectors.letters_visible_to(request.user)
+    if data.get("state"):
+        qs = qs.filter(state=data["state"])
+    if data.get("kind"):
+        qs = qs.filter(kind=data["kind"])
+    if data.get("q"):
+        qs = qs.filter(Q(title__icontains=data["q"]) | Q(number__icontains=data["q"]))
+    before = request.GET.get("before", "")
+    if before.isdigit():
+        qs = qs.filter(pk__lt=int(before))
+    # Counts per letter in the same query: open, overdue-free totals, written off.
+    rows = list(
+        qs.select_related("office", "drafter")
+        .annotate(
+            n_total=Count("assignments", filter=~Q(assignments__state__in=["reassigned", "withdrawn"])),
+            n_open=Count("assignments", filter=Q(assignments__state__in=OPEN_STATES)),
+            n_closed=Count("assignments", filter=Q(assignments__state="closed")),
+        )
+        .order_by("-pk")[: PAGE + 1]
+    )
+    more = len(rows) > PAGE
+    rows = rows[:PAGE]
+    query = request.GET.copy()
+    if more:
+        query["before"] = rows[-1].pk
+    return render(
+        request,
+        "letters/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_query": query.urlencode() if more else None,
+            "can_draft": bool(_offices_as_clerk(request.user)),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_new(request: HttpRequest) -> HttpResponse:
+    offices = _offices_as_clerk(request.user)
+    if not offices:
+        raise Http404
+    form = forms.LetterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        letter = _call(
+            request,
+            lambda: services.letter_create(
+                actor=request.user,
+                office=offices[0],
+                kind=d["kind"],
+                title=d["title"],
+                body=d["body"],
+                deadline=d["deadline"],
+                addressee_ids=[u.pk for u in d["addressees"]],
+                cc_ids=[u.pk for u in d["cc_units"]],
+            ),
+            _("Draft saved. Add its items next."),
+        )
+        if letter:
+            return HttpResponseRedirect(reverse("letters:detail", args=[letter.pk]))
+    return render(request, "letters/edit.html", {"form": form, "letter": None})
+
+
+@login_required
+@require_GET
+def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _letter(request, pk)
+    office_role = has_role(request.user, letter.office_id, [Role.CLERK, Role.DIRECTOR, Role.INSPECTOR, Role.OBSERVER])
+    items = Item.objects.filter(letter=letter).prefetch_related("item_units__unit").order_by("seq")
+    context: dict[str, Any] = {
+        "letter": letter,
+        "items": items,
+        "attachments": letter.attachments.all(),
+        "addressees": letter.addressees.all(),
+        "cc_units": letter.cc_units.all(),
+        "is_office": office_role is not None,
+        "clerk": has_role(request.user, letter.office_id, [Role.CLERK]) is not None,
+        "director": has_role(request.user, letter.office_id, [Role.DIRECTOR]) is not None,
+    }
+    if office_role is not None:
+        # Progress of the letter per unit, one aggregate query.
+        context["by_unit"] = (
+            letter.assignments.exclude(state__in=["reassigned", "withdrawn"])
+            .values("unit__name")
+            .annotate(
+                total=Count("pk"),
+                open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+                closed=Count("pk", filter=Q(state="closed")),
+            )
+            .order_by("unit__name")
+        )
+    if letter.state == LetterState.DRAFT and context["clerk"]:
+        context["edit_form"] = forms.LetterForm(
+            initial={
+                "kind": letter.kind,
+                "title": letter.title,
+                "body": letter.body,
+                "deadline": letter.deadline,
+                "addressees": list(context["addressees"]),
+                "cc_units": list(context["cc_units"]),
+            }
+        )
+        context["item_form"] = forms.ItemForm(units=context["addressees"])
+    return render(request, "letters/detail.html", context)
+
+
+@login_required
+@require_POST
+def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    letter = _letter(request, pk)
+    user, post = request.user, request.POST
+    back = HttpResponseRedirect(reverse("letters:detail", args=[letter.pk]))
+    if action == "update":
+        form = forms.LetterForm(post)
+        if not form.is_valid():
+            messages.error(request, _("Check the letter's fields: %(errors)s") % {"errors": _errors(form)})
+            return back
+        d = form.cleaned_data
+        _call(
+            request,
+            lambda: services.letter_update_draft(
+                actor=user,
+                letter=letter,
+                title=d["title"],
+                body=d["body"],
+                deadline=d["deadline"],
+                addressee_ids=[u.pk for u in d["addressees"]],
+                cc_ids=[u.pk for u in d["cc_units"]],
+            ),
+            _("Draft saved."),
+        )
+    elif action == "add_item":
+        form = forms.ItemForm(post, units=letter.addressees.all())
+        if not form.is_valid():
+            messages.error(request, _("Check the item's fields: %(errors)s") % {"errors": _errors(form)})
+            return back
+        d = form.cleaned_data
+        _call(
+            request,
+            lambda: services.item_add(
+                actor=user,
+                letter=letter,
+                description=d["description"],
+                measures=d["measures"],
+                category=d["category"],
+                source=d["source"],
+                site=d["site"],
+                deadline=d["deadline"],
+                deadline_kind=d["deadline_kind"],
+                lead_unit_id=d["lead"],
+                cooperating_unit_ids=d["cooperating"],
+            ),
+            _("Item added."),
+        )
+    elif action == "delete_item":
+        item = Item.objects.filter(pk=_int(post.get("item")), letter=letter).first()
+        if item is None:
+            raise Http404
+        _call(request, lambda: services.item_delete(actor=user, item=item), _("Item removed."))
+    elif action == "attach":
+        form = forms.AttachForm(post, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("Choose at least one file."))
+            return back
+        _call(
+            request,
+            lambda: services.letter_attach(actor=user, letter=letter, files=form.cleaned_data["files"]),
+            _("Attachments added."),
+        )
+    elif action == "detach":
+        _call(
+            request,
+            lambda: services.letter_detach(actor=user, attachment=_int(post.get("attachment"))),
+            _("Attachment removed."),
+        )
+    elif action == "sign":
+        _call(
+            request,
+            lambda: services.letter_sign(actor=user, letter=letter, comment=post.get("comment", "")[:2000]),
+            _("Signed. The letter can now be issued."),
+        )
+    elif action == "issue":
+        _call(request, lambda: services.letter_issue(actor=user, letter=letter), _("Issued to the units."))
+    elif action == "withdraw":
+        _call(
+            request,
+            lambda: services.letter_withdraw(actor=user, letter=letter, reason=post.get("reason", "")),
+            _("Withdrawn."),
+        )
+    else:
+        raise Http404
+    return back
+
+
+def _errors(form: Any) -> str:
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''} {e}"
+        for name, errs in form.errors.items()
+        for e in errs
+    )
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    attachment = selectors.attachments_visible_to(request.user).filter(pk=_int(pk)).first()
+    if attachment is None:
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
+    )
+    response["Content-Security-Policy"] = "sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
