@@ -55,7 +55,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "all")
     if queue not in {k for k, _t, _n in tabs}:
         queue = "all"
-    form = forms.FilterForm(request.GET)
+    # Until the filter bar is submitted, a list shows the work still open, soonest first.
+    query = request.GET.copy()
+    if "filtered" not in query and queue != "closed":
+        query["open"] = "on"
+    form = forms.FilterForm(query)
     filters = form.filters()
     for name, errors in form.errors.items():
         messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {"field": name, "error": errors[0]})
