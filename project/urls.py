@@ -1,10 +1,11 @@
-"""URL routes. The app pages arrive with the web application; the admin manages master data."""
+"""URL routes: the office and unit pages, sign-in, the language switch; the admin keeps master data."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from workflows.tasks.views import home
 
 admin.site.site_header = admin.site.site_title = "督查督办系统"
 admin.site.index_title = "基础数据管理"
@@ -15,5 +16,5 @@ urlpatterns = [
     path("tasks/", include("workflows.tasks.urls")),
     path("letters/", include("workflows.letters.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", RedirectView.as_view(pattern_name="tasks:list", permanent=False)),
+    path("", home, name="home"),
 ]
