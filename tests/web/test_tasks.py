@@ -255,3 +255,22 @@ def test_a_unit_liaison_logs_in_and_lands_on_the_assignments(client, world):
     # Logging out is a POST and leads back to the login page.
     response = client.post(reverse("logout"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("login")
+
+
+def test_extension_requests_wait_in_the_leaders_then_the_offices_list(client, world):
+    a = drive(world, "in_progress").assignment
+    from supervision import services
+
+    ext = services.extension_request(
+        actor=world.liaison_a, assignment=a, requested_deadline=a.deadline + dt.timedelta(days=9), reason="工期长"
+    )
+    c = _client(client, world.leader_a)
+    rows = c.get(reverse("tasks:extensions")).context["rows"]
+    assert [(e.pk, [x.key for x in acts]) for e, acts in rows] == [(ext.pk, ["sign", "refuse"])]
+    client.force_login(world.clerk)
+    assert client.get(reverse("tasks:extensions")).context["rows"] == []
+    services.extension_sign(actor=world.leader_a, extension=ext)
+    rows = client.get(reverse("tasks:extensions")).context["rows"]
+    assert [(e.pk, [x.key for x in acts]) for e, acts in rows] == [(ext.pk, ["approve", "reject"])]
+    client.force_login(world.liaison_b)
+    assert client.get(reverse("tasks:extensions")).context["rows"] == []

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.task_list, name="list"),
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/do/<slug:action>/", views.task_act, name="act"),
+    path("extensions/", views.extension_list, name="extensions"),
     path("extensions/<int:pk>/do/<slug:action>/", views.extension_act, name="extension_act"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("inbox/", views.inbox, name="inbox"),

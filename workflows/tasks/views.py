@@ -71,10 +71,13 @@ def task_list(request: HttpRequest) -> HttpResponse:
         query = request.GET.copy()
         query["after"] = page.next_cursor
         next_query = query.urlencode()
+    pending_extensions = counts.get("extensions_to_sign", 0) + counts.get("extensions_to_decide", 0)
     return render(
         request,
         "tasks/list.html",
         {
+            "pending_extensions": pending_extensions,
+            "has_extension_queue": "extensions_to_sign" in counts or "extensions_to_decide" in counts,
             "tabs": tabs,
             "queue": queue,
             "title": QUEUE_TITLES[queue],
@@ -341,3 +344,17 @@ def home(request: HttpRequest) -> HttpResponse:
     if data is None:
         return HttpResponseRedirect(reverse("tasks:list"))
     return render(request, "tasks/overview.html", {"o": data, "queues": queues.queue_counts(request.user)})
+
+
+@login_required
+@require_GET
+def extension_list(request: HttpRequest) -> HttpResponse:
+    """Extension requests waiting on this person: the unit leader's to sign, the office's to decide."""
+    user = request.user
+    waiting = []
+    for qs in (queues.extensions_to_sign(user), queues.extensions_to_decide(user)):
+        for ext in qs.select_related("assignment__item", "assignment__unit", "assignment__letter", "requested_by")[
+            :200
+        ]:
+            waiting.append((ext, actions.extension_actions(user, ext, ext.assignment)))
+    return render(request, "tasks/extensions.html", {"rows": waiting})
