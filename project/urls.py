@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from workflows.tasks.views import home
+from workflows.site import site
 
 admin.site.site_header = admin.site.site_title = "督查督办系统"
 admin.site.index_title = "基础数据管理"
@@ -13,8 +13,6 @@ admin.site.index_title = "基础数据管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("tasks/", include("workflows.tasks.urls")),
-    path("letters/", include("workflows.letters.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("", home, name="home"),
+    path("", site.urls),
 ]

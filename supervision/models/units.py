@@ -99,9 +99,13 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def get_full_name(self) -> str:
+        # Chinese names are one field, not first + last (the app shell shows this in its menu).
+        return self.full_name or super().get_full_name()
+
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.get_full_name() or self.username
 
 
 class Membership(models.Model):
