@@ -274,3 +274,13 @@ def test_extension_requests_wait_in_the_leaders_then_the_offices_list(client, wo
     assert [(e.pk, [x.key for x in acts]) for e, acts in rows] == [(ext.pk, ["approve", "reject"])]
     client.force_login(world.liaison_b)
     assert client.get(reverse("tasks:extensions")).context["rows"] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "queue", "who"), [("verified", "to_close", "director"), ("closed", "closed", "inspector")]
+)
+def test_queues_of_finished_work_list_it(client, world, path, queue, who):
+    # Queues define their own states: the "open only" default of the full list must not hide them.
+    a = drive(world, path).assignment
+    rows = _client(client, getattr(world, who)).get(reverse("tasks:list") + f"?queue={queue}").context["page"].rows
+    assert [r.pk for r in rows] == [a.pk]

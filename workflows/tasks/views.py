@@ -58,7 +58,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         queue = "all"
     # Until the filter bar is submitted, a list shows the work still open, soonest first.
     query = request.GET.copy()
-    if "filtered" not in query and queue != "closed":
+    if "filtered" not in query and queue == "all":
         query["open"] = "on"
     form = forms.FilterForm(query)
     filters = form.filters()
