@@ -79,6 +79,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Nothing is public but the sign-in page: a page someone adds later is protected by default
+    # (opt out with @login_not_required). Runs before viewflow's SiteMiddleware (appended by
+    # viewflow), so a signed-out visitor is sent to sign in rather than refused with a 403.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -149,9 +153,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 GUARDIAN_RAISE_403 = False
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
+# URL names, not paths: the shell (workflows/site.py) decides where each person lands from "home".
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -223,3 +228,23 @@ PDF_FONT_TITLE = env_list("PDF_FONT_TITLE", "方正小标宋简体,FZXiaoBiaoSon
 PDF_FONT_SANS = env_list("PDF_FONT_SANS", "黑体,SimHei,Noto Sans CJK SC")
 # 小标宋 is a single heavy face: offices that install it set 400. The Noto fallback needs its Bold.
 PDF_FONT_TITLE_WEIGHT = int(os.environ.get("PDF_FONT_TITLE_WEIGHT", 700))
+
+# --- Cycles (双周调度、双周排队) ---------------------------------------------------------------
+# Reporting runs in 14-day cycles counted from an anchor date (best a Monday). Each cycle's
+# reports are due at its cut-off: the given weekday (0 = Monday … 6 = Sunday) and time of the
+# cycle's second week, on Asia/Shanghai time (no daylight saving: every cycle is exactly 14 × 24 h).
+# `manage.py tick` (cron, every minute) opens and closes cycles, ranks the units and escalates.
+CYCLE_ANCHOR = os.environ.get("CYCLE_ANCHOR", "2023-05-29")
+CYCLE_LENGTH_DAYS = int(os.environ.get("CYCLE_LENGTH_DAYS", 14))
+CYCLE_CUTOFF_WEEKDAY = int(os.environ.get("CYCLE_CUTOFF_WEEKDAY", 4))
+CYCLE_CUTOFF_TIME = os.environ.get("CYCLE_CUTOFF_TIME", "17:00")
+CYCLE_TIME_ZONE = os.environ.get("CYCLE_TIME_ZONE", "Asia/Shanghai")
+# A unit should claim (签收) an assignment within this many days of its issue.
+CYCLE_CLAIM_DAYS = int(os.environ.get("CYCLE_CLAIM_DAYS", 3))
+# An assignment issued less than this many days before a cut-off owes no report for that cycle yet.
+CYCLE_REPORT_GRACE_DAYS = int(os.environ.get("CYCLE_REPORT_GRACE_DAYS", 7))
+# Near-due reminders: sent once each, this many days before the deadline.
+CYCLE_REMINDER_DAYS = [int(d) for d in env_list("CYCLE_REMINDER_DAYS", "3,1")]
+# Escalation ladder: consecutive cycles ranked last in the peer group before a unit is named in
+# the notice, put on the interview (约谈) list, and referred for accountability (问责).
+CYCLE_LADDER = [int(n) for n in env_list("CYCLE_LADDER", "1,2,3")]

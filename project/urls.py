@@ -1,9 +1,16 @@
-"""URL routes: the office and unit pages, sign-in, the language switch; the admin keeps master data."""
+"""URL routes: the app shell (office and unit pages, see workflows/site.py), sign-in, the language
+switch; the admin keeps master data.
+
+Every view needs a login (LoginRequiredMiddleware); the few that must work signed out are
+marked ``login_not_required`` (Django's own sign-in views already are).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from workflows.site import site
 
@@ -12,7 +19,8 @@ admin.site.index_title = "基础数据管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The sign-in page offers the language switch too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", site.urls),
 ]

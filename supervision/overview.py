@@ -1,17 +1,40 @@
-"""The office's overview (挂图作战, the part that needs no cycles): open work by state and
-light, overdue, and what waits on whom — a fixed handful of aggregate queries."""
+"""The landing pages' figures (挂图作战, the part that needs no cycles), as a fixed handful of
+aggregate queries whatever the data.
+
+- ``office_overview``: the office's open work by state and light, overdue units, and what waits
+  on whom, over every letter of the offices where the user holds an office role.
+- ``unit_overview``: per responsible unit of the user, what waits to be claimed, what the user
+  claimed, what waits for the unit leader.
+
+Counts that a list page also shows are computed with that page's own rule (``search.light_filter``
+for the lights, ``queues.QUEUES`` conditions for the queues), so a card and the list it links to
+always agree.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Count, Q
 
 from supervision import clock
-from supervision.models import OPEN_STATES, Assignment, AssignmentState, Letter, LetterState, Role, Unit, User
-from supervision.queues import extensions_to_decide, units_where
+from supervision.models import (
+    OPEN_STATES,
+    UNIT_ROLES,
+    Assignment,
+    AssignmentState,
+    ExtensionRequest,
+    ExtensionState,
+    Letter,
+    LetterState,
+    Role,
+    Unit,
+    User,
+)
+from supervision.queues import QUEUES
+from supervision.search import Light, light_filter
+from supervision.services.roles import office_ids, roles_by_unit
 
 
 @dataclass
@@ -26,36 +49,40 @@ class Overview:
     to_verify: int
     to_close: int
     returned: int
-    extensions: int
+    extensions: int  # signed by the unit leader, waiting for the office's decision
     worst_units: list[dict]  # the units with most overdue open assignments
 
 
 def office_overview(user: User, today: dt.date | None = None) -> Overview | None:
     """None when the user holds no role in any office."""
-    offices = units_where(user, Role.CLERK, Role.INSPECTOR, Role.DIRECTOR, Role.OBSERVER)
-    offices = list(Unit.objects.filter(pk__in=offices, kind="office").values_list("pk", flat=True))
+    offices = sorted(office_ids(user))
     if not offices:
         return None
     today = today or clock.today()
-    soon = today + dt.timedelta(days=settings.LIGHT_YELLOW_DAYS)
     mine = Assignment.objects.filter(letter__office_id__in=offices)
     open_ = Q(state__in=OPEN_STATES)
+    # One aggregate for every assignment figure, the per-state counts included.
+    per_state = {f"state_{s}": Count("pk", filter=Q(state=s)) for s in OPEN_STATES}
     totals = mine.aggregate(
-        red=Count("pk", filter=open_ & Q(deadline__lt=today)),
-        yellow=Count("pk", filter=open_ & Q(deadline__gte=today, deadline__lte=soon)),
-        green=Count("pk", filter=open_ & Q(deadline__gt=soon)),
-        open_total=Count("pk", filter=open_),
+        **per_state,
+        red=Count("pk", filter=light_filter(Light.RED, today)),
+        yellow=Count("pk", filter=light_filter(Light.YELLOW, today)),
+        green=Count("pk", filter=light_filter(Light.GREEN, today)),
         closed_total=Count("pk", filter=Q(state=AssignmentState.CLOSED)),
-        to_verify=Count("pk", filter=Q(state=AssignmentState.AWAITING_VERIFICATION)),
         to_close=Count("pk", filter=Q(state=AssignmentState.VERIFIED)),
         returned=Count("pk", filter=Q(state=AssignmentState.RETURNED)),
     )
-    counts = dict(mine.filter(open_).order_by().values_list("state").annotate(n=Count("pk")))
     labels = dict(AssignmentState.choices)
+    by_state = [(s, str(labels[s]), totals[f"state_{s}"]) for s in OPEN_STATES]
     letters = Letter.objects.filter(office_id__in=offices).aggregate(
         drafts=Count("pk", filter=Q(state=LetterState.DRAFT)),
         signed=Count("pk", filter=Q(state=LetterState.SIGNED)),
     )
+    # Office-wide, not only the requests this person may decide: an inspector or an observer
+    # sees the same figure as the director.
+    extensions = ExtensionRequest.objects.filter(
+        state=ExtensionState.AWAITING_DECISION, assignment__letter__office_id__in=offices
+    ).count()
     worst = list(
         mine.filter(open_, deadline__lt=today)
         .values("unit_id", "unit__name")
@@ -63,16 +90,84 @@ def office_overview(user: User, today: dt.date | None = None) -> Overview | None
         .order_by("-n", "unit__name")[:10]
     )
     return Overview(
-        by_state=[(s, str(labels[s]), counts.get(s, 0)) for s in OPEN_STATES],
+        by_state=by_state,
         lights={"red": totals["red"], "yellow": totals["yellow"], "green": totals["green"]},
         overdue=totals["red"],
-        open_total=totals["open_total"],
+        open_total=sum(n for _s, _l, n in by_state),
         closed_total=totals["closed_total"],
         letters_to_sign=letters["drafts"],
         letters_to_issue=letters["signed"],
-        to_verify=totals["to_verify"],
+        to_verify=totals[f"state_{AssignmentState.AWAITING_VERIFICATION}"],
         to_close=totals["to_close"],
         returned=totals["returned"],
-        extensions=extensions_to_decide(user).count(),
+        extensions=extensions,
         worst_units=worst,
     )
+
+
+@dataclass
+class UnitFigures:
+    """One responsible unit of the user, as its landing page shows it."""
+
+    unit: Unit
+    roles: frozenset[str]  # the user's roles in this unit
+    unclaimed: int  # issued, nobody has claimed it yet (待签收)
+    mine: int  # claimed by this user and still being worked on
+    awaiting_signoff: int  # returns and completion reports waiting for the unit leader (审签)
+    extensions_to_sign: int  # extension requests waiting for the unit leader
+    open_total: int
+    overdue: int  # red light
+    due_soon: int  # yellow light
+
+    @property
+    def is_leader(self) -> bool:
+        return Role.LEADER in self.roles
+
+    @property
+    def is_liaison(self) -> bool:
+        return Role.LIAISON in self.roles
+
+
+def unit_overview(user: User, today: dt.date | None = None) -> list[UnitFigures]:
+    """The user's responsible units (not offices), in the units' usual order; [] when none.
+    Three queries whatever the data: the units, one grouped aggregate, the extension requests."""
+    held = {unit: roles & UNIT_ROLES for unit, roles in roles_by_unit(user).items() if roles & UNIT_ROLES}
+    if not held:
+        return []
+    today = today or clock.today()
+    units = list(Unit.objects.filter(pk__in=held).exclude(kind="office"))
+    if not units:
+        return []
+    ids = [u.pk for u in units]
+    # The queues' own conditions: the card's number is the length of the list it opens.
+    rows = (
+        Assignment.objects.filter(unit_id__in=ids)
+        .values("unit_id")
+        .annotate(
+            unclaimed=Count("pk", filter=QUEUES["unclaimed"].condition(user)),
+            mine=Count("pk", filter=QUEUES["mine"].condition(user)),
+            # Shown to the liaisons too (the leader's queue is role-limited, this count is not).
+            awaiting_signoff=Count("pk", filter=Q(state__in=QUEUES["unit_signoff"].states)),
+            open_total=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            overdue=Count("pk", filter=light_filter(Light.RED, today)),
+            due_soon=Count("pk", filter=light_filter(Light.YELLOW, today)),
+        )
+        .order_by()
+    )
+    figures = {row.pop("unit_id"): row for row in rows}
+    extensions = dict(
+        ExtensionRequest.objects.filter(state=ExtensionState.AWAITING_SIGNOFF, assignment__unit_id__in=ids)
+        .values_list("assignment__unit_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    empty = dict.fromkeys(("unclaimed", "mine", "awaiting_signoff", "open_total", "overdue", "due_soon"), 0)
+    return [
+        UnitFigures(
+            unit=unit,
+            roles=frozenset(held[unit.pk]),
+            extensions_to_sign=extensions.get(unit.pk, 0),
+            **figures.get(unit.pk, empty),
+        )
+        for unit in units
+    ]

@@ -1,54 +1,215 @@
-"""The office's overview: the figures match the data, units never see it, queries are bounded."""
+"""The landing pages: the office's overview and a unit's overview. The figures match the data,
+every card's number is the length of the list it opens, nobody sees another side's or another
+unit's figures, and the number of queries does not grow with the data."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from supervision import clock
-from tests.conftest import issue_letter
+from supervision import clock, services
+from supervision.models import Assignment, Membership, Role
+from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter, drive
 
+# Measured: session, user, memberships, offices, then the overview's own aggregates
+# (assignments, letters, extension requests, overdue units). A new card must not add a query per row.
+OFFICE_OVERVIEW_QUERIES = 8
+# Session, user, memberships, units, the grouped aggregate, extension requests.
+UNIT_OVERVIEW_QUERIES = 6
 
-def _get(client, user):
+
+def _client(client, user):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     client.force_login(user)
-    return client.get(reverse("home"))
+    return client
 
 
-def test_the_overview_counts_what_the_office_has(client, world):
+def _office(client, user):
+    return _client(client, user).get(reverse("office:index"))
+
+
+def _unit(client, user):
+    return _client(client, user).get(reverse("unit:index"))
+
+
+def _cards(response) -> dict[str, tuple[int, str | None]]:
+    return {str(c.label): (c.value, c.url) for c in response.context["cards"]}
+
+
+def _rows_behind(client, url: str) -> int:
+    """How many rows the list behind a card shows (all on one page: the tests stay under 50)."""
+    context = client.get(url).context
+    if "page" in context:
+        return len(context["page"].rows)
+    return len(context["rows"])
+
+
+@pytest.fixture
+def office_data(world):
     today = clock.today()
-    issue_letter(world, items=2, deadline=today - dt.timedelta(days=2))  # 4 overdue
-    issue_letter(world, items=1, deadline=today + dt.timedelta(days=3))  # 2 due soon
+    issue_letter(world, items=2, deadline=today - dt.timedelta(days=2))  # A and B: 4 overdue
+    issue_letter(world, items=1, deadline=today + dt.timedelta(days=3))  # 2 due within 7 days
+    # Each drive adds a one-item letter: unit A's assignment in the state, unit B's still issued.
     drive(world, "awaiting_verification")
     drive(world, "returned")
+    drive(world, "ext_awaiting_decision")
     draft_letter(world)
-    o = _get(client, world.inspector).context["o"]
-    assert o.overdue == 4
-    assert o.lights["yellow"] == 2
-    assert o.to_verify == 1 and o.returned == 1
-    assert o.letters_to_sign == 1
-    assert sum(n for _s, _l, n in o.by_state) == o.open_total
-    assert o.worst_units[0]["n"] == 2
+    return world
 
 
-def test_a_unit_goes_to_its_assignments(client, world):
+def test_the_office_overview_counts_what_the_office_has(client, office_data):
+    o = _office(client, office_data.inspector).context["o"]
+    assert o.overdue == o.lights["red"] == 4
+    assert o.lights == {"red": 4, "yellow": 2, "green": 5}
+    assert o.open_total == 11 == sum(n for _s, _l, n in o.by_state)
+    assert {s: n for s, _l, n in o.by_state if n} == {"issued": 9, "accepted": 1, "awaiting_verification": 1}
+    assert (o.to_verify, o.returned, o.to_close, o.closed_total) == (1, 1, 0, 0)
+    assert (o.letters_to_sign, o.letters_to_issue) == (1, 0)
+    # Office-wide: the inspector, who does not decide them, sees the same figure as the clerk.
+    assert o.extensions == 1
+    assert [row["n"] for row in o.worst_units] == [2, 2]
+
+
+@pytest.mark.parametrize("who", ["clerk", "inspector", "director", "observer"])
+def test_every_office_card_opens_a_list_of_exactly_its_number(client, office_data, who):
+    response = _office(client, getattr(office_data, who))
+    assert response.status_code == 200
+    for label, (value, url) in _cards(response).items():
+        if url is not None:
+            assert _rows_behind(client, url) == value, label
+
+
+def test_office_cards_open_the_persons_own_queue_when_they_have_one(client, office_data):
+    inspector = _cards(_office(client, office_data.inspector))
+    assert inspector["Reports awaiting verification"][1].endswith("?queue=to_verify")
+    # The extension list shows what the person decides: the inspector has none, so no link.
+    assert inspector["Extension requests to decide"] == (1, None)
+    clerk = _cards(_office(client, office_data.clerk))
+    assert clerk["Reports awaiting verification"][1].endswith("?filtered=1&state=awaiting_verification")
+    assert clerk["Returns to decide"][1].endswith("?queue=returned")
+    assert clerk["Extension requests to decide"] == (1, reverse("tasks:extensions"))
+
+
+def test_the_office_overview_is_scoped_to_the_users_office(client, world):
+    from supervision.models import LetterKind, LetterPrefix, PeerGroup, Unit, UnitKind
+
+    other = Unit.objects.create(name="另一个办公室", kind=UnitKind.OFFICE, peer_group=PeerGroup.OFFICE)
+    LetterPrefix.objects.create(office=other, kind=LetterKind.SUPERVISION, prefix="另办督", issuing_body="另一个")
+    other_clerk = make_user("other_clerk", other, Role.CLERK)
+    issue_letter(world, items=3)
+    o = _office(client, other_clerk).context["o"]
+    assert (o.open_total, o.letters_to_sign, o.extensions) == (0, 0, 0)
+
+
+def test_a_unit_member_never_sees_the_office_overview(client, world):
     issue_letter(world, items=1)
-    response = _get(client, world.liaison_a)
-    assert response.status_code == 302 and response["Location"] == reverse("tasks:list")
+    for user in (world.liaison_a, world.leader_b, world.outsider):
+        assert _office(client, user).status_code == 403
 
 
-def test_overview_queries_do_not_grow(client, world):
+@pytest.fixture
+def unit_data(world):
+    today = clock.today()
+    letter = issue_letter(world, items=2, deadline=today - dt.timedelta(days=1))  # 2 overdue for A, 2 for B
+    first = Assignment.objects.filter(letter=letter, unit=world.unit_a).order_by("item__seq").first()
+    services.assignment_claim(actor=world.liaison_a, assignment=first.pk)
+    drive(world, "completion_requested")  # claimed by liaison A, waits for leader A
+    drive(world, "ext_awaiting_signoff")  # claimed by liaison A, its extension waits for leader A
+    return world
+
+
+def test_the_unit_overview_counts_the_units_own_work(client, unit_data):
+    [a] = _unit(client, unit_data.liaison_a).context["units"]
+    figures, _cards_ = a
+    assert figures.unit == unit_data.unit_a
+    assert (figures.unclaimed, figures.mine, figures.awaiting_signoff) == (1, 3, 1)
+    assert (figures.open_total, figures.overdue, figures.due_soon, figures.extensions_to_sign) == (4, 2, 0, 1)
+
+
+def test_a_liaison_and_a_leader_see_their_own_cards(client, unit_data):
+    [(_f, liaison)] = _unit(client, unit_data.liaison_a).context["units"]
+    labels = {str(c.label): (c.value, c.url) for c in liaison}
+    assert labels["Claimed by me"][0] == 3
+    # Only the leader has a list of what waits for the leader: the liaison sees the number alone.
+    assert labels["Awaiting the leader's sign-off"] == (1, None)
+    [(_f, leader)] = _unit(client, unit_data.leader_a).context["units"]
+    labels = {str(c.label): (c.value, c.url) for c in leader}
+    assert "Claimed by me" not in labels
+    assert labels["Awaiting my sign-off"][0] == 1
+    assert labels["Extension requests"][0] == 1
+
+
+@pytest.mark.parametrize("who", ["liaison_a", "leader_a"])
+def test_every_unit_card_opens_a_list_of_exactly_its_number(client, unit_data, who):
+    response = _unit(client, getattr(unit_data, who))
+    [(_f, cards)] = response.context["units"]
+    for card in cards:
+        if card.url is not None:
+            assert _rows_behind(client, card.url) == card.value, card.label
+
+
+def test_a_unit_never_sees_another_units_figures(client, unit_data):
+    response = _unit(client, unit_data.liaison_b)
+    [(figures, _cards_)] = response.context["units"]
+    assert figures.unit == unit_data.unit_b
+    # B holds one issued assignment per letter: four, none claimed, nothing of A's work.
+    assert (figures.unclaimed, figures.mine, figures.awaiting_signoff, figures.extensions_to_sign) == (4, 0, 0, 0)
+    body = response.content.decode()
+    assert unit_data.unit_a.name not in body
+
+
+def test_a_person_in_two_units_sees_both(client, unit_data):
+    both = make_user("both", unit_data.unit_a, Role.LIAISON)
+    Membership.objects.create(user=both, unit=unit_data.unit_b, role=Role.LEADER)
+    response = _unit(client, both)
+    units = [(f.unit, f.is_liaison, f.is_leader) for f, _c in response.context["units"]]
+    assert units == [(unit_data.unit_a, True, False), (unit_data.unit_b, False, True)]
+    body = response.content.decode()
+    assert unit_data.unit_a.name in body and unit_data.unit_b.name in body
+
+
+def test_an_office_member_without_a_unit_role_is_refused_the_unit_overview(client, world):
+    assert _unit(client, world.clerk).status_code == 403
+
+
+def test_office_overview_queries_do_not_grow(client, world, django_assert_max_num_queries):
     issue_letter(world, items=1)
-    _get(client, world.director)
+    url = reverse("office:index")
+    c = _client(client, world.director)
+    c.get(url)
     with CaptureQueriesContext(connection) as small:
-        _get(client, world.director)
+        c.get(url)
     for _ in range(3):
         issue_letter(world, items=5)
         drive(world, "verified")
+        drive(world, "ext_awaiting_decision")
+        draft_letter(world)
     with CaptureQueriesContext(connection) as large:
-        _get(client, world.director)
+        c.get(url)
     assert len(large) == len(small)
+    with django_assert_max_num_queries(OFFICE_OVERVIEW_QUERIES):
+        assert c.get(url).context["o"].open_total == 3 * (10 + 1 + 2) + 2
+
+
+def test_unit_overview_queries_do_not_grow(client, world, django_assert_max_num_queries):
+    issue_letter(world, items=1)
+    url = reverse("unit:index")
+    c = _client(client, world.liaison_a)
+    c.get(url)
+    with CaptureQueriesContext(connection) as small:
+        c.get(url)
+    for _ in range(3):
+        issue_letter(world, items=5)
+        drive(world, "completion_requested")
+        drive(world, "ext_awaiting_signoff")
+    with CaptureQueriesContext(connection) as large:
+        c.get(url)
+    assert len(large) == len(small)
+    with django_assert_max_num_queries(UNIT_OVERVIEW_QUERIES):
+        [(figures, _cards_)] = c.get(url).context["units"]
+    assert (figures.open_total, figures.mine, figures.extensions_to_sign) == (1 + 3 * (5 + 2), 6, 3)

@@ -240,7 +240,7 @@ def test_pages_speak_chinese_by_default(client, world):
         assert text in body
 
 
-def test_a_unit_liaison_logs_in_and_lands_on_the_assignments(client, world):
+def test_a_unit_liaison_logs_in_and_lands_on_the_unit_overview(client, world):
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.get(pk=world.liaison_a.pk)
@@ -250,7 +250,7 @@ def test_a_unit_liaison_logs_in_and_lands_on_the_assignments(client, world):
     page = client.get(reverse("login"))
     assert page.status_code == 200
     response = client.post(reverse("login"), {"username": user.username, "password": "s3cret-pass"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("tasks:list")
+    assert response.redirect_chain[-1][0] == reverse("unit:index")
     assert response.status_code == 200
     # Logging out is a POST and leads back to the login page.
     response = client.post(reverse("logout"), follow=True)

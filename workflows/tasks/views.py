@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from supervision import actions, queues, selectors, services
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
-from supervision.overview import office_overview
 from supervision.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
 from supervision.services.roles import office_ids
@@ -334,16 +333,6 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
     n = services.notification_mark_all_read(actor=request.user)
     messages.success(request, _("%(n)d notifications marked read.") % {"n": n})
     return HttpResponseRedirect(reverse("tasks:inbox"))
-
-
-@login_required
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    """The office lands on its overview; a unit on its assignments."""
-    data = office_overview(request.user)
-    if data is None:
-        return HttpResponseRedirect(reverse("tasks:list"))
-    return render(request, "tasks/overview.html", {"o": data, "queues": queues.queue_counts(request.user)})
 
 
 @login_required

@@ -1,0 +1,33 @@
+"""Who may open which part of the shell. Read from the user's memberships, which
+``roles_by_unit`` loads once per request: deciding costs no further query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from supervision.models import OFFICE_ROLES, UNIT_ROLES
+from supervision.services.roles import roles_by_unit
+
+
+def held_roles(user: Any) -> frozenset[str]:
+    """Every role the user holds, in any active unit."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    held: set[str] = set()
+    for roles in roles_by_unit(user).values():
+        held |= roles
+    return frozenset(held)
+
+
+def holds_any(user: Any, roles: Iterable[str]) -> bool:
+    return bool(held_roles(user) & frozenset(roles))
+
+
+def is_office_member(user: Any) -> bool:
+    # Office roles exist only in offices (Membership.clean), so the role alone tells.
+    return holds_any(user, OFFICE_ROLES)
+
+
+def is_unit_member(user: Any) -> bool:
+    return holds_any(user, UNIT_ROLES)

@@ -1,0 +1,67 @@
+"""The office's screens (督办工作台). For now its overview: the figures of ``office_overview``
+as cards, each linking to the list that shows those assignments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from supervision.models import AssignmentState, Role
+from supervision.overview import Overview, office_overview
+from supervision.queues import QUEUES
+
+from .access import holds_any
+from .cards import Card
+
+
+def queue_or_state(user: Any, queue: str, state: str) -> str:
+    """The person's own queue when they hold its role (the list with their actions), otherwise
+    the same assignments as a plain state filter."""
+    url = reverse("tasks:list")
+    if holds_any(user, QUEUES[queue].roles):
+        return f"{url}?queue={queue}"
+    return f"{url}?filtered=1&state={state}"
+
+
+def office_cards(user: Any, o: Overview) -> list[Card]:
+    tasks, letters = reverse("tasks:list"), reverse("letters:list")
+    S = AssignmentState
+    return [
+        Card(_("Overdue"), o.overdue, f"{tasks}?filtered=1&overdue=on", "red" if o.overdue else ""),
+        Card(_("Open assignments"), o.open_total, tasks),
+        Card(_("Letters awaiting signature"), o.letters_to_sign, f"{letters}?state=draft"),
+        Card(_("Signed, to issue"), o.letters_to_issue, f"{letters}?state=signed"),
+        Card(
+            _("Reports awaiting verification"), o.to_verify, queue_or_state(user, "to_verify", S.AWAITING_VERIFICATION)
+        ),
+        Card(_("Verified, to write off"), o.to_close, queue_or_state(user, "to_close", S.VERIFIED)),
+        Card(_("Returns to decide"), o.returned, queue_or_state(user, "returned", S.RETURNED)),
+        Card(
+            _("Extension requests to decide"),
+            o.extensions,
+            # The extension list shows what this person decides: clerks and directors.
+            reverse("tasks:extensions") if holds_any(user, (Role.CLERK, Role.DIRECTOR)) else None,
+        ),
+        Card(_("Written off"), o.closed_total, queue_or_state(user, "closed", S.CLOSED)),
+    ]
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    data = office_overview(request.user)
+    if data is None:
+        # The application's role check lets only office members in; this is the belt to it.
+        raise PermissionDenied
+    return render(
+        request,
+        "office/overview.html",
+        {"o": data, "cards": office_cards(request.user, data), "tasks_url": reverse("tasks:list")},
+    )

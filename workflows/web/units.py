@@ -1,0 +1,44 @@
+"""A responsible unit's screens (本单位任务). For now its overview: per unit of the user, what
+waits to be claimed, what they claimed, what waits for the leader's sign-off."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from supervision.overview import UnitFigures, unit_overview
+
+from .cards import Card
+
+
+def unit_cards(f: UnitFigures) -> list[Card]:
+    tasks, unit = reverse("tasks:list"), f"unit={f.unit.pk}"
+    cards = [Card(_("To claim"), f.unclaimed, f"{tasks}?queue=unclaimed&{unit}")]
+    if f.is_liaison:
+        cards.append(Card(_("Claimed by me"), f.mine, f"{tasks}?queue=mine&{unit}"))
+    if f.is_leader:
+        cards.append(Card(_("Awaiting my sign-off"), f.awaiting_signoff, f"{tasks}?queue=unit_signoff&{unit}"))
+        cards.append(Card(_("Extension requests"), f.extensions_to_sign, reverse("tasks:extensions")))
+    else:
+        # Only the leader has a list of these; the liaison sees how many wait.
+        cards.append(Card(_("Awaiting the leader's sign-off"), f.awaiting_signoff))
+    cards += [
+        Card(_("Overdue"), f.overdue, f"{tasks}?filtered=1&overdue=on&{unit}", "red" if f.overdue else ""),
+        Card(_("Yellow: due soon"), f.due_soon, f"{tasks}?filtered=1&open=on&light=yellow&{unit}"),
+        Card(_("Open assignments"), f.open_total, f"{tasks}?filtered=1&open=on&{unit}"),
+    ]
+    return cards
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    figures = unit_overview(request.user)
+    if not figures:
+        raise PermissionDenied
+    return render(request, "unit/overview.html", {"units": [(f, unit_cards(f)) for f in figures]})
