@@ -18,6 +18,7 @@ from supervision import selectors, services
 from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Unit
 from supervision.services import DomainError
 from supervision.services.roles import has_role, roles_by_unit
+from workflows.files import private_file
 
 from . import forms
 
@@ -269,13 +270,4 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachments_visible_to(request.user).filter(pk=_int(pk)).first()
     if attachment is None:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.content_type
-    )
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(attachment, inline_allowed=False)

@@ -20,6 +20,7 @@ from supervision.models import Assignment, ExtensionRequest, ProgressReport
 from supervision.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
 from supervision.services.roles import office_ids
+from workflows.files import private_file
 
 from . import forms
 
@@ -285,18 +286,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     evidence = selectors.evidence_visible_to(request.user).filter(pk=_int(pk)).first()
     if evidence is None:
         raise Http404
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    inline = evidence.content_type in ("application/pdf", "image/jpeg", "image/png")
-    response = FileResponse(
-        handle, as_attachment=not inline, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    # The stored content never runs as a page of ours.
-    response["Content-Security-Policy"] = "sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file(evidence)
 
 
 # --- the inbox ------------------------------------------------------------------------------------
