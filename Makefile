@@ -30,10 +30,15 @@ install: sysdeps $(VENV)/.installed
 
 install-test: sysdeps $(VENV)/.installed-test
 
+# tick (cycles, lights, reminders) runs every minute in the background, as cron does in
+# production, and stops with the server.
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py tick
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@(while sleep 60; do $(BIN)/python manage.py tick; done) & TICK=$$!; \
+	trap 'kill $$TICK 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-test

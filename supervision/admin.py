@@ -6,20 +6,29 @@ through the transition services, never through a form that edits the row.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from supervision.models import (
+    WEIGHT_FIELDS,
     Assignment,
     AuditEvent,
+    Cycle,
+    Escalation,
     Letter,
     LetterNumberCounter,
     LetterPrefix,
     Membership,
+    Notice,
+    RuleSet,
     Unit,
+    UnitResult,
     User,
 )
+from supervision.services import DomainError, ruleset_revise
 
 
 class MembershipInline(admin.TabularInline):
@@ -115,3 +124,84 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ["actor", "actor_unit"]
     raw_id_fields = ["letter", "assignment", "actor", "actor_unit"]
     date_hierarchy = "at"
+
+
+# --- cycles and ranking -----------------------------------------------------------------------------
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    """The office edits the weights here. Saving never changes a version: it saves a new one and
+    makes it current (services.ranking.ruleset_revise); closed cycles keep the version they used."""
+
+    list_display = ["version", "name", "is_current", "created_at", "created_by"]
+    list_filter = ["is_current"]
+    readonly_fields = ["version", "is_current", "replaces", "created_at", "created_by"]
+    fieldsets = (
+        (None, {"fields": ("name", "notes", "version", "is_current", "replaces", "created_at", "created_by")}),
+        (
+            _("Weights"),
+            {
+                "fields": WEIGHT_FIELDS + ("min_held",),
+                "description": _(
+                    "Score = base + claim points × share claimed in time + report points × share of reports made "
+                    "+ on-time points × share not overdue + closed points × share written off − penalties per "
+                    "failed verification, refused return and extension granted (+ points per upheld return). "
+                    "Each term is rounded to 0.01 and the score is their sum. Saving creates a new version."
+                ),
+            },
+        ),
+    )
+
+    def has_delete_permission(self, request, obj=None):  # a version may be the one a cycle used
+        return False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            new = ruleset_revise(
+                actor=request.user,
+                weights={name: form.cleaned_data[name] for name in WEIGHT_FIELDS},
+                name=form.cleaned_data.get("name", ""),
+                notes=form.cleaned_data.get("notes", ""),
+                min_held=form.cleaned_data.get("min_held"),
+            )
+        except DomainError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        # The admin goes on with (and logs) the new version; the edited row stays as it was.
+        obj.pk, obj.version, obj.is_current = new.pk, new.version, True
+        self.message_user(
+            request,
+            gettext("Saved as version %(version)d; closed cycles keep the version they were ranked with.")
+            % {"version": new.version},
+            messages.INFO,
+        )
+
+
+@admin.register(Cycle)
+class CycleAdmin(ReadOnlyAdmin):
+    list_display = ["number", "starts_on", "ends_on", "cutoff_at", "state", "closed_at", "rule_set"]
+    list_filter = ["state"]
+    list_select_related = ["rule_set"]
+
+
+@admin.register(UnitResult)
+class UnitResultAdmin(ReadOnlyAdmin):
+    list_display = ["cycle", "peer_group", "rank", "unit", "score", "held", "overdue", "reports_made", "reports_due"]
+    list_filter = ["peer_group", "cycle"]
+    search_fields = ["unit__name"]
+    list_select_related = ["cycle", "unit"]
+    raw_id_fields = ["cycle", "unit", "tied_with"]
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["cycle", "unit", "peer_group", "level", "streak"]
+    list_filter = ["level", "peer_group"]
+    list_select_related = ["cycle", "unit"]
+
+
+@admin.register(Notice)
+class NoticeAdmin(ReadOnlyAdmin):
+    list_display = ["title", "cycle", "office", "state", "drafter", "signer", "published_at"]
+    list_filter = ["state"]
+    list_select_related = ["cycle", "office", "drafter", "signer"]

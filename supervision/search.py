@@ -27,11 +27,20 @@ MAX_QUERY = 100
 
 
 class Light:
-    """红黄绿灯 by deadline: red overdue, yellow due within LIGHT_YELLOW_DAYS, green on track.
-    Finished assignments (verified, closed) and dead ones show no light."""
+    """红黄绿灯: red overdue; yellow due within LIGHT_YELLOW_DAYS, or missed the progress report of
+    the last closed cycle and has not reported since; green on track. Finished assignments
+    (verified, closed) and dead ones show no light.
+
+    The deadline part is computed from today's date on every read. The report part is stored
+    (``Assignment.report_missed``): ``manage.py tick`` recomputes it when a cycle closes, and a
+    report clears it at once. Lists, the overview and tick all use the rule below, so they agree."""
 
     GREEN, YELLOW, RED, NONE = "green", "yellow", "red", ""
-    CHOICES = ((GREEN, _("Green: on track")), (YELLOW, _("Yellow: due soon")), (RED, _("Red: overdue")))
+    CHOICES = (
+        (GREEN, _("Green: on track")),
+        (YELLOW, _("Yellow: due soon or a report missed")),
+        (RED, _("Red: overdue")),
+    )
 
 
 def light_expression(today: dt.date | None = None) -> Case:
@@ -41,22 +50,24 @@ def light_expression(today: dt.date | None = None) -> Case:
         When(~Q(state__in=OPEN_STATES), then=Value(Light.NONE)),
         When(deadline__lt=today, then=Value(Light.RED)),
         When(deadline__lte=soon, then=Value(Light.YELLOW)),
+        When(report_missed=True, then=Value(Light.YELLOW)),
         default=Value(Light.GREEN),
         output_field=CharField(),
     )
 
 
 def light_filter(light: str, today: dt.date | None = None) -> Q:
-    """The same rule as ``light_expression`` as a WHERE clause the (state, deadline) indexes serve."""
+    """The same rule as ``light_expression`` as a WHERE clause the (state, deadline) indexes and
+    the partial index on missed reports serve."""
     today = today or clock.today()
     soon = today + dt.timedelta(days=settings.LIGHT_YELLOW_DAYS)
     open_ = Q(state__in=OPEN_STATES)
     if light == Light.RED:
         return open_ & Q(deadline__lt=today)
     if light == Light.YELLOW:
-        return open_ & Q(deadline__gte=today, deadline__lte=soon)
+        return open_ & Q(deadline__gte=today) & (Q(deadline__lte=soon) | Q(report_missed=True))
     if light == Light.GREEN:
-        return open_ & Q(deadline__gt=soon)
+        return open_ & Q(deadline__gt=soon, report_missed=False)
     return Q()
 
 

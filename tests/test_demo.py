@@ -21,6 +21,9 @@ from supervision.models import (
     Assignment,
     AssignmentState,
     AuditEvent,
+    Cycle,
+    Escalation,
+    EscalationLevel,
     ExtensionRequest,
     ExtensionState,
     Item,
@@ -28,11 +31,14 @@ from supervision.models import (
     LetterKind,
     LetterState,
     Membership,
+    Notice,
+    Notification,
     Role,
     Unit,
     UnitKind,
     User,
 )
+from supervision.rankings import notices_visible_to, unit_history
 
 NUMBER = re.compile(r"^吕巩办(督|交|催)〔(\d{4})〕([1-9]\d*)号$")
 
@@ -91,10 +97,12 @@ def test_letters_and_items_have_the_size_of_the_real_campaign(demo, db):
     sent = Letter.objects.exclude(state__in=[LetterState.DRAFT, LetterState.SIGNED])
     assert sent.filter(kind=LetterKind.SUPERVISION).count() == 19
     assert sent.filter(kind=LetterKind.ASSIGNMENT).count() == 21
-    assert Letter.objects.filter(state=LetterState.DRAFT).count() == 2
-    assert Letter.objects.filter(state=LetterState.SIGNED).count() == 1
+    # Reminder letters (催办函) are drafted by tick as assignments fall overdue: counted apart.
+    own = Letter.objects.exclude(kind=LetterKind.REMINDER)
+    assert own.filter(state=LetterState.DRAFT).count() == 2
+    assert own.filter(state=LetterState.SIGNED).count() == 1
     assert Letter.objects.filter(state=LetterState.CLOSED).exists()
-    assert 900 <= Item.objects.count() <= 1000
+    assert 900 <= Item.objects.exclude(letter__kind=LetterKind.REMINDER).count() <= 1000
     assert Item.objects.filter(deadline_kind="phase_then_ongoing").exists()
     assert Item.objects.filter(deadline_kind="by_date").exists()
     assert Item.objects.filter(category="common").exists() and Item.objects.filter(category="specific").exists()
@@ -113,7 +121,8 @@ def test_letter_numbers_are_well_formed_and_gap_free(demo, db):
 
 def test_four_eyes_on_every_signed_letter(demo, db):
     signed = Letter.objects.exclude(state=LetterState.DRAFT)
-    assert signed.count() == 41
+    assert signed.exclude(kind=LetterKind.REMINDER).count() == 41
+    assert signed.filter(kind=LetterKind.REMINDER).exists()
     for letter in signed:
         assert letter.signer_id and letter.signer_id != letter.drafter_id
         assert letter.signer.memberships.filter(role=Role.DIRECTOR).exists()
@@ -152,3 +161,55 @@ def test_accounts_flag_only_prints(db):
     call_command("load_demo", "--accounts", stdout=out)
     assert "office_director" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
     assert _counts() == before
+
+
+# --- cycles, ranking, notices (双周调度、双周通报、双周排队) ---------------------------------------
+
+
+def test_past_cycles_are_closed_and_ranked_and_the_current_one_is_open(demo, db):
+    cycles = list(Cycle.objects.order_by("number"))
+    assert len(cycles) >= 5
+    *closed, current = cycles
+    assert current.state == "open" and current.opens_at < timezone.now() <= current.cutoff_at
+    assert all(c.state == "closed" and c.rule_set_id for c in closed)
+    units = Unit.objects.exclude(kind=UnitKind.OFFICE).count()
+    for cycle in closed:
+        assert cycle.results.count() == units
+        ranked = cycle.results.filter(ranked=True)
+        for group in ranked.values_list("peer_group", flat=True).distinct():
+            places = sorted(ranked.filter(peer_group=group).values_list("rank", flat=True))
+            assert places == list(range(1, len(places) + 1))
+    # The ladder climbed somewhere, each step on the record.
+    assert Escalation.objects.filter(level__gte=EscalationLevel.INTERVIEW).exists()
+    actions = {1: "escalation.named", 2: "escalation.interview", 3: "escalation.referral"}
+    for e in Escalation.objects.select_related("cycle"):
+        steps = AuditEvent.objects.filter(action=actions[e.level], data__unit=e.unit_id, data__cycle=e.cycle.number)
+        assert steps.count() == 1, e
+
+
+def test_a_unit_follows_its_place_and_reasons_across_cycles(demo, db):
+    leader = User.objects.get(username="linxian_leader")
+    history = unit_history(leader, leader.memberships.get().unit)
+    assert len(history) == Cycle.objects.filter(state="closed").count()
+    assert all(h.adds_up and h.rank for h in history)
+    assert len({h.rank for h in history}) > 1  # places move from cycle to cycle
+    other = Unit.objects.get(short_name="离石区")
+    assert unit_history(leader, other) == []
+
+
+def test_notices_are_published_after_each_close(demo, db):
+    published = Notice.objects.filter(state="published")
+    assert published.count() >= 3
+    liaison = User.objects.get(username="lishi_liaison")
+    assert set(notices_visible_to(liaison)) == set(published)
+    assert Notification.objects.filter(verb="notice_published", recipient=liaison).count() == published.count()
+
+
+def test_reminder_letters_chase_without_new_assignments(demo, db):
+    reminders = Letter.objects.filter(kind=LetterKind.REMINDER)
+    assert reminders.filter(state=LetterState.DRAFT).exists() and reminders.filter(state=LetterState.ISSUED).exists()
+    assert not Assignment.objects.filter(letter__kind=LetterKind.REMINDER).exists()
+    for letter in reminders.filter(state=LetterState.ISSUED)[:5]:
+        assert letter.parent_id and letter.items.filter(chased_assignment__letter=letter.parent).exists()
+    assert AuditEvent.objects.filter(action="assignment.chased").exists()
+    assert AuditEvent.objects.filter(action="assignment.report_carried").exists()

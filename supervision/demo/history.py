@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from supervision import clock, services
 from supervision.models import Assignment, AssignmentState, Letter, Unit, UnitKind, UnitRole, User
-from supervision.services import DomainError
+from supervision.services import DomainError, InvalidTransition
 
-from . import phrases, timing
+from . import office_clock, phrases, timing
 from .evidence import evidence_file
 from .plan import Campaign, ItemPlan, LetterPlan
 from .themes import THEMES_BY_KEY
@@ -110,6 +110,7 @@ P_REJECTION = 0.10
 P_REFUSAL = 0.06
 P_EVIDENCE_PROGRESS = 0.02
 P_EVIDENCE_COMPLETION = 0.06
+P_CARRY_FORWARD = 0.15
 REOPENS = 3
 P_REOPEN = 0.03
 
@@ -227,6 +228,8 @@ class Replay:
     def run(self) -> None:
         for plan in self.campaign.letters:
             self._schedule_letter(LetterRun(plan))
+        # The office's clock: tick every night and at each cut-off; notices after each close.
+        office_clock.schedule(self)
         week = 0
         while self.queue:
             moment, _n, action, story = heapq.heappop(self.queue)
@@ -559,9 +562,14 @@ class Replay:
             steps.add(claim_at + (first - claim_at) / 3, self._act(services.assignment_start, story, m.liaison))
         at = first
         deadline = f"{story.item.deadline.month}月{story.item.deadline.day}日"
+        n = 0
         while at < until - dt.timedelta(hours=12) or at == first:
-            steps.add(at, self._report(story, phrases.progress_text(rng, deadline)))
+            # Now and then nothing changed since the last report: carried forward with one action
+            # (最多报一次). Drawn from a generator of its own, so the story's other draws stay put.
+            carry = n > 0 and random.Random(f"{story.key}|carry|{n}").random() < P_CARRY_FORWARD
+            steps.add(at, self._report(story, phrases.progress_text(rng, deadline), carry=carry))
             at = timing.after(at, rng, 11, 17)
+            n += 1
 
     def _finish(self, story: Story, steps: Steps, a: dict[str, dt.datetime]) -> None:
         rng, m, w = story.rng, story.member, self.world
@@ -650,10 +658,17 @@ class Replay:
         person = story.rng.choice(story.member.responsible)
         return self._act(services.assignment_claim, story, story.member.liaison, responsible_person=person)
 
-    def _report(self, story: Story, text: str) -> Action:
+    def _report(self, story: Story, text: str, *, carry: bool = False) -> Action:
         with_file = story.rng.random() < P_EVIDENCE_PROGRESS
 
         def step() -> None:
+            if carry:
+                try:
+                    services.assignment_carry_forward(actor=story.member.liaison, assignment=story.assignment_id)
+                    self.stats["carried"] += 1
+                    return
+                except InvalidTransition:
+                    pass  # already reported in this cycle, or nothing to carry: write it out
             files = self._files(story, text) if with_file else []
             services.assignment_report_progress(
                 actor=story.member.liaison, assignment=story.assignment_id, text=text, files=files

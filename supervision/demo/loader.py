@@ -17,12 +17,16 @@ from supervision.models import (
     OPEN_STATES,
     Assignment,
     AuditEvent,
+    Cycle,
+    CycleState,
     Evidence,
     ExtensionRequest,
     Item,
     Letter,
+    LetterKind,
     LetterPrefix,
     Membership,
+    Notice,
     Notification,
     PeerGroup,
     ProgressReport,
@@ -72,6 +76,10 @@ class Summary:
     notifications: int
     overdue_open: int
     failures: list[str] = field(default_factory=list)
+    cycles_closed: int = 0
+    current_cycle: int | None = None
+    reminder_letters: int = 0
+    notices: int = 0
 
 
 def demo_loaded() -> bool:
@@ -213,7 +221,8 @@ def _summary(started: float, failures: list[str]) -> Summary:
         units=Unit.objects.count(),
         users=User.objects.count(),
         letters=_counts(letters, "state"),
-        items=Item.objects.filter(letter__office=office).count(),
+        # The problems found; the items of reminder letters repeat them.
+        items=Item.objects.filter(letter__office=office).exclude(letter__kind=LetterKind.REMINDER).count(),
         assignments=_counts(assignments, "state"),
         extensions=_counts(ExtensionRequest.objects.filter(assignment__letter__office=office), "state"),
         reports=ProgressReport.objects.filter(assignment__letter__office=office).count(),
@@ -222,4 +231,8 @@ def _summary(started: float, failures: list[str]) -> Summary:
         notifications=Notification.objects.count(),
         overdue_open=assignments.filter(state__in=OPEN_STATES, deadline__lt=today).count(),
         failures=failures,
+        cycles_closed=Cycle.objects.filter(state=CycleState.CLOSED).count(),
+        current_cycle=Cycle.objects.filter(state=CycleState.OPEN).values_list("number", flat=True).first(),
+        reminder_letters=letters.filter(kind=LetterKind.REMINDER).count(),
+        notices=Notice.objects.filter(office=office).count(),
     )

@@ -14,6 +14,7 @@ from .assignments import (
     SignOffKind,
 )
 from .audit import AuditEvent
+from .cycles import Cycle, CycleState, DeadlineReminder
 from .letters import (
     DeadlineKind,
     Item,
@@ -25,7 +26,19 @@ from .letters import (
     LetterState,
     UnitRole,
 )
+from .notices import Notice, NoticeState
 from .notifications import Notification
+from .ranking import (
+    DEFAULT_WEIGHTS,
+    FIGURE_FIELDS,
+    POINT_FIELDS,
+    WEIGHT_FIELDS,
+    Escalation,
+    EscalationLevel,
+    RuleSet,
+    TieBreak,
+    UnitResult,
+)
 from .units import (
     OFFICE_ROLES,
     UNIT_ROLES,
@@ -41,14 +54,23 @@ from .units import (
 )
 
 __all__ = [
+    "DEFAULT_WEIGHTS",
+    "FIGURE_FIELDS",
     "OFFICE_ROLES",
     "OPEN_STATES",
     "PHASES",
+    "POINT_FIELDS",
     "UNIT_ROLES",
+    "WEIGHT_FIELDS",
     "Assignment",
     "AssignmentState",
     "AuditEvent",
+    "Cycle",
+    "CycleState",
     "DeadlineKind",
+    "DeadlineReminder",
+    "Escalation",
+    "EscalationLevel",
     "Evidence",
     "ExtensionRequest",
     "ExtensionState",
@@ -63,15 +85,20 @@ __all__ = [
     "LetterPrefix",
     "LetterState",
     "Membership",
+    "Notice",
+    "NoticeState",
     "Notification",
     "PeerGroup",
     "ProgressReport",
     "ReportKind",
     "Role",
+    "RuleSet",
     "SignOff",
     "SignOffKind",
+    "TieBreak",
     "Unit",
     "UnitKind",
+    "UnitResult",
     "UnitRole",
     "User",
 ]

@@ -101,6 +101,13 @@ class Assignment(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Optimistic version, bumped by every transition: a page can tell it is stale.
     version = models.PositiveIntegerField(default=0)
+    # Kept by ``manage.py tick`` (not transitions, so the version is not bumped): the unit owed a
+    # progress report in the last closed cycle and has sent none since — a yellow light until it
+    # reports (a report clears it at once). A database default, so bare-SQL inserts stay valid.
+    report_missed = models.BooleanField(_("report missed"), default=False, db_default=False)
+    # The day tick first found it open past its deadline (and drafted its reminder letter);
+    # cleared when it is no longer overdue, so a second lapse is chased again.
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -117,6 +124,9 @@ class Assignment(models.Model):
             models.Index(fields=["state", "deadline"], name="asg_state_deadline"),
             models.Index(fields=["letter", "state"], name="asg_letter_state"),
             models.Index(fields=["claimed_by", "state"], name="asg_claimer_state"),
+            # The yellow-light and overdue lists kept by tick are short: partial indexes.
+            models.Index(fields=["state", "deadline"], condition=Q(report_missed=True), name="asg_report_missed"),
+            models.Index(fields=["overdue_since"], condition=Q(overdue_since__isnull=False), name="asg_overdue_since"),
         ]
 
     def __str__(self) -> str:
@@ -325,7 +335,11 @@ class ExtensionRequest(models.Model):
                 name="extension_one_open",
             ),
         ]
-        indexes = [models.Index(fields=["state"], name="extension_state")]
+        indexes = [
+            models.Index(fields=["state"], name="extension_state"),
+            # The ranking counts the extensions granted in a cycle's window.
+            models.Index(fields=["state", "decided_at"], name="extension_state_decided"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment_id} → {self.requested_deadline}"

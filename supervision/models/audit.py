@@ -41,6 +41,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["assignment", "at"], name="audit_asg_at"),
             models.Index(fields=["letter", "at"], name="audit_letter_at"),
+            # The ranking counts rejections and settled returns of a cycle by action and time.
+            models.Index(fields=["action", "at"], name="audit_action_at"),
         ]
 
     def __str__(self) -> str:
@@ -96,4 +98,17 @@ ACTION_LABELS = {
     "extension.refused": _("Extension request refused by the unit leader"),
     "extension.approved": _("Extension approved"),
     "extension.rejected": _("Extension rejected"),
+    "assignment.report_carried": _("Progress carried forward unchanged"),
+    "assignment.overdue": _("Found overdue"),
+    "assignment.chased": _("Chased by a reminder letter"),
+    "cycle.opened": _("Cycle opened"),
+    "cycle.closed": _("Cycle closed and ranked"),
+    "escalation.named": _("Ranked last: named in the notice"),
+    "escalation.interview": _("Ranked last again: put on the interview list"),
+    "escalation.referral": _("Ranked last repeatedly: referred for accountability"),
+    "ruleset.revised": _("Scoring rules revised"),
+    "notice.drafted": _("Notice drafted"),
+    "notice.edited": _("Notice edited"),
+    "notice.signed": _("Notice signed"),
+    "notice.published": _("Notice published"),
 }

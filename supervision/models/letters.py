@@ -135,6 +135,16 @@ class Item(models.Model):
         _("deadline kind"), max_length=30, choices=DeadlineKind.choices, default=DeadlineKind.BY_DATE
     )
     units = models.ManyToManyField(Unit, through="ItemUnit", verbose_name=_("responsible units"), related_name="items")
+    # On a reminder letter (催办函): the overdue assignment this item chases. Issuing the reminder
+    # creates no new assignment for it: the unit goes on with the one it has.
+    chased_assignment = models.ForeignKey(
+        "supervision.Assignment",
+        verbose_name=_("chased assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminder_items",
+    )
 
     class Meta:
         verbose_name = _("item")

@@ -18,6 +18,7 @@ from .assignments import (
     assignment_unclaim,
     assignment_verify,
 )
+from .cycles import TickResult, cycle_advance, cycle_close, tick_run
 from .errors import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from .extensions import (
     extension_approve,
@@ -39,6 +40,9 @@ from .letters import (
     letter_update_draft,
     letter_withdraw,
 )
+from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
+from .ranking import ruleset_current, ruleset_revise
+from .reports import assignment_carry_forward
 
 __all__ = [
     "AlreadyClaimed",
@@ -46,8 +50,10 @@ __all__ = [
     "InvalidInput",
     "InvalidTransition",
     "NotAllowed",
+    "TickResult",
     "assignment_approve_completion",
     "assignment_approve_return",
+    "assignment_carry_forward",
     "assignment_claim",
     "assignment_close",
     "assignment_reassign",
@@ -62,6 +68,8 @@ __all__ = [
     "assignment_submit_completion",
     "assignment_unclaim",
     "assignment_verify",
+    "cycle_advance",
+    "cycle_close",
     "extension_approve",
     "extension_refuse",
     "extension_reject",
@@ -77,6 +85,13 @@ __all__ = [
     "letter_sign",
     "letter_update_draft",
     "letter_withdraw",
+    "notice_draft",
+    "notice_publish",
+    "notice_sign",
+    "notice_update_draft",
     "notification_mark_all_read",
     "notification_mark_read",
+    "ruleset_current",
+    "ruleset_revise",
+    "tick_run",
 ]

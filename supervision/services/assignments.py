@@ -389,9 +389,16 @@ def assignment_report_progress(
         assignment=assignment,
         comment=text[:200],
         check=lambda a: _require_claimer(a, actor),
+        apply=_reported,
         data={"files": len(files)},
     )
     return _report(a, actor, ReportKind.PROGRESS, text, files)
+
+
+def _reported(a: Assignment, role: str) -> list[str]:
+    # A report makes up a missed one at once: the yellow light goes without waiting for tick.
+    a.report_missed = False
+    return ["report_missed"]
 
 
 @transaction.atomic
@@ -404,7 +411,7 @@ def assignment_submit_completion(
 
     def apply(a: Assignment, role: str) -> list[str]:
         a.completed_at = clock.now()
-        return ["completed_at"]
+        return ["completed_at", *_reported(a, role)]
 
     a, _role = _run(
         SUBMIT,

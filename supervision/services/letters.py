@@ -414,6 +414,11 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
             _("Only a signed letter can be issued; this one is %(state)s.") % {"state": letter.get_state_display()}
         )
     targets = _check_ready(letter)
+    # A reminder's items that chase an overdue assignment create nothing: the unit goes on with
+    # the assignment it has, which gets an audit row saying it was chased.
+    chased = [t for t in targets if t.item.chased_assignment_id]
+    addressed = sorted({t.unit_id for t in targets})
+    targets = [t for t in targets if not t.item.chased_assignment_id]
     now = clock.now()
     year = timezone.localdate(now).year
     prefix = LetterPrefix.objects.get(pk=letter.prefix_id)
@@ -466,9 +471,28 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
         )
         for a in assignments
     ]
+    chased_letters = (
+        dict(
+            Assignment.objects.filter(pk__in=[t.item.chased_assignment_id for t in chased]).values_list("pk", "letter")
+        )
+        if chased
+        else {}
+    )
+    events += [
+        AuditEvent(
+            at=now,
+            actor=actor,
+            actor_role=role,
+            actor_unit_id=letter.office_id,
+            action="assignment.chased",
+            letter_id=chased_letters[t.item.chased_assignment_id],
+            assignment_id=t.item.chased_assignment_id,
+            data={"reminder": letter.pk, "number": letter.number},
+        )
+        for t in chased
+    ]
     AuditEvent.objects.bulk_create(events)
 
-    addressed = sorted({t.unit_id for t in targets})
     notify(
         recipients=unit_members(addressed, [Role.LIAISON, Role.LEADER]),
         verb="letter_issued",

@@ -77,6 +77,19 @@ class Command(BaseCommand):
                 "notifications": s.notifications,
             }
         )
+        if s.current_cycle is not None:
+            self.stdout.write(
+                _(
+                    "  cycles: %(closed)d closed and ranked, cycle %(current)d open; %(notices)d notices, "
+                    "%(reminders)d reminder letters."
+                )
+                % {
+                    "closed": s.cycles_closed,
+                    "current": s.current_cycle,
+                    "notices": s.notices,
+                    "reminders": s.reminder_letters,
+                }
+            )
         if s.failures:
             # A refused step ends that assignment's story early; the rest of the demo is fine.
             self.stderr.write(

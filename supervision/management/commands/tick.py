@@ -1,0 +1,49 @@
+"""``manage.py tick``: the office's clock, run every minute from cron (see services/cycles.py).
+
+Safe to run twice at once and as often as you like: each run writes only what is not done yet.
+Prints a line only when something happened (cron mails output; an idle minute says nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from supervision.services import tick_run
+
+
+class Command(BaseCommand):
+    @property
+    def help(self) -> str:  # translated when the parser is built, not at import
+        return _(
+            "Open and close reporting cycles, rank closed cycles, refresh the lights, send near-due reminders "
+            "and draft reminder letters for overdue assignments. Run it every minute from cron."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        result = tick_run()
+        for problem in result.problems:
+            self.stderr.write(problem)
+        if not result.changed or options["verbosity"] < 1:
+            return
+        parts = []
+        if result.closed:
+            parts.append(_("closed cycle %(numbers)s") % {"numbers": ", ".join(map(str, result.closed))})
+        if result.opened:
+            parts.append(_("opened cycle %(numbers)s") % {"numbers": ", ".join(map(str, result.opened))})
+        if result.reminders:
+            parts.append(_("%(n)d near-due reminders") % {"n": result.reminders})
+        if result.overdue:
+            parts.append(_("%(n)d newly overdue") % {"n": result.overdue})
+        if result.reminder_letters:
+            parts.append(_("%(n)d reminder letters drafted or extended") % {"n": len(result.reminder_letters)})
+        if result.missed_marked or result.missed_cleared:
+            parts.append(
+                _("missed reports: %(marked)d marked, %(cleared)d cleared")
+                % {"marked": result.missed_marked, "cleared": result.missed_cleared}
+            )
+        if result.overdue_cleared:
+            parts.append(_("%(n)d no longer overdue") % {"n": result.overdue_cleared})
+        self.stdout.write(_("tick: %(what)s") % {"what": "; ".join(parts)})

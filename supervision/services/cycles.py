@@ -1,0 +1,461 @@
+"""``manage.py tick``: the office's clock. Run it every minute from cron (``make run`` runs it in
+the background in the embedded mode). Each run, in one transaction:
+
+1. closes the open cycle once its cut-off has passed — ranking every unit into a snapshot and
+   stepping the escalation ladder (services.ranking) — and opens the next;
+2. recomputes the stored part of the lights: which open assignments missed the report of the
+   last closed cycle and have sent none since (yellow until they do; see search.light_expression);
+3. sends the near-due reminders (CYCLE_REMINDER_DAYS before the deadline, once each);
+4. marks assignments newly overdue, and adds them to a draft reminder letter (催办函) for their
+   letter — a draft the office's clerk reviews, signs off with the director and issues.
+
+Idempotent: every step writes only what is not there yet, so a second run at the same moment
+writes nothing. Two runs at once are serialised by a lock held for the whole transaction (an
+advisory lock on PostgreSQL; SQLite's immediate transactions lock the file), so the second finds
+the first's work done and also writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from supervision import clock, cycle_calendar
+from supervision.models import (
+    OPEN_STATES,
+    Assignment,
+    AuditEvent,
+    Cycle,
+    CycleState,
+    DeadlineReminder,
+    Item,
+    ItemUnit,
+    Letter,
+    LetterKind,
+    LetterState,
+    Membership,
+    Notification,
+    ProgressReport,
+    Role,
+    UnitRole,
+    User,
+)
+from supervision.search import Light, light_filter
+
+from .errors import DomainError, InvalidTransition
+from .letters import letter_create, letter_update_draft
+from .push import push_after_commit
+from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current
+from .roles import require_role
+
+# An arbitrary constant: the key of tick's PostgreSQL advisory lock.
+TICK_LOCK = 0x5D0C_7106
+# Cycles closed in one run at most when catching up after a long stop; the next run goes on.
+MAX_CATCH_UP = 60
+
+
+@dataclass
+class TickResult:
+    opened: list[int] = field(default_factory=list)  # cycle numbers
+    closed: list[int] = field(default_factory=list)
+    missed_marked: int = 0
+    missed_cleared: int = 0
+    reminders: int = 0
+    overdue: int = 0
+    overdue_cleared: int = 0
+    reminder_letters: list[int] = field(default_factory=list)  # ids of drafts created or extended
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.opened
+            or self.closed
+            or self.missed_marked
+            or self.missed_cleared
+            or self.reminders
+            or self.overdue
+            or self.overdue_cleared
+            or self.reminder_letters
+        )
+
+
+def _lock() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Held to the end of the transaction; a second tick waits here, then finds nothing to do.
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [TICK_LOCK])
+
+
+def tick_run(*, now: dt.datetime | None = None) -> TickResult:
+    """One run of the clock at ``now`` (default: the current time)."""
+    now = now or clock.now()
+    result = TickResult()
+    with clock.frozen(now), transaction.atomic():
+        _lock()
+        cycle_advance(now=now, result=result)
+        assignment_lights_refresh(now=now, result=result)
+        deadline_reminders_send(now=now, result=result)
+        overdue_assignments_chase(now=now, result=result)
+    return result
+
+
+# --- cycles ---------------------------------------------------------------------------------------
+
+
+def _open(span: cycle_calendar.CycleSpan, *, number: int, opens_at: dt.datetime, now: dt.datetime) -> Cycle:
+    cycle = Cycle.objects.create(
+        number=number,
+        seq=span.seq,
+        starts_on=span.starts_on,
+        ends_on=span.ends_on,
+        opens_at=opens_at,
+        cutoff_at=span.cutoff_at,
+        state=CycleState.OPEN,
+        opened_at=now,
+    )
+    AuditEvent.objects.create(
+        at=now,
+        action="cycle.opened",
+        to_state=CycleState.OPEN,
+        data={"cycle": number, "starts_on": span.starts_on.isoformat(), "cutoff_at": span.cutoff_at.isoformat()},
+    )
+    return cycle
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, now: dt.datetime) -> bool:
+    """Close an open cycle whose cut-off has passed: rank it into a snapshot with the current rule
+    set, and step the ladder. A conditional UPDATE claims the close, so it happens once."""
+    rule_set = ruleset_current()
+    claimed = Cycle.objects.filter(pk=cycle.pk, state=CycleState.OPEN, cutoff_at__lte=now).update(
+        state=CycleState.CLOSED, closed_at=now, rule_set=rule_set
+    )
+    if claimed != 1:
+        return False
+    cycle.state, cycle.closed_at, cycle.rule_set = CycleState.CLOSED, now, rule_set
+    results = ranking_snapshot(cycle=cycle, rule_set=rule_set, now=now)
+    AuditEvent.objects.create(
+        at=now,
+        action="cycle.closed",
+        from_state=CycleState.OPEN,
+        to_state=CycleState.CLOSED,
+        data={
+            "cycle": cycle.number,
+            "rule_set": rule_set.version,
+            "units": len(results),
+            "ranked": sum(1 for r in results if r.ranked),
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def cycle_advance(*, now: dt.datetime, result: TickResult | None = None) -> Cycle:
+    """Open the first cycle, close the open one once its cut-off has passed and open the next.
+    Returns the open cycle. The next cycle's window starts at the stored cut-off of the last, so
+    windows stay contiguous even if the calendar settings were changed in between."""
+    result = result if result is not None else TickResult()
+    latest = Cycle.objects.order_by("-number").first()
+    if latest is None:
+        span = cycle_calendar.span_at(now)
+        latest = _open(span, number=1, opens_at=span.opens_at, now=now)
+        result.opened.append(latest.number)
+    for _step in range(MAX_CATCH_UP):
+        if latest.state == CycleState.OPEN:
+            if latest.cutoff_at > now:
+                break
+            if cycle_close(cycle=latest, now=now):
+                result.closed.append(latest.number)
+            latest.refresh_from_db()
+        seq = latest.seq + 1
+        span = cycle_calendar.span(seq)
+        while span.cutoff_at <= latest.cutoff_at:  # the calendar settings moved backwards
+            seq += 1
+            span = cycle_calendar.span(seq)
+        latest = _open(span, number=latest.number + 1, opens_at=latest.cutoff_at, now=now)
+        result.opened.append(latest.number)
+    return latest
+
+
+# --- lights ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_lights_refresh(*, now: dt.datetime, result: TickResult | None = None) -> None:
+    """Mark open assignments that owed a report in the last closed cycle and have sent none since
+    that cycle's window opened; unmark the others. Only rows whose mark changes are written."""
+    result = result if result is not None else TickResult()
+    last = Cycle.objects.filter(state=CycleState.CLOSED).order_by("-number").first()
+    if last is None:
+        owes = Q(pk__in=[])
+    else:
+        grace = dt.timedelta(days=int(settings.CYCLE_REPORT_GRACE_DAYS))
+        reported = ProgressReport.objects.filter(created_at__gt=last.opens_at).values("assignment_id")
+        owes = Q(state__in=REPORTING_STATES, issued_at__lte=last.cutoff_at - grace) & ~Q(pk__in=reported)
+    result.missed_marked += Assignment.objects.filter(owes, report_missed=False).update(report_missed=True)
+    result.missed_cleared += Assignment.objects.filter(report_missed=True).exclude(owes).update(report_missed=False)
+
+
+# --- near-due reminders ---------------------------------------------------------------------------
+
+
+def _members(unit_ids: set[int]) -> dict[int, list[int]]:
+    found: dict[int, list[int]] = defaultdict(list)
+    rows = Membership.objects.filter(
+        unit_id__in=sorted(unit_ids), role__in=[Role.LIAISON, Role.LEADER], user__is_active=True
+    ).values_list("unit_id", "user_id")
+    for unit_id, user_id in rows.order_by("unit_id", "user_id").distinct():
+        found[unit_id].append(user_id)
+    return found
+
+
+@transaction.atomic
+def deadline_reminders_send(*, now: dt.datetime, result: TickResult | None = None) -> int:
+    """Tell each unit, once per threshold, that an open assignment is due within
+    CYCLE_REMINDER_DAYS days. A run that missed a day still sends the threshold it is in."""
+    result = result if result is not None else TickResult()
+    thresholds = sorted({int(d) for d in settings.CYCLE_REMINDER_DAYS if int(d) >= 0})
+    if not thresholds:
+        return 0
+    today = clock.today()
+    due = list(
+        Assignment.objects.filter(
+            state__in=OPEN_STATES, deadline__gte=today, deadline__lte=today + dt.timedelta(days=thresholds[-1])
+        )
+        .order_by("deadline", "pk")
+        .values_list("pk", "unit_id", "letter_id", "deadline", "item__description")
+    )
+    if not due:
+        return 0
+    sent = set(
+        DeadlineReminder.objects.filter(assignment_id__in=[row[0] for row in due], deadline__gte=today).values_list(
+            "assignment_id", "deadline", "days_before"
+        )
+    )
+    fresh = []
+    for pk, unit_id, letter_id, deadline, description in due:
+        left = (deadline - today).days
+        threshold = next(d for d in thresholds if d >= left)
+        if (pk, deadline, threshold) not in sent:
+            fresh.append((pk, unit_id, letter_id, deadline, description, left, threshold))
+    if not fresh:
+        return 0
+    DeadlineReminder.objects.bulk_create(
+        [DeadlineReminder(assignment_id=r[0], deadline=r[3], days_before=r[6], sent_at=now) for r in fresh]
+    )
+    members = _members({r[1] for r in fresh})
+    outbox = []
+    for pk, unit_id, letter_id, deadline, description, left, _threshold in fresh:
+        if left == 0:
+            text = _("Due today (%(date)s): %(item)s")
+        else:
+            text = ngettext("Due tomorrow (%(date)s): %(item)s", "Due in %(n)d days (%(date)s): %(item)s", left)
+        text = text % {"n": left, "date": date_format(deadline), "item": description[:60]}
+        outbox += [
+            Notification(
+                recipient_id=user_id,
+                verb="deadline_near",
+                text=text[:300],
+                letter_id=letter_id,
+                assignment_id=pk,
+                created_at=now,
+            )
+            for user_id in members.get(unit_id, [])
+        ]
+    Notification.objects.bulk_create(outbox)
+    for n in outbox:
+        push_after_commit(
+            [(n.pk, n.recipient_id)],
+            verb=n.verb,
+            text=n.text,
+            letter_id=n.letter_id,
+            assignment_id=n.assignment_id,
+            created_at=now,
+        )
+    result.reminders += len(fresh)
+    return len(fresh)
+
+
+# --- overdue assignments and reminder letters -----------------------------------------------------
+
+
+def _chunks(ids: list[int], size: int = 900) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+@transaction.atomic
+def overdue_assignments_chase(*, now: dt.datetime, result: TickResult | None = None) -> list[int]:
+    """Mark open assignments found past their deadline (the red light, as lists show it), record
+    it in their timelines, and put them in a draft reminder letter of their letter. Returns the
+    ids newly marked. A mark is cleared when the assignment is no longer overdue (written off,
+    or given a later deadline), so a second lapse is chased again."""
+    result = result if result is not None else TickResult()
+    today = clock.today()
+    red = light_filter(Light.RED, today)
+    result.overdue_cleared += (
+        Assignment.objects.filter(overdue_since__isnull=False).exclude(red).update(overdue_since=None)
+    )
+    # Lock what is marked: a write-off racing this waits, and is not chased after it happened.
+    found = list(
+        Assignment.objects.select_for_update(no_key=True, of=("self",))
+        .filter(red, overdue_since__isnull=True)
+        .order_by("letter_id", "pk")
+        .values_list("pk", "letter_id", "unit_id", "state", "deadline")
+    )
+    if not found:
+        return []
+    for chunk in _chunks([row[0] for row in found]):
+        Assignment.objects.filter(pk__in=chunk).update(overdue_since=today)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                action="assignment.overdue",
+                letter_id=letter_id,
+                assignment_id=pk,
+                from_state=state,
+                to_state=state,
+                data={"deadline": deadline.isoformat()},
+            )
+            for pk, letter_id, _unit, state, deadline in found
+        ]
+    )
+    result.overdue += len(found)
+    by_letter: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pk, letter_id, unit_id, _state, _deadline in found:
+        by_letter[letter_id].append((pk, unit_id))
+    for letter_id, chased in by_letter.items():
+        try:
+            draft = reminder_draft_extend(letter_id=letter_id, chased=chased, now=now)
+        except DomainError as exc:
+            # No clerk, no reminder prefix…: the marks stand, the office drafts by hand.
+            result.problems.append(f"letter {letter_id}: {exc}")
+            continue
+        if draft is not None and draft.pk not in result.reminder_letters:
+            result.reminder_letters.append(draft.pk)
+    return [row[0] for row in found]
+
+
+def _office_clerk(office_id: int) -> User | None:
+    """Who the draft is for: the office's first active clerk."""
+    membership = (
+        Membership.objects.filter(unit_id=office_id, role=Role.CLERK, user__is_active=True)
+        .select_related("user")
+        .order_by("user_id")
+        .first()
+    )
+    return membership.user if membership is not None else None
+
+
+def _reply_by(now: dt.datetime) -> dt.date:
+    # Report by the cut-off of the open cycle: the next time the office compiles progress.
+    cycle = Cycle.objects.filter(state=CycleState.OPEN).first()
+    if cycle is not None and cycle.cutoff_at > now:
+        return cycle_calendar.local_date(cycle.cutoff_at)
+    return clock.today() + dt.timedelta(days=7)
+
+
+@transaction.atomic
+def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now: dt.datetime) -> Letter | None:
+    """Add (assignment id, unit id) pairs of one letter to its draft reminder letter, drafting one
+    (through the letter services, as the office's clerk) if none is waiting. Each overdue
+    assignment becomes one item naming its unit as lead, with the chased item's texts and the
+    missed deadline; issuing the reminder chases it rather than creating a new assignment."""
+    letter = Letter.objects.only("id", "office_id", "number", "title", "kind").get(pk=letter_id)
+    clerk = _office_clerk(letter.office_id)
+    if clerk is None:
+        raise DomainError(_("The office has no active clerk to draft the reminder letter for."))
+    units = sorted({unit_id for _pk, unit_id in chased})
+    draft = (
+        Letter.objects.filter(kind=LetterKind.REMINDER, parent_id=letter_id, state=LetterState.DRAFT)
+        .order_by("pk")
+        .first()
+    )
+    if draft is None:
+        draft = letter_create(
+            actor=clerk,
+            office=letter.office,
+            kind=LetterKind.REMINDER,
+            title=_("Reminder on the overdue items of %(number)s") % {"number": letter.number or letter.title},
+            body=_(
+                "The items below of letter %(number)s “%(title)s” are past their deadline. Please finish "
+                "them without delay and report the progress by the date given."
+            )
+            % {"number": letter.number or "", "title": letter.title},
+            deadline=_reply_by(now),
+            addressee_ids=units,
+            parent=letter,
+        )
+    else:
+        addressed = set(draft.addressees.values_list("pk", flat=True))
+        if not set(units) <= addressed:
+            letter_update_draft(actor=clerk, letter=draft, addressee_ids=sorted(addressed | set(units)))
+    _chase_items(draft, [pk for pk, _unit in chased], actor=clerk)
+    return draft
+
+
+def _chase_items(draft: Letter, assignment_ids: list[int], *, actor: User) -> list[Item]:
+    """Add one item per overdue assignment to the draft: item_add's rows (the item, its lead unit,
+    an ``item.added`` audit row), written in bulk — a deadline day can make hundreds overdue at
+    once. The texts are the chased items' own, checked when they were first added."""
+    draft = Letter.objects.select_for_update(no_key=True).get(pk=draft.pk)
+    role = require_role(actor, draft.office_id, [Role.CLERK])
+    if draft.state != LetterState.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": draft.get_state_display()}
+        )
+    on_draft = set(Item.objects.filter(letter=draft).values_list("chased_assignment_id", flat=True))
+    rows = list(
+        Assignment.objects.filter(pk__in=assignment_ids, unit__is_active=True)
+        .exclude(pk__in=[pk for pk in on_draft if pk])
+        .select_related("item")
+        .order_by("pk")
+    )
+    if not rows:
+        return []
+    seq = Item.objects.filter(letter=draft).aggregate(m=Max("seq"))["m"] or 0
+    items = Item.objects.bulk_create(
+        [
+            Item(
+                letter=draft,
+                seq=seq + n,
+                category=a.item.category,
+                source=a.item.source,
+                site=a.item.site,
+                description=a.item.description,
+                measures=a.item.measures,
+                deadline=a.deadline,
+                deadline_kind=a.item.deadline_kind,
+                chased_assignment_id=a.pk,
+            )
+            for n, a in enumerate(rows, start=1)
+        ]
+    )
+    ItemUnit.objects.bulk_create(
+        [ItemUnit(item=item, unit_id=a.unit_id, role=UnitRole.LEAD) for item, a in zip(items, rows, strict=True)]
+    )
+    now = clock.now()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                actor=actor,
+                actor_role=role,
+                actor_unit_id=draft.office_id,
+                action="item.added",
+                letter=draft,
+                data={"item": item.pk, "seq": item.seq},
+            )
+            for item in items
+        ]
+    )
+    return items

@@ -1,0 +1,183 @@
+"""The biweekly notice (双周通报): drafted from a closed cycle by a clerk, the opening text edited
+while a draft, signed by a director who did not draft it, published to the units."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import (
+    Cycle,
+    CycleState,
+    Membership,
+    Notice,
+    NoticeState,
+    Role,
+    Unit,
+    UnitKind,
+    UnitResult,
+    User,
+)
+
+from .audit import audit_record
+from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .notify import notify
+from .roles import require_role
+
+MAX_TITLE = 200
+MAX_OPENING = 20000
+
+
+def _lock_notice(notice: Notice | int) -> Notice:
+    pk = notice.pk if isinstance(notice, Notice) else notice
+    try:
+        # NO KEY UPDATE, as for letters: audit rows and notifications do not reference it, but
+        # nothing needs the stronger lock either.
+        return Notice.objects.select_for_update(no_key=True).select_related("cycle").get(pk=pk)
+    except (Notice.DoesNotExist, TypeError, ValueError):
+        raise NotAllowed(_("This notice does not exist or you may not see it.")) from None
+
+
+def _text(value: str | None, *, field: str, label: str, limit: int, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("%(field)s is required.") % {"field": label}, field=field)
+    if len(value) > limit:
+        raise InvalidInput(
+            _("%(field)s is too long: at most %(limit)d characters.") % {"field": label, "limit": limit}, field=field
+        )
+    return value
+
+
+def _audit(notice: Notice, *, actor: User, role: str, action: str, from_state: str = "", comment: str = "") -> None:
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=notice.office_id,
+        action=action,
+        from_state=from_state,
+        to_state=notice.state,
+        comment=comment,
+        data={"notice": notice.pk, "cycle": notice.cycle.number},
+    )
+
+
+def default_opening(cycle: Cycle) -> str:
+    return _(
+        "In line with the biweekly scheduling, notice and ranking system, the progress of rectification in "
+        "cycle %(number)d (%(start)s to %(end)s) is notified as follows. Units ranked last are named; units "
+        "ranked last repeatedly will be interviewed."
+    ) % {"number": cycle.number, "start": cycle.starts_on.isoformat(), "end": cycle.ends_on.isoformat()}
+
+
+@transaction.atomic
+def notice_draft(
+    *, actor: User, office: Unit, cycle: Cycle | int, title: str = "", opening: str | None = None
+) -> Notice:
+    """A clerk drafts the notice of a closed cycle. One notice per office and cycle."""
+    role = require_role(actor, office.pk, [Role.CLERK])
+    if office.kind != UnitKind.OFFICE:
+        raise InvalidInput(_("Only an office issues notices."), field="office")
+    cycle_id = cycle.pk if isinstance(cycle, Cycle) else cycle
+    cycle = Cycle.objects.filter(pk=cycle_id).first()
+    if cycle is None:
+        raise InvalidInput(_("Unknown cycle."), field="cycle")
+    if cycle.state != CycleState.CLOSED:
+        raise InvalidTransition(_("A notice is drafted once the cycle is closed and ranked."))
+    title = _text(
+        title or _("Biweekly notice, cycle %(number)d") % {"number": cycle.number},
+        field="title",
+        label=_("Title"),
+        limit=MAX_TITLE,
+        required=True,
+    )
+    opening = _text(
+        default_opening(cycle) if opening is None else opening,
+        field="opening",
+        label=_("Opening text"),
+        limit=MAX_OPENING,
+        required=False,
+    )
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                cycle=cycle, office=office, title=title, opening=opening, drafter=actor, created_at=clock.now()
+            )
+    except IntegrityError:
+        raise InvalidTransition(_("This cycle already has a notice.")) from None
+    _audit(notice, actor=actor, role=role, action="notice.drafted")
+    return notice
+
+
+@transaction.atomic
+def notice_update_draft(
+    *, actor: User, notice: Notice | int, title: str | None = None, opening: str | None = None
+) -> Notice:
+    notice = _lock_notice(notice)
+    role = require_role(actor, notice.office_id, [Role.CLERK])
+    if notice.state != NoticeState.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft notice can be changed; this one is %(state)s.") % {"state": notice.get_state_display()}
+        )
+    fields = ["updated_at"]
+    if title is not None:
+        notice.title = _text(title, field="title", label=_("Title"), limit=MAX_TITLE, required=True)
+        fields.append("title")
+    if opening is not None:
+        notice.opening = _text(opening, field="opening", label=_("Opening text"), limit=MAX_OPENING, required=False)
+        fields.append("opening")
+    notice.save(update_fields=fields)
+    _audit(notice, actor=actor, role=role, action="notice.edited", from_state=notice.state)
+    return notice
+
+
+@transaction.atomic
+def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Notice:
+    """签发: a director signs the draft. Four eyes: never its drafter."""
+    notice = _lock_notice(notice)
+    role = require_role(actor, notice.office_id, [Role.DIRECTOR])
+    if notice.drafter_id == actor.pk:
+        raise NotAllowed(_("A notice must be signed by someone other than its drafter."))
+    if not notice.sign.can_proceed():
+        raise InvalidTransition(
+            _("Only a draft notice can be signed; this one is %(state)s.") % {"state": notice.get_state_display()}
+        )
+    from_state = notice.state
+    notice.sign()
+    notice.signer = actor
+    notice.signed_at = clock.now()
+    notice.save(update_fields=["state", "signer", "signed_at", "updated_at"])
+    _audit(notice, actor=actor, role=role, action="notice.signed", from_state=from_state, comment=comment[:2000])
+    notify(
+        recipients=[notice.drafter_id],
+        verb="notice_signed",
+        text=_("Notice “%(title)s” was signed by %(name)s.") % {"title": notice.title, "name": actor.display_name},
+    )
+    return notice
+
+
+@transaction.atomic
+def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
+    """印发: the signed notice goes out; every ranked unit's liaison and leader is told."""
+    notice = _lock_notice(notice)
+    role = require_role(actor, notice.office_id, [Role.CLERK, Role.DIRECTOR])
+    if not notice.publish.can_proceed():
+        raise InvalidTransition(
+            _("Only a signed notice can be published; this one is %(state)s.") % {"state": notice.get_state_display()}
+        )
+    from_state = notice.state
+    notice.publish()
+    notice.published_at = clock.now()
+    notice.save(update_fields=["state", "published_at", "updated_at"])
+    _audit(notice, actor=actor, role=role, action="notice.published", from_state=from_state)
+    units = UnitResult.objects.filter(cycle_id=notice.cycle_id).values("unit_id")
+    recipients = Membership.objects.filter(
+        unit_id__in=units, role__in=[Role.LIAISON, Role.LEADER], user__is_active=True
+    ).values_list("user_id", flat=True)
+    notify(
+        recipients=list(recipients),
+        verb="notice_published",
+        text=_("Notice published: %(title)s") % {"title": notice.title},
+    )
+    return notice
