@@ -1,7 +1,9 @@
 """`make bench`: time the letter fan-out and the assignment transitions, through the services and
-in bare SQL, and write BENCHMARKS.md at the repository root.
+in bare SQL, the documents against weasyprint and openpyxl alone, and ranking a cycle against one
+SQL aggregate; write BENCHMARKS.md at the repository root.
 
-Usage: python bench/run.py [--runs 5] [--rounds 3] [--output BENCHMARKS.md] [--profile]
+Usage: python bench/run.py [--runs 5] [--rounds 3] [--output BENCHMARKS.md] [--profile] [--no-documents]
+                           [--rank-units 5000] [--rank-assignments 200000] [--no-ranking]
 """
 
 from __future__ import annotations
@@ -27,6 +29,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--loop-units", type=int, default=100, help="units of each transition-loop letter")
     p.add_argument("--loop-items", type=int, default=2, help="items of each transition-loop letter")
     p.add_argument("--rounds", type=int, default=3, help="timed transition loops per path")
+    p.add_argument("--letter-runs", type=int, default=10, help="timed renders per letter and path")
+    p.add_argument("--ledger-rows", type=int, default=5000, help="rows of the timed ledger")
+    p.add_argument("--ledger-runs", type=int, default=3, help="timed Excel ledgers per path")
+    p.add_argument("--pdf-runs", type=int, default=1, help="timed PDF ledgers per path (~10 ms a row each)")
+    p.add_argument("--memory-rows", type=int, default=200_000, help="rows of the largest Excel export")
+    p.add_argument("--no-documents", action="store_true", help="skip the documents benchmark")
+    p.add_argument("--rank-units", type=int, default=5000, help="units of the ranked cycle")
+    p.add_argument("--rank-assignments", type=int, default=200_000, help="assignments of the ranked cycle")
+    p.add_argument("--rank-runs", type=int, default=5, help="timed rankings per path")
+    p.add_argument("--no-ranking", action="store_true", help="skip the ranking benchmark")
     p.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to (re)write")
     p.add_argument("--profile", action="store_true", help="print profiles of the service paths; write nothing")
     return p.parse_args(argv)
@@ -54,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     backend = setup_django()
 
-    from bench import database, fanout, machine, report, transitions, world
+    from bench import database, documents, fanout, machine, ranking, report, transitions, world
 
     try:
         print("Migrating and emptying the bench database…")
@@ -76,8 +88,30 @@ def main(argv: list[str] | None = None) -> int:
         n = args.loop_units * args.loop_items
         print(f"Transition loop: {n} assignments × 6 transitions, {args.rounds} rounds per path…")
         t = transitions.run(w, units=args.loop_units, items=args.loop_items, rounds=args.rounds)
+        d = None
+        if not args.no_documents:
+            print(
+                f"Documents: letters, a {args.ledger_rows:,}-row ledger, Excel memory up to {args.memory_rows:,} rows…"
+            )
+            d = documents.run(
+                w,
+                letter_runs=args.letter_runs,
+                ledger_rows=args.ledger_rows,
+                ledger_runs=args.ledger_runs,
+                pdf_runs=args.pdf_runs,
+                memory_rows=args.memory_rows,
+            )
 
-        text = report.render(info, backend, f, t, report.read_history(args.output))
+        r = None
+        if not args.no_ranking:
+            print(
+                f"Ranking a cycle: {args.rank_units:,} units, {args.rank_assignments:,} assignments, "
+                f"{args.rank_runs} runs per path (on a fresh data set: the database is emptied first)…"
+            )
+            database.migrate_and_reset()
+            r = ranking.run(units=args.rank_units, assignments=args.rank_assignments, runs=args.rank_runs)
+
+        text = report.render(info, backend, f, t, report.read_history(args.output), d, r)
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
         print(
@@ -89,6 +123,20 @@ def main(argv: list[str] | None = None) -> int:
             f"Transitions: service {s.tps_median:,.0f}/s median ({s.tps_best:,.0f}/s best), baseline "
             f"{s.tps_baseline_median:,.0f}/s, ratio {s.tps_ratio:.2f}× — {'PASS' if s.tps_ok else 'FAIL'}"
         )
+        if d is not None:
+            print(
+                f"Documents: letter {d.letter.ours:.3f} s ({d.letter.ratio:.2f}× bare) — "
+                f"{'PASS' if report.letter_ok(d) else 'FAIL'}; ledger {d.ledger_rows:,} rows PDF "
+                f"{d.ledger_pdf.ours:.1f} s, Excel {d.ledger_xlsx.ours:.2f} s; Excel peak "
+                f"{d.memory[-1].peak_bytes / 2**20:.1f} MiB at {d.memory[-1].rows:,} rows — "
+                f"{'PASS' if report.memory_ok(d) else 'FAIL'}"
+            )
+        if r is not None:
+            median, base, ratio = ranking.summary(r)
+            print(
+                f"Ranking: service {median:.3f} s median, baseline {base:.3f} s, ratio {ratio:.2f}× — "
+                f"{'PASS' if report.ranking_ok(r) else 'FAIL'}"
+            )
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0
     finally:

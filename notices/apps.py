@@ -7,3 +7,6 @@ from django.utils.translation import gettext_lazy as _
 class NoticesConfig(AppConfig):
     name = "notices"
     verbose_name = _("Documents and notices")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the font checks)

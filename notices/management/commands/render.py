@@ -1,0 +1,77 @@
+"""Render a document to a file, as the system: it sees every letter and assignment.
+
+python manage.py render letter 吕巩办督〔2023〕19号 -o letter.pdf
+python manage.py render letter 42 -o letter.pdf
+python manage.py render ledger --unit 离石区 --state in_progress -o ledger.xlsx
+python manage.py render ledger --letter 吕巩办督〔2023〕19号 -o ledger.pdf
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from notices import ledger, letters
+from notices.filters import ledger_request, resolve_letter
+from supervision import clock
+from supervision.models import Assignment, Letter
+from supervision.services import DomainError
+
+
+class Command(BaseCommand):
+    help = "Render a letter (PDF) or the ledger (PDF or Excel) to a file."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        documents = parser.add_subparsers(dest="document", required=True, metavar="{letter,ledger}")
+        letter = documents.add_parser("letter", help="a letter as a GB/T 9704 PDF")
+        letter.add_argument("letter", help="the letter's number (文号) or id")
+        letter.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
+
+        book = documents.add_parser("ledger", help="the ledger (台账) as .xlsx or .pdf")
+        book.add_argument("--unit", action="append", default=[], help="unit id, name or short name (repeatable)")
+        book.add_argument("--letter", help="letter number (文号) or id")
+        book.add_argument("--state", action="append", default=[], help="assignment state or phase (repeatable)")
+        book.add_argument("--peer-group", help="county, department, work_team or township")
+        book.add_argument("--max-rows", type=int, default=None, help="refuse a PDF longer than this")
+        book.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx or .pdf file to write")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            if options["document"] == "letter":
+                self._letter(options)
+            else:
+                self._ledger(options)
+        except DomainError as exc:
+            raise CommandError(exc.message) from None
+        except OSError as exc:
+            raise CommandError(str(exc)) from None
+
+    def _letter(self, options: dict) -> None:
+        output: Path = options["output"]
+        if output.suffix.lower() != ".pdf":
+            raise CommandError(_("A letter is written as .pdf."))
+        letter = resolve_letter(options["letter"].strip(), Letter.objects.all())
+        output.write_bytes(letters.letter_pdf(letter))
+        self.stdout.write(_("Wrote %(file)s.") % {"file": output})
+
+    def _ledger(self, options: dict) -> None:
+        output: Path = options["output"]
+        suffix = output.suffix.lower()
+        if suffix not in (".xlsx", ".pdf"):
+            raise CommandError(_("The ledger is written as .xlsx or .pdf."))
+        asked = ledger_request(
+            units=options["unit"], letter=options["letter"], states=options["state"], peer_group=options["peer_group"]
+        )
+        unit_label = "、".join(u.name for u in asked.units)
+        rows = ledger.ledger_queryset(Assignment.objects.all(), asked.filters).iterator(chunk_size=ledger.CHUNK)
+        if suffix == ".xlsx":
+            with output.open("wb") as out:
+                count = ledger.write_ledger_xlsx(rows, out, unit_label=unit_label, day=clock.today())
+        else:
+            rows = list(rows)
+            count = len(rows)
+            pdf = ledger.ledger_pdf(rows, unit_label=unit_label, day=clock.today(), max_rows=options["max_rows"])
+            output.write_bytes(pdf)
+        self.stdout.write(_("Wrote %(file)s: %(n)d rows.") % {"file": output, "n": count})

@@ -1,0 +1,17 @@
+"""Document downloads and the problem-list import; the project includes these under /documents/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "notices"
+
+urlpatterns = [
+    path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
+    path("letters/<int:pk>/import/", views.letter_import, name="letter_import"),
+    path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
+    path("ledger.pdf", views.ledger_pdf, name="ledger_pdf"),
+    path("import-template.xlsx", views.import_template, name="import_template"),
+]

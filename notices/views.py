@@ -1,0 +1,217 @@
+"""Downloads (letter PDF, ledger as Excel or PDF, the import template) and the problem-list import.
+
+Meant to be included under a prefix such as ``/documents/``. Every view needs a login and
+reads through the selectors: a letter the user may not see is a 404, never a 403 that would
+confirm it exists, and a refusal from the domain is a page with its message, never a 500.
+Nothing is cached on the way: what a download holds depends on who asked.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import IO
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from supervision import clock, selectors
+from supervision.models import Letter, User
+from supervision.services import DomainError, InvalidInput, NotAllowed
+from supervision.services.roles import office_ids
+
+from . import ledger, letters, wording
+from .filters import LedgerRequest, ledger_request
+from .importer import MAX_FILE_BYTES
+from .pdf import PDF_CONTENT_TYPE
+from .problem_list import letter_items, write_problem_list
+from .services import letter_import_items
+from .xlsx import XLSX_CONTENT_TYPE
+
+TEMPLATE_FILENAME = "问题清单导入模板.xlsx"
+
+
+def _visible_letter(user: User, pk: int) -> Letter:
+    letter = selectors.letter_get(user, pk)
+    if letter is None:
+        raise Http404
+    return letter
+
+
+def _refused(request: HttpRequest, error: DomainError, *, status: int = 400) -> HttpResponse:
+    return render(request, "notices/refused.html", {"message": error.message}, status=status)
+
+
+def _pdf(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
+    response.headers["Content-Disposition"] = content_disposition_header(not inline, filename)
+    return response
+
+
+def _file(handle: IO[bytes], filename: str, content_type: str) -> FileResponse:
+    handle.seek(0)
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
+# --- letters ---------------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = _visible_letter(request.user, pk)
+    pdf = letters.letter_pdf(letter)
+    # Opened in the browser's viewer; the name is what "save" offers.
+    return _pdf(pdf, letters.letter_filename(letter), inline=True)
+
+
+# --- the ledger --------------------------------------------------------------------------------------
+
+
+def _ledger_request(request: HttpRequest) -> LedgerRequest:
+    return ledger_request(
+        units=request.GET.getlist("unit"),
+        letter=request.GET.get("letter"),
+        states=request.GET.getlist("state"),
+        peer_group=request.GET.get("peer_group"),
+        letters=selectors.letters_visible_to(request.user),
+    )
+
+
+def _unit_label(user: User, asked: LedgerRequest) -> str:
+    """单位 on the ledger: the units asked for, or a unit user's own units."""
+    if asked.units:
+        return "、".join(u.name for u in asked.units)
+    if not office_ids(user):
+        return "、".join(u.name for u in selectors.units_of(user).order_by("kind", "sort_order", "id"))
+    return ""
+
+
+def _ledger_rows(request: HttpRequest, asked: LedgerRequest):
+    rows = ledger.ledger_queryset(selectors.assignments_visible_to(request.user), asked.filters)
+    return rows.iterator(chunk_size=ledger.CHUNK)
+
+
+@never_cache
+@login_required
+@require_GET
+def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    try:
+        asked = _ledger_request(request)
+    except InvalidInput as exc:
+        return _refused(request, exc)
+    # Written to a temporary file row by row, then streamed from it: memory stays flat.
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
+    ledger.write_ledger_xlsx(
+        _ledger_rows(request, asked), out, unit_label=_unit_label(request.user, asked), day=clock.today()
+    )
+    return _file(out, f"{wording.LEDGER_TITLE}.xlsx", XLSX_CONTENT_TYPE)
+
+
+@never_cache
+@login_required
+@require_GET
+def ledger_pdf(request: HttpRequest) -> HttpResponse:
+    try:
+        asked = _ledger_request(request)
+        pdf = ledger.ledger_pdf(
+            _ledger_rows(request, asked),
+            unit_label=_unit_label(request.user, asked),
+            day=clock.today(),
+            max_rows=ledger.PDF_MAX_ROWS,
+        )
+    except InvalidInput as exc:
+        return _refused(request, exc)
+    return _pdf(pdf, f"{wording.LEDGER_TITLE}.pdf")
+
+
+# --- the problem list: template and import ---------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The empty template, or with ``?letter=<id>`` that letter's items in the same layout."""
+    items, filename = [], TEMPLATE_FILENAME
+    raw = request.GET.get("letter", "")
+    if raw:
+        if not raw.isdigit():
+            raise Http404
+        letter = _visible_letter(request.user, int(raw))
+        items = letter_items(letter)
+        filename = f"{letter.number or letter.title}{wording.ITEMS_TITLE}.xlsx".replace("/", "_")
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
+    write_problem_list(out, items)
+    return _file(out, filename, XLSX_CONTENT_TYPE)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Problem list (.xlsx)"))
+    year = forms.IntegerField(
+        label=gettext_lazy("Year of dates written without one"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+def _safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a problem list into a draft letter; on errors the page lists every one of them."""
+    letter = _visible_letter(request.user, pk)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
+    context = {"letter": letter, "form": form, "next": _safe_next(request), "errors": []}
+    if request.method == "GET":
+        return render(request, "notices/import.html", context)
+    if not form.is_valid():
+        return render(request, "notices/import.html", context, status=400)
+    try:
+        result = letter_import_items(
+            actor=request.user,
+            letter=letter,
+            workbook_file=form.cleaned_data["file"],
+            campaign_year=form.cleaned_data.get("year"),
+        )
+    except NotAllowed as exc:
+        return _refused(request, exc, status=403)
+    except DomainError as exc:
+        return _refused(request, exc)
+    if not result.ok:
+        context["errors"] = [str(e) for e in result.errors]
+        return render(request, "notices/import.html", context, status=400)
+    messages.success(request, _("Imported %(n)d problems into the letter.") % {"n": len(result.items)})
+    if result.added_addressees:
+        messages.info(
+            request,
+            _("Added to the addressees: %(units)s.") % {"units": "、".join(u.name for u in result.added_addressees)},
+        )
+    return HttpResponseRedirect(context["next"] or reverse("notices:letter_pdf", args=[letter.pk]))

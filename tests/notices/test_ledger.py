@@ -1,0 +1,238 @@
+"""The ledger (台账) in the layout of seed 000's 附件1, as Excel and as PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from notices import ledger, wording
+from notices.filters import ledger_request
+from supervision import clock, selectors, services
+from supervision.models import Assignment, ItemCategory, Letter
+from supervision.search import AssignmentFilters
+from supervision.services import InvalidInput
+from tests.conftest import FUTURE
+from tests.helpers import draft_letter, sign_and_issue
+
+from . import pdfs
+
+HEADINGS_TOP = ["问题类别", "问题清单", "整改清单", None, None, "责任清单", None, None, "备注"]
+HEADINGS_TOP_PDF = [h or "" for h in HEADINGS_TOP]
+HEADINGS = [None, "问题描述", "整改措施", "整改进展", "整改时限", "责任单位", "责任人", "完成情况", None]
+
+
+def _letter_with_categories(world) -> Letter:
+    """Item 1 (specific, at a site) led by A with C cooperating; item 2 (common) to every addressee."""
+    letter = draft_letter(world, units=[world.unit_a, world.unit_b, world.unit_c], items=[])
+    services.item_add(
+        actor=world.clerk,
+        letter=letter,
+        description="安置点配套设施不完善",
+        measures="完善配套设施",
+        site="幸福小区安置点",
+        category=ItemCategory.SPECIFIC,
+        deadline=FUTURE,
+        lead_unit_id=world.unit_a.pk,
+        cooperating_unit_ids=[world.unit_c.pk],
+    )
+    services.item_add(
+        actor=world.clerk,
+        letter=letter,
+        description="搬迁群众增收压力大",
+        measures="发展后续产业",
+        category=ItemCategory.COMMON,
+        deadline=FUTURE,
+        deadline_kind="phase_then_ongoing",
+    )
+    return sign_and_issue(world, letter)
+
+
+@pytest.fixture
+def campaign(world) -> Letter:
+    letter = _letter_with_categories(world)
+    a = Assignment.objects.get(letter=letter, unit=world.unit_a, item__seq=1)
+    services.assignment_claim(actor=world.liaison_a, assignment=a.pk, responsible_person="张三")
+    services.assignment_report_progress(actor=world.liaison_a, assignment=a.pk, text="已完成排查")
+    services.assignment_report_progress(actor=world.liaison_a, assignment=a.pk, text="已完成道路硬化")
+    return letter
+
+
+def _export(base, filters=None, **kwargs) -> bytes:
+    out = io.BytesIO()
+    ledger.write_ledger_xlsx(ledger.ledger_queryset(base, filters).iterator(), out, **kwargs)
+    return out.getvalue()
+
+
+def _data(ws) -> list[list]:
+    return [list(row) for row in ws.iter_rows(min_row=ledger.FIRST_DATA_ROW, values_only=True)]
+
+
+def test_excel_has_the_columns_of_the_seed_ledger(world, campaign):
+    ws = load_workbook(io.BytesIO(_export(Assignment.objects.all(), unit_label="全市"))).active
+    assert ws.title == wording.LEDGER_TITLE
+    assert ws["A1"].value == "问题排查整改台账"
+    assert ws["A2"].value == "单位：全市"
+    assert ws["F2"].value == f"时间：{wording.chinese_date(clock.today())}"
+    assert [c.value for c in ws[3]] == HEADINGS_TOP
+    assert [c.value for c in ws[4]] == HEADINGS
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    # The two heading rows of 附件1: a group over its columns, a one-column group down both rows.
+    assert {"A1:I1", "A2:E2", "F2:I2", "A3:A4", "C3:E3", "F3:H3", "I3:I4"} <= merged
+    assert ws.freeze_panes == "A5"
+    assert ws.print_title_rows == "$3:$4"
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.column_dimensions["B"].width == ledger.COLUMN_WIDTHS[1]
+    assert ws["B5"].alignment.wrap_text
+
+
+def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
+    ws = load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active
+    rows = _data(ws)
+    number = Letter.objects.get(pk=campaign.pk).number
+    d = FUTURE
+    # 共性问题 first: item 2, to A, B and C; then 个性问题: item 1, A leading and C cooperating.
+    assert rows == [
+        [
+            "共性问题（国家、省反馈）",
+            "搬迁群众增收压力大",
+            "发展后续产业",
+            None,
+            f"{d.year}年{d.month}月{d.day}日前取得阶段性成效并长期坚持",
+            "甲县人民政府",
+            None,
+            "已下发",
+            number,
+        ],
+        [None, None, None, None, rows[0][4], "乙县人民政府", None, "已下发", number],
+        [None, None, None, None, rows[0][4], "市农业农村局", None, "已下发", number],
+        [
+            "个性问题（自查）",
+            "【幸福小区安置点】安置点配套设施不完善",
+            "完善配套设施",
+            "已完成道路硬化",  # the latest report
+            f"{d.year}年{d.month}月{d.day}日前",
+            "甲县人民政府",
+            "张三",
+            "整改中",
+            number,
+        ],
+        [None, None, None, None, rows[3][4], "市农业农村局（配合单位）", None, "已下发", number],
+    ]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A5:A7", "B5:B7", "C5:C7", "A8:A9", "B8:B9", "C8:C9"} <= merged
+    assert not any(r.startswith(("D", "E", "F", "G", "H", "I")) and int(r.split(":")[0][1:]) >= 5 for r in merged)
+
+
+def test_a_unit_exports_only_its_own_lines(world, campaign):
+    visible = selectors.assignments_visible_to(world.liaison_b)
+    rows = _data(load_workbook(io.BytesIO(_export(visible))).active)
+    assert [r[5] for r in rows] == ["乙县人民政府"]
+    assert not _data(load_workbook(io.BytesIO(_export(selectors.assignments_visible_to(world.outsider)))).active)
+
+
+def test_filters_by_unit_letter_state_and_peer_group(world, campaign):
+    other = sign_and_issue(world, draft_letter(world, units=[world.unit_b]))
+    everything = Assignment.objects.all()
+
+    def units(**asked) -> list[str]:
+        filters = ledger_request(**asked).filters
+        return [r[5] for r in _data(load_workbook(io.BytesIO(_export(everything, filters))).active)]
+
+    assert len(units()) == 6
+    assert units(units=["甲县"]) == ["甲县人民政府", "甲县人民政府"]
+    assert units(letter=Letter.objects.get(pk=other.pk).number) == ["乙县人民政府"]
+    assert units(letter=str(other.pk)) == ["乙县人民政府"]
+    assert units(states=["in_progress"]) == ["甲县人民政府"]
+    assert units(peer_group="department") == ["市农业农村局", "市农业农村局（配合单位）"]
+    with pytest.raises(InvalidInput):
+        ledger_request(states=["nonsense"])
+    with pytest.raises(InvalidInput):
+        ledger_request(units=["不存在的单位"])
+    with pytest.raises(InvalidInput):
+        ledger_request(peer_group="planets")
+    with pytest.raises(InvalidInput):
+        ledger_request(letter="测巩办督〔1999〕1号")
+
+
+def test_dead_assignments_stay_out_unless_asked_for(world):
+    letter = sign_and_issue(world, draft_letter(world))
+    services.letter_withdraw(actor=world.clerk, letter=letter, reason="发错了")
+    base = Assignment.objects.all()
+    assert not list(ledger.ledger_queryset(base))
+    assert len(list(ledger.ledger_queryset(base, AssignmentFilters(states=["withdrawn"])))) == 2
+
+
+def test_one_query_whatever_the_number_of_lines(world, campaign):
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            _export(Assignment.objects.all())
+        return len(captured)
+
+    few = queries()
+    for _ in range(3):
+        _letter_with_categories(world)
+    assert queries() == few == 1
+
+
+def test_overdue_open_lines_say_so(world, campaign):
+    Assignment.objects.filter(letter=campaign, unit=world.unit_b).update(deadline=dt.date(2020, 1, 1))
+    rows = _data(load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active)
+    assert rows[1][7] == "已下发（逾期）"
+    assert rows[0][7] == "已下发"
+
+
+def test_user_text_is_never_a_formula(world):
+    letter = draft_letter(world, items=[])
+    services.item_add(actor=world.clerk, letter=letter, description='=HYPERLINK("http://x","y")', deadline=FUTURE)
+    services.item_add(actor=world.clerk, letter=letter, description="控制字符\x0b也能导出", deadline=FUTURE)
+    sign_and_issue(world, letter)
+    ws = load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active
+    cell = ws["B5"]
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert ws["B7"].value == "控制字符也能导出"
+
+
+def test_pdf_ledger_is_landscape_with_the_same_columns(world, campaign):
+    document = ledger.ledger_pdf(ledger.ledger_queryset(Assignment.objects.all()), unit_label="全市")
+    assert all(abs(w - 841.89) < 1 and abs(h - 595.28) < 1 for w, h in pdfs.page_sizes(document))
+    text = pdfs.text(document)
+    assert "问题排查整改台账" in text and "单位：全市" in text
+    [table] = pdfs.tables(document, 1)
+    number = Letter.objects.get(pk=campaign.pk).number
+    d = FUTURE
+    ongoing, by_date = f"{d.year}年{d.month}月{d.day}日前取得阶段性成效并长期坚持", f"{d.year}年{d.month}月{d.day}日前"
+    assert table[:2] == [HEADINGS_TOP_PDF, [""] + HEADINGS[1:-1] + [""]]
+    # A group row per category, then the lines; an item's cells are drawn merged (blank below).
+    assert table[2:] == [
+        ["共性问题（国家、省反馈）"] + [""] * 8,
+        ["共性问题", "搬迁群众增收压力大", "发展后续产业", "", ongoing, "甲县人民政府", "", "已下发", number],
+        ["", "", "", "", ongoing, "乙县人民政府", "", "已下发", number],
+        ["", "", "", "", ongoing, "市农业农村局", "", "已下发", number],
+        ["个性问题（自查）"] + [""] * 8,
+        [
+            "个性问题",
+            "【幸福小区安置点】安置点配套设施不完善",
+            "完善配套设施",
+            "已完成道路硬化",
+            by_date,
+            "甲县人民政府",
+            "张三",
+            "整改中",
+            number,
+        ],
+        ["", "", "", "", by_date, "市农业农村局（配合单位）", "", "已下发", number],
+    ]
+    for font in pdfs.fonts(document):
+        assert pdfs.SUBSET.match(font.name) and font.embedded
+
+
+def test_pdf_ledger_refuses_past_its_row_limit(world, campaign):
+    with pytest.raises(InvalidInput, match="more than 3 rows"):
+        ledger.ledger_pdf(ledger.ledger_queryset(Assignment.objects.all()), max_rows=3)
