@@ -29,6 +29,7 @@ from . import wording
 from .deadlines import DeadlineError, parse_deadline
 from .directory import UnitDirectory, normalise
 from .problem_list import BY_KEY, COLUMNS, SHEET_TITLE
+from .progress import ImportProgress
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # An .xlsx is a zip: refuse archives that would unpack into something huge (a zip bomb).
@@ -162,7 +163,13 @@ def _size(file: IO[bytes] | str) -> int | None:
     return size
 
 
-def _open_rows(file: IO[bytes] | str) -> Iterator[tuple[Any, ...]] | str:
+@dataclass
+class _Rows:
+    rows: Iterator[tuple[Any, ...]]
+    last_row: int | None  # the sheet's own idea of its size; None when it does not say
+
+
+def _open_rows(file: IO[bytes] | str) -> _Rows | str:
     """The rows of the problem-list sheet, or an error message for a file we will not read."""
     size = _size(file)
     if size is not None and size > MAX_FILE_BYTES:
@@ -177,14 +184,20 @@ def _open_rows(file: IO[bytes] | str) -> Iterator[tuple[Any, ...]] | str:
     except Exception:  # a damaged or foreign file raises anything from zipfile, XML or openpyxl
         return _("This is not an Excel workbook (.xlsx). Save it as .xlsx and try again.")
 
+    try:
+        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
+        last_row = sheet.max_row
+    except Exception:  # a workbook without a readable sheet
+        workbook.close()
+        return _("This is not an Excel workbook (.xlsx). Save it as .xlsx and try again.")
+
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
-            sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
             yield from sheet.iter_rows(values_only=True)
         finally:
             workbook.close()
 
-    return rows()
+    return _Rows(rows(), last_row if isinstance(last_row, int) else None)
 
 
 def _find_header(rows: Iterator[tuple[Any, ...]]) -> tuple[int, dict[str, int], list[RowError]] | None:
@@ -217,11 +230,14 @@ def parse_workbook(
     campaign_year: int,
     directory: UnitDirectory,
     existing: dict[tuple[str, str], int] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ParsedSheet:
-    """Read and check every row. ``existing``: duplicate keys of the letter's items → their number."""
-    rows = _open_rows(file)
-    if isinstance(rows, str):
-        return _file_error(rows)
+    """Read and check every row. ``existing``: duplicate keys of the letter's items → their number;
+    ``progress``: told how many rows have been read, every ``progress.EVERY`` rows."""
+    opened = _open_rows(file)
+    if isinstance(opened, str):
+        return _file_error(opened)
+    rows = opened.rows
     header = _find_header(rows)
     if header is None:
         return _file_error(
@@ -234,7 +250,15 @@ def parse_workbook(
     parser = _RowParser(campaign_year, directory, existing or {})
     sheet = ParsedSheet()
     read = blank = 0
+    # The sheet's last row is a fair total unless it was formatted far below the list (then the
+    # page shows the rows read without pretending to know how many remain).
+    below = opened.last_row - header_row if opened.last_row else None
+    total = below if below is not None and 0 <= below <= MAX_ROWS else None
+    if progress is not None:
+        progress.reading(0, total)
     for number, row in enumerate(rows, start=header_row + 1):
+        if progress is not None:
+            progress.reading(number - header_row, total)
         cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
         if all(_text(v) == "" for k, v in cells.items() if k != "seq"):
             # A blank line, or a numbered one nobody filled in. Sheets formatted down to row

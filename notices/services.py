@@ -15,6 +15,7 @@ from supervision.services.roles import require_role
 
 from .directory import UnitDirectory
 from .importer import BY_KEY, RowError, duplicate_key, parse_workbook
+from .progress import ImportProgress
 
 # The service's field names for the sheet's columns, to place a refusal on its cell.
 _FIELD_COLUMNS = {
@@ -43,7 +44,12 @@ class ImportResult:
 
 
 def letter_import_items(
-    *, actor: User, letter: Letter, workbook_file: IO[bytes] | str, campaign_year: int | None = None
+    *,
+    actor: User,
+    letter: Letter,
+    workbook_file: IO[bytes] | str,
+    campaign_year: int | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportResult:
     """Add every problem of an Excel problem list to a draft letter, or none of them.
 
@@ -60,7 +66,21 @@ def letter_import_items(
 
     Permission and state are the services' to decide; they are asked before the file is
     read, so a user who may not change the letter learns that rather than the file's errors.
+    ``progress`` (optional) hears how far reading and saving have got, and how it ended.
     """
+    result = _import(actor, letter, workbook_file, campaign_year, progress)
+    if progress is not None:
+        progress.finished(imported=len(result.items), errors=len(result.errors))
+    return result
+
+
+def _import(
+    actor: User,
+    letter: Letter,
+    workbook_file: IO[bytes] | str,
+    campaign_year: int | None,
+    progress: ImportProgress | None,
+) -> ImportResult:
     letter = Letter.objects.get(pk=letter.pk)
     require_role(actor, letter.office_id, [Role.CLERK])
     if letter.state != LetterState.DRAFT:
@@ -75,6 +95,7 @@ def letter_import_items(
         campaign_year=campaign_year or clock.today().year,
         directory=UnitDirectory.load(),
         existing=existing,
+        progress=progress,
     )
     if sheet.errors:
         return ImportResult(errors=sheet.errors)
@@ -95,6 +116,8 @@ def letter_import_items(
             items = []
             for parsed in sheet.items:
                 current = parsed
+                if progress is not None:
+                    progress.saving(len(items), len(sheet.items))
                 items.append(
                     services.item_add(
                         actor=actor,

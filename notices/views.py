@@ -14,7 +14,7 @@ from typing import IO
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -33,6 +33,8 @@ from .filters import LedgerRequest, ledger_request
 from .importer import MAX_FILE_BYTES
 from .pdf import PDF_CONTENT_TYPE
 from .problem_list import letter_items, write_problem_list
+from .progress import ImportProgress, new_token, valid_token
+from .progress import import_status as import_status_of
 from .services import letter_import_items
 from .xlsx import XLSX_CONTENT_TYPE
 
@@ -189,7 +191,15 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a problem list into a draft letter; on errors the page lists every one of them."""
     letter = _visible_letter(request.user, pk)
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
-    context = {"letter": letter, "form": form, "next": _safe_next(request), "errors": []}
+    # A fresh token for each form shown; the posted one names the import the page is polling.
+    posted = request.POST.get("token", "")
+    context = {
+        "letter": letter,
+        "form": form,
+        "next": _safe_next(request),
+        "errors": [],
+        "token": new_token(),
+    }
     if request.method == "GET":
         return render(request, "notices/import.html", context)
     if not form.is_valid():
@@ -200,6 +210,7 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
             letter=letter,
             workbook_file=form.cleaned_data["file"],
             campaign_year=form.cleaned_data.get("year"),
+            progress=ImportProgress(request.user.pk, posted) if valid_token(posted) else None,
         )
     except NotAllowed as exc:
         return _refused(request, exc, status=403)
@@ -214,4 +225,15 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
             request,
             _("Added to the addressees: %(units)s.") % {"units": "、".join(u.name for u in result.added_addressees)},
         )
-    return HttpResponseRedirect(context["next"] or reverse("notices:letter_pdf", args=[letter.pk]))
+    return HttpResponseRedirect(context["next"] or reverse("letters:detail", args=[letter.pk]))
+
+
+@never_cache
+@login_required
+@require_GET
+def import_status(request: HttpRequest, token: str) -> JsonResponse:
+    """How far the user's own import has got: ``{phase, done, total}``; 404 when unknown."""
+    status = import_status_of(request.user.pk, token)
+    if status is None:
+        return JsonResponse({"phase": "unknown"}, status=404)
+    return JsonResponse({key: status.get(key) for key in ("phase", "done", "total", "errors")})

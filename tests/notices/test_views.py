@@ -13,8 +13,6 @@ from notices.problem_list import COLUMNS
 from supervision.models import Letter
 from tests.helpers import draft_letter, sign_and_issue, snapshot
 
-pytestmark = pytest.mark.urls("tests.notices_urls")
-
 
 def _sheet(*descriptions: str, lead: str = "甲县人民政府") -> io.BytesIO:
     wb = Workbook()
@@ -181,9 +179,9 @@ def test_a_good_import_goes_back_to_a_safe_next_page(client, world):
     response = _as(client, world.clerk).post(url, {"file": _sheet("问题一", "问题二"), "next": "/letters/7/edit/"})
     assert response.status_code == 302 and response["Location"] == "/letters/7/edit/"
     assert draft.items.count() == 2
-    # Anywhere else: the letter's PDF.
+    # Anywhere else: the letter's page.
     response = client.post(url, {"file": _sheet("问题三"), "next": "https://evil.example/"})
-    assert response["Location"] == reverse("notices:letter_pdf", args=[draft.pk])
+    assert response["Location"] == reverse("letters:detail", args=[draft.pk])
     assert draft.items.count() == 3
 
 
