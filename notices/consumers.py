@@ -21,13 +21,17 @@ UNAUTHENTICATED = 4401
 
 
 def _notification(n: Any) -> dict[str, Any]:
+    # The same fields as a live push (supervision.services.push.notification_payload), link included.
     return {
         "id": n.pk,
         "verb": n.verb,
         "text": n.text,
         "letter": n.letter_id,
         "assignment": n.assignment_id,
+        "notice": n.notice_id,
+        "unit": n.unit_id,
         "created_at": n.created_at.isoformat(),
+        "url": selectors.notification_url(n),
     }
 
 

@@ -14,6 +14,7 @@ from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
+from django.urls import reverse
 
 from notices.consumers import InboxConsumer
 from project.asgi import application
@@ -137,7 +138,10 @@ def test_a_user_gets_their_own_pushes_and_never_another_units(world):
         "text": row.text,
         "letter": a.letter_id,
         "assignment": a.pk,
+        "notice": None,
+        "unit": None,
         "created_at": row.created_at.isoformat(),
+        "url": reverse("tasks:detail", args=[a.pk]),
     }
 
 

@@ -52,7 +52,7 @@ from supervision.search import Light, light_filter
 
 from .errors import DomainError, InvalidTransition
 from .letters import letter_create, letter_update_draft
-from .push import push_after_commit
+from .push import notification_payload, push_batches_after_commit
 from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current
 from .roles import require_role
 
@@ -253,14 +253,16 @@ def deadline_reminders_send(*, now: dt.datetime, result: TickResult | None = Non
         [DeadlineReminder(assignment_id=r[0], deadline=r[3], days_before=r[6], sent_at=now) for r in fresh]
     )
     members = _members({r[1] for r in fresh})
-    outbox = []
+    # One multi-row INSERT … RETURNING for all, then one push per assignment's batch after commit.
+    outbox: list[Notification] = []
+    batches = []
     for pk, unit_id, letter_id, deadline, description, left, _threshold in fresh:
         if left == 0:
             text = _("Due today (%(date)s): %(item)s")
         else:
             text = ngettext("Due tomorrow (%(date)s): %(item)s", "Due in %(n)d days (%(date)s): %(item)s", left)
         text = text % {"n": left, "date": date_format(deadline), "item": description[:60]}
-        outbox += [
+        told = [
             Notification(
                 recipient_id=user_id,
                 verb="deadline_near",
@@ -271,16 +273,20 @@ def deadline_reminders_send(*, now: dt.datetime, result: TickResult | None = Non
             )
             for user_id in members.get(unit_id, [])
         ]
+        outbox += told
+        batches.append((told, text, letter_id, pk))
     Notification.objects.bulk_create(outbox)
-    for n in outbox:
-        push_after_commit(
-            [(n.pk, n.recipient_id)],
-            verb=n.verb,
-            text=n.text,
-            letter_id=n.letter_id,
-            assignment_id=n.assignment_id,
-            created_at=now,
-        )
+    push_batches_after_commit(
+        [
+            (
+                [(n.pk, n.recipient_id) for n in told],
+                notification_payload(
+                    verb="deadline_near", text=text, letter_id=letter_id, assignment_id=pk, created_at=now
+                ),
+            )
+            for told, text, letter_id, pk in batches
+        ]
+    )
     result.reminders += len(fresh)
     return len(fresh)
 

@@ -8,21 +8,22 @@ from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.models import (
+    UNIT_ROLES,
     Cycle,
     CycleState,
-    Membership,
     Notice,
     NoticeState,
     Role,
     Unit,
     UnitKind,
-    UnitResult,
     User,
 )
 
+from . import rows
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify
+from .push import push_after_commit
 from .roles import require_role
 
 MAX_TITLE = 200
@@ -151,6 +152,7 @@ def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Noti
     _audit(notice, actor=actor, role=role, action="notice.signed", from_state=from_state, comment=comment[:2000])
     notify(
         recipients=[notice.drafter_id],
+        notice=notice,
         verb="notice_signed",
         text=_("Notice “%(title)s” was signed by %(name)s.") % {"title": notice.title, "name": actor.display_name},
     )
@@ -159,7 +161,7 @@ def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Noti
 
 @transaction.atomic
 def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
-    """印发: the signed notice goes out; every ranked unit's liaison and leader is told."""
+    """印发: the signed notice goes out; every member of every unit in its cycle's ranking is told."""
     notice = _lock_notice(notice)
     role = require_role(actor, notice.office_id, [Role.CLERK, Role.DIRECTOR])
     if not notice.publish.can_proceed():
@@ -171,13 +173,29 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
     notice.published_at = clock.now()
     notice.save(update_fields=["state", "published_at", "updated_at"])
     _audit(notice, actor=actor, role=role, action="notice.published", from_state=from_state)
-    units = UnitResult.objects.filter(cycle_id=notice.cycle_id).values("unit_id")
-    recipients = Membership.objects.filter(
-        unit_id__in=units, role__in=[Role.LIAISON, Role.LEADER], user__is_active=True
-    ).values_list("user_id", flat=True)
-    notify(
-        recipients=list(recipients),
+    # Every member of every unit in the cycle's ranking, in one INSERT … SELECT, and each told
+    # live once the publication has committed.
+    now = clock.now()
+    text = _("Biweekly notice of cycle %(number)d published: %(title)s") % {
+        "number": notice.cycle.number,
+        "title": notice.title,
+    }
+    told = rows.notify_ranked_units(
+        cycle_id=notice.cycle_id,
+        roles=sorted(UNIT_ROLES),
         verb="notice_published",
-        text=_("Notice published: %(title)s") % {"title": notice.title},
+        text=text,
+        notice_id=notice.pk,
+        created_at=now,
+        exclude=actor.pk,
+    )
+    push_after_commit(
+        told,
+        verb="notice_published",
+        text=text,
+        letter_id=None,
+        assignment_id=None,
+        notice_id=notice.pk,
+        created_at=now,
     )
     return notice

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from supervision import clock
-from supervision.models import Assignment, Letter, Membership, Notification
+from supervision.models import Assignment, Letter, Membership, Notice, Notification, Unit
 
 from . import rows as sql_rows
 from .push import push_after_commit
@@ -27,9 +27,12 @@ def notify(
     text: str,
     letter: Letter | None = None,
     assignment: Assignment | None = None,
+    notice: Notice | None = None,
+    unit: Unit | None = None,
     exclude: int | None = None,
 ) -> int:
-    """One inbox row per recipient; the actor is not told about their own action."""
+    """One inbox row per recipient; the actor is not told about their own action. ``letter``,
+    ``assignment``, ``notice`` or ``unit`` is what the notification links to."""
     now = clock.now()
     ids = sorted({r for r in recipients if r != exclude})
     letter_id = letter.pk if letter is not None else (assignment.letter_id if assignment is not None else None)
@@ -40,6 +43,8 @@ def notify(
             text=text[:300],
             letter_id=letter_id,
             assignment=assignment,
+            notice=notice,
+            unit=unit,
             created_at=now,
         )
         for uid in ids
@@ -51,6 +56,8 @@ def notify(
         text=text,
         letter_id=letter_id,
         assignment_id=assignment.pk if assignment is not None else None,
+        notice_id=notice.pk if notice is not None else None,
+        unit_id=unit.pk if unit is not None else None,
         created_at=now,
     )
     return len(rows)

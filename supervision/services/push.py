@@ -28,6 +28,36 @@ def inbox_group(user_id: int) -> str:
     return f"inbox.{user_id}"
 
 
+Batch = tuple[Sequence[tuple[int, int]], dict]
+
+
+def notification_payload(
+    *,
+    verb: str,
+    text: str,
+    letter_id: int | None,
+    assignment_id: int | None,
+    notice_id: int | None = None,
+    unit_id: int | None = None,
+    created_at: dt.datetime,
+) -> dict:
+    """What a page is told of one notification: its text, what it refers to and the link to open.
+    The link is computed here, in the transaction's thread, where the URL prefix is known."""
+    from supervision.selectors import notification_url  # the selectors import the services
+
+    payload = {
+        "verb": verb,
+        "text": text[:300],
+        "letter": letter_id,
+        "assignment": assignment_id,
+        "notice": notice_id,
+        "unit": unit_id,
+        "created_at": created_at.isoformat(),
+    }
+    payload["url"] = notification_url(payload)
+    return payload
+
+
 def push_after_commit(
     rows: Sequence[tuple[int, int]],
     *,
@@ -35,24 +65,39 @@ def push_after_commit(
     text: str,
     letter_id: int | None,
     assignment_id: int | None,
+    notice_id: int | None = None,
+    unit_id: int | None = None,
     created_at: dt.datetime,
 ) -> None:
     """Schedule one push per (notification id, recipient id) for when the transaction commits.
     A rolled-back transaction pushes nothing: nobody hears of a change that did not happen."""
     if not rows:
         return
-    payload = {
-        "verb": verb,
-        "text": text[:300],
-        "letter": letter_id,
-        "assignment": assignment_id,
-        "created_at": created_at.isoformat(),
-    }
-    batch = list(rows)
-    transaction.on_commit(lambda: push_now(batch, payload))
+    payload = notification_payload(
+        verb=verb,
+        text=text,
+        letter_id=letter_id,
+        assignment_id=assignment_id,
+        notice_id=notice_id,
+        unit_id=unit_id,
+        created_at=created_at,
+    )
+    push_batches_after_commit([(rows, payload)])
+
+
+def push_batches_after_commit(batches: Sequence[Batch]) -> None:
+    """Several batches (rows sharing one payload each, e.g. one per reminded assignment) pushed
+    by one commit hook, as one job for the background loop."""
+    batches = [(list(rows), payload) for rows, payload in batches if rows]
+    if batches:
+        transaction.on_commit(lambda: push_batches_now(batches))
 
 
 def push_now(rows: Sequence[tuple[int, int]], payload: dict) -> int:
+    return push_batches_now([(rows, payload)])
+
+
+def push_batches_now(batches: Sequence[Batch]) -> int:
     """Send the pushes; returns how many were handed to the layer. Never raises.
 
     In memory, only sockets of this process can listen, on this process's server loop: send
@@ -62,35 +107,38 @@ def push_now(rows: Sequence[tuple[int, int]], payload: dict) -> int:
     layer = get_channel_layer()
     if layer is None:
         return 0
+    total = sum(len(rows) for rows, _payload in batches)
     if isinstance(layer, InMemoryChannelLayer):
-        listening = [(n, u) for n, u in rows if inbox_group(u) in layer.groups]
+        listening = [([(n, u) for n, u in rows if inbox_group(u) in layer.groups], p) for rows, p in batches]
+        listening = [(rows, p) for rows, p in listening if rows]
         if not listening:
             return 0
         try:
-            return async_to_sync(_send_all)(layer, listening, payload)
+            return async_to_sync(_send_all)(layer, listening)
         except Exception:  # noqa: BLE001 - a push is a hint; the inbox row is already committed
-            logger.warning("Live push of %d notifications failed; they wait in the inbox.", len(rows), exc_info=True)
+            logger.warning("Live push of %d notifications failed; they wait in the inbox.", total, exc_info=True)
             return 0
-    future = asyncio.run_coroutine_threadsafe(_send_logged(layer, list(rows), payload), _background_loop())
+    future = asyncio.run_coroutine_threadsafe(_send_logged(layer, list(batches), total), _background_loop())
     with _lock:
         _pending.add(future)
     future.add_done_callback(_forget)
-    return len(rows)
+    return total
 
 
-async def _send_all(layer, rows: Sequence[tuple[int, int]], payload: dict) -> int:
+async def _send_all(layer, batches: Sequence[Batch]) -> int:
     sent = 0
-    for notification_id, user_id in rows:
-        await layer.group_send(inbox_group(user_id), {"type": "inbox.notify", "id": notification_id, **payload})
-        sent += 1
+    for rows, payload in batches:
+        for notification_id, user_id in rows:
+            await layer.group_send(inbox_group(user_id), {"type": "inbox.notify", "id": notification_id, **payload})
+            sent += 1
     return sent
 
 
-async def _send_logged(layer, rows: Sequence[tuple[int, int]], payload: dict) -> int:
+async def _send_logged(layer, batches: Sequence[Batch], total: int) -> int:
     try:
-        return await _send_all(layer, rows, payload)
+        return await _send_all(layer, batches)
     except Exception:  # noqa: BLE001 - the first failure (Redis down) ends the batch
-        logger.warning("Live push of %d notifications failed; they wait in the inbox.", len(rows), exc_info=True)
+        logger.warning("Live push of %d notifications failed; they wait in the inbox.", total, exc_info=True)
         return 0
 
 

@@ -63,7 +63,7 @@ from supervision.models.assignments import DEAD_STATES
 from . import rows
 from .audit import audit_record
 from .errors import InvalidInput, NotAllowed
-from .push import push_after_commit
+from .push import notification_payload, push_batches_after_commit
 
 S = AssignmentState
 # The states in which a unit is working on an assignment and so owes a report each cycle.
@@ -338,7 +338,10 @@ def _escalate(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -> 
             unit__kind=UnitKind.OFFICE, unit__is_active=True, role__in=[Role.CLERK, Role.DIRECTOR], user__is_active=True
         ).values_list("user_id", flat=True)
     )
+    # One multi-row INSERT … RETURNING for all, then one push per unit's batch after commit: each
+    # notification links to the unit it is about (its page shows the ranking history).
     outbox: list[Notification] = []
+    batches = []
     for e in steps:
         text = _escalation_text(e.level) % {
             "unit": names.get(e.unit_id, ""),
@@ -346,15 +349,31 @@ def _escalate(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -> 
             "number": cycle.number,
             "n": e.streak,
         }
-        for user_id in sorted(members[e.unit_id] | office_people):
-            outbox.append(
-                Notification(recipient_id=user_id, verb="ranking_escalation", text=text[:300], created_at=now)
+        told = [
+            Notification(
+                recipient_id=user_id, verb="ranking_escalation", text=text[:300], unit_id=e.unit_id, created_at=now
             )
+            for user_id in sorted(members[e.unit_id] | office_people)
+        ]
+        outbox += told
+        batches.append((told, text, e.unit_id))
     Notification.objects.bulk_create(outbox)
-    for n in outbox:
-        push_after_commit(
-            [(n.pk, n.recipient_id)], verb=n.verb, text=n.text, letter_id=None, assignment_id=None, created_at=now
-        )
+    push_batches_after_commit(
+        [
+            (
+                [(n.pk, n.recipient_id) for n in told],
+                notification_payload(
+                    verb="ranking_escalation",
+                    text=text,
+                    letter_id=None,
+                    assignment_id=None,
+                    unit_id=unit_id,
+                    created_at=now,
+                ),
+            )
+            for told, text, unit_id in batches
+        ]
+    )
     return steps
 
 

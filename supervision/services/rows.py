@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection, models
 
-from supervision.models import Assignment, Item, Letter, Membership, Notification, Unit, User
+from supervision.models import Assignment, Item, Letter, Membership, Notification, Unit, UnitResult, User
 
 
 def _q(name: str) -> str:
@@ -204,6 +204,41 @@ def notify_unit_roles(
     params = [verb, text[:300], letter_id, assignment_id, created, unit_id, *roles, exclude or 0]
     with connection.cursor() as cursor:
         cursor.execute(_notify_sql(len(roles)), params)
+        return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]
+
+
+@cache
+def _notify_ranked_sql(role_count: int) -> str:
+    n, m, usr, r = (_q(x._meta.db_table) for x in (Notification, Membership, User, UnitResult))
+    f = Notification._meta.get_field
+    cols = ", ".join(_q(f(c).column) for c in ("recipient", "verb", "text", "notice", "created_at"))
+    marks = ", ".join(["%s"] * role_count)
+    return (
+        f"INSERT INTO {n} ({cols}) SELECT DISTINCT M.{_q('user_id')}, %s, %s, %s, %s FROM {m} M"
+        f" INNER JOIN {usr} X ON X.{_q('id')} = M.{_q('user_id')}"
+        f" WHERE M.{_q('unit_id')} IN (SELECT R.{_q('unit_id')} FROM {r} R WHERE R.{_q('cycle_id')} = %s)"
+        f" AND M.{_q('role')} IN ({marks}) AND X.{_q('is_active')} AND M.{_q('user_id')} <> %s"
+        f" RETURNING {_q('id')}, {_q(f('recipient').column)}"
+    )
+
+
+def notify_ranked_units(
+    *,
+    cycle_id: int,
+    roles: Sequence[str],
+    verb: str,
+    text: str,
+    notice_id: int,
+    created_at: Any,
+    exclude: int | None,
+) -> list[tuple[int, int]]:
+    """One inbox row for each active holder of ``roles`` in any unit of the cycle's ranking, in one
+    INSERT … SELECT (a province's notice reaches some 10,000 people). Returns (notification id,
+    recipient id) of each row, for the live push."""
+    created = Notification._meta.get_field("created_at").get_db_prep_save(created_at, connection)
+    params = [verb, text[:300], notice_id, created, cycle_id, *roles, exclude or 0]
+    with connection.cursor() as cursor:
+        cursor.execute(_notify_ranked_sql(len(roles)), params)
         return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]
 
 

@@ -297,6 +297,8 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     rows = list(selectors.inbox_of(request.user, unread_only=unread_only)[:100])
+    for n in rows:
+        n.url = selectors.notification_url(n)
     return render(
         request,
         "tasks/inbox.html",
@@ -312,8 +314,9 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("tasks:inbox"))
-    if n.assignment_id and request.POST.get("open"):
-        return HttpResponseRedirect(reverse("tasks:detail", args=[n.assignment_id]))
+    url = selectors.notification_url(n)
+    if url and request.POST.get("open"):
+        return HttpResponseRedirect(url)
     return _back(request, reverse("tasks:inbox"))
 
 

@@ -26,9 +26,10 @@
     var item = document.createElement("div");
     item.className = "sv-toast";
     item.setAttribute("role", "status");
-    var text = document.createElement(n.assignment ? "a" : "span");
+    // The server sends the link with each notification (one place computes it for every kind).
+    var text = document.createElement(n.url ? "a" : "span");
     text.textContent = n.text;
-    if (n.assignment) text.href = b.getAttribute("data-task").replace(/0\/$/, n.assignment + "/");
+    if (n.url) text.href = n.url;
     item.appendChild(text);
     box.appendChild(item);
     setTimeout(function () { item.remove(); }, 8000);
