@@ -5,14 +5,26 @@ this only reads, from the same step definitions the services enforce.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from supervision import clock
-from supervision.models import Assignment, AssignmentState, ExtensionRequest, ExtensionState, Role, User
+from supervision.models import (
+    Assignment,
+    AssignmentState,
+    ExtensionRequest,
+    ExtensionState,
+    ProgressReport,
+    Role,
+    User,
+)
+from supervision.rankings import report_window
 from supervision.services import assignments as steps
+from supervision.services import reports
 from supervision.services.extensions import EXTENDABLE
+from supervision.services.ranking import REPORTING_STATES
 from supervision.services.roles import has_role
 
 S = AssignmentState
@@ -72,6 +84,12 @@ ACTIONS: dict[str, tuple[steps._Step, Action, bool]] = {
     "reject": (steps.REJECT, Action("reject", _("Reject"), "reason", style="danger"), False),
     "close": (steps.CLOSE, Action("close", _("Write off"), "comment", confirm=True), False),
     "reopen": (steps.REOPEN, Action("reopen", _("Reopen"), "reason", confirm=True, style="danger"), False),
+    # 最多报一次: nothing changed since the last report, so it is confirmed, not typed again.
+    "carry_forward": (
+        reports.CARRY_FORWARD,
+        Action("carry_forward", _("Nothing changed: carry the last report forward"), "", style="secondary"),
+        True,
+    ),
 }
 
 REQUEST_EXTENSION = Action("request_extension", _("Ask for more time"), "deadline", style="secondary")
@@ -90,10 +108,38 @@ def available_actions(user: User, a: Assignment) -> list[Action]:
             continue
         if step is steps.CLAIM and a.claimed_by_id:
             continue
+        # Only when there is an earlier report and none yet in this cycle (one query or two,
+        # asked last so that the cheap checks above spare it on most pages).
+        if step is reports.CARRY_FORWARD and reports.carry_forward_source(a.pk) is None:
+            continue
         offered.append(action)
     if _may_request_extension(user, a):
         offered.append(REQUEST_EXTENSION)
     return offered
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    """Whether the unit has reported on the assignment in the current report window."""
+
+    made: bool
+    cutoff_at: dt.datetime
+    last_at: dt.datetime | None  # the latest report in the window
+
+
+def cycle_report(a: Assignment) -> CycleReport | None:
+    """This cycle's report on an assignment that owes one (issued, accepted, in progress);
+    None for the others, whose page has nothing to say about it."""
+    if a.state not in REPORTING_STATES:
+        return None
+    opens_at, cutoff_at = report_window()
+    last = (
+        ProgressReport.objects.filter(assignment_id=a.pk, created_at__gt=opens_at)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    return CycleReport(made=last is not None, cutoff_at=cutoff_at, last_at=last)
 
 
 def _may_request_extension(user: User, a: Assignment) -> bool:

@@ -44,6 +44,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
 from supervision.models import OFFICE_ROLES, UNIT_ROLES, Role
+from workflows.cycles import dashboard
 from workflows.web import home, office, units
 from workflows.web.access import held_roles
 
@@ -100,8 +101,12 @@ class OfficeApp(ShellApp):
     icon = "dashboard"
     roles = frozenset(OFFICE_ROLES)
     index_path = path("", office.overview, name="index")
+    dashboard_path = path("dashboard/", dashboard.dashboard, name="dashboard")
     menu = (
         MenuItem(_("Overview"), "dashboard", "office:index"),
+        MenuItem(_("Dashboard"), "insights", "office:dashboard"),
+        MenuItem(_("Ranking"), "leaderboard", "cycles:ranking"),
+        MenuItem(_("Notices"), "campaign", "cycles:notices"),
         MenuItem(_("Assignments"), "assignment", "tasks:list"),
         MenuItem(_("Returned"), "undo", "tasks:list", query="queue=returned", roles=(Role.CLERK,)),
         MenuItem(_("To verify"), "fact_check", "tasks:list", query="queue=to_verify", roles=(Role.INSPECTOR,)),
@@ -125,6 +130,8 @@ class UnitApp(ShellApp):
         MenuItem(_("Extension requests"), "schedule", "tasks:extensions", roles=(Role.LEADER,)),
         MenuItem(_("Assignments"), "assignment", "tasks:list"),
         MenuItem(_("Letters"), "description", "letters:list"),
+        MenuItem(_("Our ranking"), "leaderboard", "cycles:unit_mine"),
+        MenuItem(_("Notices"), "campaign", "cycles:notices"),
     )
 
 
@@ -189,5 +196,6 @@ site = SupervisionSite(
         path("", home.home, name="home"),
         path("tasks/", include("workflows.tasks.urls")),
         path("letters/", include("workflows.letters.urls")),
+        path("cycles/", include("workflows.cycles.urls")),
     ],
 )

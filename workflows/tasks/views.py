@@ -115,6 +115,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "letter": a.letter,
         "light": _light(a),
         "actions": offered,
+        "cycle_report": actions.cycle_report(a),
         "timeline": selectors.assignment_timeline(a),
         "reports": reports.order_by("-created_at"),
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
@@ -171,6 +172,7 @@ DONE = {
     "reject": _("Rejected: back to the unit with your reason."),
     "close": _("Written off."),
     "reopen": _("Reopened."),
+    "carry_forward": _("The last report was carried forward for this cycle."),
     "request_extension": _("Extension request sent to your unit leader for signature."),
 }
 
@@ -244,6 +246,7 @@ def _service_call(action: str, user: Any, pk: int, data: dict) -> Callable[[], A
         "reject": lambda: s.assignment_reject(actor=user, assignment=pk, reason=reason),
         "close": lambda: s.assignment_close(actor=user, assignment=pk, comment=comment),
         "reopen": lambda: s.assignment_reopen(actor=user, assignment=pk, reason=reason),
+        "carry_forward": lambda: s.assignment_carry_forward(actor=user, assignment=pk),
     }
     return calls[action]
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from supervision.models import AssignmentState, Role
 from supervision.overview import Overview, office_overview
 from supervision.queues import QUEUES
+from supervision.rankings import current_cycle
 
 from .access import holds_any
 from .cards import Card
@@ -63,5 +64,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "office/overview.html",
-        {"o": data, "cards": office_cards(request.user, data), "tasks_url": reverse("tasks:list")},
+        {
+            "o": data,
+            "cards": office_cards(request.user, data),
+            "tasks_url": reverse("tasks:list"),
+            # The cycle under way: which one, and when its reports are due (双周调度).
+            "cycle": current_cycle(),
+        },
     )

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from supervision.overview import UnitFigures, unit_overview
+from supervision.standing import latest_results
 
 from .cards import Card
 
@@ -41,4 +42,13 @@ def overview(request: HttpRequest) -> HttpResponse:
     figures = unit_overview(request.user)
     if not figures:
         raise PermissionDenied
-    return render(request, "unit/overview.html", {"units": [(f, unit_cards(f)) for f in figures]})
+    # The latest place of each unit, linking to its ranking page (one query for all of them).
+    standing = latest_results(f.unit.pk for f in figures)
+    return render(
+        request,
+        "unit/overview.html",
+        {
+            "units": [(f, unit_cards(f)) for f in figures],
+            "standings": [(f.unit, standing.get(f.unit.pk)) for f in figures],
+        },
+    )

@@ -1,0 +1,1 @@
+"""The biweekly cycle's pages: rankings, a unit's breakdown across cycles, notices, the dashboard."""

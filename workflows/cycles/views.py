@@ -1,0 +1,291 @@
+"""The biweekly cycle's pages (双周调度、排队、通报). Reads go through ``supervision.rankings`` (which
+decides who sees whose figures), writes through one ``services.notices`` call each; a refused
+step comes back as a message on the page it was tried from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from supervision import services
+from supervision.charts import Series, line_chart
+from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
+from supervision.notice_actions import drafting_office, may_draft_for, notice_steps
+from supervision.rankings import (
+    GROUP_ORDER,
+    closed_cycles,
+    escalations_of,
+    notice_content,
+    notice_get,
+    notices_visible_to,
+    ranking_of,
+    sees_all_units,
+    tie_text,
+    unit_history,
+)
+from supervision.services import DomainError
+from supervision.services.roles import roles_by_unit, unit_ids
+
+from . import forms
+
+CHART_FONT = "system-ui, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
+RANK_COLOR = "#b71c1c"
+# How many closed cycles the cycle picker lists (26 a year).
+PICKER_CYCLES = 52
+NOTICE_LIST_SIZE = 100
+
+
+def _require_a_role(user: User) -> None:
+    """Rankings and notices are for people with a role somewhere; an outsider sees nothing."""
+    if not (user.is_superuser or roles_by_unit(user)):
+        raise PermissionDenied
+
+
+def cycle_label(number: int) -> str:
+    return _t("Cycle %(number)d") % {"number": number}
+
+
+# --- the ranking ---------------------------------------------------------------------------------
+
+
+def _group_choices() -> list[tuple[str, str]]:
+    labels = dict(PeerGroup.choices)
+    return [(key, str(labels[key])) for key in GROUP_ORDER]
+
+
+@login_required
+@require_GET
+def ranking(request: HttpRequest) -> HttpResponse:
+    """A closed cycle's places per peer group: every unit for the office, one's own for a unit."""
+    user = request.user
+    _require_a_role(user)
+    cycles = list(closed_cycles()[:PICKER_CYCLES])
+    cycle = cycles[0] if cycles else None
+    wanted = request.GET.get("cycle", "")
+    if wanted:
+        try:
+            number = int(wanted)
+        except ValueError:
+            number = None
+        # Older than the picker goes: one more query, only when asked for.
+        found = next((c for c in cycles if c.number == number), None)
+        if found is None and number is not None:
+            found = closed_cycles().filter(number=number).first()
+        if found is None:
+            messages.warning(
+                request, _("There is no closed cycle %(number)s; showing the latest.") % {"number": wanted}
+            )
+        else:
+            cycle = found
+    groups = _group_choices()
+    group = request.GET.get("group", "")
+    if group and group not in dict(groups):
+        messages.warning(request, _("Unknown peer group; showing all groups."))
+        group = ""
+    context: dict[str, Any] = {
+        "cycles": cycles,
+        "cycle": cycle,
+        "groups": groups,
+        "group": group,
+        "sees_all": sees_all_units(user),
+    }
+    if cycle is not None:
+        escalations = {e.unit_id: e for e in escalations_of(user, cycle)}
+        tables: dict[str, list[dict[str, Any]]] = {}
+        for r in ranking_of(user, cycle, group or None).exclude(peer_group=PeerGroup.OFFICE):
+            tables.setdefault(r.peer_group, []).append(
+                {"r": r, "tie": tie_text(r), "escalation": escalations.get(r.unit_id)}
+            )
+        context["tables"] = [(key, label, tables[key]) for key, label in groups if key in tables]
+        context["notice"] = notices_visible_to(user).filter(cycle=cycle).order_by("-id").first()
+        context["may_draft"] = context["notice"] is None and may_draft_for(user, cycle) is not None
+    return render(request, "cycles/ranking.html", context)
+
+
+# --- one unit across cycles ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def unit_mine(request: HttpRequest) -> HttpResponse:
+    """ "Our ranking" in the unit menu: the page of the member's (first) responsible unit."""
+    user = request.user
+    _require_a_role(user)
+    unit = (
+        Unit.objects.filter(pk__in=list(roles_by_unit(user)))
+        .exclude(kind=UnitKind.OFFICE)
+        .order_by("sort_order", "pk")
+        .first()
+    )
+    if unit is None:
+        return HttpResponseRedirect(reverse("cycles:ranking"))
+    return HttpResponseRedirect(reverse("cycles:unit", args=[unit.pk]))
+
+
+@login_required
+@require_GET
+def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    user = request.user
+    _require_a_role(user)
+    # Another unit's page looks the same as a unit that does not exist: nothing leaks.
+    sees_all = sees_all_units(user)
+    if not (sees_all or unit_id in unit_ids(user)):
+        raise Http404
+    unit = Unit.objects.exclude(kind=UnitKind.OFFICE).filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404
+    history = unit_history(user, unit)
+    labels = [cycle_label(b.result.cycle.number) for b in history]
+    size = max((b.group_size for b in history), default=1) or 1
+    chart = line_chart(
+        x_labels=labels,
+        series=[Series(unit.display_name, [b.rank if b.result.ranked else None for b in history], RANK_COLOR)],
+        invert=True,
+        y_min=1,
+        y_max=max(size, 2),
+        font_family=CHART_FONT,
+        title=_t("Rank in the group (1 is best)"),
+    )
+    return render(
+        request,
+        "cycles/unit.html",
+        {"unit": unit, "history": history[::-1], "chart": chart, "sees_all": sees_all},
+    )
+
+
+# --- notices -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notice_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    _require_a_role(user)
+    rows = list(
+        notices_visible_to(user)
+        .select_related("cycle", "office", "signer")
+        .order_by("-cycle__number", "-id")[:NOTICE_LIST_SIZE]
+    )
+    return render(request, "cycles/notices.html", {"rows": rows})
+
+
+def _notice(request: HttpRequest, pk: int):
+    notice = notice_get(request.user, pk)
+    if notice is None:
+        # A draft the unit may not see yet looks like no notice at all.
+        raise Http404
+    return notice
+
+
+@login_required
+@require_GET
+def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    steps = notice_steps(request.user, notice)
+    context = {
+        "notice": notice,
+        "c": notice_content(notice),
+        "steps": steps,
+        "edit_form": forms.OpeningForm(initial={"title": notice.title, "opening": notice.opening})
+        if steps.edit
+        else None,
+    }
+    return render(request, "cycles/notice.html", context)
+
+
+def _call(request: HttpRequest, do: Callable[[], Any], done: str) -> Any:
+    try:
+        result = do()
+    except DomainError as exc:
+        messages.error(request, str(exc))
+        return None
+    messages.success(request, done)
+    return result
+
+
+def _form_errors(request: HttpRequest, form: Any) -> None:
+    messages.error(request, " ".join(f"{form.fields[k].label}: {e}" for k, errs in form.errors.items() for e in errs))
+
+
+@login_required
+@require_POST
+def notice_draft(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    back = reverse("cycles:ranking")
+    form = forms.DraftForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(back)
+    cycle = Cycle.objects.filter(number=form.cleaned_data["cycle"]).first()
+    if cycle is None:
+        messages.error(request, _("Unknown cycle."))
+        return HttpResponseRedirect(back)
+    back = f"{back}?cycle={cycle.number}"
+    office = drafting_office(user)
+    if office is None:
+        messages.error(request, _("Only a clerk of the office drafts notices."))
+        return HttpResponseRedirect(back)
+    notice = _call(
+        request,
+        lambda: services.notice_draft(actor=user, office=office, cycle=cycle),
+        _("Notice drafted. Check the opening text, then ask a director to sign it."),
+    )
+    if notice is None:
+        return HttpResponseRedirect(back)
+    return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
+
+
+@login_required
+@require_POST
+def notice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    detail = reverse("cycles:notice", args=[notice.pk])
+    form = forms.OpeningForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return HttpResponseRedirect(detail)
+    data = form.cleaned_data
+    _call(
+        request,
+        lambda: services.notice_update_draft(
+            actor=request.user, notice=notice.pk, title=data["title"], opening=data["opening"]
+        ),
+        _("Notice saved."),
+    )
+    return HttpResponseRedirect(detail)
+
+
+@login_required
+@require_POST
+def notice_sign(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    form = forms.SignForm(request.POST)
+    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    _call(
+        request,
+        lambda: services.notice_sign(actor=request.user, notice=notice.pk, comment=comment),
+        _("Notice signed. It can be published now."),
+    )
+    return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
+
+
+@login_required
+@require_POST
+def notice_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _notice(request, pk)
+    _call(
+        request,
+        lambda: services.notice_publish(actor=request.user, notice=notice.pk),
+        _("Notice published: the units have been told."),
+    )
+    return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
