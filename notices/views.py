@@ -1,4 +1,5 @@
-"""Downloads (letter PDF, ledger as Excel or PDF, the import template) and the problem-list import.
+"""Downloads (letter and notice PDFs, ledger as Excel or PDF, the import template), the ledger
+page and the problem-list import.
 
 Meant to be included under a prefix such as ``/documents/``. Every view needs a login and
 reads through the selectors: a letter the user may not see is a 404, never a 403 that would
@@ -23,12 +24,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supervision import clock, selectors
+from supervision import clock, rankings, selectors
 from supervision.models import Letter, User
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids
 
 from . import ledger, letters, wording
+from . import notice as notices
 from .filters import LedgerRequest, ledger_request
 from .importer import MAX_FILE_BYTES
 from .pdf import PDF_CONTENT_TYPE
@@ -74,6 +76,20 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     pdf = letters.letter_pdf(letter)
     # Opened in the browser's viewer; the name is what "save" offers.
     return _pdf(pdf, letters.letter_filename(letter), inline=True)
+
+
+# --- the biweekly notice ------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A notice the user may see (units: published ones only); otherwise 404, as for letters."""
+    notice = rankings.notice_get(request.user, pk)
+    if notice is None:
+        raise Http404
+    return _pdf(notices.notice_pdf(notice), notices.notice_filename(notice), inline=True)
 
 
 # --- the ledger --------------------------------------------------------------------------------------

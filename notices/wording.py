@@ -74,3 +74,40 @@ CATEGORY_HEADINGS = {
     ItemCategory.COMMON: "共性问题（国家、省反馈）",
     ItemCategory.SPECIFIC: "个性问题（自查）",
 }
+
+# --- drafts ------------------------------------------------------------------------------------------
+# Printed across every page of a document that has not gone out, so a preview is never taken for
+# the real thing.
+DRAFT = "草稿"
+NOT_PUBLISHED = "未印发"
+WITHDRAWN = "已撤回"
+
+# --- the biweekly notice (双周通报) --------------------------------------------------------------------
+NOTICE_KIND = "双周通报"
+NOTICE_ISSUE = "第{number}期"
+NOTICE_PERIOD = "（{start}至{end}）"
+NOTICE_SECTIONS = ("一、总体情况", "二、排队情况", "三、逾期情况", "四、点名通报")
+NOTICE_SUMMARY = (
+    "本期（{start}至{end}）共有{units}个责任单位参加双周调度，其中{ranked}个单位参加排队，"
+    "平均得分{average}分。各单位共承担整改任务{held}项，本期销号{closed}项；"
+    "截至本期报送截止时，逾期任务{overdue}项；应报送整改进展{reports_due}次，按时报送{reports_made}次，"
+    "报送率{report_rate}。"
+)
+NOTICE_NO_UNITS = "本期无参加排队的责任单位。"
+NOTICE_UNRANKED = "以下单位本期承担任务不足，不参加排队：{units}。"
+NOTICE_RANK_HEADINGS = ("名次", "单位", "得分", "承担任务", "逾期", "报送进展", "本期销号", "备注")
+NOTICE_TREND_TITLE = "近{n}期各组平均得分"
+NOTICE_SCORES_TITLE = "{group}得分"
+NOTICE_SCORES_LOWEST = "{group}得分最低的{n}个单位"
+NOTICE_OVERDUE_TREND = "近{n}期逾期任务数"
+NOTICE_OVERDUE_SERIES = "逾期任务"
+NOTICE_OVERDUE_NONE = "截至本期报送截止时，各单位均无逾期任务。"
+NOTICE_OVERDUE_LEAD = "截至本期报送截止时，以下{n}个单位有逾期任务，请抓紧整改："
+NOTICE_OVERDUE_HEADINGS = ("序号", "单位", "所在组", "逾期任务", "承担任务", "逾期占比")
+NOTICE_NAMED_NONE = "本期无点名通报单位。"
+NOTICE_NAMED_LEAD = "以下单位本期在所在组排名末位，予以点名通报："
+NOTICE_NAMED_ENTRY = "{unit}（{group}，连续{streak}期排名末位）"
+NOTICE_INTERVIEW = "连续两期排名末位、由分管领导约谈的单位：{units}。"
+NOTICE_REFERRAL = "连续三期及以上排名末位、移交问责的单位：{units}。"
+NOTICE_RULES = "本期排队使用第{version}版评分规则。"
+NOTICE_SCORE_SERIES = "得分"

@@ -71,6 +71,7 @@ def test_render_refuses_with_a_message(world, issued, tmp_path, monkeypatch, arg
         call_command("render", *args, stdout=io.StringIO())
 
 
-def test_there_is_no_notice_document_yet(world):
-    with pytest.raises(CommandError, match="invalid choice"):
+def test_a_notice_needs_its_cycle_number(world):
+    # The notice itself is tested in test_notice_pdf.py.
+    with pytest.raises(CommandError, match="required: cycle"):
         call_command("render", "notice", "-o", "x.pdf")

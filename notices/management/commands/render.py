@@ -4,6 +4,7 @@ python manage.py render letter 吕巩办督〔2023〕19号 -o letter.pdf
 python manage.py render letter 42 -o letter.pdf
 python manage.py render ledger --unit 离石区 --state in_progress -o ledger.xlsx
 python manage.py render ledger --letter 吕巩办督〔2023〕19号 -o ledger.pdf
+python manage.py render notice 3 -o notice.pdf      (cycle 3's published notice, else its draft)
 """
 
 from __future__ import annotations
@@ -15,19 +16,24 @@ from django.utils.translation import gettext as _
 
 from notices import ledger, letters
 from notices.filters import ledger_request, resolve_letter
+from notices.notice import notice_of_cycle, notice_pdf
 from supervision import clock
 from supervision.models import Assignment, Letter
 from supervision.services import DomainError
 
 
 class Command(BaseCommand):
-    help = "Render a letter (PDF) or the ledger (PDF or Excel) to a file."
+    help = "Render a letter or a biweekly notice (PDF), or the ledger (PDF or Excel), to a file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        documents = parser.add_subparsers(dest="document", required=True, metavar="{letter,ledger}")
+        documents = parser.add_subparsers(dest="document", required=True, metavar="{letter,ledger,notice}")
         letter = documents.add_parser("letter", help="a letter as a GB/T 9704 PDF")
         letter.add_argument("letter", help="the letter's number (文号) or id")
         letter.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
+
+        notice = documents.add_parser("notice", help="a cycle's biweekly notice (双周通报) as a GB/T 9704 PDF")
+        notice.add_argument("cycle", type=int, help="the cycle's number (第N期)")
+        notice.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
 
         book = documents.add_parser("ledger", help="the ledger (台账) as .xlsx or .pdf")
         book.add_argument("--unit", action="append", default=[], help="unit id, name or short name (repeatable)")
@@ -41,6 +47,8 @@ class Command(BaseCommand):
         try:
             if options["document"] == "letter":
                 self._letter(options)
+            elif options["document"] == "notice":
+                self._notice(options)
             else:
                 self._ledger(options)
         except DomainError as exc:
@@ -55,6 +63,19 @@ class Command(BaseCommand):
         letter = resolve_letter(options["letter"].strip(), Letter.objects.all())
         output.write_bytes(letters.letter_pdf(letter))
         self.stdout.write(_("Wrote %(file)s.") % {"file": output})
+
+    def _notice(self, options: dict) -> None:
+        output: Path = options["output"]
+        if output.suffix.lower() != ".pdf":
+            raise CommandError(_("A notice is written as .pdf."))
+        notice = notice_of_cycle(options["cycle"])
+        if notice is None:
+            raise CommandError(_("No notice has been drafted for cycle %(number)d.") % {"number": options["cycle"]})
+        output.write_bytes(notice_pdf(notice))
+        self.stdout.write(
+            _("Wrote %(file)s: %(title)s (%(state)s).")
+            % {"file": output, "title": notice.title, "state": notice.get_state_display()}
+        )
 
     def _ledger(self, options: dict) -> None:
         output: Path = options["output"]

@@ -1,0 +1,351 @@
+"""The biweekly notice (双周通报) as a GB/T 9704-2012 document.
+
+Everything printed comes from the cycle's frozen snapshot (``UnitResult`` and ``Escalation``
+rows written when the cycle closed), so the PDF of a notice reads the same next month as on the
+day it was published. ``notice_pdf(notice)`` is all a caller needs; the caller has already
+decided the reader may see the notice (``supervision.rankings.notice_get``).
+
+The page is the letters' page: red mark (the office's name), the 期 number where a letter has
+its 文号, the red rule, title, body on the 22 × 28 grid, signature, 版记 and page numbers.
+Charts are inline SVG drawn by ``supervision.charts`` in the document's own sans-serif stack,
+so their Chinese labels are embedded and subset with the rest of the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Avg, Count, Q, Sum
+from django.utils import timezone
+from django.utils.safestring import SafeString
+
+from supervision import charts, clock
+from supervision.models import Cycle, Notice, NoticeState, PeerGroup, UnitKind, UnitResult
+from supervision.rankings import GROUP_ORDER, NoticeContent, notice_content, tie_text
+
+from . import layout, wording
+from .fonts import font_stacks
+from .pdf import document_html, html_to_pdf
+
+TEMPLATE = "notices/notice.html"
+# Cycles shown in the trend charts, this one included.
+TREND_CYCLES = 8
+# A group's score chart shows at most this many bars: past it the labels are unreadable, and the
+# units at the bottom are the ones a notice is about.
+CHART_UNITS = 30
+# The text block is 156 mm wide: 589 CSS px at 96 px to the inch.
+CHART_WIDTH, CHART_HEIGHT = 589, 230
+# One colour per peer group, the same in every chart of the notice.
+GROUP_COLOURS = {
+    PeerGroup.COUNTY: "#c62828",
+    PeerGroup.DEPARTMENT: "#1565c0",
+    PeerGroup.WORK_TEAM: "#2e7d32",
+    PeerGroup.TOWNSHIP: "#ef6c00",
+}
+SCORE_COLOUR = "#8d6e63"
+LOWEST_COLOUR = "#c62828"
+
+
+@dataclass(frozen=True)
+class Summary:
+    units: int
+    ranked: int
+    average: str
+    held: int
+    closed: int
+    overdue: int
+    reports_due: int
+    reports_made: int
+    report_rate: str
+
+    def text(self, cycle: Cycle) -> str:
+        return wording.NOTICE_SUMMARY.format(
+            start=wording.chinese_date(cycle.starts_on), end=wording.chinese_date(cycle.ends_on), **self.__dict__
+        )
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    unit: str
+    group: str
+    overdue: int
+    held: int
+    share: str
+
+
+@dataclass(frozen=True)
+class RankRow:
+    unit: str
+    rank: int | None
+    score: Decimal
+    held: int
+    overdue: int
+    reports: str  # made/due, as a table cell
+    closed: int
+    tie: str
+
+
+@dataclass(frozen=True)
+class GroupBlock:
+    label: str
+    rows: list[RankRow]
+    unranked: str
+    chart: SafeString | None
+
+
+def _percent(part: int, whole: int) -> str:
+    if not whole:
+        return "—"
+    return f"{(Decimal(part) * 100 / Decimal(whole)).quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+# --- the snapshot's figures, each one aggregate query ------------------------------------------------
+
+
+def _results(cycle: Cycle):
+    return UnitResult.objects.filter(cycle=cycle).exclude(unit__kind=UnitKind.OFFICE)
+
+
+def summary(cycle: Cycle) -> Summary:
+    """The cycle's totals over every unit in the snapshot, in one aggregate query."""
+    f = _results(cycle).aggregate(
+        # Aliases differ from the field names: Django refuses an aggregate named like a field
+        # that another aggregate filters on.
+        n_units=Count("pk"),
+        n_ranked=Count("pk", filter=Q(ranked=True)),
+        avg_score=Avg("score", filter=Q(ranked=True)),
+        n_held=Sum("held"),
+        n_closed=Sum("closed"),
+        n_overdue=Sum("overdue"),
+        n_reports_due=Sum("reports_due"),
+        n_reports_made=Sum("reports_made"),
+    )
+    average = f["avg_score"]
+    return Summary(
+        units=f["n_units"],
+        ranked=f["n_ranked"],
+        average=str(Decimal(average).quantize(Decimal("0.01"), ROUND_HALF_UP)) if average is not None else "—",
+        held=f["n_held"] or 0,
+        closed=f["n_closed"] or 0,
+        overdue=f["n_overdue"] or 0,
+        reports_due=f["n_reports_due"] or 0,
+        reports_made=f["n_reports_made"] or 0,
+        report_rate=_percent(f["n_reports_made"] or 0, f["n_reports_due"] or 0),
+    )
+
+
+def ranking_rows(cycle: Cycle) -> dict[str, list[RankRow]]:
+    """The ranked units of each peer group in place order, with the figures a printed 通报 shows:
+    one query (``notice_content``'s order; its report column is a sentence, a table wants 2/3)."""
+    results = (
+        _results(cycle)
+        .filter(ranked=True)
+        .select_related("unit", "tied_with")
+        .order_by("peer_group", "rank", "unit__sort_order", "unit_id")
+    )
+    groups: dict[str, list[RankRow]] = {}
+    for r in results:
+        groups.setdefault(r.peer_group, []).append(
+            RankRow(
+                unit=r.unit.display_name,
+                rank=r.rank,
+                score=r.score,
+                held=r.held,
+                overdue=r.overdue,
+                reports=f"{r.reports_made}/{r.reports_due}",
+                closed=r.closed,
+                tie=tie_text(r),
+            )
+        )
+    return groups
+
+
+def overdue_units(cycle: Cycle) -> list[OverdueRow]:
+    """Units with assignments overdue at the cut-off, most first (ranked or not)."""
+    labels = dict(PeerGroup.choices)
+    rows = (
+        _results(cycle)
+        .filter(overdue__gt=0)
+        .order_by("-overdue", "peer_group", "unit__sort_order", "unit_id")
+        .values_list("unit__name", "unit__short_name", "peer_group", "overdue", "held")
+    )
+    return [
+        OverdueRow(short or name, str(labels.get(group, group)), overdue, held, _percent(overdue, held))
+        for name, short, group, overdue, held in rows
+    ]
+
+
+def trend(cycle: Cycle) -> tuple[list[str], dict[str, list[float | None]], list[float | None]]:
+    """(期 labels, average score per group per cycle, overdue total per cycle) for the last
+    ``TREND_CYCLES`` closed cycles up to this one: one grouped aggregate query."""
+    first = max(1, cycle.number - TREND_CYCLES + 1)
+    numbers = list(range(first, cycle.number + 1))
+    rows = (
+        UnitResult.objects.filter(cycle__number__gte=first, cycle__number__lte=cycle.number)
+        .exclude(unit__kind=UnitKind.OFFICE)
+        .values("cycle__number", "peer_group")
+        .annotate(avg_score=Avg("score", filter=Q(ranked=True)), n_overdue=Sum("overdue"))
+        .order_by()
+    )
+    averages: dict[str, list[float | None]] = {}
+    overdue: list[float | None] = [None] * len(numbers)
+    for row in rows:
+        at = row["cycle__number"] - first
+        line = averages.setdefault(row["peer_group"], [None] * len(numbers))
+        if row["avg_score"] is not None:
+            line[at] = float(row["avg_score"])
+        overdue[at] = (overdue[at] or 0) + (row["n_overdue"] or 0)
+    return [wording.NOTICE_ISSUE.format(number=n) for n in numbers], averages, overdue
+
+
+# --- the document ------------------------------------------------------------------------------------
+
+
+def _group_chart(label: str, rows: list[RankRow], font: str) -> SafeString | None:
+    if not rows:
+        return None
+    shown, title = rows, wording.NOTICE_SCORES_TITLE.format(group=label)
+    if len(rows) > CHART_UNITS:
+        shown = rows[-CHART_UNITS:]
+        title = wording.NOTICE_SCORES_LOWEST.format(group=label, n=CHART_UNITS)
+    return charts.bar_chart(
+        categories=[r.unit for r in shown],
+        series=[
+            charts.Series(
+                wording.NOTICE_SCORE_SERIES,
+                [float(r.score) for r in shown],
+                LOWEST_COLOUR if shown is not rows else SCORE_COLOUR,
+            )
+        ],
+        width=CHART_WIDTH,
+        height=CHART_HEIGHT,
+        font_family=font,
+        title=title,
+    )
+
+
+def _trend_charts(cycle: Cycle, font: str) -> list[SafeString]:
+    labels, averages, overdue = trend(cycle)
+    names = dict(PeerGroup.choices)
+    n = len(labels)
+    series = [
+        charts.Series(str(names[key]), averages[key], GROUP_COLOURS.get(key, SCORE_COLOUR))
+        for key in GROUP_ORDER
+        if key in averages and any(v is not None for v in averages[key])
+    ]
+    return [
+        charts.line_chart(
+            x_labels=labels,
+            series=series,
+            width=CHART_WIDTH,
+            height=CHART_HEIGHT,
+            font_family=font,
+            title=wording.NOTICE_TREND_TITLE.format(n=n),
+        ),
+        charts.bar_chart(
+            categories=labels,
+            series=[charts.Series(wording.NOTICE_OVERDUE_SERIES, overdue, LOWEST_COLOUR)],
+            width=CHART_WIDTH,
+            height=CHART_HEIGHT,
+            font_family=font,
+            title=wording.NOTICE_OVERDUE_TREND.format(n=n),
+        ),
+    ]
+
+
+def _local_date(at: dt.datetime | None) -> dt.date:
+    return timezone.localdate(at) if at else clock.today()
+
+
+def _stamp(notice: Notice) -> str:
+    """What a notice not yet published says across its pages."""
+    if notice.state == NoticeState.DRAFT:
+        return wording.DRAFT
+    if notice.state != NoticeState.PUBLISHED:
+        return wording.NOT_PUBLISHED
+    return ""
+
+
+def notice_context(notice: Notice) -> dict[str, Any]:
+    """Everything the notice template prints; call with the document language active."""
+    notice = Notice.objects.select_related("cycle__rule_set", "office").get(pk=notice.pk)
+    content: NoticeContent = notice_content(notice)
+    cycle = content.cycle
+    # The charts' labels in the document's sans-serif stack: embedded like the rest of the text.
+    font = str(font_stacks().sans)
+    names = dict(PeerGroup.choices)
+    ranked = ranking_rows(cycle)
+    groups = [
+        GroupBlock(
+            label=g.label,
+            rows=ranked.get(g.key, []),
+            unranked=wording.NOTICE_UNRANKED.format(units="、".join(g.unranked)) if g.unranked else "",
+            chart=_group_chart(g.label, ranked.get(g.key, []), font),
+        )
+        for g in content.groups
+    ]
+
+    def units(escalations: list[Any]) -> str:
+        return "、".join(e.unit.display_name for e in escalations)
+
+    office = notice.office.name
+    overdue = overdue_units(cycle)
+    return {
+        "notice": notice,
+        "cycle": cycle,
+        "layout": layout,
+        "grid": layout.grid(),
+        "mark": layout.mark(office),
+        "kind_mark": layout.mark(wording.NOTICE_KIND),
+        "number": wording.NOTICE_ISSUE.format(number=cycle.number),
+        "period": wording.NOTICE_PERIOD.format(
+            start=wording.chinese_date(cycle.starts_on), end=wording.chinese_date(cycle.ends_on)
+        ),
+        "paragraphs": [line.strip() for line in notice.opening.splitlines() if line.strip()],
+        "summary": summary(cycle).text(cycle) if content.groups else wording.NOTICE_NO_UNITS,
+        "rules": wording.NOTICE_RULES.format(version=content.rule_set_version) if content.rule_set_version else "",
+        "trend_charts": _trend_charts(cycle, font),
+        "groups": groups,
+        "overdue": overdue,
+        "overdue_lead": wording.NOTICE_OVERDUE_LEAD.format(n=len(overdue)),
+        "named": [
+            wording.NOTICE_NAMED_ENTRY.format(
+                unit=e.unit.display_name, group=names.get(e.peer_group, e.peer_group), streak=e.streak
+            )
+            for e in content.named
+        ],
+        "interview": wording.NOTICE_INTERVIEW.format(units=units(content.interview)) if content.interview else "",
+        "referral": wording.NOTICE_REFERRAL.format(units=units(content.referral)) if content.referral else "",
+        "signed_on": wording.chinese_date(_local_date(notice.published_at or notice.signed_at)),
+        "issuing_body": office,
+        "printer": "".join(office.split()),
+        "printed_on": wording.chinese_date(_local_date(notice.published_at)),
+        "stamp": _stamp(notice),
+        "w": wording,
+    }
+
+
+def notice_html(notice: Notice) -> str:
+    with wording.document_language():
+        return document_html(TEMPLATE, notice_context(notice))
+
+
+def notice_pdf(notice: Notice) -> bytes:
+    return html_to_pdf(notice_html(notice))
+
+
+def notice_filename(notice: Notice) -> str:
+    name = f"{notice.title}（{wording.NOTICE_ISSUE.format(number=notice.cycle.number)}）"
+    return f"{name}.pdf".replace("/", "_").replace("\\", "_")
+
+
+def notice_of_cycle(number: int) -> Notice | None:
+    """For the command line, which sees everything: the cycle's published notice, else its
+    latest draft (signed before unsigned)."""
+    found = list(Notice.objects.filter(cycle__number=number).select_related("cycle"))
+    order = {NoticeState.PUBLISHED: 0, NoticeState.SIGNED: 1, NoticeState.DRAFT: 2}
+    found.sort(key=lambda n: (order.get(n.state, 3), -n.pk))
+    return found[0] if found else None
