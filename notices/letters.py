@@ -16,7 +16,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from supervision import clock
-from supervision.models import ItemUnit, Letter, LetterKind, UnitRole
+from supervision.models import ItemUnit, Letter, LetterKind, LetterState, UnitRole
 
 from . import layout, wording
 from .pdf import document_html, html_to_pdf
@@ -59,6 +59,17 @@ def _items(letter: Letter) -> list[ItemRow]:
     return rows
 
 
+def _stamp(letter: Letter) -> str:
+    """What a letter that has not gone out (or was taken back) says across its pages."""
+    if letter.state == LetterState.DRAFT:
+        return wording.DRAFT
+    if letter.state == LetterState.SIGNED:
+        return wording.NOT_PUBLISHED
+    if letter.state == LetterState.WITHDRAWN:
+        return wording.WITHDRAWN
+    return ""
+
+
 def letter_context(letter: Letter) -> dict[str, Any]:
     """Everything the letter template prints; call with the document language active."""
     letter = Letter.objects.select_related("prefix", "office").get(pk=letter.pk)
@@ -84,6 +95,7 @@ def letter_context(letter: Letter) -> dict[str, Any]:
         # No inner spaces: the one space before the date is what pushes it to the right.
         "printer": "".join(letter.office.name.split()),
         "printed_on": wording.chinese_date(_local_date(letter.issued_at)),
+        "stamp": _stamp(letter),
         "w": wording,
     }
 

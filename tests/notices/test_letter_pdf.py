@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.utils import timezone
 
 from notices import layout
 from notices.letters import letter_html, letter_pdf
 from supervision import services
-from supervision.models import Letter, LetterPrefix
+from supervision.models import Letter, LetterKind, LetterPrefix
+from tests.cycles import at, issue_at, tick, use_calendar
 from tests.helpers import draft_letter, sign_and_issue
 
 from . import pdfs
@@ -175,3 +178,60 @@ def test_reminder_and_assignment_letters_carry_their_kind(world):
     assert "交办函" in letter_html(letter)
     letter = draft_letter(world, kind="reminder")
     assert "催办函" in letter_html(letter)
+
+
+def _stamp(pdf: bytes) -> dict[int, str]:
+    """The large slanted words across each page (page → its characters, sorted)."""
+    found: dict[int, str] = {}
+    for line in pdfs.lines(pdf):
+        if line.size > 50:
+            found[line.page] = "".join(sorted(found.get(line.page, "") + line.text))
+    return found
+
+
+def test_a_letter_not_yet_issued_says_so_on_every_page(world):
+    letter = draft_letter(world)
+    pdf = letter_pdf(letter)
+    assert _stamp(pdf) == {page: "".join(sorted("草稿")) for page in range(1, len(pdfs.page_sizes(pdf)) + 1)}
+    services.letter_sign(actor=world.director, letter=letter)
+    assert set(_stamp(letter_pdf(Letter.objects.get(pk=letter.pk))).values()) == {"".join(sorted("未印发"))}
+    issued = services.letter_issue(actor=world.clerk, letter=letter)
+    assert _stamp(letter_pdf(issued)) == {}
+
+
+def test_a_reminder_drafted_by_tick_prints_as_a_cuiban_letter(world, settings):
+    """催办函: tick drafts one for the overdue assignments of a letter; signed and issued it is a
+    GB/T 9704 letter like the others, its items the chased ones with their units and missed deadlines."""
+    use_calendar(settings)
+    chased = issue_at(at("2024-01-02"), world, items=2, deadline=dt.date(2024, 1, 10))
+    tick(at("2024-01-11", "00:01"))
+    reminder = Letter.objects.get(kind=LetterKind.REMINDER)
+    assert _stamp(letter_pdf(reminder))  # the draft is marked as one
+    services.letter_sign(actor=world.director, letter=reminder)
+    reminder = services.letter_issue(actor=world.clerk, letter=reminder)
+    pdf = letter_pdf(reminder)
+    text = pdfs.text(pdf)
+    year = timezone.localdate(reminder.issued_at).year
+    for words in [
+        "市巩固衔接领导小组",
+        "催办函",
+        f"测巩办催〔{year}〕1号",
+        reminder.title.replace(" ", ""),
+        "甲县人民政府、乙县人民政府：",
+        "附件：整改事项清单",
+        "—1—",
+    ]:
+        assert words in text, words
+    assert chased.number.replace(" ", "") in text
+    assert _stamp(pdf) == {}
+    red = [line for line in pdfs.lines(pdf) if line.page == 1 and line.color[:1] and line.color[0] > 0.8]
+    assert [line.text for line in red] == ["市巩固衔接领导小组", "催办函"]
+    [table, *_rest] = pdfs.tables(pdf, 2)
+    # One row per overdue assignment: the chased problem, its unit as lead, the missed deadline.
+    assert table[0] == ["序号", "问题描述", "整改措施", "牵头单位", "配合单位", "整改时限"]
+    rows = sorted((row[1], row[3], row[5]) for row in table[1:])
+    assert rows == sorted(
+        (f"问题描述{n}：安置点配套设施不完善", unit, "2024年1月10日前")
+        for n in (1, 2)
+        for unit in ("甲县人民政府", "乙县人民政府")
+    )
