@@ -105,18 +105,24 @@ class Dashboard:
 
 
 def office_dashboard(user: User, today: dt.date | None = None) -> Dashboard | None:
-    """None when the user holds no office role. Seven queries whatever the data."""
+    """None when the user holds no office role. Nine queries whatever the data."""
     offices = sorted(office_ids(user))
     if not offices:
         return None
     today = today or clock.today()
     mine = Assignment.objects.filter(letter__office_id__in=offices).exclude(state__in=DEAD_STATES).order_by()
+    # The recent closed cycles, oldest first: read once for the burndown and the rank history.
+    cycles = list(
+        Cycle.objects.filter(state=CycleState.CLOSED)
+        .order_by("-number")
+        .values("pk", "number", "cutoff_at")[:BURNDOWN_CYCLES]
+    )[::-1]
     return Dashboard(
         by_group=_by_group(mine),
         by_category=_by_category(mine),
-        burndown=_burndown(mine),
+        burndown=_burndown(mine, cycles),
         lights=_lights(mine, today),
-        **_bottom_ranks(),
+        **_bottom_ranks(cycles),
     )
 
 
@@ -138,14 +144,9 @@ def _by_category(mine) -> Breakdown:
     return Breakdown(rows=[(k, str(labels.get(k, k))) for k in keys], counts=counts)
 
 
-def _burndown(mine) -> list[BurndownPoint]:
+def _burndown(mine, cycles: list[dict]) -> list[BurndownPoint]:
     """Open at a cut-off: issued by then, neither verified nor written off by then. One
     conditional count per cycle in a single aggregate, and the snapshot's overdue sums."""
-    cycles = list(
-        Cycle.objects.filter(state=CycleState.CLOSED)
-        .order_by("-number")
-        .values("pk", "number", "cutoff_at")[:BURNDOWN_CYCLES]
-    )[::-1]
     if not cycles:
         return []
     counts = mine.aggregate(
@@ -191,14 +192,10 @@ def _lights(mine, today: dt.date) -> list[UnitLights]:
     return [UnitLights(r["unit_id"], r["unit__name"], r["red"], r["yellow"], r["green"]) for r in rows]
 
 
-def _bottom_ranks() -> dict:
+def _bottom_ranks(cycles: list[dict]) -> dict:
     """The units nearest the bottom of their group in the latest closed cycle (last place
     first), with their places over the recent cycles: two queries."""
-    numbers = list(
-        Cycle.objects.filter(state=CycleState.CLOSED)
-        .order_by("-number")
-        .values_list("number", flat=True)[:BURNDOWN_CYCLES]
-    )[::-1]
+    numbers = [c["number"] for c in cycles]
     if not numbers:
         return {"rank_cycles": [], "bottom": []}
     latest = (
