@@ -14,11 +14,24 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from supervision.models import PHASES, AssignmentState, Letter, PeerGroup, Unit
-from supervision.search import AssignmentFilters
+from supervision import selectors
+from supervision.models import (
+    PHASES,
+    AssignmentState,
+    ItemCategory,
+    ItemSource,
+    Letter,
+    PeerGroup,
+    Unit,
+    UnitKind,
+    User,
+)
+from supervision.search import AssignmentFilters, Light
 from supervision.services import InvalidInput
+from supervision.services.roles import office_ids
 
 MAX_VALUES = 200  # per parameter: a link listing more is not a person's filter
+MAX_TEXT = 120  # search text and site, as long as the list's own fields take
 
 
 @dataclass
@@ -78,6 +91,18 @@ def resolve_states(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(states))
 
 
+def _choice(value: str | None, choices: Sequence[str], message: str, field_name: str) -> str:
+    value = (value or "").strip()
+    if value and value not in choices:
+        raise InvalidInput(message % {"value": value[:50]}, field=field_name)
+    return value
+
+
+def _flag(value: str | None) -> bool:
+    # As an HTML checkbox sends it ("on"), or as a person types it in a link.
+    return (value or "").strip().lower() in ("on", "1", "true", "yes")
+
+
 def ledger_request(
     *,
     units: Iterable[str] | str | None = None,
@@ -85,8 +110,20 @@ def ledger_request(
     states: Iterable[str] | str | None = None,
     peer_group: str | None = None,
     letters: QuerySet[Letter] | None = None,
+    text: str | None = None,
+    light: str | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    site: str | None = None,
+    overdue: str | None = None,
+    open_only: str | None = None,
 ) -> LedgerRequest:
-    """Resolve the filters; ``letters`` limits which letters may be named (default: all)."""
+    """Resolve the filters; ``letters`` limits which letters may be named (default: all).
+
+    Besides its own (units, letter, states, peer group), the ledger takes every filter of the
+    assignment lists (search text, light, category, source, site, overdue, open only), under the
+    same query-string names, so "export" on a list exports what the list shows.
+    """
     found_units = [resolve_unit(v) for v in _values(units)]
     found_letter = None
     letter = (letter or "").strip()
@@ -100,5 +137,35 @@ def ledger_request(
         units=[u.pk for u in found_units],
         peer_group=peer_group,
         letter=found_letter.pk if found_letter else None,
+        text=(text or "").strip()[:MAX_TEXT],
+        light=_choice(light, [c for c, _label in Light.CHOICES], _("Unknown light “%(value)s”."), "light"),
+        category=_choice(category, ItemCategory.values, _("Unknown category “%(value)s”."), "category"),
+        source=_choice(source, ItemSource.values, _("Unknown source “%(value)s”."), "source"),
+        site=(site or "").strip()[:MAX_TEXT],
+        overdue=_flag(overdue),
+        open_only=_flag(open_only),
     )
     return LedgerRequest(filters=filters, units=found_units, letter=found_letter)
+
+
+# --- what the ledger page offers ----------------------------------------------------------------------
+
+MAX_LETTER_CHOICES = 300  # the latest; older letters are still reachable by number in a link
+
+
+def ledger_units(user: User) -> QuerySet[Unit]:
+    """Units the ledger page lists: every responsible unit for the office, the user's own otherwise
+    (a unit's ledger never holds another unit's rows, so offering them would only mislead)."""
+    if user.is_superuser or office_ids(user):
+        return Unit.objects.filter(is_active=True).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
+    return selectors.units_of(user).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
+
+
+def ledger_letters(user: User) -> QuerySet[Letter]:
+    """Letters the ledger page lists: those the user sees that have gone out (a draft has no rows)."""
+    return (
+        selectors.letters_visible_to(user)
+        .exclude(issued_at__isnull=True)
+        .only("pk", "number", "title")
+        .order_by("-issued_at", "-pk")[:MAX_LETTER_CHOICES]
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("letters/<int:pk>/import/", views.letter_import, name="letter_import"),
     path("imports/<str:token>/", views.import_status, name="import_status"),
     path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
+    path("ledger/", views.ledger_page, name="ledger_page"),
     path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
     path("ledger.pdf", views.ledger_pdf, name="ledger_pdf"),
     path("import-template.xlsx", views.import_template, name="import_template"),

@@ -15,6 +15,7 @@ from typing import IO
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -24,14 +25,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supervision import clock, rankings, selectors
-from supervision.models import Letter, User
+from supervision import clock, queues, rankings, selectors
+from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
 from supervision.services import DomainError, InvalidInput, NotAllowed
-from supervision.services.roles import office_ids
+from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
 from . import ledger, letters, wording
 from . import notice as notices
-from .filters import LedgerRequest, ledger_request
+from .filters import LedgerRequest, ledger_letters, ledger_request, ledger_units
 from .importer import MAX_FILE_BYTES
 from .pdf import PDF_CONTENT_TYPE
 from .problem_list import letter_items, write_problem_list
@@ -96,13 +97,41 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ledger_request(request: HttpRequest) -> LedgerRequest:
-    return ledger_request(
-        units=request.GET.getlist("unit"),
-        letter=request.GET.get("letter"),
-        states=request.GET.getlist("state"),
-        peer_group=request.GET.get("peer_group"),
+    # The assignment lists' query-string names: a list's export link is its own query string.
+    get = request.GET
+    asked = ledger_request(
+        units=get.getlist("unit"),
+        letter=get.get("letter"),
+        states=get.getlist("state"),
+        peer_group=get.get("peer_group"),
         letters=selectors.letters_visible_to(request.user),
+        text=get.get("q"),
+        light=get.get("light"),
+        category=get.get("category"),
+        source=get.get("source"),
+        site=get.get("site"),
+        overdue=get.get("overdue"),
+        open_only=get.get("open"),
     )
+    user = request.user
+    if asked.units and not (user.is_superuser or office_ids(user)):
+        # A unit's ledger holds its own rows only: naming another unit would print its name over
+        # an empty table, so it is refused instead.
+        own = set(unit_ids(user))
+        for unit in asked.units:
+            if unit.pk not in own:
+                raise InvalidInput(_("“%(unit)s” is not one of your units.") % {"unit": unit.name}, field="unit")
+    return asked
+
+
+def _ledger_base(request: HttpRequest) -> QuerySet[Assignment]:
+    """What the user may see, narrowed to a list's queue (``queue=to_verify``…) when one is named,
+    exactly as the list page narrows it; an unknown queue is the whole list, as there."""
+    base = selectors.assignments_visible_to(request.user)
+    queue = queues.QUEUES.get(request.GET.get("queue", ""))
+    if queue is not None:
+        base = base.filter(pk__in=queue.assignments(request.user).values("pk"))
+    return base
 
 
 def _unit_label(user: User, asked: LedgerRequest) -> str:
@@ -115,14 +144,42 @@ def _unit_label(user: User, asked: LedgerRequest) -> str:
 
 
 def _ledger_rows(request: HttpRequest, asked: LedgerRequest):
-    rows = ledger.ledger_queryset(selectors.assignments_visible_to(request.user), asked.filters)
+    rows = ledger.ledger_queryset(_ledger_base(request), asked.filters)
     return rows.iterator(chunk_size=ledger.CHUNK)
+
+
+def _no_role(request: HttpRequest) -> HttpResponse | None:
+    """A refusal for someone holding no role anywhere: their ledger could only ever be empty."""
+    if request.user.is_superuser or roles_by_unit(request.user):
+        return None
+    return _refused(request, NotAllowed(_("You hold no role in any unit, so you have no ledger.")), status=403)
+
+
+@login_required
+@require_GET
+def ledger_page(request: HttpRequest) -> HttpResponse:
+    """Pick the filters (unit, letter, state, peer group) and download the ledger as Excel or PDF."""
+    if refused := _no_role(request):
+        return refused
+    return render(
+        request,
+        "notices/ledger_page.html",
+        {
+            "units": ledger_units(request.user),
+            "letters": ledger_letters(request.user),
+            "states": AssignmentState.choices,
+            "peer_groups": [(v, label) for v, label in PeerGroup.choices if v != PeerGroup.OFFICE],
+            "pdf_max_rows": ledger.PDF_MAX_ROWS,
+        },
+    )
 
 
 @never_cache
 @login_required
 @require_GET
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
+    if refused := _no_role(request):
+        return refused
     try:
         asked = _ledger_request(request)
     except InvalidInput as exc:
@@ -139,6 +196,8 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def ledger_pdf(request: HttpRequest) -> HttpResponse:
+    if refused := _no_role(request):
+        return refused
     try:
         asked = _ledger_request(request)
         pdf = ledger.ledger_pdf(

@@ -113,6 +113,7 @@ class OfficeApp(ShellApp):
         MenuItem(_("To write off"), "task_alt", "tasks:list", query="queue=to_close", roles=(Role.DIRECTOR,)),
         MenuItem(_("Extension requests"), "schedule", "tasks:extensions", roles=(Role.CLERK, Role.DIRECTOR)),
         MenuItem(_("Letters"), "description", "letters:list"),
+        MenuItem(_("Ledger (台账)"), "table_view", "notices:ledger_page"),
     )
 
 
@@ -130,6 +131,7 @@ class UnitApp(ShellApp):
         MenuItem(_("Extension requests"), "schedule", "tasks:extensions", roles=(Role.LEADER,)),
         MenuItem(_("Assignments"), "assignment", "tasks:list"),
         MenuItem(_("Letters"), "description", "letters:list"),
+        MenuItem(_("Ledger (台账)"), "table_view", "notices:ledger_page"),
         MenuItem(_("Our ranking"), "leaderboard", "cycles:unit_mine"),
         MenuItem(_("Notices"), "campaign", "cycles:notices"),
     )
