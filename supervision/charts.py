@@ -62,7 +62,8 @@ def bar_chart(
                 if v is not None:
                     highs.append(v)
                     lows.append(v)
-    scale = _Scale.nice(min(lows), max(highs), frame.plot_top, frame.plot_bottom, invert=False)
+    whole = _all_whole(lows + highs)
+    scale = _Scale.nice(min(lows), max(highs), frame.plot_top, frame.plot_bottom, invert=False, whole=whole)
 
     parts = frame.open(font_family)
     parts += _value_axis(frame, scale)
@@ -117,10 +118,12 @@ def line_chart(
     values = [v for s in series for v in s.values if v is not None]
     low = y_min if y_min is not None else (min(values) if values else 0.0)
     high = y_max if y_max is not None else (max(values) if values else 1.0)
+    # Counts and ranks: no tick between two whole numbers (no "rank 1.5").
+    whole = _all_whole([*values, low, high])
     if y_min is None and y_max is None:
-        scale = _Scale.nice(low, high, frame.plot_top, frame.plot_bottom, invert=invert)
+        scale = _Scale.nice(low, high, frame.plot_top, frame.plot_bottom, invert=invert, whole=whole)
     else:
-        scale = _Scale.exact(low, high, frame.plot_top, frame.plot_bottom, invert=invert)
+        scale = _Scale.exact(low, high, frame.plot_top, frame.plot_bottom, invert=invert, whole=whole)
 
     parts = frame.open(font_family)
     parts += _value_axis(frame, scale)
@@ -198,7 +201,7 @@ class _Frame:
         step = max(1, math.ceil(count * 40 / max(self.plot_width, 1)))
         if index % step:
             return ""
-        shown = text if len(text) <= 10 else text[:9] + "…"
+        shown = _fit(text, self.plot_width / max(count, 1) * step - 4)
         return (
             f'<text x="{_n(x)}" y="{self.plot_bottom + 16}" text-anchor="middle">'
             f"<title>{escape(text)}</title>{escape(shown)}</text>"
@@ -226,22 +229,25 @@ class _Scale:
         self.ticks = ticks
 
     @classmethod
-    def nice(cls, low: float, high: float, top: float, bottom: float, *, invert: bool) -> _Scale:
+    def nice(cls, low: float, high: float, top: float, bottom: float, *, invert: bool, whole: bool) -> _Scale:
         if high <= low:
             high = low + 1
-        step = _nice_step((high - low) / 4)
+        step = _nice_step((high - low) / 4, whole)
         low, high = math.floor(low / step) * step, math.ceil(high / step) * step
         return cls(low, high, top, bottom, invert, _frange(low, high, step))
 
     @classmethod
-    def exact(cls, low: float, high: float, top: float, bottom: float, *, invert: bool) -> _Scale:
+    def exact(cls, low: float, high: float, top: float, bottom: float, *, invert: bool, whole: bool) -> _Scale:
         if high <= low:
             high = low + 1
-        step = _nice_step((high - low) / 4)
+        step = _nice_step((high - low) / 4, whole)
         first = math.ceil(low / step) * step
         ticks = _frange(first, high, step)
         if not ticks or ticks[0] != low:
             ticks.insert(0, low)
+        # The fixed ends are meaningful (rank 1, the last place): label the top one too.
+        if high - ticks[-1] >= step / 2:
+            ticks.append(high)
         return cls(low, high, top, bottom, invert, ticks)
 
     def __call__(self, value: float) -> float:
@@ -295,19 +301,33 @@ def _at(values: Sequence[float | None], i: int) -> float | None:
     return None if v is None else float(v)
 
 
-def _nice_step(raw: float) -> float:
+def _nice_step(raw: float, whole: bool = False) -> float:
     if raw <= 0:
         return 1.0
     magnitude = 10 ** math.floor(math.log10(raw))
     for m in (1, 2, 5, 10):
         if raw <= m * magnitude:
-            return m * magnitude
+            return max(m * magnitude, 1.0) if whole else m * magnitude
     return 10 * magnitude
 
 
+def _all_whole(values: Iterable[float]) -> bool:
+    return all(float(v).is_integer() for v in values)
+
+
 def _frange(start: float, stop: float, step: float) -> list[float]:
-    count = int(round((stop - start) / step))
+    # Never past ``stop``: a tick beyond a fixed range would be drawn at its edge, mislabelled.
+    count = math.floor((stop - start) / step + 1e-9)
     return [round(start + k * step, 10) for k in range(count + 1)]
+
+
+def _fit(text: str, room: float) -> str:
+    """The text, cut short with an ellipsis when it is wider than ``room`` (estimated)."""
+    if _text_width(text) <= room:
+        return text
+    while text and _text_width(text) + 11 > room:
+        text = text[:-1]
+    return text + "…"
 
 
 def _text_width(text: str) -> float:

@@ -109,3 +109,36 @@ def test_empty_charts_still_render():
     parse(bar_chart(categories=[], series=[]))
     parse(line_chart(x_labels=[], series=[]))
     parse(line_chart(x_labels=["a"], series=[Series("s", [None], "#000")]))
+
+
+def tick_labels(root: ET.Element) -> list[str]:
+    # The value axis labels are the texts drawn right-aligned at the left margin.
+    return [t.text for t in root.iter(SVG + "text") if t.get("text-anchor") == "end"]
+
+
+def test_ranks_and_counts_get_whole_number_ticks():
+    root = parse(line_chart(x_labels=["a", "b"], series=[Series("s", [1, 2], "#000")], invert=True, y_min=1, y_max=2))
+    assert tick_labels(root) == ["1", "2"]
+    root = parse(line_chart(x_labels=["a"], series=[Series("s", [3], "#000")], invert=True, y_min=1, y_max=7))
+    labels = tick_labels(root)
+    assert labels[0] == "1" and labels[-1] == "7" and all("." not in x for x in labels)
+    root = parse(bar_chart(categories=["a"], series=[Series("s", [1], "#000")]))
+    assert all("." not in x for x in tick_labels(root))
+    # Fractions stay possible where the values have them.
+    root = parse(bar_chart(categories=["a", "b"], series=[Series("s", [0.2, 0.4], "#000")]))
+    assert any("." in x for x in tick_labels(root))
+
+
+def test_long_labels_are_shortened_but_kept_in_full_as_a_tooltip():
+    long = "市乡村振兴局驻村帮扶工作队第一分队"
+    root = parse(bar_chart(categories=[long] * 8, series=[Series("s", [1] * 8, "#000")], width=400))
+    labels = [t for t in root.iter(SVG + "text") if t.find(SVG + "title") is not None]
+    assert labels and all(t.find(SVG + "title").text == long for t in labels)
+    shown = [t.find(SVG + "title").tail for t in labels]
+    assert all(x.endswith("…") and len(x) < len(long) for x in shown)
+
+
+def test_a_fixed_range_has_no_tick_beyond_it():
+    root = parse(line_chart(x_labels=["a"], series=[Series("s", [9], "#000")], y_min=0, y_max=9))
+    labels = tick_labels(root)
+    assert labels[0] == "0" and labels[-1] == "9" and "10" not in labels
