@@ -82,6 +82,19 @@ def test_an_older_cycle_and_a_group_can_be_chosen(client, ranked):
     assert [key for key, _l, _rows in response.context["tables"]] == ["department"]
 
 
+def test_a_broken_tie_says_why(client, world):
+    # Nobody does anything: equal scores, the office's order of units decides.
+    tick(at("2024-01-02", "09:00"))
+    issue_at(at("2024-01-02"), world, items=1, deadline=FAR)
+    tick(cutoff(0))
+    response = login(client, world.clerk).get(reverse("cycles:ranking"))
+    [(_key, _label, rows), *_rest] = response.context["tables"]
+    assert rows[0]["r"].score == rows[1]["r"].score
+    html = response.content.decode()
+    second = re.search(rf'<tr data-unit="{rows[1]["r"].unit_id}">.*?</tr>', html, re.S).group(0)
+    assert f"Same score as {rows[0]['r'].unit.display_name}; placed after it for" in second
+
+
 @pytest.mark.parametrize("query", [{"cycle": "abc"}, {"cycle": "99"}, {"group": "bogus"}, {"cycle": "-1"}])
 def test_bad_choices_fall_back_with_a_message(client, ranked, query):
     response = login(client, ranked.clerk).get(reverse("cycles:ranking"), query)
