@@ -14,6 +14,7 @@ from .fanout import FanoutResult
 from .machine import Machine
 from .ranking import RankingResult
 from .ranking import summary as ranking_summary
+from .sockets import SocketsResult, history_fragment, report_section
 from .transitions import STEPS, TransitionResult
 
 # The targets the service path must meet.
@@ -98,7 +99,11 @@ def read_history(path: Path) -> list[str]:
 
 
 def history_line(
-    machine: Machine, s: Summary, documents: DocumentsResult | None = None, ranking: RankingResult | None = None
+    machine: Machine,
+    s: Summary,
+    documents: DocumentsResult | None = None,
+    ranking: RankingResult | None = None,
+    sockets: SocketsResult | None = None,
 ) -> str:
     line = (
         f"- {machine.date} · {machine.database} · {machine.cpu} ({machine.calibration.split(';')[0]}) · "
@@ -123,6 +128,8 @@ def history_line(
             f" · ranking {ranking.units:,} units / {ranking.assignments:,} assignments {median:.3f} s median, "
             f"{ratio:.2f}× baseline ({'PASS' if ranking_ok(ranking) else 'FAIL'})"
         )
+    if sockets is not None:
+        line += history_fragment(sockets)
     return line
 
 
@@ -327,6 +334,7 @@ def render(
     history: list[str],
     documents: DocumentsResult | None = None,
     ranking: RankingResult | None = None,
+    sockets: SocketsResult | None = None,
 ) -> str:
     s = summarise(fanout, loop)
     lines = [
@@ -371,13 +379,15 @@ def render(
         lines += _documents_section(documents)
     if ranking is not None:
         lines += _ranking_section(ranking, 4 if documents is not None else 3)
+    if sockets is not None:
+        lines += report_section(sockets, 3 + (documents is not None) + (ranking is not None))
     lines += [
         HISTORY_HEADING,
         "",
         "One line per run, oldest first.",
         "",
         *history,
-        history_line(machine, s, documents, ranking),
+        history_line(machine, s, documents, ranking, sockets),
         "",
     ]
     return "\n".join(lines)

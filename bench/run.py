@@ -4,6 +4,7 @@ SQL aggregate; write BENCHMARKS.md at the repository root.
 
 Usage: python bench/run.py [--runs 5] [--rounds 3] [--output BENCHMARKS.md] [--profile] [--no-documents]
                            [--rank-units 5000] [--rank-assignments 200000] [--no-ranking]
+                           [--sockets 1000] [--socket-servers 2] [--socket-rounds 5] [--no-sockets]
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--rank-assignments", type=int, default=200_000, help="assignments of the ranked cycle")
     p.add_argument("--rank-runs", type=int, default=5, help="timed rankings per path")
     p.add_argument("--no-ranking", action="store_true", help="skip the ranking benchmark")
+    p.add_argument("--sockets", type=int, default=1000, help="open websockets a published notice is pushed to")
+    p.add_argument("--socket-servers", type=int, default=2, help="daphne processes serving the sockets")
+    p.add_argument("--socket-rounds", type=int, default=5, help="timed notices published to the sockets")
+    p.add_argument("--no-sockets", action="store_true", help="skip the live-push benchmark (needs Redis)")
     p.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to (re)write")
     p.add_argument("--profile", action="store_true", help="print profiles of the service paths; write nothing")
     return p.parse_args(argv)
@@ -66,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     backend = setup_django()
 
-    from bench import database, documents, fanout, machine, ranking, report, transitions, world
+    from bench import database, documents, fanout, machine, ranking, report, sockets, transitions, world
 
     try:
         print("Migrating and emptying the bench database…")
@@ -111,7 +116,16 @@ def main(argv: list[str] | None = None) -> int:
             database.migrate_and_reset()
             r = ranking.run(units=args.rank_units, assignments=args.rank_assignments, runs=args.rank_runs)
 
-        text = report.render(info, backend, f, t, report.read_history(args.output), d, r)
+        so = None
+        if not args.no_sockets:
+            print(
+                f"Live pushes: a notice to {args.sockets:,} websockets on {args.socket_servers} daphne processes, "
+                f"{args.socket_rounds} rounds (on a fresh data set: the database is emptied first)…"
+            )
+            database.migrate_and_reset()
+            so = sockets.run(sockets=args.sockets, servers=args.socket_servers, rounds=args.socket_rounds)
+
+        text = report.render(info, backend, f, t, report.read_history(args.output), d, r, sockets=so)
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
         print(
@@ -136,6 +150,12 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"Ranking: service {median:.3f} s median, baseline {base:.3f} s, ratio {ratio:.2f}× — "
                 f"{'PASS' if report.ranking_ok(r) else 'FAIL'}"
+            )
+        if so is not None:
+            p50, p95, last, worst = sockets.summary(so)
+            print(
+                f"Live pushes: {so.sockets:,} sockets, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, last socket "
+                f"{last * 1000:.0f} ms median round ({worst * 1000:.0f} ms worst), {so.missing} missed"
             )
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0

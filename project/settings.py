@@ -135,7 +135,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same as the 5 s blocking
+                # pop channels-redis waits on: an idle socket's consumer then dies with "Timeout
+                # reading" (channels_redis issue 422). Read longer than the pop; allow more pool
+                # connections than the 100 default, which a thousand sockets reconnecting at once exceed.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "max_connections": 2000}],
+                # All sockets of one server process share one Redis key: capacity must exceed what one
+                # process receives at once (a notice to every member). Pushes are hints; expire fast.
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
 else:

@@ -15,6 +15,7 @@ import concurrent.futures
 import datetime as dt
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Sequence
 
 from asgiref.sync import async_to_sync
@@ -125,13 +126,29 @@ def push_batches_now(batches: Sequence[Batch]) -> int:
     return total
 
 
+# group_sends in flight at once. Each costs channels-redis about 1 ms of CPU (three commands and a
+# script); overlapping the round trips of a few saves a quarter, more only adds contention.
+IN_FLIGHT = 16
+
+
 async def _send_all(layer, batches: Sequence[Batch]) -> int:
-    sent = 0
+    """Send every push; each user's in commit order, different users' side by side."""
+    per_user: dict[int, list[dict]] = defaultdict(list)
     for rows, payload in batches:
         for notification_id, user_id in rows:
-            await layer.group_send(inbox_group(user_id), {"type": "inbox.notify", "id": notification_id, **payload})
-            sent += 1
-    return sent
+            per_user[user_id].append({"type": "inbox.notify", "id": notification_id, **payload})
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def send(user_id: int, messages: list[dict]) -> int:
+        async with gate:
+            for message in messages:
+                await layer.group_send(inbox_group(user_id), message)
+        return len(messages)
+
+    # The first failure (Redis down) ends the job; the others are cancelled with it.
+    async with asyncio.TaskGroup() as tasks:
+        sending = [tasks.create_task(send(u, m)) for u, m in per_user.items()]
+    return sum(t.result() for t in sending)
 
 
 async def _send_logged(layer, batches: Sequence[Batch], total: int) -> int:
