@@ -9,6 +9,11 @@ write-only mode appending the same values with no style or merge.
 
 Memory: the peak Python allocation (tracemalloc) of an Excel ledger export of 20,000 and of
 200,000 rows. The export streams, so the peak should not grow with the rows: that is the point.
+
+The biweekly notice (双周通报): a cycle's snapshot for enough units in four peer groups that the
+notice runs to about 20 pages (ranking tables, overdue table, six SVG charts), rendered our way
+(``notice_pdf``: snapshot queries, charts, template, weasyprint) against weasyprint alone on the
+same final HTML.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import weasyprint
 from django.db import transaction
@@ -31,17 +37,28 @@ from pypdf import PdfReader
 
 from notices import ledger, wording
 from notices.letters import letter_html, letter_pdf
+from notices.notice import notice_html, notice_pdf
 from supervision import services
 from supervision.models import (
     Assignment,
     AssignmentState,
+    Cycle,
+    CycleState,
+    Escalation,
+    EscalationLevel,
     Item,
     ItemCategory,
     ItemSource,
     Letter,
     LetterKind,
+    Notice,
+    PeerGroup,
     ProgressReport,
+    Unit,
+    UnitKind,
+    UnitResult,
 )
+from supervision.services.ranking import ruleset_current
 
 from .world import DEADLINE, World, fresh
 
@@ -94,6 +111,8 @@ class DocumentsResult:
     ledger_pdf: Timed
     ledger_xlsx: Timed
     memory: list[Memory]
+    notice: Timed | None = None
+    notice_units: int = 0
 
 
 # --- the data ---------------------------------------------------------------------------------------
@@ -166,6 +185,111 @@ def _progress(world: World, letters: list[Letter]) -> None:
             ProgressReport.objects.bulk_create(reports, batch_size=5000)
 
 
+# The notice's units by peer group: with half of them overdue, about 20 A4 pages.
+NOTICE_GROUPS = (
+    (PeerGroup.COUNTY, UnitKind.COUNTY, "县", 60),
+    (PeerGroup.DEPARTMENT, UnitKind.DEPARTMENT, "局", 100),
+    (PeerGroup.WORK_TEAM, UnitKind.WORK_TEAM, "工作专班", 60),
+    (PeerGroup.TOWNSHIP, UnitKind.TOWNSHIP, "镇", 100),
+)
+NOTICE_CYCLES = 8  # the trend charts' span
+
+
+def _notice(world: World) -> tuple[Notice, int]:
+    """A published notice for the last of ``NOTICE_CYCLES`` closed cycles, whose frozen results
+    cover every unit of ``NOTICE_GROUPS`` (bulk-created: this benchmark reads the snapshot, it does
+    not time the ranking, which bench/ranking.py does)."""
+    units: list[Unit] = []
+    for group, kind, suffix, count in NOTICE_GROUPS:
+        units += Unit.objects.bulk_create(
+            [
+                Unit(name=f"通报基准{n:03d}{suffix}", short_name=f"基准{n:03d}{suffix}", kind=kind, peer_group=group)
+                for n in range(1, count + 1)
+            ]
+        )
+    rules = ruleset_current()
+    first = (Cycle.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    seq = (Cycle.objects.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    now = timezone.now()
+    cycles = []
+    for k in range(NOTICE_CYCLES):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=14 * k)
+        cutoff = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=11), dt.time(17)))
+        cycles.append(
+            Cycle.objects.create(
+                number=first + k,
+                seq=seq + k,
+                starts_on=start,
+                ends_on=start + dt.timedelta(days=13),
+                opens_at=cutoff - dt.timedelta(days=14),
+                cutoff_at=cutoff,
+                state=CycleState.CLOSED,
+                opened_at=cutoff - dt.timedelta(days=14),
+                closed_at=cutoff,
+                rule_set=rules,
+            )
+        )
+    results, escalations = [], []
+    for k, cycle in enumerate(cycles):
+        for group, _kind, _suffix, _count in NOTICE_GROUPS:
+            members = [u for u in units if u.peer_group == group]
+            for place, unit in enumerate(members, start=1):
+                held = 8 + place % 7
+                overdue = (place + k) % 4 if place % 2 else 0
+                made = held - (place + k) % 3
+                score = Decimal(100) - Decimal(place) * Decimal("0.25") - overdue
+                results.append(
+                    UnitResult(
+                        cycle=cycle,
+                        unit=unit,
+                        peer_group=group,
+                        unit_order=place,
+                        held=held,
+                        claims_due=held,
+                        claimed_on_time=held,
+                        reports_due=held,
+                        reports_made=made,
+                        overdue=overdue,
+                        closed=place % 3,
+                        rejections=0,
+                        returns_upheld=0,
+                        returns_rejected=0,
+                        extensions=0,
+                        points_base=Decimal(0),
+                        points_claims=Decimal(10),
+                        points_reports=Decimal(30),
+                        points_on_time=score - 40,
+                        points_closed=Decimal(0),
+                        points_rejections=Decimal(0),
+                        points_returns_rejected=Decimal(0),
+                        points_returns_upheld=Decimal(0),
+                        points_extensions=Decimal(0),
+                        score=score,
+                        ranked=True,
+                        rank=place,
+                        group_size=len(members),
+                        last_streak=k + 1 if place == len(members) else 0,
+                    )
+                )
+            last = members[-1]
+            level = min(k + 1, EscalationLevel.REFERRAL)
+            escalations.append(
+                Escalation(cycle=cycle, unit=last, peer_group=group, level=level, streak=k + 1, created_at=now)
+            )
+    UnitResult.objects.bulk_create(results, batch_size=5000)
+    Escalation.objects.bulk_create(escalations)
+    notice = services.notice_draft(
+        actor=fresh(world.clerk),
+        office=world.office,
+        cycle=cycles[-1],
+        title=f"第{cycles[-1].number}期双周调度情况通报",
+        opening="现将本期双周调度、双周排队情况通报如下。各单位要对照排名找差距，逐项抓好整改落实。",
+    )
+    notice = services.notice_sign(actor=fresh(world.director), notice=notice)
+    notice = services.notice_publish(actor=fresh(world.clerk), notice=notice)
+    return notice, len(units)
+
+
 # --- timing -----------------------------------------------------------------------------------------------
 
 
@@ -226,7 +350,14 @@ def _memory(rows: QuerySet, count: int) -> Memory:
 
 
 def run(
-    world: World, *, letter_runs: int, ledger_rows: int, ledger_runs: int, pdf_runs: int, memory_rows: int
+    world: World,
+    *,
+    letter_runs: int,
+    ledger_rows: int,
+    ledger_runs: int,
+    pdf_runs: int,
+    memory_rows: int,
+    notice_runs: int | None = None,
 ) -> DocumentsResult:
     units = world.unit_ids[:100]
     print("  Seeding the letters and the ledger…")
@@ -268,6 +399,11 @@ def run(
     xlsx.size = _xlsx_ours(rows)
     _alternate(xlsx, lambda: _xlsx_ours(rows), lambda: _xlsx_bare(values), ledger_runs)
 
+    notice, notice_units = _notice(world)
+    timed_notice = _pdf_pair(
+        f"notice, {notice_units} units", lambda: notice_pdf(notice), notice_html(notice), notice_runs or letter_runs
+    )
+
     memory = []
     for share in (10, 1):
         subset = big[: max(1, len(big) // share)]
@@ -281,4 +417,6 @@ def run(
         ledger_pdf=ledger_pdf,
         ledger_xlsx=xlsx,
         memory=memory,
+        notice=timed_notice,
+        notice_units=notice_units,
     )

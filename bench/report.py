@@ -22,6 +22,7 @@ FANOUT_MAX_RATIO = 4.0
 FANOUT_MAX_SECONDS = 1.5
 MIN_TRANSITIONS_PER_SECOND = 200.0
 LETTER_MAX_SECONDS = 0.25
+NOTICE_MAX_SECONDS = 1.5  # the 20-page biweekly notice
 # Streaming: ten times the rows may not double the peak memory of an Excel export.
 MEMORY_MAX_GROWTH = 2.0
 # Ranking a cycle: within 1.5× of one hand-written SQL aggregate, and under 2 s.
@@ -122,6 +123,11 @@ def history_line(
             f"{_mib(small.peak_bytes)} at {small.rows:,} rows, {_mib(large.peak_bytes)} at {large.rows:,} "
             f"({'PASS' if memory_ok(d) else 'FAIL'})"
         )
+        if d.notice is not None:
+            line += (
+                f" · notice {d.notice.pages} pages {d.notice.ours:.3f} s, {d.notice.ratio:.2f}× bare "
+                f"({'PASS' if notice_ok(d) else 'FAIL'})"
+            )
     if ranking is not None:
         median, _base, ratio = ranking_summary(ranking)
         line += (
@@ -170,6 +176,10 @@ def _ranking_section(r: RankingResult, number: int) -> list[str]:
 
 def letter_ok(d: DocumentsResult) -> bool:
     return d.letter.ours <= LETTER_MAX_SECONDS
+
+
+def notice_ok(d: DocumentsResult) -> bool:
+    return d.notice is not None and d.notice.ours <= NOTICE_MAX_SECONDS
 
 
 def memory_ok(d: DocumentsResult) -> bool:
@@ -290,6 +300,11 @@ def _documents_section(d: DocumentsResult) -> list[str]:
         row(d.attachment_letter, f"letter with a {d.letter_items}-item attachment table"),
         row(d.ledger_pdf, f"ledger, {d.ledger_rows:,} rows, PDF (landscape)"),
         row(d.ledger_xlsx, f"ledger, {d.ledger_rows:,} rows, Excel (bare: plain write-only openpyxl)"),
+        *(
+            [row(d.notice, f"biweekly notice (双周通报), {d.notice_units} units in 4 groups, 6 SVG charts")]
+            if d.notice is not None
+            else []
+        ),
         "",
         "Peak Python memory (tracemalloc, which also slows the run) of the Excel ledger export, 10× the rows:",
         "",
@@ -301,6 +316,14 @@ def _documents_section(d: DocumentsResult) -> list[str]:
         "|---|---:|---|",
         f"| one-page letter at most {LETTER_MAX_SECONDS:g} s (median) | {d.letter.ours:.3f} s | "
         f"{verdict(letter_ok(d))} |",
+        *(
+            [
+                f"| biweekly notice of about 20 pages at most {NOTICE_MAX_SECONDS:g} s (median) | "
+                f"{d.notice.ours:.3f} s, {d.notice.pages} pages | {verdict(notice_ok(d))} |"
+            ]
+            if d.notice is not None
+            else []
+        ),
         f"| Excel export memory flat: {large.rows:,} rows within {MEMORY_MAX_GROWTH:g}× the peak of "
         f"{small.rows:,} | {large.peak_bytes / small.peak_bytes:.2f}× | {verdict(memory_ok(d))} |",
         "",
