@@ -145,6 +145,27 @@ def test_a_user_gets_their_own_pushes_and_never_another_units(world):
     }
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the Redis channel layer needs REDIS_URL")
+def test_an_idle_socket_outlives_the_redis_layers_blocking_pop(world):
+    # channels-redis waits on Redis in 5 s blocking pops; a client socket timeout no longer than
+    # that (redis-py 8's default) made an idle consumer die with "Timeout reading".
+    a = _claimable(world)
+
+    async def scenario():
+        socket = _socket(world.leader_a)
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=5)
+        idle = await socket.receive_nothing(timeout=6.5, interval=0.5)
+        await database_sync_to_async(services.assignment_claim)(actor=world.liaison_a, assignment=a.pk)
+        pushed = await socket.receive_json_from(timeout=5)
+        await socket.disconnect()
+        return idle, pushed
+
+    idle, pushed = async_to_sync(scenario)()
+    assert idle and pushed["verb"] == "assignment_claimed"
+
+
 @pytest.fixture
 def redis_down(settings):
     """The Redis layer pointed at a port nothing listens on."""
