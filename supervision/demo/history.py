@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from supervision import clock, services
 from supervision.models import Assignment, AssignmentState, Letter, Unit, UnitKind, UnitRole, User
 from supervision.services import DomainError, InvalidTransition
+from supervision.services.extensions import EXTENDABLE
 
 from . import office_clock, phrases, timing
 from .evidence import evidence_file
@@ -159,6 +160,7 @@ class Story:
     rng: random.Random = field(init=False)
     dead: bool = False
     extension_id: int | None = None  # the request this story's extension steps act on
+    extension_settled: bool = False  # turned down as overtaken: later decisions have nothing to do
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.key)
@@ -708,6 +710,21 @@ class Replay:
 
     def _decide(self, service: Callable[..., object], story: Story, actor: User, comment: str) -> Action:
         def step() -> None:
-            service(actor=actor, extension=story.extension_id, comment=comment)
+            if story.extension_settled:
+                return
+            try:
+                service(actor=actor, extension=story.extension_id, comment=comment)
+            except InvalidTransition:
+                # The unit finished before the request was decided (the steps' times move with
+                # office hours and weekends): a leader or an office then turns the request down as
+                # no longer needed, as they would on paper. Anything else is a real refusal.
+                state = Assignment.objects.values_list("state", flat=True).get(pk=story.assignment_id)
+                if service not in (services.extension_sign, services.extension_approve) or state in EXTENDABLE:
+                    raise
+                sign = service is services.extension_sign
+                withdraw = services.extension_refuse if sign else services.extension_reject
+                withdraw(actor=actor, extension=story.extension_id, comment=phrases.EXTENSION_NO_LONGER_NEEDED)
+                story.extension_settled = True
+                self.stats["extensions_overtaken"] += 1
 
         return step

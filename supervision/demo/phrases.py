@@ -117,6 +117,7 @@ EXTENSION_REASONS: tuple[str, ...] = (
 EXTENSION_SIGNS: tuple[str, ...] = ("情况属实，同意延期。", "同意。")
 EXTENSION_REFUSALS: tuple[str, ...] = ("延期理由不充分，请按原时限完成。", "请加大力度，按原时限完成整改。")
 EXTENSION_APPROVALS: tuple[str, ...] = ("同意延期，请按新时限完成整改。", "同意。")
+EXTENSION_NO_LONGER_NEEDED = "该任务已提交完成报告，延期申请不再需要，不予办理。"
 EXTENSION_REJECTIONS: tuple[str, ...] = (
     "该问题群众反映强烈，不同意延期，请倒排工期按期完成。",
     "不同意延期，请采取临时措施，按原时限完成。",
