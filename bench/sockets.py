@@ -40,12 +40,18 @@ CONNECT_CONCURRENCY = 50  # handshakes in flight at once; each costs the server 
 # channels-redis default capacity, for the demonstration round: what the layer drops without
 # the project's setting.
 DEFAULT_CAPACITY = 100
+SETTINGS = "project.settings"
+# The comparison: channels-redis's other layer, Redis pub/sub instead of sorted sets polled with
+# blocking pops (bench/pubsub_settings.py for the servers).
+PUBSUB_SETTINGS = "bench.pubsub_settings"
+PUBSUB_BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
 @dataclass
 class SocketRound:
     notice_id: int
     publish_s: float  # the notice_publish call, commit included (the pushes go on in the background)
+    sent_s: float  # until the publishing process had handed the last push to Redis
     latencies_s: list[float]  # per socket that received it, sorted
     missing: int
     per_server: list[int] = field(default_factory=list)  # sockets served by each process that received it
@@ -70,6 +76,7 @@ class SocketsResult:
     inbox_rows: int  # notification rows of the timed notices, checked against sockets × rounds
     demo_capacity: int | None = None
     demo: SocketRound | None = None
+    pubsub: list[SocketRound] | None = None
 
     @property
     def latencies(self) -> list[float]:
@@ -105,6 +112,7 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
     grown = [(b - a) for a, b in zip(r.server_rss_idle_kib, r.server_rss_kib, strict=True)]
     per_socket = sum(grown) / r.sockets if r.sockets else 0
     publish = statistics.median(x.publish_s for x in r.rounds)
+    sent = statistics.median(x.sent_s for x in r.rounds)
     lines = [
         f"## {number}. Live pushes: a notice to {r.sockets:,} open pages",
         "",
@@ -131,20 +139,21 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
         )
         + f" (~{per_socket:.0f} KiB a socket) |",
         f"| publish call (rows written, committed; median) | {_ms(publish)} |",
+        f"| last push handed to Redis by the publishing process (median) | {_ms(sent)} |",
         f"| per-socket latency, p50 (all rounds pooled) | {_ms(p50)} |",
         f"| per-socket latency, p95 (all rounds pooled) | {_ms(p95)} |",
         f"| last socket served: median round, worst round | {_ms(last_median)}, {_ms(last_worst)} |",
         f"| pushes missed | {r.missing} of {r.sockets * len(r.rounds):,} |",
         f"| inbox rows written for the timed notices | {r.inbox_rows:,} |",
         "",
-        "| Round | Publish call | First socket | p50 | p95 | Last socket | Missed |",
-        "|---:|---:|---:|---:|---:|---:|---:|",
+        "| Round | Publish call | Pushes sent | First socket | p50 | p95 | Last socket | Missed |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for n, x in enumerate(r.rounds, start=1):
         lat = x.latencies_s
         lines.append(
-            f"| {n} | {_ms(x.publish_s)} | {_ms(lat[0]) if lat else '—'} | {_ms(percentile(lat, 50))} | "
-            f"{_ms(percentile(lat, 95))} | {_ms(x.last_s)} | {x.missing} |"
+            f"| {n} | {_ms(x.publish_s)} | {_ms(x.sent_s)} | {_ms(lat[0]) if lat else '—'} | "
+            f"{_ms(percentile(lat, 50))} | {_ms(percentile(lat, 95))} | {_ms(x.last_s)} | {x.missing} |"
         )
     lines += [
         "",
@@ -155,6 +164,8 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
         "notice goes out. Over capacity, `group_send` drops the message silently. The expiry is short because "
         "a push is only a hint: a page that missed one catches up from the inbox when its socket reconnects.",
     ]
+    if r.pubsub:
+        lines += ["", *_comparison(r)]
     if r.demo is not None and r.demo_capacity is not None:
         d = r.demo
         got = r.sockets - d.missing
@@ -169,11 +180,41 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
     return lines
 
 
+def _figures(rounds: list[SocketRound]) -> tuple[float, float, float, float, int]:
+    pooled = sorted(x for r in rounds for x in r.latencies_s)
+    return (
+        statistics.median(r.sent_s for r in rounds),
+        percentile(pooled, 50),
+        percentile(pooled, 95),
+        statistics.median(r.last_s for r in rounds),
+        sum(r.missing for r in rounds),
+    )
+
+
+def _comparison(r: SocketsResult) -> list[str]:
+    rows = [("channels-redis `RedisChannelLayer` (the project's)", r.rounds), ("`RedisPubSubChannelLayer`", r.pubsub)]
+    lines = [
+        f"The same {len(r.rounds)} rounds (after a warm-up) with channels-redis's other layer, Redis pub/sub, "
+        "on the servers and the publisher (`bench/pubsub_settings.py`). The default layer costs a few Redis "
+        "commands and a script per `group_send` and polls each process's messages with blocking pops, one "
+        "message each; pub/sub is one PUBLISH per push, delivered to the subscribed process. Pub/sub has no "
+        "capacity and keeps nothing for a process that is not listening, which suits hints.",
+        "",
+        "| Layer | Last push sent (median) | p50 | p95 | Last socket, median round | Missed |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, rounds in rows:
+        sent, p50, p95, last, missed = _figures(rounds or [])
+        lines.append(f"| {name} | {_ms(sent)} | {_ms(p50)} | {_ms(p95)} | {_ms(last)} | {missed} |")
+    return lines
+
+
 def history_fragment(r: SocketsResult) -> str:
     p50, p95, last_median, _worst = summary(r)
     return (
         f" · live push {r.sockets:,} sockets / {r.servers} servers: p50 {_ms(p50)}, p95 {_ms(p95)}, "
         f"last socket {_ms(last_median)} median round ({r.missing} missed)"
+        + (f"; pub/sub layer last socket {_ms(_figures(r.pubsub)[3])}" if r.pubsub else "")
     )
 
 
@@ -195,8 +236,18 @@ def _layer_config() -> dict[str, Any]:
     return settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
 
 
-def run(*, sockets: int = 1000, servers: int = 2, rounds: int = 5, timeout: float = 30.0, demo: bool = True):
-    """The measurement; None (after saying why) when there is no Redis layer to measure."""
+def run(
+    *,
+    sockets: int = 1000,
+    servers: int = 2,
+    rounds: int = 5,
+    timeout: float = 30.0,
+    demo: bool = True,
+    compare: bool = True,
+) -> SocketsResult | None:
+    """The measurement; None (after saying why) when there is no Redis layer to measure. ``demo``
+    adds a round with the library's default capacity; ``compare`` the same rounds again with
+    channels-redis's pub/sub layer on servers and publisher."""
     from django.conf import settings
 
     if not settings.REDIS_URL:
@@ -207,9 +258,46 @@ def run(*, sockets: int = 1000, servers: int = 2, rounds: int = 5, timeout: floa
         print(f"Sockets: the open-file limit is {limit}, too low for {sockets} sockets: skipped.")
         return None
     config = _layer_config()
-    w = build(sockets, cycles=rounds + 2)
+    w = build(sockets, cycles=rounds + 2 + (rounds + 1 if compare else 0))
+    notices = iter(w.notices)
+    with _serving(w, servers, SETTINGS) as (client, idle, connected, connect_s):
+        _round(w, client, next(notices), servers, timeout)  # warm-up: first Redis connections, caches
+        timed = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
+        demo_round = None
+        if demo:
+            with _layer(capacity=DEFAULT_CAPACITY):
+                demo_round = _round(w, client, next(notices), servers, min(timeout, 5.0))
+    pubsub = None
+    if compare:
+        with _layer(backend=PUBSUB_BACKEND), _serving(w, servers, PUBSUB_SETTINGS) as (client, *_rest):
+            _round(w, client, next(notices), servers, timeout)
+            pubsub = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
+    from supervision.models import Notification
+
+    rows = Notification.objects.filter(notice_id__in=[r.notice_id for r in timed], verb="notice_published").count()
+    return SocketsResult(
+        sockets=sockets,
+        servers=servers,
+        units=w.units,
+        capacity=int(config.get("capacity", DEFAULT_CAPACITY)),
+        expiry=int(config.get("expiry", 60)),
+        connect_s=connect_s,
+        rounds=timed,
+        server_rss_idle_kib=idle,
+        server_rss_kib=connected,
+        inbox_rows=rows,
+        demo_capacity=DEFAULT_CAPACITY if demo else None,
+        demo=demo_round,
+        pubsub=pubsub,
+    )
+
+
+@contextlib.contextmanager
+def _serving(w: World, servers: int, settings_module: str):
+    """``servers`` daphne processes and the client with every socket connected; yields (client,
+    server RSS before and after connecting in KiB, seconds to connect them all)."""
     ports = [_free_port() for _ in range(servers)]
-    procs = [_start_server(port) for port in ports]
+    procs = [_start_server(port, settings_module) for port in ports]
     client = None
     try:
         for port, proc in zip(ports, procs, strict=True):
@@ -218,33 +306,9 @@ def run(*, sockets: int = 1000, servers: int = 2, rounds: int = 5, timeout: floa
         targets = [[ports[i % servers], cookie] for i, cookie in enumerate(w.cookies)]
         client = _Client(targets)
         ready = client.request({"connect": CONNECT_CONCURRENCY}, timeout=300)
-        if ready["connected"] != sockets:
-            raise RuntimeError(f"only {ready['connected']} of {sockets} sockets connected: {ready.get('error')}")
-        connected = [_rss_kib(p.pid) for p in procs]
-        notices = iter(w.notices)
-        _round(w, client, next(notices), servers, timeout)  # warm-up: first Redis connections, caches
-        timed = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
-        demo_round = None
-        if demo:
-            with _capacity(DEFAULT_CAPACITY):
-                demo_round = _round(w, client, next(notices), servers, min(timeout, 5.0))
-        from supervision.models import Notification
-
-        rows = Notification.objects.filter(notice_id__in=[r.notice_id for r in timed], verb="notice_published").count()
-        return SocketsResult(
-            sockets=sockets,
-            servers=servers,
-            units=w.units,
-            capacity=int(config.get("capacity", DEFAULT_CAPACITY)),
-            expiry=int(config.get("expiry", 60)),
-            connect_s=ready["seconds"],
-            rounds=timed,
-            server_rss_idle_kib=idle,
-            server_rss_kib=connected,
-            inbox_rows=rows,
-            demo_capacity=DEFAULT_CAPACITY if demo else None,
-            demo=demo_round,
-        )
+        if ready["connected"] != len(targets):
+            raise RuntimeError(f"only {ready['connected']} of {len(targets)} sockets connected: {ready.get('error')}")
+        yield client, idle, [_rss_kib(p.pid) for p in procs], ready["seconds"]
     finally:
         if client is not None:
             client.close()
@@ -259,10 +323,13 @@ def run(*, sockets: int = 1000, servers: int = 2, rounds: int = 5, timeout: floa
 
 def _round(w: Any, client: _Client, notice_id: int, servers: int, timeout: float) -> SocketRound:
     from supervision import services
+    from supervision.services import push
 
     start = time.monotonic()
     services.notice_publish(actor=w.clerk, notice=notice_id)
     published = time.monotonic() - start
+    push.flush(timeout)  # the client keeps reading meanwhile: arrivals are stamped as they come
+    sent = time.monotonic() - start
     answer = client.request({"collect": notice_id, "timeout": timeout}, timeout=timeout + 30)
     arrivals = answer["arrivals"]
     latencies = sorted(t - start for t in arrivals if t is not None)
@@ -270,6 +337,7 @@ def _round(w: Any, client: _Client, notice_id: int, servers: int, timeout: float
     result = SocketRound(
         notice_id=notice_id,
         publish_s=published,
+        sent_s=sent,
         latencies_s=latencies,
         missing=sum(1 for t in arrivals if t is None),
         per_server=per_server,
@@ -281,20 +349,26 @@ def _round(w: Any, client: _Client, notice_id: int, servers: int, timeout: float
 
 
 @contextlib.contextmanager
-def _capacity(capacity: int):
-    """The publishing side's layer with another capacity (channels-redis checks it when sending)."""
+def _layer(*, capacity: int | None = None, backend: str | None = None):
+    """The publishing side's layer with another capacity (channels-redis checks it when sending) or
+    another backend, for the rounds inside."""
     from channels.layers import channel_layers
     from django.conf import settings
 
+    from supervision.services import push
+
     saved = settings.CHANNEL_LAYERS
     layer = dict(saved["default"])
-    settings.CHANNEL_LAYERS = {"default": {**layer, "CONFIG": {**layer.get("CONFIG", {}), "capacity": capacity}}}
+    if backend is not None:
+        layer["BACKEND"] = backend
+        layer["CONFIG"] = {"hosts": layer["CONFIG"]["hosts"]}  # pub/sub has no capacity nor expiry
+    if capacity is not None:
+        layer["CONFIG"] = {**layer["CONFIG"], "capacity": capacity}
+    settings.CHANNEL_LAYERS = {"default": layer}
     channel_layers.backends.clear()
     try:
         yield
     finally:
-        from supervision.services import push
-
         push.flush()
         settings.CHANNEL_LAYERS = saved
         channel_layers.backends.clear()
@@ -430,11 +504,12 @@ def _server_env() -> dict[str, str]:
     return env
 
 
-def _start_server(port: int) -> subprocess.Popen:
+def _start_server(port: int, settings_module: str) -> subprocess.Popen:
     # Kept open for the server's life (read if it dies early); closed with the process object.
     log = tempfile.TemporaryFile()  # noqa: SIM115
     cmd = [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_server_env(), stdout=subprocess.DEVNULL, stderr=log)
+    env = {**_server_env(), "DJANGO_SETTINGS_MODULE": settings_module}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     proc.log = log  # type: ignore[attr-defined]
     return proc
 

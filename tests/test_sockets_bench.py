@@ -18,13 +18,16 @@ from supervision.models import Notice, Notification
     reason="the server processes need REDIS_URL and a PostgreSQL database they can reach",
 )
 def test_every_socket_of_two_servers_hears_of_each_published_notice():
-    result = sockets.run(sockets=20, servers=2, rounds=2, timeout=20, demo=False)
+    result = sockets.run(sockets=20, servers=2, rounds=2, timeout=20, demo=False, compare=True)
     assert result is not None
     assert (result.sockets, result.servers, result.units, len(result.rounds)) == (20, 2, 10, 2)
     assert result.missing == 0
     for r in result.rounds:
         assert len(r.latencies_s) == 20 and r.per_server == [10, 10]
         assert 0 < r.latencies_s[0] <= r.last_s
+    # The comparison with the pub/sub layer ran too, on servers of its own.
+    assert [len(r.latencies_s) for r in result.pubsub] == [20, 20]
+    assert "RedisPubSubChannelLayer" in "\n".join(sockets.report_section(result, 5))
     # One inbox row per member and notice: the pushes are hints of rows that are there.
     assert result.inbox_rows == 20 * 2
     published = Notice.objects.filter(state="published").count()
