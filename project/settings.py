@@ -152,6 +152,21 @@ else:
     # One process only: the embedded mode. Never use this behind several workers.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache ----------------------------------------------------------------------------------
+# Holds only short-lived hints (an import's progress, written by the request doing the import and
+# read by the page polling it, which another server process may answer): shared through Redis
+# when there is one, per process in the embedded mode. Nothing in it is ever the only copy.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "supervision",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "supervision.User"
 AUTHENTICATION_BACKENDS = [

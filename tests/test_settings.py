@@ -80,3 +80,24 @@ def test_sqlite_runs_in_wal_mode(db):
         mode = cursor.fetchone()[0]
     assert mode in {"wal", "memory"}
     assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
+def test_with_redis_the_cache_is_shared_between_processes(tmp_path):
+    # An import's progress is written by one server process and may be polled through another.
+    key = "settings-test-" + secrets.token_hex(8)
+    env = {**os.environ, "VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "project.settings"}
+
+    def run(code: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", "import django; django.setup(); from django.core.cache import cache; " + code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
+    run(f"cache.set({key!r}, 42, 30)")
+    assert run(f"print(cache.get({key!r}))") == "42"
+    run(f"cache.delete({key!r})")
