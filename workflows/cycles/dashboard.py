@@ -16,7 +16,7 @@ from supervision.charts import Series, bar_chart, line_chart
 from supervision.dashboard import CHART_STATES, Breakdown, office_dashboard
 from supervision.models import AssignmentState
 
-from .views import CHART_FONT, cycle_label
+from .views import CHART_FONT, CHART_WIDTH, cycle_label
 
 # One colour per state, from "not started" (greys, ambers) to "done" (greens).
 STATE_COLORS = {
@@ -44,6 +44,7 @@ def _state_bars(b: Breakdown, title: str) -> SafeString:
         categories=[label for _key, label in b.rows],
         series=series,
         stacked=True,
+        width=CHART_WIDTH,
         height=300,
         font_family=CHART_FONT,
         title=title,
@@ -62,6 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             Series(_t("Open at the cut-off"), [p.open_at_cutoff for p in d.burndown], "#1565c0"),
             Series(_t("Overdue at the cut-off"), [p.overdue_at_cutoff for p in d.burndown], "#c62828"),
         ],
+        width=CHART_WIDTH,
         y_min=0,
         y_max=max([p.open_at_cutoff for p in d.burndown] + [p.overdue_at_cutoff for p in d.burndown] + [1]),
         font_family=CHART_FONT,
@@ -71,6 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         x_labels=[cycle_label(n) for n in d.rank_cycles],
         series=[Series(line.name, line.ranks, LINE_COLORS[i % len(LINE_COLORS)]) for i, line in enumerate(d.bottom)],
         invert=True,
+        width=CHART_WIDTH,
         y_min=1,
         y_max=max([line.last_group_size for line in d.bottom] + [2]),
         font_family=CHART_FONT,

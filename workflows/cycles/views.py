@@ -40,6 +40,9 @@ from . import forms
 
 CHART_FONT = "system-ui, 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif"
 RANK_COLOR = "#b71c1c"
+# Drawn at about the size a chart card shows it on a desktop, so that on a phone, scaled down to
+# the screen's width, its 11-unit labels stay readable.
+CHART_WIDTH = 480
 # How many closed cycles the cycle picker lists (26 a year).
 PICKER_CYCLES = 52
 NOTICE_LIST_SIZE = 100
@@ -52,7 +55,9 @@ def _require_a_role(user: User) -> None:
 
 
 def cycle_label(number: int) -> str:
-    return _t("Cycle %(number)d") % {"number": number}
+    # The templates' {% blocktranslate %}Cycle {{ number }}{% endblocktranslate %} is this msgid:
+    # one translation for both ("%(number)d" was a msgid of its own, never translated).
+    return _t("Cycle %(number)s") % {"number": number}
 
 
 # --- the ranking ---------------------------------------------------------------------------------
@@ -151,6 +156,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         x_labels=labels,
         series=[Series(unit.display_name, [b.rank if b.result.ranked else None for b in history], RANK_COLOR)],
         invert=True,
+        width=CHART_WIDTH,
         y_min=1,
         y_max=max(size, 2),
         font_family=CHART_FONT,
