@@ -385,6 +385,11 @@ def test_ranking_a_closed_cycle_again_gives_the_same_places(world):
 # --- rule sets ------------------------------------------------------------------------------------------
 
 
+def test_the_default_rules_are_named_in_the_offices_language_whoever_creates_them(world):
+    # The tests run in English; the name is printed in notices, so it is stored in Chinese.
+    assert services.ruleset_current().name == "双周排队评分规则"
+
+
 def test_editing_the_rules_saves_a_new_version(world):
     v1 = services.ruleset_current()
     assert v1.version == 1 and v1.weights() == DEFAULT_WEIGHTS

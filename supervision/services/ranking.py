@@ -30,6 +30,7 @@ from operator import attrgetter
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from supervision import clock, cycle_calendar, scoring
@@ -90,7 +91,9 @@ def ruleset_current() -> RuleSet:
     if current is not None:
         return current
     try:
-        with transaction.atomic():
+        # Stored text, read by everyone and printed in notices: in the office's language, not in
+        # the language of whoever (or whichever tick) happens to create it.
+        with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             return RuleSet.objects.create(
                 version=(RuleSet.objects.aggregate(m=Max("version"))["m"] or 0) + 1,
                 name=_("Biweekly ranking rules"),

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from supervision.charts import Series, bar_chart, line_chart
@@ -60,14 +60,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     burndown = line_chart(
         x_labels=[cycle_label(p.number) for p in d.burndown],
         series=[
-            Series(_t("Open at the cut-off"), [p.open_at_cutoff for p in d.burndown], "#1565c0"),
-            Series(_t("Overdue at the cut-off"), [p.overdue_at_cutoff for p in d.burndown], "#c62828"),
+            Series(gettext("Open at the cut-off"), [p.open_at_cutoff for p in d.burndown], "#1565c0"),
+            Series(gettext("Overdue at the cut-off"), [p.overdue_at_cutoff for p in d.burndown], "#c62828"),
         ],
         width=CHART_WIDTH,
         y_min=0,
         y_max=max([p.open_at_cutoff for p in d.burndown] + [p.overdue_at_cutoff for p in d.burndown] + [1]),
         font_family=CHART_FONT,
-        title=_t("Burndown: open assignments at each cycle's cut-off"),
+        title=gettext("Burndown: open assignments at each cycle's cut-off"),
     )
     bottom = line_chart(
         x_labels=[cycle_label(n) for n in d.rank_cycles],
@@ -77,7 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         y_min=1,
         y_max=max([line.last_group_size for line in d.bottom] + [2]),
         font_family=CHART_FONT,
-        title=_t("Rank history of the bottom units (1 is best)"),
+        title=gettext("Rank history of the bottom units (1 is best)"),
     )
     tasks = reverse("tasks:list")
     lights = [
@@ -95,8 +95,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "cycles/dashboard.html",
         {
             "d": d,
-            "by_group": _state_bars(d.by_group, _t("Assignments by state, per peer group")),
-            "by_category": _state_bars(d.by_category, _t("Assignments by state, per problem category")),
+            "by_group": _state_bars(d.by_group, gettext("Assignments by state, per peer group")),
+            "by_category": _state_bars(d.by_category, gettext("Assignments by state, per problem category")),
             "burndown": burndown,
             "bottom_chart": bottom,
             "lights": lights,

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -57,7 +57,7 @@ def _require_a_role(user: User) -> None:
 def cycle_label(number: int) -> str:
     # The templates' {% blocktranslate %}Cycle {{ number }}{% endblocktranslate %} is this msgid:
     # one translation for both ("%(number)d" was a msgid of its own, never translated).
-    return _t("Cycle %(number)s") % {"number": number}
+    return gettext("Cycle %(number)s") % {"number": number}
 
 
 # --- the ranking ---------------------------------------------------------------------------------
@@ -160,7 +160,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         y_min=1,
         y_max=max(size, 2),
         font_family=CHART_FONT,
-        title=_t("Rank in the group (1 is best)"),
+        title=gettext("Rank in the group (1 is best)"),
     )
     return render(
         request,
