@@ -29,6 +29,7 @@ def inbox_group(user_id: int) -> str:
     return f"inbox.{user_id}"
 
 
+# (notification id, recipient id) rows sharing one payload.
 Batch = tuple[Sequence[tuple[int, int]], dict]
 
 
@@ -92,10 +93,6 @@ def push_batches_after_commit(batches: Sequence[Batch]) -> None:
     batches = [(list(rows), payload) for rows, payload in batches if rows]
     if batches:
         transaction.on_commit(lambda: push_batches_now(batches))
-
-
-def push_now(rows: Sequence[tuple[int, int]], payload: dict) -> int:
-    return push_batches_now([(rows, payload)])
 
 
 def push_batches_now(batches: Sequence[Batch]) -> int:
