@@ -103,6 +103,7 @@ ACTION_LABELS = {
     "assignment.chased": _("Chased by a reminder letter"),
     "cycle.opened": _("Cycle opened"),
     "cycle.closed": _("Cycle closed and ranked"),
+    "files.swept": _("Unreferenced stored files deleted"),
     "escalation.named": _("Ranked last: named in the notice"),
     "escalation.interview": _("Ranked last again: put on the interview list"),
     "escalation.referral": _("Ranked last repeatedly: referred for accountability"),

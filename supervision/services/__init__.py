@@ -43,6 +43,7 @@ from .letters import (
 from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
 from .ranking import ruleset_current, ruleset_revise
 from .reports import assignment_carry_forward
+from .storage import SweepResult, stored_files_sweep
 
 __all__ = [
     "AlreadyClaimed",
@@ -94,4 +95,6 @@ __all__ = [
     "ruleset_current",
     "ruleset_revise",
     "tick_run",
+    "stored_files_sweep",
+    "SweepResult",
 ]

@@ -55,6 +55,7 @@ from .letters import letter_create, letter_update_draft
 from .push import notification_payload, push_batches_after_commit
 from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current
 from .roles import require_role
+from .storage import stored_files_sweep
 
 # An arbitrary constant: the key of tick's PostgreSQL advisory lock.
 TICK_LOCK = 0x5D0C_7106
@@ -72,6 +73,7 @@ class TickResult:
     overdue: int = 0
     overdue_cleared: int = 0
     reminder_letters: list[int] = field(default_factory=list)  # ids of drafts created or extended
+    files_swept: int = 0  # stored files no row referred to, deleted
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -105,6 +107,9 @@ def tick_run(*, now: dt.datetime | None = None) -> TickResult:
         assignment_lights_refresh(now=now, result=result)
         deadline_reminders_send(now=now, result=result)
         overdue_assignments_chase(now=now, result=result)
+    if result.closed:
+        # Every two weeks, outside the tick's transaction (files are not transactional).
+        result.files_swept = stored_files_sweep(now=now).deleted
     return result
 
 

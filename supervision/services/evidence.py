@@ -6,8 +6,10 @@ burden on the grassroots forbid judging work by photos).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
+import os
 from collections.abc import Sequence
 
 from django.conf import settings
@@ -94,6 +96,11 @@ def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, act
     path = instance.file.field.generate_filename(instance, "")
     if instance.file.storage.exists(path):
         instance.file.name = path
+        # Freshen it: the orphan sweep (services/storage.py) spares files younger than a day, so
+        # a copy this upload is about to refer to is not deleted before the row commits.
+        # (A storage without local paths keeps its own times.)
+        with contextlib.suppress(NotImplementedError, OSError):
+            os.utime(instance.file.storage.path(path))
     else:
         instance.file.save(instance.sha256, File(upload), save=False)
 

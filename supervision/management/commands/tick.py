@@ -44,6 +44,8 @@ class Command(BaseCommand):
                 _("missed reports: %(marked)d marked, %(cleared)d cleared")
                 % {"marked": result.missed_marked, "cleared": result.missed_cleared}
             )
+        if result.files_swept:
+            parts.append(_("%(n)d unreferenced files deleted") % {"n": result.files_swept})
         if result.overdue_cleared:
             parts.append(_("%(n)d no longer overdue") % {"n": result.overdue_cleared})
         self.stdout.write(_("tick: %(what)s") % {"what": "; ".join(parts)})

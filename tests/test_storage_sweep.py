@@ -1,0 +1,113 @@
+"""Stored files that no row refers to (an upload whose transaction rolled back, a removed letter
+attachment) are deleted once a day old, and never a file that a row still uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from io import StringIO
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import transaction
+
+from supervision import clock, services
+from supervision.models import AuditEvent, Evidence
+from tests.cycles import cutoff, tick, use_calendar
+
+
+def _pdf(body: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 " + body, "application/pdf")
+
+
+def _report(world, assignment, body: bytes):
+    return services.assignment_report_progress(
+        actor=world.liaison_a, assignment=assignment, text="已完成排查", files=[_pdf(body)]
+    )
+
+
+class _Refused(Exception):
+    pass
+
+
+def _orphan(world, assignment, body: bytes) -> str:
+    """Store a file through a report whose transaction then rolls back: the file stays, no row."""
+    with pytest.raises(_Refused), transaction.atomic():
+        name = _report(world, assignment, body).evidence.get().file.name
+        raise _Refused
+    assert not Evidence.objects.filter(file=name).exists() and default_storage.exists(name)
+    return name
+
+
+def _age(name: str, days: float) -> None:
+    then = (clock.now() - dt.timedelta(days=days)).timestamp()
+    os.utime(default_storage.path(name), (then, then))
+
+
+@pytest.fixture
+def claimed(world, assignment_a):
+    services.assignment_claim(actor=world.liaison_a, assignment=assignment_a)
+    return assignment_a
+
+
+def test_an_old_orphan_is_deleted_and_a_used_file_kept(world, claimed):
+    kept = _report(world, claimed, b"kept").evidence.get().file.name
+    orphan = _orphan(world, claimed, b"orphan")
+    for name in (kept, orphan):
+        _age(name, 2)
+    result = services.stored_files_sweep()
+    assert (result.checked, result.deleted) == (2, 1)
+    assert default_storage.exists(kept) and not default_storage.exists(orphan)
+    assert AuditEvent.objects.get(action="files.swept").data["deleted"] == 1
+
+
+def test_a_recent_orphan_is_left_alone(world, claimed):
+    # Its upload may still be in a transaction that has not committed yet.
+    orphan = _orphan(world, claimed, b"fresh")
+    assert services.stored_files_sweep().deleted == 0
+    assert default_storage.exists(orphan)
+    assert not AuditEvent.objects.filter(action="files.swept").exists()
+
+
+def test_uploading_the_same_content_again_protects_the_stored_copy(world, claimed):
+    orphan = _orphan(world, claimed, b"same")
+    _age(orphan, 2)
+    with transaction.atomic():
+        # The same file again: the stored copy is reused and made young, so a sweep running
+        # before this row commits cannot delete it.
+        again = _report(world, claimed, b"same").evidence.get()
+        assert again.file.name == orphan
+        assert services.stored_files_sweep().deleted == 0
+    assert default_storage.exists(orphan)
+
+
+def test_a_removed_letter_attachment_is_swept(world):
+    letter = services.letter_create(actor=world.clerk, office=world.office, kind="supervision", title="关于整改的函")
+    [attachment] = services.letter_attach(
+        actor=world.clerk, letter=letter, files=[SimpleUploadedFile("附件.pdf", b"%PDF-1.4 a", "application/pdf")]
+    )
+    name = attachment.file.name
+    services.letter_detach(actor=world.clerk, attachment=attachment)
+    _age(name, 3)
+    assert services.stored_files_sweep().deleted == 1
+    assert not default_storage.exists(name)
+
+
+def test_tick_sweeps_when_it_closes_a_cycle(world, claimed, settings):
+    use_calendar(settings)
+    orphan = _orphan(world, claimed, b"tick")
+    tick(cutoff(0) - dt.timedelta(days=3))  # opens the cycle; nothing closed, nothing swept
+    _age(orphan, 2)
+    assert default_storage.exists(orphan)
+    result = tick(cutoff(0) + dt.timedelta(minutes=1))
+    assert result.closed and result.files_swept == 1
+    assert not default_storage.exists(orphan)
+
+
+def test_the_command_says_what_it_did(world, claimed):
+    _age(_orphan(world, claimed, b"cmd"), 2)
+    out = StringIO()
+    call_command("sweep_files", stdout=out)
+    assert "deleted 1" in out.getvalue()
