@@ -37,14 +37,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 MEMBERS_PER_UNIT = 2  # a liaison and a leader, as in a real unit
 CONNECT_CONCURRENCY = 50  # handshakes in flight at once; each costs the server a session lookup
-# channels-redis default capacity, for the demonstration round: what the layer drops without
-# the project's setting.
+# channels-redis's default layer's default capacity, for the demonstration round: what that layer
+# drops when a notice goes out, unless its capacity is raised.
 DEFAULT_CAPACITY = 100
-SETTINGS = "project.settings"
-# The comparison: channels-redis's other layer, Redis pub/sub instead of sorted sets polled with
-# blocking pops (bench/pubsub_settings.py for the servers).
-PUBSUB_SETTINGS = "bench.pubsub_settings"
-PUBSUB_BACKEND = "channels_redis.pubsub.RedisPubSubChannelLayer"
+SETTINGS = "project.settings"  # the project's layer: channels-redis pub/sub
+# The comparison: channels-redis's default layer, sorted sets polled with blocking pops
+# (bench/core_settings.py for the servers and the publisher).
+CORE_SETTINGS = "bench.core_settings"
 
 
 @dataclass
@@ -76,7 +75,7 @@ class SocketsResult:
     inbox_rows: int  # notification rows of the timed notices, checked against sockets × rounds
     demo_capacity: int | None = None
     demo: SocketRound | None = None
-    pubsub: list[SocketRound] | None = None
+    core: list[SocketRound] | None = None
 
     @property
     def latencies(self) -> list[float]:
@@ -124,7 +123,8 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
         "`inbox.<user id>`. A round publishes a signed 双周通报 of another closed cycle (every unit ranked in "
         "it) through `services.notice_publish`: the transaction writes the notification rows with one "
         "INSERT … SELECT, and on commit the pushes go out through the channel layer, one `group_send` per "
-        "recipient. The clock starts just before the publish call; a socket's latency is when the client read "
+        "recipient (channels-redis's pub/sub layer, as `project/settings.py` sets it: one PUBLISH each). "
+        "The clock starts just before the publish call; a socket's latency is when the client read "
         "the notification from it, minus that start (CLOCK_MONOTONIC, which the processes of one machine "
         f"share). One untimed warm-up round, then {len(r.rounds)} timed rounds; every process (servers, "
         "client, publisher, Redis, PostgreSQL) shares the machine's cores.",
@@ -155,24 +155,15 @@ def report_section(r: SocketsResult, number: int) -> list[str]:
             f"| {n} | {_ms(x.publish_s)} | {_ms(x.sent_s)} | {_ms(lat[0]) if lat else '—'} | "
             f"{_ms(percentile(lat, 50))} | {_ms(percentile(lat, 95))} | {_ms(x.last_s)} | {x.missing} |"
         )
-    lines += [
-        "",
-        f"Channel layer: channels-redis with `capacity` {r.capacity:,} and `expiry` {r.expiry} s "
-        "(`project/settings.py`). The capacity bounds the messages waiting in one Redis key, and all the "
-        "sockets of one server process share one key (its process-specific channel), so it must exceed the "
-        "burst one process can receive before draining it: up to every one of its sockets at once when a "
-        "notice goes out. Over capacity, `group_send` drops the message silently. The expiry is short because "
-        "a push is only a hint: a page that missed one catches up from the inbox when its socket reconnects.",
-    ]
-    if r.pubsub:
+    if r.core:
         lines += ["", *_comparison(r)]
     if r.demo is not None and r.demo_capacity is not None:
         d = r.demo
         got = r.sockets - d.missing
         lines += [
             "",
-            f"The same publish once more with the library's default capacity of {r.demo_capacity} on the "
-            f"publishing side (which is where channels-redis checks it): {got:,} of {r.sockets:,} sockets were "
+            f"On the default layer, the same publish once more with its default capacity of {r.demo_capacity} "
+            f"on the publishing side (which is where channels-redis checks it): {got:,} of {r.sockets:,} sockets were "
             f"told, {d.missing:,} pushes dropped"
             + (f", last socket served after {_ms(d.last_s)}." if d.latencies_s else "."),
         ]
@@ -192,13 +183,15 @@ def _figures(rounds: list[SocketRound]) -> tuple[float, float, float, float, int
 
 
 def _comparison(r: SocketsResult) -> list[str]:
-    rows = [("channels-redis `RedisChannelLayer` (the project's)", r.rounds), ("`RedisPubSubChannelLayer`", r.pubsub)]
+    rows = [("`RedisPubSubChannelLayer` (the project's)", r.rounds), ("channels-redis `RedisChannelLayer`", r.core)]
     lines = [
-        f"The same {len(r.rounds)} rounds (after a warm-up) with channels-redis's other layer, Redis pub/sub, "
-        "on the servers and the publisher (`bench/pubsub_settings.py`). The default layer costs a few Redis "
-        "commands and a script per `group_send` and polls each process's messages with blocking pops, one "
-        "message each; pub/sub is one PUBLISH per push, delivered to the subscribed process. Pub/sub has no "
-        "capacity and keeps nothing for a process that is not listening, which suits hints.",
+        f"The same {len(r.rounds)} rounds (after a warm-up) with channels-redis's default layer on the servers "
+        f"and the publisher (`bench/core_settings.py`: `capacity` {r.capacity:,}, `expiry` {r.expiry} s, reads "
+        "waiting longer than its 5 s blocking pop). That layer costs a few Redis commands and a script per "
+        "`group_send` and polls each process's messages with blocking pops, one message each; all sockets of "
+        "one server process share one Redis key, so its capacity must exceed a whole notice's burst, and over "
+        "capacity it drops messages silently. Pub/sub is one PUBLISH per push, delivered to the subscribed "
+        "process; it has no capacity and keeps nothing for a process that is not listening, which suits hints.",
         "",
         "| Layer | Last push sent (median) | p50 | p95 | Last socket, median round | Missed |",
         "|---|---:|---:|---:|---:|---:|",
@@ -214,7 +207,7 @@ def history_fragment(r: SocketsResult) -> str:
     return (
         f" · live push {r.sockets:,} sockets / {r.servers} servers: p50 {_ms(p50)}, p95 {_ms(p95)}, "
         f"last socket {_ms(last_median)} median round ({r.missing} missed)"
-        + (f"; pub/sub layer last socket {_ms(_figures(r.pubsub)[3])}" if r.pubsub else "")
+        + (f"; default layer last socket {_ms(_figures(r.core)[3])}" if r.core else "")
     )
 
 
@@ -230,12 +223,6 @@ def raise_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def _layer_config() -> dict[str, Any]:
-    from django.conf import settings
-
-    return settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
-
-
 def run(
     *,
     sockets: int = 1000,
@@ -245,9 +232,9 @@ def run(
     demo: bool = True,
     compare: bool = True,
 ) -> SocketsResult | None:
-    """The measurement; None (after saying why) when there is no Redis layer to measure. ``demo``
-    adds a round with the library's default capacity; ``compare`` the same rounds again with
-    channels-redis's pub/sub layer on servers and publisher."""
+    """The measurement; None (after saying why) when there is no Redis layer to measure. ``compare``
+    runs the same rounds again with channels-redis's default layer on servers and publisher;
+    ``demo`` adds a round on that layer with its default capacity."""
     from django.conf import settings
 
     if not settings.REDIS_URL:
@@ -257,21 +244,22 @@ def run(
     if limit < sockets * 2 + 200:
         print(f"Sockets: the open-file limit is {limit}, too low for {sockets} sockets: skipped.")
         return None
-    config = _layer_config()
+    from bench.core_settings import CORE_LAYER
+
+    config = CORE_LAYER["CONFIG"]
     w = build(sockets, cycles=rounds + 2 + (rounds + 1 if compare else 0))
     notices = iter(w.notices)
     with _serving(w, servers, SETTINGS) as (client, idle, connected, connect_s):
         _round(w, client, next(notices), servers, timeout)  # warm-up: first Redis connections, caches
         timed = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
-        demo_round = None
-        if demo:
-            with _layer(capacity=DEFAULT_CAPACITY):
-                demo_round = _round(w, client, next(notices), servers, min(timeout, 5.0))
-    pubsub = None
+    core, demo_round = None, None
     if compare:
-        with _layer(backend=PUBSUB_BACKEND), _serving(w, servers, PUBSUB_SETTINGS) as (client, *_rest):
+        with _layer(CORE_LAYER), _serving(w, servers, CORE_SETTINGS) as (client, *_rest):
             _round(w, client, next(notices), servers, timeout)
-            pubsub = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
+            core = [_round(w, client, next(notices), servers, timeout) for _ in range(rounds)]
+            if demo:
+                with _layer(CORE_LAYER, capacity=DEFAULT_CAPACITY):
+                    demo_round = _round(w, client, next(notices), servers, min(timeout, 5.0))
     from supervision.models import Notification
 
     rows = Notification.objects.filter(notice_id__in=[r.notice_id for r in timed], verb="notice_published").count()
@@ -286,9 +274,9 @@ def run(
         server_rss_idle_kib=idle,
         server_rss_kib=connected,
         inbox_rows=rows,
-        demo_capacity=DEFAULT_CAPACITY if demo else None,
+        demo_capacity=DEFAULT_CAPACITY if demo and compare else None,
         demo=demo_round,
-        pubsub=pubsub,
+        core=core,
     )
 
 
@@ -349,19 +337,16 @@ def _round(w: Any, client: _Client, notice_id: int, servers: int, timeout: float
 
 
 @contextlib.contextmanager
-def _layer(*, capacity: int | None = None, backend: str | None = None):
-    """The publishing side's layer with another capacity (channels-redis checks it when sending) or
-    another backend, for the rounds inside."""
+def _layer(base: dict[str, Any], *, capacity: int | None = None):
+    """The publishing side's layer for the rounds inside: ``base`` (a CHANNEL_LAYERS entry), with
+    another capacity if given (channels-redis's default layer checks it when sending)."""
     from channels.layers import channel_layers
     from django.conf import settings
 
     from supervision.services import push
 
     saved = settings.CHANNEL_LAYERS
-    layer = dict(saved["default"])
-    if backend is not None:
-        layer["BACKEND"] = backend
-        layer["CONFIG"] = {"hosts": layer["CONFIG"]["hosts"]}  # pub/sub has no capacity nor expiry
+    layer = {**base, "CONFIG": dict(base["CONFIG"])}
     if capacity is not None:
         layer["CONFIG"] = {**layer["CONFIG"], "capacity": capacity}
     settings.CHANNEL_LAYERS = {"default": layer}

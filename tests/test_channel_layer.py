@@ -11,7 +11,7 @@ from django.conf import settings
 
 def test_layer_matches_configuration():
     layer = get_channel_layer()
-    expected = "RedisChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
+    expected = "RedisPubSubChannelLayer" if settings.REDIS_URL else "InMemoryChannelLayer"
     assert type(layer).__name__ == expected
 
 
