@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Context, Decimal
 from fractions import Fraction
 from functools import cache
@@ -46,6 +46,11 @@ class Figures:
     @property
     def report_share(self) -> Fraction:
         return Fraction(self.reports_made, self.reports_due) if self.reports_due else Fraction(1)
+
+
+# Rows of figures are read straight into Figures by position (services.ranking): keep the order.
+if tuple(f.name for f in fields(Figures)) != FIGURE_FIELDS:
+    raise ImportError("Figures' fields must be in the order of FIGURE_FIELDS")
 
 
 def _cents(weight: Decimal | int | str) -> int:
@@ -136,9 +141,32 @@ class Entry:
         return self.ranked and self.group_size >= 2 and self.rank == self.group_size
 
 
+# Under this many reports due, made/due as a float orders the shares exactly as the fractions do:
+# two different shares with denominators below 2**26 differ by more than 1/2**52, more than a
+# double's rounding of numbers up to 1 can close. A float costs a tenth of a Fraction.
+_FLOAT_SHARE_BELOW = 2**26
+
+
+def _float_share(f: Figures) -> float:
+    return f.reports_made / f.reports_due if f.reports_due else 1.0
+
+
 def _order_key(e: Entry) -> tuple:
     f = e.figures
     return (-e.score_cents, f.overdue, -f.report_share, -f.closed, f.rejections, e.sort_order, e.unit_id)
+
+
+def _fast_order_key(e: Entry) -> tuple:
+    """``_order_key`` with the share as a float (only when that is exact, see above)."""
+    f = e.figures
+    return (-e.score_cents, f.overdue, -_float_share(f), -f.closed, f.rejections, e.sort_order, e.unit_id)
+
+
+def _same_share(a: Figures, b: Figures) -> bool:
+    # made/due against made/due by cross-multiplying: exact, no Fractions (nothing due counts 1/1).
+    a_made, a_due = (a.reports_made, a.reports_due) if a.reports_due else (1, 1)
+    b_made, b_due = (b.reports_made, b.reports_due) if b.reports_due else (1, 1)
+    return a_made * b_due == b_made * a_due
 
 
 def _why_after(above: Entry, below: Entry) -> str:
@@ -146,7 +174,7 @@ def _why_after(above: Entry, below: Entry) -> str:
     a, b = above.figures, below.figures
     if a.overdue != b.overdue:
         return TieBreak.OVERDUE
-    if a.report_share != b.report_share:
+    if not _same_share(a, b):
         return TieBreak.REPORTS
     if a.closed != b.closed:
         return TieBreak.CLOSED
@@ -170,8 +198,10 @@ def rank(entries: Iterable[Entry], weights: Mapping[str, Decimal], *, min_held: 
             groups[e.peer_group].append(e)
         else:
             out.append(e)
+    exact_floats = all(e.figures.reports_due < _FLOAT_SHARE_BELOW for members in groups.values() for e in members)
+    key = _fast_order_key if exact_floats else _order_key
     for group in sorted(groups):
-        members = sorted(groups[group], key=_order_key)
+        members = sorted(groups[group], key=key)
         for place, e in enumerate(members, start=1):
             e.rank, e.group_size = place, len(members)
             if place > 1 and members[place - 2].score_cents == e.score_cents:

@@ -1,6 +1,6 @@
 """Ranking a closed cycle (双周排队) and the escalation ladder; revising the scoring rules.
 
-The figures of every unit are counted by the database in three aggregate queries (assignments,
+The figures of every unit are counted by the database in one aggregate statement (assignments,
 audit events, extensions) over the cycle's report window; the scores and places are computed
 from them by ``supervision.scoring``; the results go in with one bulk insert. What each figure
 counts (window: after the cycle's ``opens_at`` up to its ``cutoff_at``; states as they stand
@@ -25,12 +25,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, itemgetter
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
 from django.utils import translation
+from django.utils.duration import duration_microseconds
 from django.utils.translation import gettext as _
 
 from supervision import clock, cycle_calendar, scoring
@@ -167,59 +169,128 @@ def ruleset_revise(
 # --- the figures ----------------------------------------------------------------------------------
 
 
-def unit_figures(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> dict[int, dict[str, int]]:
-    """{unit id: figures} for the report window (opens_at, cutoff_at], counted in SQL."""
+def _figures_sql(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> tuple[str, dict[str, Any]]:
+    """One statement giving (unit_id, *FIGURE_FIELDS) for every unit holding any assignment, and
+    its parameters.
+
+    Two aggregates over the assignments, each one pass the database can split between workers,
+    instead of one query per kind of figure: the ranked events and the granted extensions are
+    counted per assignment first (a few thousand rows) and joined to it by id, so the first pass
+    takes every assignment (an upheld return's event belongs to the reassigned, dead one) and each
+    of its counts asks ``live``; the reports made in the window are a semi-join of their own, so
+    the first pass needs no subquery per row. Written in SQL because the ORM cannot join those
+    per-assignment counts; the columns are the models' default ones."""
     o, c = opens_at, cutoff_at
     claim_days = dt.timedelta(days=int(settings.CYCLE_CLAIM_DAYS))
     grace = dt.timedelta(days=int(settings.CYCLE_REPORT_GRACE_DAYS))
-    close_day = cycle_calendar.local_date(c)
-    held = Q(state__in=OPEN_STATES) | Q(state=S.VERIFIED, verified_at__gt=o) | Q(state=S.CLOSED, closed_at__gt=o)
-    claims_due = Q(issued_at__gt=o - claim_days, issued_at__lte=c - claim_days)
-    on_time = claims_due & Q(claimed_at__isnull=False, claimed_at__lte=F("issued_at") + claim_days)
-    old_enough = Q(issued_at__lte=c - grace)
-    working = Q(state__in=REPORTING_STATES)
-    figures: dict[int, dict[str, int]] = defaultdict(dict)
-    live = Assignment.objects.filter(issued_at__lte=c).exclude(state__in=DEAD_STATES).order_by()
-    counted = live.values("unit_id").annotate(
-        held=Count("pk", filter=held),
-        claims_due=Count("pk", filter=claims_due),
-        claimed_on_time=Count("pk", filter=on_time),
-        due_working=Count("pk", filter=old_enough & working),
-        overdue=Count("pk", filter=Q(state__in=OPEN_STATES, deadline__lt=close_day)),
-        closed=Count("pk", filter=Q(state=S.CLOSED, closed_at__gt=o, closed_at__lte=c)),
+    ops = connection.ops
+    params: dict[str, Any] = {
+        "o": ops.adapt_datetimefield_value(o),
+        "c": ops.adapt_datetimefield_value(c),
+        "claim_from": ops.adapt_datetimefield_value(o - claim_days),
+        "claim_to": ops.adapt_datetimefield_value(c - claim_days),
+        "old_enough": ops.adapt_datetimefield_value(c - grace),
+        "close_day": ops.adapt_datefield_value(cycle_calendar.local_date(c)),
+        "verified": S.VERIFIED,
+        "closed": S.CLOSED,
+        "approved": ExtensionState.APPROVED,
+    }
+
+    def one_of(name: str, values: Iterable[str]) -> str:
+        """``IN (…)`` over bound values, named ``name_0``, ``name_1``, …"""
+        marks = []
+        for i, value in enumerate(values):
+            params[f"{name}_{i}"] = str(value)
+            marks.append(f"%({name}_{i})s")
+        return f"IN ({', '.join(marks)})"
+
+    open_, working, dead = one_of("open", OPEN_STATES), one_of("working", REPORTING_STATES), one_of("dead", DEAD_STATES)
+    if connection.features.has_native_duration_field:
+        params["claim"] = claim_days
+        claim_by = "a.issued_at + %(claim)s"
+    else:  # SQLite: the date arithmetic the ORM uses there (a function Django registers)
+        params["claim"] = duration_microseconds(claim_days)
+        claim_by = ops.combine_duration_expression("+", ["a.issued_at", "%(claim)s"])
+    counted = {
+        "held": f"""a.state {open_} OR (a.state = %(verified)s AND a.verified_at > %(o)s)
+            OR (a.state = %(closed)s AND a.closed_at > %(o)s)""",
+        "claims_due": "a.issued_at > %(claim_from)s AND a.issued_at <= %(claim_to)s",
+        "claimed_on_time": f"""a.issued_at > %(claim_from)s AND a.issued_at <= %(claim_to)s
+            AND a.claimed_at IS NOT NULL AND a.claimed_at <= {claim_by}""",
+        "due_working": f"a.issued_at <= %(old_enough)s AND a.state {working}",
+        "overdue": f"a.state {open_} AND a.deadline < %(close_day)s",
+        "closed": "a.state = %(closed)s AND a.closed_at > %(o)s AND a.closed_at <= %(c)s",
+    }
+    events = {
+        field: f"CAST(SUM(CASE WHEN e.action {one_of(f'action{i}', [action])} THEN 1 ELSE 0 END) AS INTEGER) AS {field}"
+        for i, (action, field) in enumerate(RANKING_ACTIONS.items())
+    }
+    sep = ",\n        "
+    first = sep.join(
+        [f"SUM(CASE WHEN a.live AND ({test}) THEN 1 ELSE 0 END) AS {name}" for name, test in counted.items()]
+        + [f"COALESCE(SUM(e.{name}), 0) AS {name}" for name in events]
+        + ["COALESCE(SUM(x.extensions), 0) AS extensions"]
     )
-    for row in counted:
-        figures[row.pop("unit_id")].update(row)
-    # Reported in the window: a semi-join of its own, so the big aggregate above needs no
-    # subquery per row. A report also makes a report due when the unit is past working on it
-    # (a completion report, say): those are "made while not working".
-    in_window = ProgressReport.objects.filter(created_at__gt=o, created_at__lte=c).values("assignment_id")
-    made = (
-        live.filter(old_enough, pk__in=in_window)
-        .values("unit_id")
-        .annotate(reports_made=Count("pk"), made_idle=Count("pk", filter=~working))
+    # A report also makes a report due when the unit is past working on it (a completion report,
+    # say): those are "made while not working".
+    figures = {
+        "held": "f.held",
+        "claims_due": "f.claims_due",
+        "claimed_on_time": "f.claimed_on_time",
+        "reports_due": "f.due_working + COALESCE(m.made_idle, 0)",
+        "reports_made": "COALESCE(m.reports_made, 0)",
+        "overdue": "f.overdue",
+        "closed": "f.closed",
+        **{name: f"f.{name}" for name in events},
+        "extensions": "f.extensions",
+    }
+    if tuple(figures) != FIGURE_FIELDS:
+        raise AssertionError("the figures are selected in the order of FIGURE_FIELDS")
+    q = ops.quote_name
+    sql = f"""
+SELECT f.unit_id, {", ".join(f"{value} AS {name}" for name, value in figures.items())}
+FROM (
+    SELECT a.unit_id,
+        {first}
+    FROM (
+        SELECT a.id, a.unit_id, a.state, a.issued_at, a.claimed_at, a.verified_at, a.closed_at, a.deadline,
+            (a.issued_at <= %(c)s AND a.state NOT {dead}) AS live
+        FROM {q(Assignment._meta.db_table)} a
+    ) a
+    LEFT JOIN (
+        SELECT e.assignment_id, {", ".join(events.values())}
+        FROM {q(AuditEvent._meta.db_table)} e
+        WHERE e.action {one_of("ranked", RANKING_ACTIONS)} AND e.at > %(o)s AND e.at <= %(c)s
+            AND e.assignment_id IS NOT NULL
+        GROUP BY e.assignment_id
+    ) e ON e.assignment_id = a.id
+    LEFT JOIN (
+        SELECT x.assignment_id, CAST(COUNT(*) AS INTEGER) AS extensions
+        FROM {q(ExtensionRequest._meta.db_table)} x
+        WHERE x.state = %(approved)s AND x.decided_at > %(o)s AND x.decided_at <= %(c)s
+        GROUP BY x.assignment_id
+    ) x ON x.assignment_id = a.id
+    GROUP BY a.unit_id
+) f
+LEFT JOIN (
+    SELECT a.unit_id, COUNT(*) AS reports_made, SUM(CASE WHEN a.state {working} THEN 0 ELSE 1 END) AS made_idle
+    FROM {q(Assignment._meta.db_table)} a
+    WHERE a.issued_at <= %(old_enough)s AND a.state NOT {dead} AND a.id IN (
+        SELECT r.assignment_id FROM {q(ProgressReport._meta.db_table)} r
+        WHERE r.created_at > %(o)s AND r.created_at <= %(c)s
     )
-    for row in made:
-        figures[row.pop("unit_id")].update(row)
-    for values in figures.values():
-        values["reports_due"] = values.pop("due_working", 0) + values.pop("made_idle", 0)
-    events = (
-        AuditEvent.objects.filter(action__in=list(RANKING_ACTIONS), at__gt=o, at__lte=c, assignment__isnull=False)
-        .order_by()
-        .values("assignment__unit_id")
-        .annotate(**{field: Count("pk", filter=Q(action=action)) for action, field in RANKING_ACTIONS.items()})
-    )
-    for row in events:
-        figures[row.pop("assignment__unit_id")].update(row)
-    granted = (
-        ExtensionRequest.objects.filter(state=ExtensionState.APPROVED, decided_at__gt=o, decided_at__lte=c)
-        .order_by()
-        .values("assignment__unit_id")
-        .annotate(n=Count("pk"))
-    )
-    for row in granted:
-        figures[row["assignment__unit_id"]]["extensions"] = row["n"]
-    return dict(figures)
+    GROUP BY a.unit_id
+) m ON m.unit_id = f.unit_id"""
+    return sql, params
+
+
+def unit_figures(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> dict[int, dict[str, int]]:
+    """{unit id: figures} for the report window (opens_at, cutoff_at], counted in SQL, for every
+    unit holding any assignment."""
+    sql, params = _figures_sql(opens_at=opens_at, cutoff_at=cutoff_at)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0]: dict(zip(FIGURE_FIELDS, map(int, row[1:]), strict=True)) for row in cursor.fetchall()}
 
 
 # --- closing a cycle ------------------------------------------------------------------------------
@@ -240,21 +311,21 @@ def _level(streak: int, ladder: list[tuple[int, int]]) -> int | None:
 
 
 def ranking_entries(cycle: Cycle) -> list[scoring.Entry]:
-    """Every active responsible unit with its figures for the cycle (zero where it had none)."""
-    figures = unit_figures(opens_at=cycle.opens_at, cutoff_at=cycle.cutoff_at)
-    units = (
-        Unit.objects.filter(is_active=True).exclude(kind=UnitKind.OFFICE).values_list("pk", "peer_group", "sort_order")
-    )
-    none = scoring.Figures()
-    return [
-        scoring.Entry(
-            unit_id=pk,
-            peer_group=group,
-            sort_order=order,
-            figures=scoring.Figures(**figures[pk]) if pk in figures else none,
-        )
-        for pk, group, order in units
-    ]
+    """Every active responsible unit with its figures for the cycle (zero where it had none):
+    the units and their figures come in the same one statement, as plain rows."""
+    figures, params = _figures_sql(opens_at=cycle.opens_at, cutoff_at=cycle.cutoff_at)
+    params["office"] = UnitKind.OFFICE
+    counted = ", ".join(f"COALESCE(f.{name}, 0)" for name in FIGURE_FIELDS)
+    sql = f"""
+SELECT u.id, u.peer_group, u.sort_order, {counted}
+FROM {connection.ops.quote_name(Unit._meta.db_table)} u LEFT JOIN ({figures}) f ON f.unit_id = u.id
+WHERE u.is_active AND u.kind <> %(office)s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    # The figures are the row's tail, in the order of Figures' fields (FIGURE_FIELDS).
+    figures_of, entry = scoring.Figures, scoring.Entry
+    return [entry(unit_id=row[0], peer_group=row[1], sort_order=row[2], figures=figures_of(*row[3:])) for row in found]
 
 
 def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> list[scoring.Entry]:
@@ -270,7 +341,7 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
     for e in entries:
         e.last_streak = streaks.get(e.unit_id, 0) + 1 if e.is_last else 0
     # Plain tuples into one COPY: 5,000 model instances would cost more than the insert itself.
-    figures_of = attrgetter(*FIGURE_FIELDS)
+    figures_of, points_of = attrgetter(*FIGURE_FIELDS), itemgetter(*POINT_FIELDS)
     text = scoring.cents_text
     rows.insert_many(
         UnitResult,
@@ -282,7 +353,7 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
                 e.peer_group,
                 e.sort_order,
                 *figures_of(e.figures),
-                *(text(e.cents[name]) for name in POINT_FIELDS),
+                *map(text, points_of(e.cents)),
                 text(e.score_cents),
                 e.ranked,
                 e.rank,
