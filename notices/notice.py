@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 
 from supervision import charts, clock
 from supervision.models import Cycle, Notice, NoticeState, PeerGroup, UnitKind, UnitResult
-from supervision.rankings import GROUP_ORDER, NoticeContent, notice_content, tie_text
+from supervision.rankings import GROUP_ORDER, NoticeContent, NoticeRow, notice_content
 
 from . import layout, wording
 from .fonts import font_stacks
@@ -77,21 +77,9 @@ class OverdueRow:
 
 
 @dataclass(frozen=True)
-class RankRow:
-    unit: str
-    rank: int | None
-    score: Decimal
-    held: int
-    overdue: int
-    reports: str  # made/due, as a table cell
-    closed: int
-    tie: str
-
-
-@dataclass(frozen=True)
 class GroupBlock:
     label: str
-    rows: list[RankRow]
+    rows: list[NoticeRow]
     unranked: str
     chart: SafeString | None
 
@@ -137,32 +125,6 @@ def summary(cycle: Cycle) -> Summary:
     )
 
 
-def ranking_rows(cycle: Cycle) -> dict[str, list[RankRow]]:
-    """The ranked units of each peer group in place order, with the figures a printed 通报 shows:
-    one query (``notice_content``'s order; its report column is a sentence, a table wants 2/3)."""
-    results = (
-        _results(cycle)
-        .filter(ranked=True)
-        .select_related("unit", "tied_with")
-        .order_by("peer_group", "rank", "unit__sort_order", "unit_id")
-    )
-    groups: dict[str, list[RankRow]] = {}
-    for r in results:
-        groups.setdefault(r.peer_group, []).append(
-            RankRow(
-                unit=r.unit.display_name,
-                rank=r.rank,
-                score=r.score,
-                held=r.held,
-                overdue=r.overdue,
-                reports=f"{r.reports_made}/{r.reports_due}",
-                closed=r.closed,
-                tie=tie_text(r),
-            )
-        )
-    return groups
-
-
 def overdue_units(cycle: Cycle) -> list[OverdueRow]:
     """Units with assignments overdue at the cut-off, most first (ranked or not)."""
     labels = dict(PeerGroup.choices)
@@ -204,7 +166,7 @@ def trend(cycle: Cycle) -> tuple[list[str], dict[str, list[float | None]], list[
 # --- the document ------------------------------------------------------------------------------------
 
 
-def _group_chart(label: str, rows: list[RankRow], font: str) -> SafeString | None:
+def _group_chart(label: str, rows: list[NoticeRow], font: str) -> SafeString | None:
     if not rows:
         return None
     shown, title = rows, wording.NOTICE_SCORES_TITLE.format(group=label)
@@ -277,13 +239,12 @@ def notice_context(notice: Notice) -> dict[str, Any]:
     # The charts' labels in the document's sans-serif stack: embedded like the rest of the text.
     font = str(font_stacks().sans)
     names = dict(PeerGroup.choices)
-    ranked = ranking_rows(cycle)
     groups = [
         GroupBlock(
             label=g.label,
-            rows=ranked.get(g.key, []),
+            rows=g.rows,
             unranked=wording.NOTICE_UNRANKED.format(units="、".join(g.unranked)) if g.unranked else "",
-            chart=_group_chart(g.label, ranked.get(g.key, []), font),
+            chart=_group_chart(g.label, g.rows, font),
         )
         for g in content.groups
     ]

@@ -244,7 +244,9 @@ class NoticeRow:
     score: Decimal
     held: int
     overdue: int
-    reports: str  # "made of due"
+    reports: str  # "made of due", as a sentence
+    reports_made: int
+    reports_due: int
     closed: int
     tie: str
 
@@ -293,6 +295,8 @@ def notice_content(notice: Notice) -> NoticeContent:
                     held=r.held,
                     overdue=r.overdue,
                     reports=_of(r.reports_made, r.reports_due),
+                    reports_made=r.reports_made,
+                    reports_due=r.reports_due,
                     closed=r.closed,
                     tie=tie_text(r),
                 )
