@@ -2,9 +2,9 @@
 
 The inbox table is the truth; a push is only a hint that something arrived. It goes through
 the channel layer (in memory in the embedded mode, Redis in production) to the group
-``inbox.<user id>`` that each of the user's sockets joins. channels-redis drops messages over
-capacity and Redis may be down: a failed push is logged and forgotten, never raised, and the
-page catches up from the inbox when its socket (re)connects.
+``inbox.<user id>`` that each of the user's sockets joins. A process not listening at that moment
+never gets it (pub/sub keeps nothing) and Redis may be down: a failed push is logged and forgotten,
+never raised, and the page catches up from the inbox when its socket (re)connects.
 """
 
 from __future__ import annotations
@@ -123,8 +123,8 @@ def push_batches_now(batches: Sequence[Batch]) -> int:
     return total
 
 
-# group_sends in flight at once. Each costs channels-redis about 1 ms of CPU (three commands and a
-# script); overlapping the round trips of a few saves a quarter, more only adds contention.
+# group_sends in flight at once, so a large batch (a notice to every member) overlaps its Redis round
+# trips instead of paying them one after another.
 IN_FLIGHT = 16
 
 
