@@ -32,6 +32,8 @@ install-test: sysdeps $(VENV)/.installed-test
 
 # tick (cycles, lights, reminders) runs every minute in the background, as cron does in
 # production, and stops with the server.
+# The settings default to production; this target is the development server, so it says so.
+run: export DEBUG = 1
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

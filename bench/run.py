@@ -56,6 +56,9 @@ def setup_django() -> Backend:
 
     backend = database.choose()
     os.environ["DJANGO_SETTINGS_MODULE"] = "project.settings"
+    # The settings default to production, which needs a real SECRET_KEY and host list; the bench
+    # loads them in development mode and switches DEBUG off below, where it matters.
+    os.environ.setdefault("DEBUG", "1")
     import django
     from django.conf import settings
 

@@ -31,7 +31,9 @@ def env_list(name: str, default: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, default).split(",") if part.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+# Production unless told otherwise: a server started without configuration must not show
+# tracebacks or settings to visitors. `make run` and the test suite set DEBUG=1 explicitly.
+DEBUG = env_bool("DEBUG", False)
 
 
 def _secret_key() -> str:

@@ -49,7 +49,7 @@ def test_production_passes_deploy_check(tmp_path):
 def test_development_secret_is_generated_once_and_kept(tmp_path):
     code = "from django.conf import settings; print(settings.SECRET_KEY)"
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    env.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="project.settings")
+    env.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="1")
     runs = [
         subprocess.run(
             [sys.executable, "-c", "import django; django.setup(); " + code],
