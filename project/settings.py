@@ -150,6 +150,9 @@ if REDIS_URL:
 else:
     # One process only: the embedded mode. Never use this behind several workers.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# An open page's socket checks the inbox this often (seconds, one indexed query) and sends what a
+# lost push did not deliver: pushes are dropped while Redis is down or resubscribing.
+INBOX_RESYNC_SECONDS = float(os.environ.get("INBOX_RESYNC_SECONDS", 30))
 
 # --- Cache ----------------------------------------------------------------------------------
 # Holds only short-lived hints (an import's progress, written by the request doing the import and
@@ -214,6 +217,12 @@ EVIDENCE_ALLOWED_TYPES = env_list(
     "application/zip,text/plain",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies, refused with 413 before anything buffers them (project/limits.py): forms, and the
+# routes that upload evidence or attachments (one file at the evidence limit plus the multipart
+# framing). The problem-list import has its own cap (notices/importer.py). The reverse proxy should
+# cap at least as tightly per location.
+MAX_FORM_BYTES = int(os.environ.get("MAX_FORM_BYTES", 1024 * 1024))
+MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024))
 
 # --- Domain settings ------------------------------------------------------------------------
 # Days before a deadline when an assignment's light turns yellow.
