@@ -4,6 +4,7 @@ attachment) are deleted once a day old, and never a file that a row still uses."
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from io import StringIO
 
@@ -22,10 +23,13 @@ def _pdf(body: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4 " + body, "application/pdf")
 
 
-def _report(world, assignment, body: bytes):
-    return services.assignment_report_progress(
+def _report(world, assignment, body: bytes) -> Evidence:
+    """The evidence row for ``body`` (a report in the same cycle amends the earlier one, so the
+    report may carry the files of earlier uploads too)."""
+    report = services.assignment_report_progress(
         actor=world.liaison_a, assignment=assignment, text="已完成排查", files=[_pdf(body)]
     )
+    return report.evidence.get(sha256=hashlib.sha256(b"%PDF-1.4 " + body).hexdigest())
 
 
 class _Refused(Exception):
@@ -35,7 +39,7 @@ class _Refused(Exception):
 def _orphan(world, assignment, body: bytes) -> str:
     """Store a file through a report whose transaction then rolls back: the file stays, no row."""
     with pytest.raises(_Refused), transaction.atomic():
-        name = _report(world, assignment, body).evidence.get().file.name
+        name = _report(world, assignment, body).file.name
         raise _Refused
     assert not Evidence.objects.filter(file=name).exists() and default_storage.exists(name)
     return name
@@ -53,7 +57,7 @@ def claimed(world, assignment_a):
 
 
 def test_an_old_orphan_is_deleted_and_a_used_file_kept(world, claimed):
-    kept = _report(world, claimed, b"kept").evidence.get().file.name
+    kept = _report(world, claimed, b"kept").file.name
     orphan = _orphan(world, claimed, b"orphan")
     for name in (kept, orphan):
         _age(name, 2)
@@ -77,7 +81,7 @@ def test_uploading_the_same_content_again_protects_the_stored_copy(world, claime
     with transaction.atomic():
         # The same file again: the stored copy is reused and made young, so a sweep running
         # before this row commits cannot delete it.
-        again = _report(world, claimed, b"same").evidence.get()
+        again = _report(world, claimed, b"same")
         assert again.file.name == orphan
         assert services.stored_files_sweep().deleted == 0
     assert default_storage.exists(orphan)

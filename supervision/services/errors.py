@@ -43,3 +43,10 @@ class InvalidInput(DomainError):
     """The data given is incomplete or inconsistent."""
 
     code = "invalid_input"
+
+
+class StorageFailed(DomainError):
+    """The file store refused a write (full disk, read-only or failing storage): the action is
+    rolled back whole, and the administrator finds the cause in the error log."""
+
+    code = "storage_failed"

@@ -6,21 +6,22 @@ burden on the grassroots forbid judging work by photos).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import logging
 import mimetypes
-import os
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.core.files.base import File
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from supervision.models import Evidence, LetterAttachment, ProgressReport, User
 
-from .errors import InvalidInput
+from .errors import InvalidInput, StorageFailed
+from .storage import content_store
+
+logger = logging.getLogger(__name__)
 
 MAX_FILES_PER_REPORT = 20
 
@@ -82,27 +83,47 @@ def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, act
     """Fill a file-bearing row (evidence, letter attachment) from an upload and store the file.
 
     Content-addressed: the same file uploaded again (to another report, by another unit) points
-    at the stored copy instead of writing a second one beside it. The caller saves the row.
+    at the stored copy instead of writing a second one beside it, once that copy is checked to
+    hold the same bytes (``storage.content_store``). The caller saves the row.
+
+    Raises StorageFailed when the file store cannot take the file: the caller's transaction then
+    rolls back, so no row refers to a file that was not stored whole.
     """
     digest = hashlib.sha256()
+    size = 0
     for chunk in upload.chunks():
         digest.update(chunk)
-    upload.seek(0)
+        size += len(chunk)
     instance.original_name = (upload.name or "file").rsplit("/", 1)[-1][:200]
     instance.content_type = _content_type(upload)
-    instance.size = upload.size
+    # The bytes counted, not the size the upload declares: the row must describe the stored file.
+    instance.size = size
     instance.sha256 = digest.hexdigest()
     instance.uploaded_by = actor
     path = instance.file.field.generate_filename(instance, "")
-    if instance.file.storage.exists(path):
-        instance.file.name = path
-        # Freshen it: the orphan sweep (services/storage.py) spares files younger than a day, so
-        # a copy this upload is about to refer to is not deleted before the row commits.
-        # (A storage without local paths keeps its own times.)
-        with contextlib.suppress(NotImplementedError, OSError):
-            os.utime(instance.file.storage.path(path))
-    else:
-        instance.file.save(instance.sha256, File(upload), save=False)
+    try:
+        content_store(storage=instance.file.storage, name=path, upload=upload, sha256=instance.sha256, size=size)
+    except OSError as exc:
+        # The person is told in general terms; the administrator needs the path and the cause.
+        logger.error(
+            "Could not store %s (%s, %d bytes, uploaded by user %s) at %s: %s",
+            instance.original_name,
+            type(instance).__name__,
+            size,
+            actor.pk,
+            exc.filename or path,
+            exc.strerror or exc,
+            exc_info=True,
+        )
+        raise StorageFailed(
+            _(
+                "The file %(name)s could not be stored, so nothing was saved. Please try again later; "
+                "if this keeps happening, tell the system administrator."
+            )
+            % {"name": instance.original_name},
+            field="files",
+        ) from exc
+    instance.file.name = path
 
 
 def evidence_attach(*, report: ProgressReport, upload: UploadedFile, actor: User) -> Evidence:

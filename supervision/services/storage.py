@@ -1,19 +1,38 @@
-"""Stored files nobody refers to any more, swept away.
+"""Stored files: written whole or not at all, and swept away once nobody refers to them.
 
-Evidence and letter attachments are written to storage under their checksum before the row that
-refers to them commits. When that transaction rolls back (a refused report, a crash) or a letter's
-attachment is removed, the file stays behind with no row. ``stored_files_sweep`` deletes such
-files once they are older than a grace period, so an upload whose transaction is still running is
-never touched. ``tick`` runs it whenever it closes a cycle; ``manage.py sweep_files`` runs it on
-demand. Each sweep that deletes something leaves an audit row.
+Evidence and letter attachments live under their SHA-256 (``evidence/ab/ab12…``): the same content
+uploaded twice is stored once, and a file's name says what its bytes must be.
+
+Writing (``content_store``): the bytes go to a temporary file in the target's own folder, are
+flushed to disk, read back and checked against the expected size and checksum, and only then
+renamed over the final name (an atomic step on one file system) and the folder synced. A full disk
+or a crash mid-write therefore leaves at most a temporary file, never a short file under a
+checksum name. A file already at the name is reused only if its size and checksum match; anything
+else (e.g. a short file an earlier failed write left there) is replaced with the good bytes.
+
+Sweeping (``stored_files_sweep``): files are written before the row that refers to them commits.
+When that transaction rolls back (a refused report, a crash) or a letter's attachment is removed,
+the file stays behind with no row; it is deleted once older than a grace period, so an upload
+whose transaction is still running is never touched. Unfinished temporary files go after a much
+shorter wait, and a file no row refers to whose bytes do not match its name goes at once. ``tick``
+runs the sweep whenever it closes a cycle; ``manage.py sweep_files`` runs it on demand. Each sweep
+that deletes something leaves an audit row.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterator
+import errno
+import hashlib
+import logging
+import os
+import re
+import secrets
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.core.files.base import File
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -21,11 +40,140 @@ from django.utils import timezone
 from supervision import clock
 from supervision.models import AuditEvent, Evidence, LetterAttachment
 
+logger = logging.getLogger(__name__)
+
 # Where content-addressed files live (see the upload_to functions of the two models).
 FOLDERS = {"evidence": Evidence, "letters": LetterAttachment}
 # Older than this, a file without a row is an orphan: no upload transaction lasts a day.
 GRACE = dt.timedelta(days=1)
+# Older than this, a temporary file is an abandoned write: writing even the largest evidence file
+# to local disk takes seconds, so half an hour never cuts an upload in flight.
+TEMP_GRACE = dt.timedelta(minutes=30)
 CHUNK = 500
+READ_BLOCK = 1024 * 1024
+
+# A write in progress: ".<checksum>.<random>.part", hidden and never a valid checksum name.
+TEMP_PREFIX = "."
+TEMP_SUFFIX = ".part"
+_CHECKSUM_NAME = re.compile(r"^[0-9a-f]{64}$")
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def _digest_of(chunks: Iterable[bytes]) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    for chunk in chunks:
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _read_blocks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while block := fh.read(READ_BLOCK):
+            yield block
+
+
+def local_file_matches(path: str, *, sha256: str, size: int) -> bool:
+    """Whether the file at ``path`` holds exactly ``size`` bytes with checksum ``sha256``.
+    The size is compared first: a short file is found without reading it."""
+    if os.stat(path).st_size != size:
+        return False
+    return _digest_of(_read_blocks(path)) == (sha256, size)
+
+
+def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
+    # os.write may write less than asked (and a full disk says so with ENOSPC on the next call).
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def _sync_folder(folder: str) -> None:
+    """Make a rename in ``folder`` durable: without it, a power cut may lose the new name."""
+    if not hasattr(os, "O_DIRECTORY"):  # no directory handles on this platform
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _store_local(storage: Storage, path: str, upload: File, *, sha256: str, size: int) -> None:
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    if os.path.exists(path):
+        # Freshen it first: the orphan sweep spares files younger than a day, so a copy this
+        # upload is about to refer to is not deleted before the row commits.
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        if local_file_matches(path, sha256=sha256, size=size):
+            return
+        logger.warning(
+            "Stored file %s does not match its checksum (%d bytes on disk, %d expected); "
+            "replacing it with the uploaded bytes.",
+            path,
+            os.stat(path).st_size,
+            size,
+        )
+    temp = os.path.join(folder, f"{TEMP_PREFIX}{sha256}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    # 0o666 less the process umask, as Django's own storage creates files.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        try:
+            upload.seek(0)
+            _write_all(fd, upload.chunks())
+            # Some file systems report a full disk only here (delayed allocation, NFS).
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if storage.file_permissions_mode is not None:
+            os.chmod(temp, storage.file_permissions_mode)
+        # Read back what the disk holds, not what we meant to write.
+        if not local_file_matches(temp, sha256=sha256, size=size):
+            raise OSError(errno.EIO, "the written file does not match the upload's checksum", temp)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    _sync_folder(folder)
+
+
+def _store_remote(storage: Storage, name: str, upload: File, *, sha256: str, size: int) -> None:
+    """A storage without local paths: the same rules, as far as its API allows (its own save is
+    trusted to be whole-or-nothing)."""
+    if storage.exists(name):
+        with storage.open(name, "rb") as fh:
+            if _digest_of(fh.chunks()) == (sha256, size):
+                return
+        logger.warning("Stored file %s does not match its checksum; replacing it with the uploaded bytes.", name)
+        storage.delete(name)
+    upload.seek(0)
+    saved = storage.save(name, upload)
+    if saved != name:
+        # Another upload of the same content got there first; its copy is as good as ours.
+        storage.delete(saved)
+
+
+def content_store(*, storage: Storage, name: str, upload: File, sha256: str, size: int) -> None:
+    """Make ``name`` in ``storage`` hold exactly the upload's bytes (``sha256``, ``size``).
+
+    Raises OSError (full disk, read-only or failing storage, bytes that do not read back as
+    written); nothing is then left under ``name`` that was not there, whole and correct, before.
+    """
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        _store_remote(storage, name, upload, sha256=sha256, size=size)
+    else:
+        _store_local(storage, path, upload, sha256=sha256, size=size)
+
+
+# --- sweeping -------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -33,6 +181,9 @@ class SweepResult:
     checked: int = 0
     deleted: int = 0
     bytes_freed: int = 0
+    # Of ``deleted``: abandoned temporary files, and files whose bytes did not match their name.
+    partial: int = 0
+    mismatched: int = 0
 
 
 def _files(storage: Storage, folder: str) -> Iterator[str]:
@@ -46,13 +197,53 @@ def _files(storage: Storage, folder: str) -> Iterator[str]:
             yield f"{folder}/{bucket}/{name}"
 
 
+def _is_temp(name: str) -> bool:
+    base = name.rsplit("/", 1)[-1]
+    return base.startswith(TEMP_PREFIX) and base.endswith(TEMP_SUFFIX)
+
+
+def _mismatched(storage: Storage, name: str) -> os.stat_result | None:
+    """The file's identity if its bytes are not what its checksum name says, else None.
+
+    Only local files are checked (reading back a remote store is too costly for a sweep)."""
+    base = name.rsplit("/", 1)[-1]
+    if not _CHECKSUM_NAME.match(base):
+        return None  # not one of ours (e.g. an old storage's "<checksum>_AbC123"): left to age out
+    try:
+        path = storage.path(name)
+    except NotImplementedError:
+        return None
+    before = os.stat(path)
+    if _digest_of(_read_blocks(path))[0] == base:
+        return None
+    return before
+
+
+def _same_file(storage: Storage, name: str, seen: os.stat_result) -> bool:
+    """True if ``name`` is still the very file that was checked: an upload of the same content
+    may have renamed a good copy over it meanwhile, and that one must stay."""
+    try:
+        now = os.stat(storage.path(name))
+    except FileNotFoundError:
+        return False
+    return (now.st_ino, now.st_size, now.st_mtime_ns) == (seen.st_ino, seen.st_size, seen.st_mtime_ns)
+
+
 def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | None = None) -> SweepResult:
     """``now`` dates the audit row (the office's clock, which a replay may set); file ages are
     always measured against the wall clock, since that is what the file system wrote."""
     now = now or clock.now()
-    old_before = timezone.now() - GRACE
+    wall = timezone.now()
+    old_before, temp_before = wall - GRACE, wall - TEMP_GRACE
     storage = storage or default_storage
     result = SweepResult()
+
+    def delete(name: str) -> None:
+        size = storage.size(name)
+        storage.delete(name)
+        result.deleted += 1
+        result.bytes_freed += size
+
     for folder, model in FOLDERS.items():
         names = list(_files(storage, folder))
         result.checked += len(names)
@@ -60,21 +251,43 @@ def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | Non
             chunk = names[start : start + CHUNK]
             used = set(model.objects.filter(file__in=chunk).values_list("file", flat=True))
             for name in chunk:
-                if name in used or storage.get_modified_time(name) > old_before:
+                if name in used:
                     continue
+                modified = storage.get_modified_time(name)
+                if _is_temp(name):
+                    if modified <= temp_before:
+                        delete(name)
+                        result.partial += 1
+                    continue
+                seen = None
+                if modified > old_before:
+                    # Young and unused: maybe an upload whose row has not committed yet, which
+                    # only ever renames a checked file into place. A file that fails the check
+                    # is damage (e.g. a short write by an older version) and goes now.
+                    seen = _mismatched(storage, name)
+                    if seen is None:
+                        continue
                 # Checked again just before deleting: an upload of the same content may have
                 # committed a row since the chunk was read.
                 if model.objects.filter(file=name).exists():
                     continue
-                size = storage.size(name)
-                storage.delete(name)
-                result.deleted += 1
-                result.bytes_freed += size
+                if seen is not None:
+                    if not _same_file(storage, name, seen):
+                        continue
+                    logger.warning("Deleted stored file %s: its bytes do not match its checksum name.", name)
+                    result.mismatched += 1
+                delete(name)
     if result.deleted:
         with transaction.atomic():
             AuditEvent.objects.create(
                 at=now,
                 action="files.swept",
-                data={"deleted": result.deleted, "bytes": result.bytes_freed, "checked": result.checked},
+                data={
+                    "deleted": result.deleted,
+                    "bytes": result.bytes_freed,
+                    "checked": result.checked,
+                    "partial": result.partial,
+                    "mismatched": result.mismatched,
+                },
             )
     return result
