@@ -82,7 +82,9 @@ def test_a_rolled_back_transition_pushes_nothing(world, django_capture_on_commit
 @pytest.mark.django_db(transaction=True)
 def test_anonymous_sockets_are_refused():
     async def scenario():
-        communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=[(b"origin", b"http://localhost")])
+        communicator = WebsocketCommunicator(
+            application, "/ws/inbox/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
+        )
         connected, code = await communicator.connect()
         await communicator.disconnect()
         return connected, code
@@ -98,7 +100,9 @@ def test_a_logged_in_socket_through_the_asgi_stack_catches_up(world, client):
 
     async def scenario():
         communicator = WebsocketCommunicator(
-            application, "/ws/inbox/", headers=[(b"origin", b"http://localhost"), (b"cookie", cookie.encode())]
+            application,
+            "/ws/inbox/",
+            headers=[(b"origin", b"http://localhost"), (b"host", b"localhost"), (b"cookie", cookie.encode())],
         )
         connected, _ = await communicator.connect()
         first = await communicator.receive_json_from(timeout=5)

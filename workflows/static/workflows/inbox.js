@@ -1,11 +1,17 @@
 // The live inbox: a websocket hint for each new notification, a catch-up from the database on
-// every (re)connect and every page change. The inbox page stays the source of truth; this only
-// saves a reload. Pages are swapped by Turbo, so elements are looked up afresh each time.
+// every (re)connect and every page change, and from the server whenever it finds a notification
+// whose push was lost (Redis down or resubscribing). The inbox page stays the source of truth;
+// this only saves a reload. Pages are swapped by Turbo, so elements are looked up afresh each time.
 (function () {
   "use strict";
   var socket = null;
   var delay = 1000;
   var unread = 0;
+  // Ids this page has shown or counted, so a push and a catch-up naming the same notification
+  // toast it once; lastId tells, after a reconnect, which ones arrived while the socket was down.
+  var known = {};
+  var lastId = 0;
+  var MAX_TOASTS = 3;
 
   function bell() { return document.querySelector(".sv-inbox[data-socket]"); }
 
@@ -35,6 +41,28 @@
     setTimeout(function () { item.remove(); }, 8000);
   }
 
+  function remember(n) {
+    known[n.id] = true;
+    if (n.id > lastId) lastId = n.id;
+  }
+
+  function catchUp(data) {
+    // Toast what the page has not seen: what the server says it missed, and after a reconnect
+    // what is newer than the last notification this page knew of. The count is the server's.
+    var fresh = (data.missed || []).slice();
+    if (lastId) {
+      (data.latest || []).forEach(function (n) { if (n.id > lastId) fresh.push(n); });
+    }
+    var shown = 0;
+    fresh.forEach(function (n) {
+      if (known[n.id]) return;
+      known[n.id] = true;
+      if (shown++ < MAX_TOASTS) toast(n);
+    });
+    (data.latest || []).forEach(remember);
+    setCount(data.unread);
+  }
+
   function connect() {
     var b = bell();
     if (!b || !window.WebSocket) return;
@@ -43,8 +71,12 @@
     socket.onopen = function () { delay = 1000; };
     socket.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      if (data.type === "catch_up") setCount(data.unread);
-      if (data.type === "notification") { setCount(unread + 1); toast(data); }
+      if (data.type === "catch_up") catchUp(data);
+      if (data.type === "notification" && !known[data.id]) {
+        remember(data);
+        setCount(unread + 1);
+        toast(data);
+      }
     };
     socket.onclose = function (event) {
       socket = null;
