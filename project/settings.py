@@ -8,6 +8,7 @@ PostgreSQL and ``REDIS_URL`` at Redis for the channel layer.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -34,15 +35,41 @@ def env_list(name: str, default: str) -> list[str]:
 # Production unless told otherwise: a server started without configuration must not show
 # tracebacks or settings to visitors. `make run` and the test suite set DEBUG=1 explicitly.
 DEBUG = env_bool("DEBUG", False)
+# What the environment said, kept apart from DEBUG: test runners switch DEBUG off at runtime to
+# behave like production, yet the installation is still a development one (the demo loader asks).
+DEVELOPMENT_MODE = DEBUG
+
+
+# Values copied from examples and templates instead of generated.
+_PLACEHOLDER_SECRETS = ("change-me", "changeme", "change_me", "secret", "your-secret-key", "django-insecure")
+_HOW_TO_GENERATE = (
+    "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))' "
+    "and set it in the environment of every server process and command."
+)
+
+
+def _weak_secret(key: str) -> str | None:
+    """Why ``key`` is too weak to sign sessions with (Django's own deploy-check rules and more), or None."""
+    if len(key) < 50:
+        return f"it is {len(key)} characters long; at least 50 are needed"
+    if len(set(key)) < 5:
+        return "it uses fewer than 5 different characters"
+    if key.lower().startswith(_PLACEHOLDER_SECRETS):
+        return "it is a placeholder copied from an example, not a generated key"
+    return None
 
 
 def _secret_key() -> str:
     key = os.environ.get("SECRET_KEY", "")
+    if not DEBUG:
+        # A production site with a guessable key lets anyone forge sessions and password-reset
+        # links: refuse to start rather than warn in `check --deploy`, which nobody may run.
+        if not key:
+            raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0. " + _HOW_TO_GENERATE)
+        if reason := _weak_secret(key):
+            raise ImproperlyConfigured(f"SECRET_KEY is too weak to run with DEBUG=0: {reason}. " + _HOW_TO_GENERATE)
     if key:
         return key
-    if not DEBUG:
-        # A production site with a guessable key lets anyone forge sessions: refuse to start.
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG=0.")
     # Development: generate once and keep it, so sessions survive restarts.
     path = VAR_DIR / "secret_key"
     if not path.exists():
@@ -58,6 +85,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "daphne",
+    # Sign-in throttling; its admin lists failed attempts and lifts a lockout (project/signin.py).
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,6 +101,8 @@ INSTALLED_APPS = [
     "supervision",
     "notices",
     "workflows",
+    # No models: connects the session bookkeeping of project/sessions.py.
+    "project.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +112,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signs out a session idle for SESSION_IDLE_TIMEOUT (project/sessions.py); before the login
+    # requirement, so the redirect to sign in carries its message.
+    "project.sessions.IdleTimeoutMiddleware",
     # Nothing is public but the sign-in page: a page someone adds later is protected by default
     # (opt out with @login_not_required). Runs before viewflow's SiteMiddleware (appended by
     # viewflow), so a signed-out visitor is sent to sign in rather than refused with a 403.
@@ -90,6 +124,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "project.urls"
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp.middleware.CSPMiddleware",
+    # Last, as axes requires: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "project.asgi.application"
 
@@ -113,8 +151,28 @@ TEMPLATES = [
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=not DB_POOL)}
+    if DB_POOL:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": DB_POOL_MIN,
+            "max_size": DB_POOL_MAX,
+            # How long a request waits for a free connection before failing.
+            "timeout": int(os.environ.get("DB_POOL_TIMEOUT", 30)),
+            # A connection broken by a database restart is replaced, not handed to a request.
+            "check": ConnectionPool.check_connection,
+        }
 else:
+# Connections come from psycopg's pool, one per server process, shared by its threads. Under
+# ASGI (daphne) Django runs each request's sync code in a thread of its own, so a persistent
+# connection per thread (CONN_MAX_AGE > 0) is never reused and piles up until PostgreSQL refuses
+# new clients; a connection per request (CONN_MAX_AGE=0, DB_POOL=0) stays bounded but connects
+# anew every time. The pool is bounded and reuses (measured in tests/security/test_db_connections.py).
+# With an external pooler such as PgBouncer, set DB_POOL=0.
+DB_POOL = env_bool("DB_POOL", True)
+DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", 2))
+DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", 20))
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
@@ -175,6 +233,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     # Unit rules: what a membership lets a user see and do (see supervision/permissions.py).
     "supervision.permissions.UnitRuleBackend",
+    # First: refuses a locked-out account or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     # Explicit per-object grants, e.g. one letter shared with an outside observer.
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -192,8 +252,34 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # --- Language and time ----------------------------------------------------------------------
+    # Django's list is English-speaking; these add the weak choices common here (project/passwords.py).
+    {"NAME": "project.passwords.LocalCommonPasswordValidator"},
+    {"NAME": "project.passwords.RepeatedPatternValidator"},
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# --- Sign-in throttling (django-axes; project/signin.py) ------------------------------------
+LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", 5))
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", 20))
+LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15))
+AXES_HANDLER = "project.signin.AccountAndAddressHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_CLIENT_IP_CALLABLE = "project.signin.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Kept on success: otherwise signing in to one's own account would wipe the address's count of
+# failures against other accounts. Failures expire with the cool-off anyway.
+AXES_RESET_ON_SUCCESS = False
+# Every failed sign-in is kept (admin: Axes → access failures), not only the running counts.
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The user agent is the client's own words: not part of what a lockout is counted against.
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# --- Sessions ---------------------------------------------------------------------------------
+# A working day; and signed out after SESSION_IDLE_TIMEOUT seconds without a request (0: never).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 12 * 60 * 60))
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 60 * 60))
+
 # Our own catalog first; then our translation of viewflow's strings (its zh_Hans catalog is empty).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "viewflow"]
 TIME_ZONE = "Asia/Shanghai"
@@ -232,6 +318,28 @@ LIGHT_YELLOW_DAYS = int(os.environ.get("LIGHT_YELLOW_DAYS", 7))
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Trust the reverse proxy's X-Forwarded-Proto and X-Forwarded-For. Only behind nginx (or another
+# proxy that sets both): without one, any client could claim to be on HTTPS or at any address.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# Error reports (debug page, e-mails to ADMINS) mask passwords inside connection URLs too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "project.error_reports.SettingsMaskingFilter"
+# No inline script anywhere: behaviour comes from static files (workflows/static). Inline style
+# attributes stay allowed: viewflow's Material templates use them throughout.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        # 'self' covers the page's own ws:/wss: origin in current browsers (CSP level 3).
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
@@ -241,7 +349,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     # Behind nginx terminating TLS.
-    if env_bool("BEHIND_PROXY", True):
+    if BEHIND_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = ["security.W021"] if not SECURE_HSTS_PRELOAD else []
 

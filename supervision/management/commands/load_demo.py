@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
@@ -27,13 +28,43 @@ class Command(BaseCommand):
             default=1.0,
             help=_("Size of the campaign relative to the real one (default 1.0); e.g. 0.2 for a quick look."),
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help=_(
+                "Load the demo even though DEBUG is off: creates a superuser and about 100 accounts that all "
+                "share one published password. Only for a throw-away demonstration server."
+            ),
+        )
 
-    def handle(self, *args: Any, accounts: bool = False, scale: float = 1.0, **options: Any) -> None:
+    def handle(
+        self, *args: Any, accounts: bool = False, scale: float = 1.0, allow_production: bool = False, **options: Any
+    ) -> None:
         if not accounts:
             if not 0 < scale <= 3:
                 raise CommandError(_("--scale must be greater than 0 and at most 3."))
+            self._refuse_production(allow_production)
             self._load(scale)
         self.stdout.write(accounts_table())
+
+    def _refuse_production(self, allow_production: bool) -> None:
+        # The demo's accounts, a superuser among them, all have the password printed below and in
+        # the README: on a reachable server that is an open door.
+        if settings.DEVELOPMENT_MODE:
+            return
+        if not allow_production:
+            raise CommandError(
+                _(
+                    "Refusing to load the demo: DEBUG is off, so this looks like a production server, and the demo "
+                    "creates a superuser and about 100 accounts with one published password. Set DEBUG=1 on a "
+                    "development machine, or pass --allow-production for a throw-away demonstration server."
+                )
+            )
+        warning = _(
+            "WARNING: loading the demo on a server with DEBUG off. Its superuser and every demo account share "
+            "one published password: change them all, or take this server off the network when done."
+        )
+        self.stderr.write(self.style.ERROR("!" * 80 + "\n" + warning + "\n" + "!" * 80))
 
     def _load(self, scale: float) -> None:
         self.stdout.write(_("Loading the demo campaign…"))

@@ -1,0 +1,56 @@
+"""Sign-in throttling (django-axes): who a failed sign-in counts against, and when that is enough.
+
+Two limits, counted over the cool-off window (``LOGIN_COOLOFF_MINUTES``):
+
+* per account *and* address (``LOGIN_FAILURES_PER_ACCOUNT``, 5): someone guessing one colleague's
+  password is stopped after a few tries, while the colleague signing in from their own desk is not
+  locked out by it;
+* per address (``LOGIN_FAILURES_PER_ADDRESS``, 20): one machine trying many accounts, one password
+  each, is stopped too. It is higher because a whole office may share one address behind NAT.
+
+Both lockouts expire on their own; an administrator lifts one sooner in the admin (Axes → access
+attempts: delete the rows, or ``manage.py axes_reset``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from axes.handlers.database import AxesDatabaseHandler
+from django.conf import settings
+from django.db.models import Sum
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The address a sign-in attempt is counted against.
+
+    Behind the reverse proxy (``BEHIND_PROXY``) every request comes from the proxy itself, so the
+    client is the right-most X-Forwarded-For entry: the one nginx appended
+    (``$proxy_add_x_forwarded_for``). Entries left of it were sent by the client and may be forged.
+    Without a proxy, X-Forwarded-For is entirely the client's own words and is ignored.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if forwarded and forwarded[-1]:
+            return forwarded[-1]
+    return request.META.get("REMOTE_ADDR")
+
+
+class AccountAndAddressHandler(AxesDatabaseHandler):
+    """Axes' database handler with a limit per lockout parameter.
+
+    Axes compares one count (the largest over ``AXES_LOCKOUT_PARAMETERS``) with one limit. Here the
+    parameters are [account+address, address] with limits of their own, so the count reported to
+    axes is the account+address count, raised to the account limit once the address alone has
+    reached its limit: axes then locks out exactly when either limit is reached.
+    """
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        per_account, per_address = (
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        if per_address >= settings.LOGIN_FAILURES_PER_ADDRESS:
+            return max(per_account, settings.LOGIN_FAILURES_PER_ACCOUNT)
+        return per_account
