@@ -26,6 +26,7 @@ from supervision.models import (
     UnitKind,
     User,
 )
+from supervision.parsing import clean_text, parse_id
 from supervision.search import AssignmentFilters, Light
 from supervision.services import InvalidInput
 from supervision.services.roles import office_ids
@@ -47,8 +48,11 @@ def _values(raw: Iterable[str] | str | None) -> list[str]:
     if raw is None:
         return []
     items = [raw] if isinstance(raw, str) else list(raw)
-    # "1,2" and repeated parameters both work.
-    values = [part.strip() for item in items for part in str(item).split(",") if part.strip()]
+    if len(items) > MAX_VALUES:
+        raise InvalidInput(_("Too many values in one filter."), field="filters")
+    # "1,2" and repeated parameters both work. Control characters go first: PostgreSQL refuses
+    # a NUL in a text parameter, and no unit name or letter number holds one.
+    values = [part for item in items for part in (clean_text(p, MAX_TEXT) for p in str(item).split(",")) if part]
     if len(values) > MAX_VALUES:
         raise InvalidInput(_("Too many values in one filter."), field="filters")
     return values
@@ -56,8 +60,8 @@ def _values(raw: Iterable[str] | str | None) -> list[str]:
 
 def resolve_unit(value: str) -> Unit:
     query = Q(name=value) | Q(short_name=value)
-    if value.isdigit():
-        query |= Q(pk=int(value))
+    if (pk := parse_id(value)) is not None:
+        query |= Q(pk=pk)
     found = list(Unit.objects.filter(query)[:2])
     if len(found) != 1:
         raise InvalidInput(
@@ -71,8 +75,8 @@ def resolve_unit(value: str) -> Unit:
 def resolve_letter(value: str, letters: QuerySet[Letter]) -> Letter:
     """A letter by id or number, among ``letters`` (those the user may see)."""
     query = Q(number=value)
-    if value.isdigit():
-        query |= Q(pk=int(value))
+    if (pk := parse_id(value)) is not None:
+        query |= Q(pk=pk)
     letter = letters.filter(query).first()
     if letter is None:
         raise InvalidInput(_("No letter “%(letter)s” that you may see.") % {"letter": value[:100]}, field="letter")
@@ -92,7 +96,7 @@ def resolve_states(values: Sequence[str]) -> list[str]:
 
 
 def _choice(value: str | None, choices: Sequence[str], message: str, field_name: str) -> str:
-    value = (value or "").strip()
+    value = clean_text(value, MAX_TEXT)
     if value and value not in choices:
         raise InvalidInput(message % {"value": value[:50]}, field=field_name)
     return value
@@ -126,10 +130,10 @@ def ledger_request(
     """
     found_units = [resolve_unit(v) for v in _values(units)]
     found_letter = None
-    letter = (letter or "").strip()
+    letter = clean_text(letter, MAX_TEXT)
     if letter:
         found_letter = resolve_letter(letter, letters if letters is not None else Letter.objects.all())
-    peer_group = (peer_group or "").strip()
+    peer_group = clean_text(peer_group, MAX_TEXT)
     if peer_group and peer_group not in PeerGroup.values:
         raise InvalidInput(_("Unknown peer group “%(group)s”.") % {"group": peer_group[:50]}, field="peer_group")
     filters = AssignmentFilters(
@@ -137,11 +141,11 @@ def ledger_request(
         units=[u.pk for u in found_units],
         peer_group=peer_group,
         letter=found_letter.pk if found_letter else None,
-        text=(text or "").strip()[:MAX_TEXT],
+        text=clean_text(text, MAX_TEXT),
         light=_choice(light, [c for c, _label in Light.CHOICES], _("Unknown light “%(value)s”."), "light"),
         category=_choice(category, ItemCategory.values, _("Unknown category “%(value)s”."), "category"),
         source=_choice(source, ItemSource.values, _("Unknown source “%(value)s”."), "source"),
-        site=(site or "").strip()[:MAX_TEXT],
+        site=clean_text(site, MAX_TEXT),
         overdue=_flag(overdue),
         open_only=_flag(open_only),
     )

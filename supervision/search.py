@@ -19,11 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision import clock
 from supervision.models import OPEN_STATES, Assignment, AssignmentState, User
+from supervision.parsing import clean_text, parse_id
 from supervision.selectors import assignments_visible_to
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 MAX_QUERY = 100
+# Our cursors are a date and an id, base64: about 40 characters.
+MAX_CURSOR = 64
 
 
 class Light:
@@ -103,8 +106,10 @@ class AssignmentFilters:
             qs = qs.filter(item__category=self.category)
         if self.source:
             qs = qs.filter(item__source=self.source)
-        if self.site:
-            qs = qs.filter(item__site=self.site)
+        # Free text is cleaned here too, whoever built the filters: a NUL is a database error.
+        site = clean_text(self.site)
+        if site:
+            qs = qs.filter(item__site=site)
         if self.light:
             qs = qs.filter(light_filter(self.light, today))
         if self.overdue:
@@ -115,7 +120,7 @@ class AssignmentFilters:
             qs = qs.filter(claimed_by_id=self.claimed_by)
         if self.unclaimed:
             qs = qs.filter(claimed_by__isnull=True)
-        text = self.text.strip()[:MAX_QUERY]
+        text = clean_text(self.text, MAX_QUERY)
         if text:
             qs = qs.filter(
                 Q(item__description__icontains=text)
@@ -142,10 +147,14 @@ def _encode(deadline: dt.date, pk: int) -> str:
 
 def _decode(cursor: str) -> tuple[dt.date, int] | None:
     """A cursor from our own link, or None for anything else (a bad cursor means page one)."""
+    if len(cursor) > MAX_CURSOR:
+        return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         day, pk = raw.split("|")
-        return dt.date.fromisoformat(day), int(pk)
+        # The id as strictly as every other id: int() would take "٣" and numbers past the column.
+        row = parse_id(pk)
+        return (dt.date.fromisoformat(day), row) if row is not None else None
     except (ValueError, UnicodeDecodeError):
         return None
 

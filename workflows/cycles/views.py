@@ -35,6 +35,7 @@ from supervision.rankings import (
 )
 from supervision.services import DomainError
 from supervision.services.roles import roles_by_unit, unit_ids
+from workflows.params import clean_text, parse_id
 
 from . import forms
 
@@ -78,17 +79,16 @@ def ranking(request: HttpRequest) -> HttpResponse:
     cycle = cycles[0] if cycles else None
     wanted = request.GET.get("cycle", "")
     if wanted:
-        try:
-            number = int(wanted)
-        except ValueError:
-            number = None
+        # A cycle number is an id-like positive number: "²" or a 30-digit one is no cycle.
+        number = parse_id(wanted)
         # Older than the picker goes: one more query, only when asked for.
         found = next((c for c in cycles if c.number == number), None)
         if found is None and number is not None:
             found = closed_cycles().filter(number=number).first()
         if found is None:
             messages.warning(
-                request, _("There is no closed cycle %(number)s; showing the latest.") % {"number": wanted}
+                request,
+                _("There is no closed cycle %(number)s; showing the latest.") % {"number": clean_text(wanted, 20)},
             )
         else:
             cycle = found

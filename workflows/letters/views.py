@@ -19,21 +19,15 @@ from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Uni
 from supervision.services import DomainError
 from supervision.services.roles import has_role, roles_by_unit
 from workflows.files import private_file
+from workflows.params import id_or_404, int_param
 
 from . import forms
 
 PAGE = 50
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
 def _letter(request: HttpRequest, pk: Any) -> Letter:
-    letter = selectors.letter_get(request.user, _int(pk))
+    letter = selectors.letter_get(request.user, id_or_404(pk))
     if letter is None:
         raise Http404
     return letter
@@ -67,9 +61,10 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(kind=data["kind"])
     if data.get("q"):
         qs = qs.filter(Q(title__icontains=data["q"]) | Q(number__icontains=data["q"]))
-    before = request.GET.get("before", "")
-    if before.isdigit():
-        qs = qs.filter(pk__lt=int(before))
+    # The page cursor: anything but an id (a mangled link) shows the first page.
+    before = int_param(request, "before")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
     # Counts per letter in the same query: open, overdue-free totals, written off.
     rows = list(
         qs.select_related("office", "drafter")
@@ -217,7 +212,7 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             _("Item added."),
         )
     elif action == "delete_item":
-        item = Item.objects.filter(pk=_int(post.get("item")), letter=letter).first()
+        item = Item.objects.filter(pk=id_or_404(post.get("item")), letter=letter).first()
         if item is None:
             raise Http404
         _call(request, lambda: services.item_delete(actor=user, item=item), _("Item removed."))
@@ -234,7 +229,7 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     elif action == "detach":
         _call(
             request,
-            lambda: services.letter_detach(actor=user, attachment=_int(post.get("attachment"))),
+            lambda: services.letter_detach(actor=user, attachment=id_or_404(post.get("attachment"))),
             _("Attachment removed."),
         )
     elif action == "sign":
@@ -267,7 +262,7 @@ def _errors(form: Any) -> str:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = selectors.attachments_visible_to(request.user).filter(pk=_int(pk)).first()
+    attachment = selectors.attachments_visible_to(request.user).filter(pk=id_or_404(pk)).first()
     if attachment is None:
         raise Http404
     return private_file(attachment, inline_allowed=False)

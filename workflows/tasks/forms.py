@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup
+from supervision.parsing import MAX_ID
 from supervision.search import AssignmentFilters, Light
 
 MAX_TEXT = 4000
@@ -27,8 +28,11 @@ class FilterForm(forms.Form):
         label=_("Category"), required=False, choices=[("", _("Any category")), *ItemCategory.choices]
     )
     source = forms.ChoiceField(label=_("Source"), required=False, choices=[("", _("Any source")), *ItemSource.choices])
-    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, widget=forms.HiddenInput)
-    letter = forms.IntegerField(label=_("Letter"), required=False, min_value=1, widget=forms.HiddenInput)
+    # Bounded like every id (supervision.parsing): past a 64-bit column SQLite fails the query.
+    unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    letter = forms.IntegerField(
+        label=_("Letter"), required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open = forms.BooleanField(label=_("Open only"), required=False)

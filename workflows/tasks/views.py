@@ -21,6 +21,7 @@ from supervision.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
 from supervision.services.roles import office_ids
 from workflows.files import private_file
+from workflows.params import id_or_404
 
 from . import forms
 
@@ -34,13 +35,6 @@ QUEUE_TITLES = {
     "to_close": _("To write off"),
     "closed": _("Written off"),
 }
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
 
 
 # --- lists ----------------------------------------------------------------------------------------
@@ -262,7 +256,8 @@ EXTENSION_DONE = {
 @login_required
 @require_POST
 def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    ext = ExtensionRequest.objects.filter(pk=_int(pk)).values_list("assignment_id", flat=True).first()
+    pk = id_or_404(pk)
+    ext = ExtensionRequest.objects.filter(pk=pk).values_list("assignment_id", flat=True).first()
     if ext is None or action not in EXTENSION_DONE:
         raise Http404
     a = _assignment(request, ext)
@@ -276,7 +271,7 @@ def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "approve": services.extension_approve,
         "reject": services.extension_reject,
     }[action]
-    _call(request, lambda: call(actor=request.user, extension=_int(pk), comment=comment[:4000]), EXTENSION_DONE[action])
+    _call(request, lambda: call(actor=request.user, extension=pk, comment=comment[:4000]), EXTENSION_DONE[action])
     return _back(request, reverse("tasks:detail", args=[a.pk]))
 
 
