@@ -65,16 +65,9 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     before = int_param(request, "before")
     if before is not None:
         qs = qs.filter(pk__lt=before)
-    # Counts per letter in the same query: open, overdue-free totals, written off.
-    rows = list(
-        qs.select_related("office", "drafter")
-        .annotate(
-            n_total=Count("assignments", filter=~Q(assignments__state__in=["reassigned", "withdrawn"])),
-            n_open=Count("assignments", filter=Q(assignments__state__in=OPEN_STATES)),
-            n_closed=Count("assignments", filter=Q(assignments__state="closed")),
-        )
-        .order_by("-pk")[: PAGE + 1]
-    )
+    # The figures come in the same query; a unit's are those of its own tasks only.
+    shown = qs.select_related("office", "drafter").order_by("-pk")
+    rows = list(selectors.letters_with_figures(request.user, shown)[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     query = request.GET.copy()
@@ -87,6 +80,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "rows": rows,
             "next_query": query.urlencode() if more else None,
+            "unit_figures": any(not r.whole_letter for r in rows),
             "can_draft": bool(_offices_as_clerk(request.user)),
         },
     )
