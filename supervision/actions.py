@@ -23,7 +23,7 @@ from supervision.models import (
 from supervision.rankings import report_window
 from supervision.services import assignments as steps
 from supervision.services import reports
-from supervision.services.extensions import EXTENDABLE
+from supervision.services.extensions import EXTENDABLE, signs_own_request
 from supervision.services.ranking import REPORTING_STATES
 from supervision.services.roles import has_role
 
@@ -93,6 +93,8 @@ ACTIONS: dict[str, tuple[steps._Step, Action, bool]] = {
 }
 
 REQUEST_EXTENSION = Action("request_extension", _("Ask for more time"), "deadline", style="secondary")
+# The report form once this cycle's report is made: a second report amends it (one per cycle).
+AMEND_REPORT = Action("report_progress", _("Amend this cycle's report"), "report")
 
 
 def available_actions(user: User, a: Assignment) -> list[Action]:
@@ -108,10 +110,18 @@ def available_actions(user: User, a: Assignment) -> list[Action]:
             continue
         if step is steps.CLAIM and a.claimed_by_id:
             continue
+        # As the service: a claim is released by its claimer or by a unit leader.
+        if step is steps.UNCLAIM and a.claimed_by_id != user.pk and has_role(user, a.unit_id, [Role.LEADER]) is None:
+            continue
         # Only when there is an earlier report and none yet in this cycle (one query or two,
         # asked last so that the cheap checks above spare it on most pages).
         if step is reports.CARRY_FORWARD and reports.carry_forward_source(a.pk) is None:
             continue
+        # Four eyes: a leader who made the submission themselves is not offered its sign-off.
+        if steps.signs_own_submission(step, a, user):
+            continue
+        if step is steps.REPORT and steps.cycle_progress_report(a.pk) is not None:
+            action = AMEND_REPORT
         offered.append(action)
     if _may_request_extension(user, a):
         offered.append(REQUEST_EXTENSION)
@@ -125,6 +135,8 @@ class CycleReport:
     made: bool
     cutoff_at: dt.datetime
     last_at: dt.datetime | None  # the latest report in the window
+    # This cycle's progress report, which a further report amends (its text fills the form).
+    text: str = ""
 
 
 def cycle_report(a: Assignment) -> CycleReport | None:
@@ -139,11 +151,15 @@ def cycle_report(a: Assignment) -> CycleReport | None:
         .values_list("created_at", flat=True)
         .first()
     )
-    return CycleReport(made=last is not None, cutoff_at=cutoff_at, last_at=last)
+    current = steps.cycle_progress_report(a.pk)
+    return CycleReport(
+        made=last is not None, cutoff_at=cutoff_at, last_at=last, text=current.text if current is not None else ""
+    )
 
 
 def _may_request_extension(user: User, a: Assignment) -> bool:
-    if has_role(user, a.unit_id, [Role.LIAISON]) is None or a.claimed_by_id != user.pk:
+    # As the service: any liaison of the unit while unclaimed, then the claimer only.
+    if has_role(user, a.unit_id, [Role.LIAISON]) is None or (a.claimed_by_id and a.claimed_by_id != user.pk):
         return False
     if a.state not in EXTENDABLE or clock.today() > a.deadline:
         return False
@@ -179,6 +195,10 @@ def extension_actions(user: User, ext: ExtensionRequest, a: Assignment) -> list[
     offered = []
     for state, roles, office, action in EXTENSION_ACTIONS.values():
         where = a.letter.office_id if office else a.unit_id
-        if ext.state == state and has_role(user, where, roles) is not None:
-            offered.append(action)
+        if ext.state != state or has_role(user, where, roles) is None:
+            continue
+        # Four eyes: the requester does not sign their own request, even holding the leader role.
+        if action.key == "sign" and signs_own_request(ext, user):
+            continue
+        offered.append(action)
     return offered

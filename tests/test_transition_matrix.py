@@ -13,8 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.db import transaction
 
-from supervision import services
+from supervision import actions, services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -25,7 +26,7 @@ from supervision.models import (
     ProgressReport,
     SignOff,
 )
-from supervision.services import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed
+from supervision.services import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from supervision.services.roles import forget_roles
 from tests.conftest import issue_letter, make_user
 from tests.helpers import (
@@ -34,9 +35,11 @@ from tests.helpers import (
     CALLS,
     EXTENSION_STATES,
     PATHS,
+    Case,
     drive,
     last_audit_id,
     new_audit,
+    new_case,
     snapshot,
     write_off,
 )
@@ -402,11 +405,14 @@ def test_leader_decisions_leave_a_signoff(world):
 def test_reports_are_kept_with_their_author(world):
     case = drive(world, "accepted")
     CALLS["report_progress"](case, world.liaison_a)
-    CALLS["report_progress"](case, world.liaison_a)
+    # A second progress report in the same cycle amends the first: one progress report a cycle.
+    services.assignment_report_progress(actor=world.liaison_a, assignment=case.assignment.pk, text="整改过半")
     CALLS["submit_completion"](case, world.liaison_a)
-    kinds = list(ProgressReport.objects.filter(assignment=case.assignment).order_by("id").values_list("kind", "author"))
+    kinds = list(
+        ProgressReport.objects.filter(assignment=case.assignment).order_by("id").values_list("kind", "author", "text")
+    )
     pk = world.liaison_a.pk
-    assert kinds == [("progress", pk), ("progress", pk), ("completion", pk)]
+    assert kinds == [("progress", pk, "整改过半"), ("completion", pk, "已全部完成整改")]
 
 
 def test_unit_leader_may_release_a_claim(world):
@@ -478,3 +484,82 @@ def test_reopen_of_an_assignment_of_a_closed_letter_reopens_the_letter(world):
     services.assignment_verify(actor=world.inspector, assignment=a)
     services.assignment_close(actor=world.director, assignment=a)
     assert Letter.objects.get(pk=letter.pk).state == "closed"
+
+
+# --- the buttons offered agree with what the services allow -----------------------------------------
+
+# The page's action keys and the calls that carry them out (the assignment's and the extension's).
+BUTTON_CALLS: dict[str, str] = {key: key for key in actions.ACTIONS if key in CALLS}
+BUTTON_CALLS["request_extension"] = "extension_request"
+EXTENSION_BUTTON_CALLS = {key: f"extension_{key}" for key in actions.EXTENSION_ACTIONS}
+OTHER_CALLS = {
+    "carry_forward": lambda c, u: services.assignment_carry_forward(actor=u, assignment=c.assignment.pk),
+}
+# "dual" is the unit's liaison and one of its leaders at once; liaison_a is another liaison.
+AGREEMENT_ACTORS = (*ACTORS, "dual")
+
+
+def _with_dual(world) -> None:
+    world.dual = make_user("dual_a", world.unit_a, "liaison", "leader")
+
+
+def _drive_by(world, path: str, submitter: str) -> Case:
+    """PATHS[path], with the liaison's steps done by ``submitter``; sign-offs stay with leader_a."""
+    case = new_case(world)
+    for call, who in PATHS[path]:
+        actor = getattr(world, submitter if who == "liaison_a" else who)
+        result = CALLS[call](case, actor)
+        if isinstance(result, ExtensionRequest):
+            case.extension = result
+    case.refresh()
+    return case
+
+
+def _allowed(case: Case, user, calls: dict[str, str]) -> set[str]:
+    """The keys whose service call succeeds for ``user`` now (each tried and rolled back)."""
+    allowed = set()
+    for key, call in calls.items():
+        fn = OTHER_CALLS.get(call) or CALLS[call]
+        try:
+            with transaction.atomic():
+                fn(case, user)
+                allowed.add(key)
+                raise _RollBack
+        except (DomainError, _RollBack):
+            pass
+        case.refresh()
+    return allowed
+
+
+class _RollBack(Exception):
+    pass
+
+
+# The dual-role member's own work matters where a sign-off of it is pending or it is theirs to do.
+DUAL_PATHS = ("accepted", "return_requested", "in_progress", "completion_requested", "ext_awaiting_signoff")
+AGREEMENT = [(path, "liaison_a") for path in PATHS] + [(path, "dual") for path in DUAL_PATHS]
+
+
+@pytest.mark.parametrize(("path", "submitter"), AGREEMENT, ids=[f"{p}-by-{s}" for p, s in AGREEMENT])
+def test_buttons_offered_are_exactly_what_the_services_allow(world, path: str, submitter: str):
+    # For every person, the dual-role member included, in every state: a button is shown if and
+    # only if pressing it would be accepted. A leader is never offered to sign their own work.
+    _with_dual(world)
+    case = _drive_by(world, path, submitter)
+    calls = {**BUTTON_CALLS, "carry_forward": "carry_forward"}
+    for name in AGREEMENT_ACTORS:
+        user = getattr(world, name)
+        a = Assignment.objects.select_related("letter").get(pk=case.assignment.pk)
+        offered = {x.key for x in actions.available_actions(user, a)}
+        assert offered == _allowed(case, user, calls), (path, submitter, name)
+        if case.extension is not None:
+            ext = ExtensionRequest.objects.get(pk=case.extension.pk)
+            offered = {x.key for x in actions.extension_actions(user, ext, a)}
+            assert offered == _allowed(case, user, EXTENSION_BUTTON_CALLS), (path, submitter, name, "extension")
+    if submitter == "dual" and path in ("return_requested", "completion_requested", "ext_awaiting_signoff"):
+        # The sign-off the dual-role member would otherwise have been offered is not.
+        a = Assignment.objects.select_related("letter").get(pk=case.assignment.pk)
+        keys = {x.key for x in actions.available_actions(world.dual, a)}
+        if case.extension is not None:
+            keys |= {x.key for x in actions.extension_actions(world.dual, case.extension, a)}
+        assert not keys & {"approve_return", "approve_completion", "sign"}

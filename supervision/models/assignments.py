@@ -236,12 +236,25 @@ class ProgressReport(models.Model):
     carried_from = models.ForeignKey(
         "self", verbose_name=_("carried forward from"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    # The cycle whose report window holds created_at (its calendar index, as Cycle.seq). A unit
+    # owes one progress report per cycle, so a second one in the same cycle amends the first
+    # instead of adding a row. Null only on rows written around the services (bulk loads).
+    cycle_seq = models.IntegerField(_("cycle"), null=True, blank=True)
+    # When the text was last amended within its cycle (the earlier text is kept in the audit row).
+    amended_at = models.DateTimeField(_("amended at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["assignment", "-created_at"], name="report_asg_created")]
+        constraints = [
+            # One progress report per assignment and cycle, whatever races or double clicks do.
+            # Completion reports are not counted: each submission round has its own.
+            models.UniqueConstraint(
+                fields=["assignment", "cycle_seq"], condition=Q(kind="progress"), name="report_one_per_cycle"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment_id} · {self.created_at:%Y-%m-%d}"

@@ -85,6 +85,8 @@ ACTION_LABELS = {
     "assignment.reissued": _("Kept with the unit"),
     "assignment.started": _("Work started"),
     "assignment.reported": _("Progress reported"),
+    "assignment.report_amended": _("This cycle's progress report amended"),
+    "assignment.reports_merged": _("Reports sent twice in one cycle merged into the latest"),
     "assignment.completion_submitted": _("Completion reported"),
     "assignment.completion_signed": _("Completion signed by the unit leader"),
     "assignment.completion_refused": _("Completion report sent back by the unit leader"),

@@ -8,6 +8,7 @@ one transaction. A refusal raises a DomainError and changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -15,10 +16,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from supervision import clock
+from supervision import clock, cycle_calendar
 from supervision.models import (
     Assignment,
     AssignmentState,
+    AuditEvent,
+    Cycle,
+    CycleState,
     ProgressReport,
     ReportKind,
     Role,
@@ -78,6 +82,33 @@ class _Step:
     action: str
     roles: tuple[str, ...]
     office: bool  # True: a role in the issuing office; False: in the assignment's unit
+    # The audit action of the submission this step signs off. Whoever made that submission may
+    # not sign it off, even when they hold the signing role too (four eyes, as for a letter's
+    # drafter and signer): a liaison who is also the unit's leader needs another leader.
+    signs_off: str = ""
+
+
+def submitter_id(assignment_id: int, action: str) -> int | None:
+    """Who made the latest submission (audit action ``action``) on the assignment."""
+    return (
+        AuditEvent.objects.filter(assignment_id=assignment_id, action=action)
+        .order_by("-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def signs_own_submission(step: _Step, a: Assignment, actor: User) -> bool:
+    """True when ``actor`` would sign off a submission they made themselves. Only meaningful in
+    a state the step applies from: the latest submission is then the one awaiting signature."""
+    return bool(step.signs_off) and submitter_id(a.pk, step.signs_off) == actor.pk
+
+
+def own_submission_refusal(role: str) -> NotAllowed:
+    return NotAllowed(
+        _("You submitted this yourself, so you may not sign it off: another %(role)s of the unit must do it.")
+        % {"role": Role(role).label}
+    )
 
 
 def _run(
@@ -89,8 +120,12 @@ def _run(
     check: Callable[[Assignment], None] | None = None,
     apply: Callable[[Assignment, str], Iterable[str]] | None = None,
     data: dict | None = None,
+    action: Callable[[], str] | None = None,
 ) -> tuple[Assignment, str]:
-    """Lock, check role, check state, transition, save, audit. Must run inside atomic()."""
+    """Lock, check role, check state, transition, save, audit. Must run inside atomic().
+
+    ``action``, when given, names the audit action once the checks have run (a report that
+    turns out to amend this cycle's report is audited as an amendment)."""
     a, role = _lock(assignment, actor=actor, step=step)
     where = a.letter.office_id if step.office else a.unit_id
     if role is None or not actor.is_active:
@@ -102,6 +137,8 @@ def _run(
         raise InvalidTransition(
             _("This cannot be done while the assignment is “%(state)s”.") % {"state": a.get_state_display()}
         )
+    if signs_own_submission(step, a, actor):
+        raise own_submission_refusal(step.roles[0])
     from_state = a.state
     transition()
     fields = {"state", "version", "updated_at"}
@@ -113,7 +150,7 @@ def _run(
         actor=actor,
         role=role,
         unit_id=where,
-        action=step.action,
+        action=action() if action is not None else step.action,
         assignment=a,
         from_state=from_state,
         to_state=a.state,
@@ -190,7 +227,9 @@ def assignment_unclaim(*, actor: User, assignment: Assignment | int, comment: st
 # --- returns ------------------------------------------------------------------------------------
 
 REQUEST_RETURN = _Step("request_return", "assignment.return_requested", (Role.LIAISON,), office=False)
-APPROVE_RETURN = _Step("approve_return", "assignment.returned", (Role.LEADER,), office=False)
+APPROVE_RETURN = _Step(
+    "approve_return", "assignment.returned", (Role.LEADER,), office=False, signs_off="assignment.return_requested"
+)
 REFUSE_RETURN = _Step("refuse_return", "assignment.return_refused", (Role.LEADER,), office=False)
 REASSIGN = _Step("reassign", "assignment.reassigned", (Role.CLERK,), office=True)
 REISSUE = _Step("reissue", "assignment.reissued", (Role.CLERK,), office=True)
@@ -358,8 +397,15 @@ def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: st
 
 START = _Step("start", "assignment.started", (Role.LIAISON,), office=False)
 REPORT = _Step("report_progress", "assignment.reported", (Role.LIAISON,), office=False)
+AMENDED = "assignment.report_amended"
 SUBMIT = _Step("submit_completion", "assignment.completion_submitted", (Role.LIAISON,), office=False)
-APPROVE_COMPLETION = _Step("approve_completion", "assignment.completion_signed", (Role.LEADER,), office=False)
+APPROVE_COMPLETION = _Step(
+    "approve_completion",
+    "assignment.completion_signed",
+    (Role.LEADER,),
+    office=False,
+    signs_off="assignment.completion_submitted",
+)
 REFUSE_COMPLETION = _Step("refuse_completion", "assignment.completion_refused", (Role.LEADER,), office=False)
 
 
@@ -369,8 +415,62 @@ def assignment_start(*, actor: User, assignment: Assignment | int) -> Assignment
     return a
 
 
-def _report(a: Assignment, actor: User, kind: str, text: str, files: Sequence[UploadedFile]) -> ProgressReport:
-    report = rows.insert(ProgressReport(assignment=a, kind=kind, text=text, author=actor, created_at=clock.now()))
+# --- one report per cycle, idempotent submissions ---------------------------------------------------
+
+# A form's one-time token: letters, digits and a few separators (the page makes it).
+_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
+SUBMISSIONS = ("assignment.reported", AMENDED, "assignment.completion_submitted")
+
+
+def report_cycle(now: dt.datetime | None = None) -> int:
+    """The cycle (calendar index, as ``Cycle.seq``) a report made ``now`` counts for: the open
+    cycle when its stored window holds ``now``, else the calendar's (before the first tick, or
+    while tick lags). The same rule as ``rankings.report_window``."""
+    now = now or clock.now()
+    cycle = Cycle.objects.filter(state=CycleState.OPEN).only("seq", "opens_at", "cutoff_at").first()
+    if cycle is not None and cycle.opens_at < now <= cycle.cutoff_at:
+        return cycle.seq
+    return cycle_calendar.span_at(now).seq
+
+
+def cycle_progress_report(assignment_id: int, seq: int | None = None) -> ProgressReport | None:
+    """The assignment's progress report of the cycle (default: the current one), if made."""
+    seq = report_cycle() if seq is None else seq
+    return ProgressReport.objects.filter(assignment_id=assignment_id, kind=ReportKind.PROGRESS, cycle_seq=seq).first()
+
+
+def _token(token: str) -> str:
+    token = (token or "").strip()
+    if token and not _TOKEN.fullmatch(token):
+        raise InvalidInput(_("This form is no longer valid: reload the page and send it again."), field="token")
+    return token
+
+
+class _Replay(Exception):
+    """Raised under the lock when a submission was already accepted: nothing is written again."""
+
+    def __init__(self, report: ProgressReport | None):
+        super().__init__("replay")
+        self.report = report
+
+
+def _replayed(a: Assignment, token: str, kind: str) -> None:
+    """A submission carrying a token already accepted (a double click, a resent form) is a no-op:
+    the first one is the answer. The audit trail records every accepted submission's token, and
+    it is read under the assignment's lock, so two identical requests in flight cannot both pass."""
+    if not token:
+        return
+    if AuditEvent.objects.filter(assignment_id=a.pk, action__in=SUBMISSIONS, data__token=token).exists():
+        latest = ProgressReport.objects.filter(assignment_id=a.pk, kind=kind).order_by("-created_at", "-id").first()
+        raise _Replay(latest)
+
+
+def _report(
+    a: Assignment, actor: User, kind: str, text: str, files: Sequence[UploadedFile], *, now: dt.datetime, seq: int
+) -> ProgressReport:
+    report = rows.insert(
+        ProgressReport(assignment=a, kind=kind, text=text, author=actor, created_at=now, cycle_seq=seq)
+    )
     for f in files:
         evidence_attach(report=report, upload=f, actor=actor)
     return report
@@ -378,21 +478,62 @@ def _report(a: Assignment, actor: User, kind: str, text: str, files: Sequence[Up
 
 @transaction.atomic
 def assignment_report_progress(
-    *, actor: User, assignment: Assignment | int, text: str, files: Sequence[UploadedFile] = ()
+    *,
+    actor: User,
+    assignment: Assignment | int,
+    text: str,
+    files: Sequence[UploadedFile] = (),
+    token: str = "",
 ) -> ProgressReport:
-    """整改进展: text and optional evidence. A first report also starts the work."""
+    """整改进展: text and optional evidence. A first report also starts the work.
+
+    One progress report per cycle: a second one in the same cycle amends this cycle's report
+    (its text replaced, new evidence added, the earlier text kept in the audit row) instead of
+    adding a row. Sending the same thing again is a no-op answered with the report: the same
+    form token (a double click, a resent form), or the same text and no files."""
     text = _reason(text, label=_("The progress"), limit=MAX_REPORT)
     evidence_check(files)
-    a, _role = _run(
-        REPORT,
-        actor=actor,
-        assignment=assignment,
-        comment=text[:200],
-        check=lambda a: _require_claimer(a, actor),
-        apply=_reported,
-        data={"files": len(files)},
-    )
-    return _report(a, actor, ReportKind.PROGRESS, text, files)
+    token = _token(token)
+    now = clock.now()
+    seq = report_cycle(now)
+    found: dict[str, ProgressReport | None] = {}
+    data: dict = {"files": len(files), "cycle": seq}
+    if token:
+        data["token"] = token
+
+    def check(a: Assignment) -> None:
+        _require_claimer(a, actor)
+        _replayed(a, token, ReportKind.PROGRESS)
+        current = cycle_progress_report(a.pk, seq)
+        if current is not None and current.text == text and not files and a.state == S.IN_PROGRESS:
+            raise _Replay(current)
+        found["current"] = current
+        if current is not None:
+            data.update(report=current.pk, previous_text=current.text)
+
+    try:
+        a, _role = _run(
+            REPORT,
+            actor=actor,
+            assignment=assignment,
+            comment=text[:200],
+            check=check,
+            apply=_reported,
+            data=data,
+            action=lambda: AMENDED if found.get("current") else REPORT.action,
+        )
+    except _Replay as replay:
+        return replay.report
+    current = found.get("current")
+    if current is None:
+        return _report(a, actor, ReportKind.PROGRESS, text, files, now=now, seq=seq)
+    current.text, current.amended_at = text, now
+    # Amended in full by its latest author: "no change since the last report" no longer holds.
+    current.author, current.carried_from = actor, None
+    rows.update(current, ["text", "amended_at", "author", "carried_from"])
+    for f in files:
+        evidence_attach(report=current, upload=f, actor=actor)
+    return current
 
 
 def _reported(a: Assignment, role: str) -> list[str]:
@@ -403,26 +544,38 @@ def _reported(a: Assignment, role: str) -> list[str]:
 
 @transaction.atomic
 def assignment_submit_completion(
-    *, actor: User, assignment: Assignment | int, text: str, files: Sequence[UploadedFile] = ()
+    *,
+    actor: User,
+    assignment: Assignment | int,
+    text: str,
+    files: Sequence[UploadedFile] = (),
+    token: str = "",
 ) -> ProgressReport:
-    """The liaison reports the work done; the unit leader signs before the office sees it."""
+    """The liaison reports the work done; the unit leader signs before the office sees it.
+    A resent form (same token) is a no-op answered with the report already sent."""
     text = _reason(text, label=_("The completion report"), limit=MAX_REPORT)
     evidence_check(files)
+    token = _token(token)
+    now = clock.now()
+    data: dict = {"files": len(files)}
+    if token:
+        data["token"] = token
 
     def apply(a: Assignment, role: str) -> list[str]:
-        a.completed_at = clock.now()
+        a.completed_at = now
         return ["completed_at", *_reported(a, role)]
 
-    a, _role = _run(
-        SUBMIT,
-        actor=actor,
-        assignment=assignment,
-        comment=text[:200],
-        check=lambda a: _require_claimer(a, actor),
-        apply=apply,
-        data={"files": len(files)},
-    )
-    report = _report(a, actor, ReportKind.COMPLETION, text, files)
+    def check(a: Assignment) -> None:
+        _require_claimer(a, actor)
+        _replayed(a, token, ReportKind.COMPLETION)
+
+    try:
+        a, _role = _run(
+            SUBMIT, actor=actor, assignment=assignment, comment=text[:200], check=check, apply=apply, data=data
+        )
+    except _Replay as replay:
+        return replay.report
+    report = _report(a, actor, ReportKind.COMPLETION, text, files, now=now, seq=report_cycle(now))
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LEADER],

@@ -21,7 +21,16 @@ from supervision.models import (
     User,
 )
 
-from .assignments import _lock, _reason, _require_claimer, _signoff, _Step, _text, assignment_deadline_set
+from .assignments import (
+    _lock,
+    _reason,
+    _require_claimer,
+    _signoff,
+    _Step,
+    _text,
+    assignment_deadline_set,
+    own_submission_refusal,
+)
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, notify_unit
@@ -143,6 +152,8 @@ def _decide(
             _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
             % {"state": a.get_state_display()}
         )
+    if method == "sign" and signs_own_request(ext, actor):
+        raise own_submission_refusal(Role.LEADER)
     from_state = ext.state
     transition()
     fields = ["state"]
@@ -171,6 +182,12 @@ def _decide(
         },
     )
     return ext, a, role
+
+
+def signs_own_request(ext: ExtensionRequest, actor: User) -> bool:
+    """The unit leader's signature must be someone else's than the requester's (four eyes),
+    even when the requester holds the leader role too."""
+    return ext.requested_by_id == actor.pk
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ from supervision.models import Assignment, ProgressReport, ReportKind, Role, Use
 from supervision.rankings import report_window
 
 from . import rows
-from .assignments import _reported, _require_claimer, _run, _Step
+from .assignments import _reported, _require_claimer, _run, _Step, cycle_progress_report, report_cycle
 from .errors import InvalidTransition
 
 CARRY_FORWARD = _Step("report_progress", "assignment.report_carried", (Role.LIAISON,), office=False)
@@ -45,6 +45,7 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
     cycle (one report per cycle is all that is asked)."""
     now = clock.now()
     opens_at, _cutoff = report_window(now)
+    seq = report_cycle(now)
     found: dict[str, ProgressReport] = {}
     # Filled in by the check, under the lock, before _run writes the audit row with it.
     data: dict[str, int] = {}
@@ -55,7 +56,7 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
         last = last_progress_report(a.pk)
         if last is None:
             raise InvalidTransition(_("There is no earlier progress report to carry forward."))
-        if latest is not None and latest.created_at > opens_at:
+        if (latest is not None and latest.created_at > opens_at) or cycle_progress_report(a.pk, seq) is not None:
             raise InvalidTransition(_("Progress was already reported in this cycle."))
         found["last"] = last
         data["carried_from"] = last.pk
@@ -77,6 +78,7 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
             author=actor,
             created_at=now,
             carried_from=last,
+            cycle_seq=seq,
         )
     )
     return report

@@ -88,6 +88,9 @@ class MultipleFileField(forms.FileField):
 class ReportForm(forms.Form):
     text = forms.CharField(label=_("Progress"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
     files = MultipleFileField(label=_("Evidence files (optional)"), required=False)
+    # One-time token rendered with the form: the same form sent twice (a double click, a resend
+    # after a lost answer) is accepted once. The service judges it.
+    token = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
 
 class UnitForm(forms.Form):

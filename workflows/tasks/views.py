@@ -3,6 +3,7 @@ a refused action comes back as a message on the page it was tried from, never an
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +111,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "light": _light(a),
         "actions": offered,
         "cycle_report": actions.cycle_report(a),
+        # A fresh one-time token for the report forms of this page (see forms.ReportForm).
+        "form_token": secrets.token_urlsafe(16),
         "timeline": selectors.assignment_timeline(a),
         "reports": reports.order_by("-created_at"),
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
@@ -229,10 +232,10 @@ def _service_call(action: str, user: Any, pk: int, data: dict) -> Callable[[], A
         "reissue": lambda: s.assignment_reissue(actor=user, assignment=pk, comment=reason),
         "start": lambda: s.assignment_start(actor=user, assignment=pk),
         "report_progress": lambda: s.assignment_report_progress(
-            actor=user, assignment=pk, text=data["text"], files=data["files"]
+            actor=user, assignment=pk, text=data["text"], files=data["files"], token=data["token"]
         ),
         "submit_completion": lambda: s.assignment_submit_completion(
-            actor=user, assignment=pk, text=data["text"], files=data["files"]
+            actor=user, assignment=pk, text=data["text"], files=data["files"], token=data["token"]
         ),
         "approve_completion": lambda: s.assignment_approve_completion(actor=user, assignment=pk, comment=comment),
         "refuse_completion": lambda: s.assignment_refuse_completion(actor=user, assignment=pk, comment=reason),
