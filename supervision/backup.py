@@ -392,6 +392,9 @@ def backup_create(*, dest: Path, pg_bindir: str | None = None, log: Log = lambda
             with tarfile.open(partial, f"w:{compression}") as tar:
                 for entry in sorted(work.iterdir()):
                     tar.add(entry, arcname=entry.name)
+            # The archive holds every row, password hashes included: readable by its owner only,
+            # like the folder form (mkdtemp creates it 0700).
+            os.chmod(partial, 0o600)
             with open(partial, "rb") as fh:
                 os.fsync(fh.fileno())
             os.rename(partial, dest)

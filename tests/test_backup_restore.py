@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import subprocess
 import sys
+import threading
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
+from supervision import backup as backup_module
 from supervision import services
 from supervision.backup import MEDIA_DIR, backup_create, restore_verify
 from supervision.models import User
@@ -115,6 +117,14 @@ def _damage_one_file(archive: Path) -> str:
 # --- PostgreSQL: pg_dump / pg_restore ----------------------------------------------------------
 
 
+def _commit_a_user(username: str) -> None:
+    """In a thread of its own: its own connection, committed at once (another request of the app)."""
+    try:
+        User.objects.create_user(username=username, password="x" * 12)
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def empty_pg_database() -> Iterator[tuple[str, dict]]:
     """A new empty database beside the test database, on the same server; dropped afterwards."""
@@ -136,7 +146,7 @@ def empty_pg_database() -> Iterator[tuple[str, dict]]:
 
 @pytest.mark.postgres
 @on_postgresql
-def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empty_pg_database):
+def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empty_pg_database, monkeypatch):
     import psycopg
 
     _load(world)
@@ -144,10 +154,24 @@ def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empt
     source_files = _hashes(Path(settings.MEDIA_ROOT))
     with connection.cursor() as cursor:
         source_evidence = _evidence_rows(cursor)
-    assert len(source_files) == 6 and len(source_evidence) == 7  # the shared photo is stored once
+    assert len(source_files) == 5 and len(source_evidence) == 5  # the shared photo is stored once
+
+    # The application keeps writing during the backup: a user committed after the backup's snapshot
+    # but before pg_dump starts must be in neither the dump nor the manifest's counts.
+    real_run = backup_module._run
+
+    def pg_dump_after_a_commit(cmd: list[str]) -> None:
+        if os.path.basename(cmd[0]) == "pg_dump" and not User.objects.filter(username="后来者").exists():
+            writer = threading.Thread(target=_commit_a_user, args=("后来者",))
+            writer.start()
+            writer.join()
+        real_run(cmd)
 
     packed, folder = tmp_path / "backup.tar.gz", tmp_path / "backup-folder"
+    monkeypatch.setattr(backup_module, "_run", pg_dump_after_a_commit)
     call_command("backup", str(packed), verbosity=0)
+    monkeypatch.undo()
+    assert User.objects.filter(username="后来者").exists()
     call_command("backup", str(folder), verbosity=0)
 
     url, params = empty_pg_database
@@ -172,7 +196,8 @@ def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empt
         restored_evidence = _evidence_rows(conn.cursor())
         # Sequences come back too: the next row does not collide with a restored one.
         next_id = conn.execute("SELECT nextval(pg_get_serial_sequence('supervision_user', 'id'))").fetchone()[0]
-    assert restored_counts == source_counts
+        late = conn.execute("SELECT count(*) FROM supervision_user WHERE username = '后来者'").fetchone()[0]
+    assert restored_counts == source_counts and late == 0
     assert restored_evidence == source_evidence
     assert _hashes(restored_media) == source_files
     assert next_id > User.objects.order_by("-pk").first().pk
