@@ -10,13 +10,15 @@ import logging
 import os
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import InMemoryStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from supervision import services
 from supervision.models import Evidence, LetterAttachment
 from supervision.services.errors import StorageFailed
+from supervision.services.storage import content_store
 from tests import storage_faults
 from tests.helpers import drive, snapshot
 from tests.storage_faults import integrity_holds
@@ -132,3 +134,12 @@ def test_the_sweep_removes_a_damaged_unused_copy_at_once_and_never_a_used_file(w
     assert not default_storage.exists(damaged)
     assert default_storage.exists(pending) and default_storage.exists(used)
     assert any("do not match" in r.getMessage() for r in caplog.records)
+
+
+def test_a_storage_without_local_paths_also_replaces_a_short_copy():
+    storage = InMemoryStorage()
+    storage.save(EVIDENCE_PATH, ContentFile(BODY[:4096]))
+    content_store(storage=storage, name=EVIDENCE_PATH, upload=ContentFile(BODY), sha256=SHA, size=len(BODY))
+    with storage.open(EVIDENCE_PATH, "rb") as fh:
+        assert fh.read() == BODY
+    assert storage.listdir(f"evidence/{SHA[:2]}")[1] == [SHA]

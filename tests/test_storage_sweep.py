@@ -115,3 +115,16 @@ def test_the_command_says_what_it_did(world, claimed):
     out = StringIO()
     call_command("sweep_files", stdout=out)
     assert "deleted 1" in out.getvalue()
+
+
+def test_the_command_names_unfinished_writes(world):
+    name = "evidence/ab/.ab" + "0" * 62 + ".0a1b2c3d4e5f.part"
+    path = default_storage.path(name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(b"%PDF-1.4 cut sh")
+    _age(name, 1)
+    out = StringIO()
+    call_command("sweep_files", stdout=out)
+    assert "1 were unfinished writes and 0 damaged copies" in out.getvalue()
+    assert not default_storage.exists(name)

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.core.files.base import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
 from django.db import transaction
 from django.utils import timezone
 
@@ -165,12 +165,12 @@ def content_store(*, storage: Storage, name: str, upload: File, sha256: str, siz
     Raises OSError (full disk, read-only or failing storage, bytes that do not read back as
     written); nothing is then left under ``name`` that was not there, whole and correct, before.
     """
-    try:
-        path = storage.path(name)
-    except NotImplementedError:
-        _store_remote(storage, name, upload, sha256=sha256, size=size)
+    # Only a file-system storage keeps its files at its path() (the in-memory one has a path()
+    # too, pointing at nothing).
+    if isinstance(storage, FileSystemStorage):
+        _store_local(storage, storage.path(name), upload, sha256=sha256, size=size)
     else:
-        _store_local(storage, path, upload, sha256=sha256, size=size)
+        _store_remote(storage, name, upload, sha256=sha256, size=size)
 
 
 # --- sweeping -------------------------------------------------------------------------------------
@@ -209,10 +209,9 @@ def _mismatched(storage: Storage, name: str) -> os.stat_result | None:
     base = name.rsplit("/", 1)[-1]
     if not _CHECKSUM_NAME.match(base):
         return None  # not one of ours (e.g. an old storage's "<checksum>_AbC123"): left to age out
-    try:
-        path = storage.path(name)
-    except NotImplementedError:
+    if not isinstance(storage, FileSystemStorage):
         return None
+    path = storage.path(name)
     before = os.stat(path)
     if _digest_of(_read_blocks(path))[0] == base:
         return None
