@@ -58,7 +58,9 @@ def test_a_full_disk_mid_write_stores_nothing_and_the_same_file_later_is_whole(w
     # Nothing at the checksum name, no temporary file, no row, no audit entry.
     assert disk.files() == []
     assert snapshot() == before
-    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+    [error] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    # The administrator learns where: the folder of the file that could not be written.
+    assert error.exc_info and os.path.dirname(default_storage.path(EVIDENCE_PATH)) in error.getMessage()
 
     disk.fixed()
     evidence = _report(world, a).evidence.get()

@@ -89,29 +89,28 @@ def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, act
     Raises StorageFailed when the file store cannot take the file: the caller's transaction then
     rolls back, so no row refers to a file that was not stored whole.
     """
-    digest = hashlib.sha256()
-    size = 0
-    for chunk in upload.chunks():
-        digest.update(chunk)
-        size += len(chunk)
     instance.original_name = (upload.name or "file").rsplit("/", 1)[-1][:200]
     instance.content_type = _content_type(upload)
-    # The bytes counted, not the size the upload declares: the row must describe the stored file.
-    instance.size = size
-    instance.sha256 = digest.hexdigest()
     instance.uploaded_by = actor
-    path = instance.file.field.generate_filename(instance, "")
+    target = ""
     try:
-        content_store(storage=instance.file.storage, name=path, upload=upload, sha256=instance.sha256, size=size)
+        # Read here too, not only written: a large upload waits in a temporary file of its own.
+        digest, size = hashlib.sha256(), 0
+        for chunk in upload.chunks():
+            digest.update(chunk)
+            size += len(chunk)
+        # The bytes counted, not the size the upload declares: the row describes the stored file.
+        instance.sha256, instance.size = digest.hexdigest(), size
+        target = instance.file.field.generate_filename(instance, "")
+        content_store(storage=instance.file.storage, name=target, upload=upload, sha256=instance.sha256, size=size)
     except OSError as exc:
         # The person is told in general terms; the administrator needs the path and the cause.
         logger.error(
-            "Could not store %s (%s, %d bytes, uploaded by user %s) at %s: %s",
+            "Could not store %s (%s uploaded by user %s) at %s: %s",
             instance.original_name,
             type(instance).__name__,
-            size,
             actor.pk,
-            exc.filename or path,
+            exc.filename or target,
             exc.strerror or exc,
             exc_info=True,
         )
@@ -123,7 +122,7 @@ def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, act
             % {"name": instance.original_name},
             field="files",
         ) from exc
-    instance.file.name = path
+    instance.file.name = target
 
 
 def evidence_attach(*, report: ProgressReport, upload: UploadedFile, actor: User) -> Evidence:

@@ -136,9 +136,11 @@ def _store_local(storage: Storage, path: str, upload: File, *, sha256: str, size
         if not local_file_matches(temp, sha256=sha256, size=size):
             raise OSError(errno.EIO, "the written file does not match the upload's checksum", temp)
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temp)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = temp  # a write or fsync error names no file; the log should
         raise
     _sync_folder(folder)
 
