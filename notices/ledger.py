@@ -249,18 +249,19 @@ def ledger_html(
         )
 
 
+def too_many_rows(limit: int) -> InvalidInput:
+    return InvalidInput(
+        _("The ledger has more than %(limit)d rows: too many for a PDF. Narrow the filters or download it as Excel.")
+        % {"limit": limit},
+        field="format",
+    )
+
+
 def _at_most(rows: Iterable[Any], limit: int) -> list[Any]:
     taken = []
     for row in rows:
         if len(taken) == limit:
-            raise InvalidInput(
-                _(
-                    "The ledger has more than %(limit)d rows: too many for a PDF. "
-                    "Narrow the filters or download it as Excel."
-                )
-                % {"limit": limit},
-                field="format",
-            )
+            raise too_many_rows(limit)
         taken.append(row)
     return taken
 

@@ -39,6 +39,7 @@ from .pdf import PDF_CONTENT_TYPE
 from .problem_list import letter_items, write_problem_list
 from .progress import ImportProgress, new_token, valid_token
 from .progress import import_status as import_status_of
+from .render_limits import ledger_pdf_refusal
 from .services import letter_import_items
 from .xlsx import XLSX_CONTENT_TYPE
 
@@ -201,6 +202,12 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
         return refused
     try:
         asked = _ledger_request(request)
+        # Counted first (one COUNT query): too large a PDF is refused before any row is fetched.
+        rows = ledger.ledger_queryset(_ledger_base(request), asked.filters).count()
+        if rows > ledger.PDF_MAX_ROWS:
+            raise ledger.too_many_rows(ledger.PDF_MAX_ROWS)
+        if refusal := ledger_pdf_refusal(request, rows):
+            return render(request, "notices/refused.html", {"message": refusal.message}, status=refusal.status)
         pdf = ledger.ledger_pdf(
             _ledger_rows(request, asked),
             unit_label=_unit_label(request.user, asked),

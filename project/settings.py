@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
+    # Rate limits (notices/render_limits.py); installed for its check that the cache is shared.
+    "django_ratelimit",
     "channels",
     "viewflow",
     "viewflow.workflow",
@@ -120,6 +122,9 @@ MIDDLEWARE = [
     # viewflow), so a signed-out visitor is sent to sign in rather than refused with a 403.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A query string past DATA_UPLOAD_MAX_NUMBER_FIELDS is a 400 page here, before anything else
+    # reads request.GET (the menu, the debug page) and fails on it again.
+    "workflows.params.QueryStringMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -369,6 +374,23 @@ PDF_FONT_TITLE = env_list("PDF_FONT_TITLE", "方正小标宋简体,FZXiaoBiaoSon
 PDF_FONT_SANS = env_list("PDF_FONT_SANS", "黑体,SimHei,Noto Sans CJK SC")
 # 小标宋 is a single heavy face: offices that install it set 400. The Noto fallback needs its Bold.
 PDF_FONT_TITLE_WEIGHT = int(os.environ.get("PDF_FONT_TITLE_WEIGHT", 700))
+# Ledger PDFs are drawn in the web request until the task worker takes documents over
+# (notices/render_limits.py). A large one (more than LEDGER_PDF_LARGE_ROWS rows) keeps a server
+# process busy for seconds to tens of seconds: each person may start LEDGER_PDF_LARGE_RATE of them
+# ("count/period", e.g. "2/10m"). Someone who only observes gets at most LEDGER_PDF_OBSERVER_ROWS
+# rows as PDF (Excel has no limit). Past notices.ledger.PDF_MAX_ROWS (3,000) nobody gets a PDF.
+LEDGER_PDF_LARGE_ROWS = int(os.environ.get("LEDGER_PDF_LARGE_ROWS", 500))
+LEDGER_PDF_LARGE_RATE = os.environ.get("LEDGER_PDF_LARGE_RATE", "2/10m")
+LEDGER_PDF_OBSERVER_ROWS = int(os.environ.get("LEDGER_PDF_OBSERVER_ROWS", 500))
+# django-ratelimit counts in the default cache, which every server process must share: Redis when
+# REDIS_URL is set. Its check knows only memcached and django-redis; Django's own Redis cache
+# increments atomically as well (W001 silenced). The embedded mode runs one server process, so
+# its local-memory cache is shared by all the requests there are (E003 silenced there only).
+SILENCED_SYSTEM_CHECKS = [
+    *globals().get("SILENCED_SYSTEM_CHECKS", []),
+    "django_ratelimit.W001",
+    *([] if REDIS_URL else ["django_ratelimit.E003"]),
+]
 
 # --- Cycles (双周调度、双周排队) ---------------------------------------------------------------
 # Reporting runs in 14-day cycles counted from an anchor date (best a Monday). Each cycle's

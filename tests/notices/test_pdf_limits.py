@@ -1,0 +1,78 @@
+"""The ledger PDF is drawn in the web request: an observer cannot start a large one, and nobody
+can start large ones back to back. Each refusal is a page that says what to do instead (narrow
+the filters, or take the Excel file, which has no limit)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from supervision.models import Membership, Role
+from tests.conftest import issue_letter
+
+
+@pytest.fixture(autouse=True)
+def small_limits(settings):
+    # The real limits (500 rows) scaled down: a letter of two items to units A and B is 4 rows.
+    settings.LEDGER_PDF_OBSERVER_ROWS = 3
+    settings.LEDGER_PDF_LARGE_ROWS = 3
+    settings.LEDGER_PDF_LARGE_RATE = "2/10m"
+    cache.clear()  # the rate is counted in the cache
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def four_rows(world):
+    return issue_letter(world, items=2, units=[world.unit_a, world.unit_b])
+
+
+def _client(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def _pdf(client, **params):
+    return client.get(reverse("notices:ledger_pdf"), params)
+
+
+def test_an_observer_gets_a_large_ledger_as_excel_not_as_pdf(world, four_rows):
+    client = _client(world.observer)
+    refused = _pdf(client)
+    assert refused.status_code == 403
+    body = refused.content.decode()
+    assert "This ledger has 4 rows; as an observer you can have at most 3 as a PDF." in body
+    assert "download it as Excel" in body
+    assert client.get(reverse("notices:ledger_xlsx")).status_code == 200
+    # Narrowed to one unit (2 rows), the PDF is drawn.
+    small = _pdf(client, unit=world.unit_a.pk)
+    assert small.status_code == 200 and small.content.startswith(b"%PDF")
+
+
+def test_an_observer_who_also_works_in_the_office_is_not_held_to_the_observer_limit(world, four_rows):
+    Membership.objects.create(user=world.observer, unit=world.office, role=Role.INSPECTOR)
+    assert _pdf(_client(world.observer)).status_code == 200
+
+
+def test_large_pdfs_are_limited_per_person_small_ones_are_not(world, four_rows):
+    clerk = _client(world.clerk)
+    assert [_pdf(clerk).status_code for _ in range(2)] == [200, 200]
+    third = _pdf(clerk)
+    assert third.status_code == 429
+    assert "Try again in a few minutes, narrow the filters, or download it as Excel." in third.content.decode()
+    # A small ledger is never counted or refused; another person has an allowance of their own.
+    assert _pdf(clerk, unit=world.unit_a.pk).status_code == 200
+    assert _pdf(_client(world.director)).status_code == 200
+
+
+def test_the_rate_limit_check_runs_and_passes_in_the_embedded_mode(settings):
+    # django-ratelimit's check (it refuses a cache that is not shared) runs: the app is installed.
+    # It refuses a local-memory cache, which is silenced for the embedded mode only (one server
+    # process), so `manage.py check` stays clean there.
+    assert "django_ratelimit" in settings.INSTALLED_APPS
+    call_command("check", "--fail-level", "WARNING")
