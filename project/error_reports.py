@@ -34,6 +34,8 @@ class SettingsMaskingFilter(SafeExceptionReporterFilter):
         # string at any depth (a host inside CHANNEL_LAYERS, a LOCATION inside CACHES, a request
         # header) passes here once.
         cleansed = super().cleanse_setting(key, value)
-        if isinstance(cleansed, str):
+        # Plain strings only: lazy objects that pretend to be strings (the CSP nonce on the
+        # request) would be evaluated by the regex, and can hold no configured URL anyway.
+        if type(cleansed) is str:
             return mask_url_credentials(cleansed, self.cleansed_substitute)
         return cleansed

@@ -14,12 +14,16 @@ attempts: delete the rows, or ``manage.py axes_reset``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -54,3 +58,19 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
         if per_address >= settings.LOGIN_FAILURES_PER_ADDRESS:
             return max(per_account, settings.LOGIN_FAILURES_PER_ACCOUNT)
         return per_account
+
+
+class SignInThrottleBackend(AxesStandaloneBackend):
+    """Axes' backend, except that a sign-in without a request is not throttled but passed on.
+
+    Every sign-in through a page (ours, the admin's) comes with its request and is throttled.
+    Code that checks a password without one (a management command, the test client's ``login()``)
+    has no client address to count against; axes would raise instead of answering.
+    """
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> AbstractBaseUser | None:
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
