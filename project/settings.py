@@ -114,25 +114,25 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Signs out a session idle for SESSION_IDLE_TIMEOUT (project/sessions.py); before the login
-    # requirement, so the redirect to sign in carries its message.
-    "project.sessions.IdleTimeoutMiddleware",
     # Nothing is public but the sign-in page: a page someone adds later is protected by default
     # (opt out with @login_not_required). Runs before viewflow's SiteMiddleware (appended by
     # viewflow), so a signed-out visitor is sent to sign in rather than refused with a 403.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session idle for SESSION_IDLE_TIMEOUT (project/sessions.py), with a message
+    # (so after the messages middleware) shown on the sign-in page it redirects to.
+    "project.sessions.IdleTimeoutMiddleware",
     # A query string past DATA_UPLOAD_MAX_NUMBER_FIELDS is a 400 page here, before anything else
     # reads request.GET (the menu, the debug page) and fails on it again.
     "workflows.params.QueryStringMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-]
-
-ROOT_URLCONF = "project.urls"
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
     "csp.middleware.CSPMiddleware",
     # Last, as axes requires: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
 WSGI_APPLICATION = None
 ASGI_APPLICATION = "project.asgi.application"
 
@@ -155,6 +155,15 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = VAR_DIR / "db.sqlite3"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
+# Connections come from psycopg's pool, one per server process, shared by its threads. Under
+# ASGI (daphne) Django runs each request's sync code in a thread of its own, so a persistent
+# connection per thread (CONN_MAX_AGE > 0) is never reused and piles up until PostgreSQL refuses
+# new clients; a connection per request (CONN_MAX_AGE=0, DB_POOL=0) stays bounded but connects
+# anew every time. The pool is bounded and reuses (measured in tests/security/test_db_connections.py).
+# With an external pooler such as PgBouncer, set DB_POOL=0.
+DB_POOL = env_bool("DB_POOL", True)
+DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", 2))
+DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", 20))
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=not DB_POOL)}
     if DB_POOL:
@@ -169,15 +178,6 @@ if DATABASE_URL:
             "check": ConnectionPool.check_connection,
         }
 else:
-# Connections come from psycopg's pool, one per server process, shared by its threads. Under
-# ASGI (daphne) Django runs each request's sync code in a thread of its own, so a persistent
-# connection per thread (CONN_MAX_AGE > 0) is never reused and piles up until PostgreSQL refuses
-# new clients; a connection per request (CONN_MAX_AGE=0, DB_POOL=0) stays bounded but connects
-# anew every time. The pool is bounded and reuses (measured in tests/security/test_db_connections.py).
-# With an external pooler such as PgBouncer, set DB_POOL=0.
-DB_POOL = env_bool("DB_POOL", True)
-DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", 2))
-DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", 20))
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
@@ -235,11 +235,11 @@ else:
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "supervision.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before any password is checked.
+    "project.signin.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     # Unit rules: what a membership lets a user see and do (see supervision/permissions.py).
     "supervision.permissions.UnitRuleBackend",
-    # First: refuses a locked-out account or address before any password is checked.
-    "axes.backends.AxesStandaloneBackend",
     # Explicit per-object grants, e.g. one letter shared with an outside observer.
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -254,14 +254,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-# --- Language and time ----------------------------------------------------------------------
     # Django's list is English-speaking; these add the weak choices common here (project/passwords.py).
     {"NAME": "project.passwords.LocalCommonPasswordValidator"},
     {"NAME": "project.passwords.RepeatedPatternValidator"},
-LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+]
+
 # --- Sign-in throttling (django-axes; project/signin.py) ------------------------------------
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", 5))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", 20))
@@ -285,6 +282,9 @@ AXES_SENSITIVE_PARAMETERS = ["password"]
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 12 * 60 * 60))
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 60 * 60))
 
+# --- Language and time ----------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 # Our own catalog first; then our translation of viewflow's strings (its zh_Hans catalog is empty).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "viewflow"]
 TIME_ZONE = "Asia/Shanghai"
@@ -320,9 +320,6 @@ MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1
 LIGHT_YELLOW_DAYS = int(os.environ.get("LIGHT_YELLOW_DAYS", 7))
 
 # --- Security -------------------------------------------------------------------------------
-SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "DENY"
-SECURE_CONTENT_TYPE_NOSNIFF = True
 # Trust the reverse proxy's X-Forwarded-Proto and X-Forwarded-For. Only behind nginx (or another
 # proxy that sets both): without one, any client could claim to be on HTTPS or at any address.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
@@ -345,6 +342,9 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
     },
 }
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
