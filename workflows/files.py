@@ -19,7 +19,7 @@ INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 def _unavailable() -> HttpResponse:
     # Plain text: the person learns the file exists but cannot be given now, not a generic error.
     return HttpResponse(
-        _("This file cannot be downloaded at the moment. The system administrator has been notified in the error log."),
+        _("This file cannot be downloaded at the moment. The problem has been recorded for the system administrator."),
         status=503,
         content_type="text/plain; charset=utf-8",
     )
