@@ -9,7 +9,7 @@ import os
 from io import StringIO
 
 import pytest
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
@@ -128,3 +128,26 @@ def test_the_command_names_unfinished_writes(world):
     call_command("sweep_files", stdout=out)
     assert "1 were unfinished writes and 0 damaged copies" in out.getvalue()
     assert not default_storage.exists(name)
+
+
+def test_a_write_finishing_while_the_sweep_runs_does_not_stop_it(world, settings):
+    body = b"%PDF-1.4 just written"
+    sha = hashlib.sha256(body).hexdigest()
+    final = f"evidence/{sha[:2]}/{sha}"
+    temp = f"evidence/{sha[:2]}/.{sha}.0a1b2c3d4e5f.part"
+    path = default_storage.path(temp)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(body)
+
+    class Racing(FileSystemStorage):
+        def get_modified_time(self, name):
+            if name == temp:
+                # The upload renames its finished file into place right after the listing.
+                os.replace(self.path(temp), self.path(final))
+            return super().get_modified_time(name)
+
+    result = services.stored_files_sweep(storage=Racing(location=settings.MEDIA_ROOT))
+    assert result.deleted == 0
+    with default_storage.open(final, "rb") as fh:
+        assert fh.read() == body

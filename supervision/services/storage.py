@@ -102,7 +102,7 @@ def _sync_folder(folder: str) -> None:
         os.close(fd)
 
 
-def _store_local(storage: Storage, path: str, upload: File, *, sha256: str, size: int) -> None:
+def _store_local(storage: FileSystemStorage, path: str, upload: File, *, sha256: str, size: int) -> None:
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     if os.path.exists(path):
@@ -245,6 +245,32 @@ def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | Non
         result.deleted += 1
         result.bytes_freed += size
 
+    def sweep_one(name: str, model: type[Evidence] | type[LetterAttachment]) -> None:
+        modified = storage.get_modified_time(name)
+        if _is_temp(name):
+            if modified <= temp_before:
+                delete(name)
+                result.partial += 1
+            return
+        seen = None
+        if modified > old_before:
+            # Young and unused: maybe an upload whose row has not committed yet, which only ever
+            # renames a checked file into place. A file that fails the check is damage (e.g. a
+            # short write by an older version) and goes now.
+            seen = _mismatched(storage, name)
+            if seen is None:
+                return
+        # Checked again just before deleting: an upload of the same content may have committed
+        # a row since the chunk was read.
+        if model.objects.filter(file=name).exists():
+            return
+        if seen is not None:
+            if not _same_file(storage, name, seen):
+                return
+            logger.warning("Deleted stored file %s: its bytes do not match its checksum name.", name)
+            result.mismatched += 1
+        delete(name)
+
     for folder, model in FOLDERS.items():
         names = list(_files(storage, folder))
         result.checked += len(names)
@@ -254,30 +280,12 @@ def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | Non
             for name in chunk:
                 if name in used:
                     continue
-                modified = storage.get_modified_time(name)
-                if _is_temp(name):
-                    if modified <= temp_before:
-                        delete(name)
-                        result.partial += 1
+                try:
+                    sweep_one(name, model)
+                except FileNotFoundError:
+                    # Gone since the folder was listed: a temporary file renamed into place, or
+                    # a sweep running at the same time. Nothing left to do for it.
                     continue
-                seen = None
-                if modified > old_before:
-                    # Young and unused: maybe an upload whose row has not committed yet, which
-                    # only ever renames a checked file into place. A file that fails the check
-                    # is damage (e.g. a short write by an older version) and goes now.
-                    seen = _mismatched(storage, name)
-                    if seen is None:
-                        continue
-                # Checked again just before deleting: an upload of the same content may have
-                # committed a row since the chunk was read.
-                if model.objects.filter(file=name).exists():
-                    continue
-                if seen is not None:
-                    if not _same_file(storage, name, seen):
-                        continue
-                    logger.warning("Deleted stored file %s: its bytes do not match its checksum name.", name)
-                    result.mismatched += 1
-                delete(name)
     if result.deleted:
         with transaction.atomic():
             AuditEvent.objects.create(
