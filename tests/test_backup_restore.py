@@ -9,11 +9,13 @@ committed rows, hence ``transaction=True``. The restore runs as the operator run
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import secrets
 import sqlite3
 import subprocess
 import sys
+import tarfile
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -23,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 
 from supervision import backup as backup_module
@@ -296,3 +298,28 @@ def test_backup_never_overwrites(world, tmp_path):
     assert dest.read_bytes() == b"an older backup"
     # No half-made archive is left beside it either.
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_restore_refuses_a_database_with_tables_unless_forced(world, tmp_path):
+    _load(world)
+    archive = tmp_path / "backup.tar"
+    call_command("backup", str(archive), verbosity=0)
+    User.objects.create_user(username="备份之后", password="x" * 12)
+    evidence = next(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+    evidence.write_bytes(b"damaged after the backup")
+
+    with pytest.raises(CommandError, match="--force"):
+        call_command("restore", str(archive), verbosity=0)
+    assert User.objects.filter(username="备份之后").exists()
+    assert evidence.read_bytes() == b"damaged after the backup"
+
+    # Forced: the database and the files are as they were at the backup, and proven so.
+    call_command("restore", str(archive), force=True, verbosity=0)
+    assert not User.objects.filter(username="备份之后").exists()
+    assert _source_counts() == json.loads(_manifest_of(archive))["tables"]
+    assert hashlib.sha256(evidence.read_bytes()).hexdigest() == evidence.name
+
+
+def _manifest_of(archive: Path) -> str:
+    with tarfile.open(archive) as tar:
+        return tar.extractfile("manifest.json").read().decode()
