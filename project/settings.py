@@ -165,17 +165,15 @@ DB_POOL = env_bool("DB_POOL", True)
 DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", 2))
 DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", 20))
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=not DB_POOL)}
+    # With the pool, Django turns health checks into the pool's check on checkout: a connection
+    # broken by a database restart is replaced, not handed to a request.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
     if DB_POOL:
-        from psycopg_pool import ConnectionPool
-
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": DB_POOL_MIN,
             "max_size": DB_POOL_MAX,
             # How long a request waits for a free connection before failing.
             "timeout": int(os.environ.get("DB_POOL_TIMEOUT", 30)),
-            # A connection broken by a database restart is replaced, not handed to a request.
-            "check": ConnectionPool.check_connection,
         }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
