@@ -88,7 +88,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _assignment(request: HttpRequest, pk: int) -> Assignment:
-    a = selectors.assignment_get(request.user, _int(pk))
+    a = selectors.assignment_get(request.user, id_or_404(pk))
     if a is None:
         # Not found and not yours look the same: nothing leaks about other units' work.
         raise Http404
@@ -284,7 +284,7 @@ def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = selectors.evidence_visible_to(request.user).filter(pk=_int(pk)).first()
+    evidence = selectors.evidence_visible_to(request.user).filter(pk=id_or_404(pk)).first()
     if evidence is None:
         raise Http404
     return private_file(evidence)
@@ -311,7 +311,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        n = services.notification_mark_read(actor=request.user, notification=_int(pk))
+        n = services.notification_mark_read(actor=request.user, notification=id_or_404(pk))
     except DomainError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("tasks:inbox"))
