@@ -4,7 +4,8 @@ The inbox table is the truth; a push is only a hint that something arrived. It g
 the channel layer (in memory in the embedded mode, Redis in production) to the group
 ``inbox.<user id>`` that each of the user's sockets joins. A process not listening at that moment
 never gets it (pub/sub keeps nothing) and Redis may be down: a failed push is logged and forgotten,
-never raised, and the page catches up from the inbox when its socket (re)connects.
+never raised. The page catches up from the inbox when its socket (re)connects, and an open socket
+checks the inbox every ``INBOX_RESYNC_SECONDS`` for what its pushes missed (notices/consumers.py).
 """
 
 from __future__ import annotations
