@@ -11,6 +11,7 @@
   // toast it once; lastId tells, after a reconnect, which ones arrived while the socket was down.
   var known = {};
   var lastId = 0;
+  var synced = false;
   var MAX_TOASTS = 3;
 
   function bell() { return document.querySelector(".sv-inbox[data-socket]"); }
@@ -50,9 +51,10 @@
     // Toast what the page has not seen: what the server says it missed, and after a reconnect
     // what is newer than the last notification this page knew of. The count is the server's.
     var fresh = (data.missed || []).slice();
-    if (lastId) {
+    if (synced) {
       (data.latest || []).forEach(function (n) { if (n.id > lastId) fresh.push(n); });
     }
+    synced = true;
     var shown = 0;
     fresh.forEach(function (n) {
       if (known[n.id]) return;
