@@ -49,12 +49,6 @@ def _open(headers: list[tuple[bytes, bytes]]) -> tuple[bool, dict | None]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sites_own_page_gets_its_inbox(mode, cookie):
-    connected, first = _open([(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", cookie)])
-    assert connected and first["type"] == "catch_up" and first["unread"] == 1
-
-
-@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "origin",
     [
@@ -64,9 +58,12 @@ def test_the_sites_own_page_gets_its_inbox(mode, cookie):
         b"null",  # a sandboxed frame or a file
     ],
 )
-def test_a_page_from_another_origin_is_refused(mode, cookie, origin):
+def test_a_page_from_another_origin_is_refused_and_the_sites_own_page_is_not(mode, cookie, origin):
     connected, first = _open([(b"origin", origin), (b"host", b"localhost:8000"), (b"cookie", cookie)])
     assert (connected, first) == (False, None)
+    own = [(b"origin", b"http://localhost:8000"), (b"host", b"localhost:8000"), (b"cookie", cookie)]
+    connected, first = _open(own)
+    assert connected and first["type"] == "catch_up" and first["unread"] == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -76,10 +73,13 @@ def test_a_handshake_without_origin_is_refused(mode, cookie):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_trusted_origin_is_let_in(mode, cookie, settings):
+def test_a_trusted_origin_is_let_in_and_no_other(mode, cookie, settings):
     settings.CSRF_TRUSTED_ORIGINS = ["https://portal.example.gov.cn"]
     headers = [(b"origin", b"https://portal.example.gov.cn"), (b"host", b"localhost:8000"), (b"cookie", cookie)]
     assert _open(headers)[0]
+    # Only that one: a neighbour of the trusted origin is not.
+    headers[0] = (b"origin", b"https://other.example.gov.cn")
+    assert not _open(headers)[0]
 
 
 @pytest.mark.django_db(transaction=True)
