@@ -200,5 +200,8 @@ def extension_actions(user: User, ext: ExtensionRequest, a: Assignment) -> list[
         # Four eyes: the requester does not sign their own request, even holding the leader role.
         if action.key == "sign" and signs_own_request(ext, user):
             continue
+        # As the service: no new deadline for work returned, written off or awaiting verification.
+        if action.key in ("sign", "approve") and a.state not in EXTENDABLE:
+            continue
         offered.append(action)
     return offered
