@@ -71,8 +71,8 @@ bench: install-test
 # Needs GNU gettext (Debian package gettext). The compiled catalog is committed, so running
 # the app never needs it.
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+	DEBUG=1 $(BIN)/python manage.py makemessages --no-wrap -l zh_Hans --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
