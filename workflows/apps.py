@@ -7,6 +7,3 @@ from django.utils.translation import gettext_lazy as _
 class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows")
-
-    def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the lock check)
