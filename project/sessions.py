@@ -1,15 +1,18 @@
-"""Signing out a session left idle.
+"""Signing out a session left idle, and ending every session a working day after sign-in.
 
 A session lives at most ``SESSION_COOKIE_AGE`` (12 hours by default: a working day, so nobody
-signs in twice a day, and a stolen cookie is worth little the next morning). Within that, a screen
-left signed in on a shared office computer is closed after ``SESSION_IDLE_TIMEOUT`` seconds without
-a request. Websocket pushes are not requests and do not count as activity.
+signs in twice a day, and a stolen cookie is worth little the next morning), counted from the
+sign-in however busy the session is. Within that, a screen left signed in on a shared office
+computer is closed after ``SESSION_IDLE_TIMEOUT`` seconds without a request. Websocket pushes are
+not requests and do not count as activity; the inbox socket applies the same rule
+(:func:`is_idle`) and closes itself when its session has ended.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -17,9 +20,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 LAST_ACTIVITY_KEY = "last_activity"
+# Where Django keeps a session's own expiry (SessionBase.set_expiry): an ISO date-time once fixed.
+EXPIRY_KEY = "_session_expiry"
 
 # How stale the stored stamp may get before it is written again. Writing it on every request
 # would save the session row (a database write under PostgreSQL) on every page, poll and asset
@@ -27,13 +33,38 @@ LAST_ACTIVITY_KEY = "last_activity"
 STAMP_RESOLUTION_SECONDS = 60
 
 
-def stamp_activity_at_login(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
-    """Count idleness from the sign-in, in the session write that sign-in makes anyway.
+def fix_expiry(session: Any) -> None:
+    """End the session ``SESSION_COOKIE_AGE`` from now, whatever happens in between.
 
-    Without it the first page after signing in would save the session a second time.
+    By default Django slides the expiry to now + SESSION_COOKIE_AGE on every session write, and
+    the activity stamp writes the session every few minutes of use: a session (or a stolen cookie)
+    used now and then would never end. A fixed date-time is kept as it is by every later write, and
+    the cookie's Max-Age is the time left, so the browser drops it at the same moment.
+    """
+    session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+
+
+def stamp_activity_at_login(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Count idleness and the session's lifetime from the sign-in.
+
+    Done in the session write that sign-in makes anyway; without it the first page after signing
+    in would save the session a second time.
     """
     if request is not None and hasattr(request, "session"):
         request.session[LAST_ACTIVITY_KEY] = int(time.time())
+        fix_expiry(request.session)
+
+
+def is_idle(session: Mapping[str, Any], now: float | None = None) -> bool:
+    """True if the session's last request is older than ``SESSION_IDLE_TIMEOUT`` seconds (0: never).
+
+    The one rule for pages (:class:`IdleTimeoutMiddleware`) and the inbox socket.
+    """
+    timeout = settings.SESSION_IDLE_TIMEOUT
+    last = session.get(LAST_ACTIVITY_KEY)
+    if not timeout or not isinstance(last, int):
+        return False
+    return (time.time() if now is None else now) - last > timeout
 
 
 class IdleTimeoutMiddleware:
@@ -43,18 +74,23 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        timeout = settings.SESSION_IDLE_TIMEOUT
-        if timeout and request.user.is_authenticated:
+        if request.user.is_authenticated:
+            session = request.session
             now = int(time.time())
-            last = request.session.get(LAST_ACTIVITY_KEY)
-            if isinstance(last, int) and now - last > timeout:
+            if is_idle(session, now):
                 logout(request)
+                minutes = settings.SESSION_IDLE_TIMEOUT // 60
                 messages.info(
                     request,
                     _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
-                    % {"minutes": timeout // 60},
+                    % {"minutes": minutes},
                 )
                 return redirect_to_login(request.get_full_path())
-            if not isinstance(last, int) or now - last >= STAMP_RESOLUTION_SECONDS:
-                request.session[LAST_ACTIVITY_KEY] = now
+            if EXPIRY_KEY not in session:
+                # Signed in before sessions had a fixed end: they would slide on for ever; give
+                # them one now.
+                fix_expiry(session)
+            last = session.get(LAST_ACTIVITY_KEY)
+            if settings.SESSION_IDLE_TIMEOUT and (not isinstance(last, int) or now - last >= STAMP_RESOLUTION_SECONDS):
+                session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 
-from project.sessions import LAST_ACTIVITY_KEY
+from project.sessions import EXPIRY_KEY, LAST_ACTIVITY_KEY, is_idle
 
 
 def set_last_activity(client, seconds_ago: int) -> None:
@@ -65,3 +67,50 @@ def test_zero_turns_the_idle_timeout_off(client, world, settings):
     client.force_login(world.clerk)
     set_last_activity(client, 10 * 24 * 3600)
     assert client.get("/letters/").status_code == 200
+
+
+def move_into_the_past(client, seconds: int) -> None:
+    """Make everything the session remembers (stamps, stored expiry) ``seconds`` older."""
+    store = client.session
+    row = Session.objects.get(pk=store.session_key)
+    store[LAST_ACTIVITY_KEY] -= seconds
+    if EXPIRY_KEY in store:
+        store[EXPIRY_KEY] = (dt.datetime.fromisoformat(store[EXPIRY_KEY]) - dt.timedelta(seconds=seconds)).isoformat()
+    store.save()
+    Session.objects.filter(pk=store.session_key).update(expire_date=row.expire_date - dt.timedelta(seconds=seconds))
+
+
+def test_a_busy_session_still_ends_a_working_day_after_signing_in(client, world):
+    client.force_login(world.clerk)
+    # An hour passes between requests, thirteen times: never idle, yet the day is over.
+    for hour in range(1, 12):
+        move_into_the_past(client, 3600)
+        response = client.get("/letters/")
+        assert response.status_code == 200, f"signed out after {hour} h"
+        # The cookie is dropped by the browser at the same moment, not 12 hours after this page.
+        max_age = response.cookies[settings.SESSION_COOKIE_NAME]["max-age"]
+        assert int(max_age) <= (12 - hour) * 3600
+    move_into_the_past(client, 3600 + 1)
+    response = client.get("/letters/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_session_from_before_the_fixed_expiry_gets_one(client, world):
+    client.force_login(world.clerk)
+    store = client.session
+    store.set_expiry(None)
+    store.save()
+    client.get("/letters/")
+    assert EXPIRY_KEY in client.session
+    assert client.session.get_expiry_age() <= 12 * 3600
+
+
+def test_the_same_idle_rule_serves_pages_and_sockets(settings):
+    settings.SESSION_IDLE_TIMEOUT = 600
+    now = time.time()
+    assert is_idle({LAST_ACTIVITY_KEY: int(now) - 601}, now)
+    assert not is_idle({LAST_ACTIVITY_KEY: int(now) - 599}, now)
+    assert not is_idle({}, now)
+    settings.SESSION_IDLE_TIMEOUT = 0
+    assert not is_idle({LAST_ACTIVITY_KEY: 0}, now)
