@@ -14,13 +14,16 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 LAST_ACTIVITY_KEY = "last_activity"
@@ -67,6 +70,25 @@ def is_idle(session: Mapping[str, Any], now: float | None = None) -> bool:
     return (time.time() if now is None else now) - last > timeout
 
 
+def _back_after_sign_in(request: HttpRequest) -> str:
+    """Where to go once signed in again.
+
+    A page (GET/HEAD) is simply asked for again. A form submission is not: its URL may accept only
+    POST, and the form's data is gone anyway, so the user goes back to the page the form was on
+    when that page is one of ours, or home.
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.META.get("HTTP_REFERER", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        if parts.path.startswith("/"):
+            return parts.path + (f"?{parts.query}" if parts.query else "")
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
 class IdleTimeoutMiddleware:
     """Sign out a user whose last request is older than ``SESSION_IDLE_TIMEOUT`` seconds (0: never)."""
 
@@ -78,6 +100,7 @@ class IdleTimeoutMiddleware:
             session = request.session
             now = int(time.time())
             if is_idle(session, now):
+                back = _back_after_sign_in(request)
                 logout(request)
                 minutes = settings.SESSION_IDLE_TIMEOUT // 60
                 messages.info(
@@ -85,7 +108,7 @@ class IdleTimeoutMiddleware:
                     _("You were signed out after %(minutes)d minutes without activity. Please sign in again.")
                     % {"minutes": minutes},
                 )
-                return redirect_to_login(request.get_full_path())
+                return redirect_to_login(back)
             if EXPIRY_KEY not in session:
                 # Signed in before sessions had a fixed end: they would slide on for ever; give
                 # them one now.

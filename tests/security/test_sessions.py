@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from urllib.parse import quote
 
+import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.shortcuts import resolve_url
+from django.urls import reverse
 
 from project.sessions import EXPIRY_KEY, LAST_ACTIVITY_KEY, is_idle
 
@@ -104,6 +108,31 @@ def test_a_session_from_before_the_fixed_expiry_gets_one(client, world):
     client.get("/letters/")
     assert EXPIRY_KEY in client.session
     assert client.session.get_expiry_age() <= 12 * 3600
+
+
+def test_an_idle_form_submission_returns_to_the_form_page_after_signing_in(client, world, settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    client.force_login(world.clerk)
+    set_last_activity(client, 31 * 60)
+    response = client.post(reverse("tasks:inbox_read_all"), HTTP_REFERER="http://testserver/letters/?page=2")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/letters/%3Fpage%3D2"
+    # Signing in again lands on that page, not on a URL that only accepts the lost POST.
+    landed = client.post(
+        response["Location"], {"username": "clerk", "password": "pw-clerk", "next": "/letters/?page=2"}
+    )
+    assert landed.status_code == 302 and landed["Location"] == "/letters/?page=2"
+    assert client.get(landed["Location"]).status_code == 200
+
+
+@pytest.mark.parametrize("referer", ["", "https://evil.example/letters/", "javascript:alert(1)"])
+def test_an_idle_form_submission_from_elsewhere_returns_home(client, world, settings, referer):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    client.force_login(world.clerk)
+    set_last_activity(client, 31 * 60)
+    response = client.post(reverse("tasks:inbox_read_all"), HTTP_REFERER=referer)
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=" + quote(resolve_url(settings.LOGIN_REDIRECT_URL), safe="/")
 
 
 def test_the_same_idle_rule_serves_pages_and_sockets(settings):
