@@ -1,7 +1,8 @@
 """How large a request body may be, enforced before anything buffers it.
 
-Each route has a limit: small for forms (sign-in, comments, batch actions), the evidence limit
-plus room for the multipart framing where files are uploaded, the import limit for problem lists.
+Each route has a limit: small for forms (sign-in, comments, batch actions), the total a
+submission's files may come to plus room for the multipart framing where files are uploaded, the
+import limit for problem lists.
 A body over its route's limit is answered 413 with a short translated text and nothing is saved.
 
 Two layers enforce it, because the server under us buffers:
@@ -48,7 +49,9 @@ def form_limit() -> int:
 
 
 def upload_limit() -> int:
-    return settings.MAX_UPLOAD_BYTES
+    # Derived, not set on its own: a body holding files the services would accept (at most
+    # EVIDENCE_MAX_TOTAL_BYTES in all) must never be cut off here with the typed text lost.
+    return settings.EVIDENCE_MAX_TOTAL_BYTES + MULTIPART_OVERHEAD
 
 
 def import_limit() -> int:

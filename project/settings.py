@@ -299,6 +299,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else 
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media-not-served/"
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
+# All the files of one submission together (a report's evidence, one upload of attachments): the
+# upload routes' body limit is this plus the multipart framing (project/limits.py), so whatever
+# the services accept also gets through the body limit.
+EVIDENCE_MAX_TOTAL_BYTES = int(os.environ.get("EVIDENCE_MAX_TOTAL_BYTES", 50 * 1024 * 1024))
 EVIDENCE_ALLOWED_TYPES = env_list(
     "EVIDENCE_ALLOWED_TYPES",
     "application/pdf,image/jpeg,image/png,application/msword,"
@@ -307,12 +311,11 @@ EVIDENCE_ALLOWED_TYPES = env_list(
     "application/zip,text/plain",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-# Request bodies, refused with 413 before anything buffers them (project/limits.py): forms, and the
-# routes that upload evidence or attachments (one file at the evidence limit plus the multipart
-# framing). The problem-list import has its own cap (notices/importer.py). The reverse proxy should
-# cap at least as tightly per location.
+# Request bodies, refused with 413 before anything buffers them (project/limits.py): forms here;
+# the routes that upload evidence or attachments take EVIDENCE_MAX_TOTAL_BYTES plus the multipart
+# framing, and the problem-list import has its own cap (notices/importer.py). The reverse proxy
+# should cap at least as tightly per location.
 MAX_FORM_BYTES = int(os.environ.get("MAX_FORM_BYTES", 1024 * 1024))
-MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024))
 
 # --- Domain settings ------------------------------------------------------------------------
 # Days before a deadline when an assignment's light turns yellow.

@@ -6,11 +6,13 @@ import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from supervision import services
 from supervision.models import Evidence
 from supervision.services import InvalidInput
-from tests.helpers import drive, snapshot
+from supervision.services.evidence import upload_rule
+from tests.helpers import draft_letter, drive, snapshot
 
 
 def _pdf(name: str = "现场照片说明.pdf", body: bytes = b"%PDF-1.4 evidence") -> SimpleUploadedFile:
@@ -71,3 +73,34 @@ def test_too_many_files_are_refused(world):
     with pytest.raises(InvalidInput, match="At most 20 files"):
         _report(world, a, [_pdf(f"{n}.pdf", f"%PDF {n}".encode()) for n in range(21)])
     assert snapshot() == before
+
+
+def test_files_over_the_total_for_one_submission_are_refused_whole(world, settings):
+    # Scaled down from 20 MB each and 50 MB in all: each file passes on its own, together they
+    # are more than one request may carry, and the report is refused with its text unsaved.
+    settings.EVIDENCE_MAX_BYTES, settings.EVIDENCE_MAX_TOTAL_BYTES = 1024, 2048
+    a = drive(world, "in_progress").assignment
+    before = snapshot()
+    files = [_pdf(f"{n}.pdf", b"%PDF" + bytes([n]) * 796) for n in range(3)]
+    with pytest.raises(InvalidInput, match=r"The files come to 2\.3.KB in all; at most 2\.0.KB can be sent at once"):
+        _report(world, a, files)
+    assert snapshot() == before
+    # Two of them fit, and are kept.
+    _report(world, a, files[:2])
+    assert Evidence.objects.count() == 2
+
+
+def test_a_letters_attachments_are_held_to_the_same_total(world, settings):
+    settings.EVIDENCE_MAX_BYTES, settings.EVIDENCE_MAX_TOTAL_BYTES = 1024, 2048
+    letter = draft_letter(world)
+    before = snapshot()
+    files = [SimpleUploadedFile(f"{n}.pdf", b"%PDF" + bytes([n]) * 796, "application/pdf") for n in range(3)]
+    with pytest.raises(InvalidInput, match="in all"):
+        services.letter_attach(actor=world.clerk, letter=letter, files=files)
+    assert snapshot() == before
+
+
+def test_the_rule_in_words_names_the_numbers_the_checks_use(settings):
+    settings.EVIDENCE_MAX_BYTES, settings.EVIDENCE_MAX_TOTAL_BYTES = 20 * 1024 * 1024, 50 * 1024 * 1024
+    with translation.override("en"):
+        assert upload_rule(20) == "At most 20 files, 20.0\xa0MB each, 50.0\xa0MB in all."

@@ -59,9 +59,26 @@ def evidence_check(files: Sequence[UploadedFile]) -> None:
     files_check(files)
 
 
+def upload_rule(max_files: int) -> str:
+    """The rule in one sentence, for the upload forms: the same numbers the checks enforce."""
+    return _("At most %(n)d files, %(each)s each, %(total)s in all.") % {
+        "n": max_files,
+        "each": filesizeformat(settings.EVIDENCE_MAX_BYTES),
+        "total": filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES),
+    }
+
+
 def files_check(files: Sequence[UploadedFile]) -> None:
-    """Size, emptiness and type of each file; every problem reported at once."""
+    """Size, emptiness and type of each file, and their size together; every problem reported
+    at once."""
     problems = []
+    total = sum(f.size for f in files)
+    if total > settings.EVIDENCE_MAX_TOTAL_BYTES:
+        # One submission's files travel in one request, whose body limit derives from this cap.
+        problems.append(
+            _("The files come to %(size)s in all; at most %(limit)s can be sent at once.")
+            % {"size": filesizeformat(total), "limit": filesizeformat(settings.EVIDENCE_MAX_TOTAL_BYTES)}
+        )
     for f in files:
         name = (f.name or "").rsplit("/", 1)[-1]
         if f.size > settings.EVIDENCE_MAX_BYTES:

@@ -105,7 +105,7 @@ def test_a_declared_length_over_the_limit_is_refused_without_reading(settings):
     settings.MAX_FORM_BYTES = MB
     server = _run(
         BodyLimitMiddleware(_echo_length),
-        _scope("/accounts/login/", [(b"content-length", str(300 * MB).encode())]),
+        _scope("/accounts/login/", [(b"content-length", str(300 * MB).encode()), (b"accept-language", b"en")]),
         FakeServer(total=None),
     )
     assert server.status == 413 and server.reads == 0
@@ -128,7 +128,7 @@ def test_bodies_within_the_limit_reach_the_application_whole(settings):
 
 def test_upload_routes_take_the_evidence_limit_and_forms_stay_small(settings):
     settings.MAX_FORM_BYTES = MB
-    settings.MAX_UPLOAD_BYTES = 21 * MB
+    settings.EVIDENCE_MAX_TOTAL_BYTES = 20 * MB
     five = 5 * MB
     for path in ("/tasks/12/do/report/", "/letters/3/do/attach/", "/documents/letters/3/import/"):
         assert _run(BodyLimitMiddleware(_echo_length), _scope(path), FakeServer(total=five)).status == 200, path
@@ -138,6 +138,21 @@ def test_upload_routes_take_the_evidence_limit_and_forms_stay_small(settings):
     # Behind a URL prefix, the route is what follows the prefix.
     prefixed = _scope("/sv/tasks/12/do/report/", root_path="/sv")
     assert _run(BodyLimitMiddleware(_echo_length), prefixed, FakeServer(total=five)).status == 200
+
+
+def test_a_submission_the_services_accept_is_never_cut_off_by_the_body_limit(settings):
+    # Two 15 MB files: each under the 20 MB evidence limit, 30 MB together, within the 50 MB a
+    # submission may carry. The upload routes once took 21 MB, so this body got a bare 413 and
+    # the report's typed text was lost.
+    for path in ("/tasks/12/do/report_progress/", "/tasks/12/do/submit_completion/", "/letters/3/do/attach/"):
+        server = _run(BodyLimitMiddleware(_echo_length), _scope(path), FakeServer(total=30 * MB + 4096))
+        assert server.status == 200, path
+    # The limit follows the total cap, with room for the framing and the typed text.
+    settings.EVIDENCE_MAX_TOTAL_BYTES = 80 * MB
+    assert 80 * MB + 64 * 1024 <= body_limit("/tasks/12/do/report_progress/") <= 81 * MB
+    # One byte more than a full submission plus its framing is still refused.
+    over = FakeServer(total=body_limit("/letters/3/do/attach/") + 1)
+    assert _run(BodyLimitMiddleware(_echo_length), _scope("/letters/3/do/attach/"), over).status == 413
 
 
 def test_the_refusal_speaks_the_visitors_language(settings):
@@ -205,7 +220,7 @@ def _stop(proc: subprocess.Popen) -> None:
 def daphne_alone(tmp_path_factory):
     """A daphne process with a database of its own: the refused requests never reach one."""
     var = tmp_path_factory.mktemp("var")
-    env = {"VAR_DIR": str(var), "MAX_FORM_BYTES": str(MB), "MAX_UPLOAD_BYTES": str(21 * MB)}
+    env = {"VAR_DIR": str(var), "MAX_FORM_BYTES": str(MB), "EVIDENCE_MAX_TOTAL_BYTES": str(20 * MB)}
     for name in ("DATABASE_URL", "REDIS_URL"):
         env[name] = ""
     proc, port = _start_daphne(env)
