@@ -261,9 +261,12 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Sign-in throttling (django-axes; project/signin.py) ------------------------------------
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", 5))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", 20))
+# One account from any number of addresses. High on purpose: reaching it locks the owner out too.
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", 50))
 LOGIN_COOLOFF_MINUTES = int(os.environ.get("LOGIN_COOLOFF_MINUTES", 15))
 AXES_HANDLER = "project.signin.AccountAndAddressHandler"
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+# In this order: project.signin.AccountAndAddressHandler gives each its own limit.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address", "username"]
 AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
 AXES_CLIENT_IP_CALLABLE = "project.signin.client_address"

@@ -1,12 +1,16 @@
 """Sign-in throttling (django-axes): who a failed sign-in counts against, and when that is enough.
 
-Two limits, counted over the cool-off window (``LOGIN_COOLOFF_MINUTES``):
+Three limits, counted over the cool-off window (``LOGIN_COOLOFF_MINUTES``):
 
 * per account *and* address (``LOGIN_FAILURES_PER_ACCOUNT``, 5): someone guessing one colleague's
   password is stopped after a few tries, while the colleague signing in from their own desk is not
   locked out by it;
 * per address (``LOGIN_FAILURES_PER_ADDRESS``, 20): one machine trying many accounts, one password
-  each, is stopped too. It is higher because a whole office may share one address behind NAT.
+  each, is stopped too. It is higher because a whole office may share one address behind NAT;
+* per account from any address (``LOGIN_FAILURES_PER_USERNAME``, 50): someone with many addresses
+  (a botnet, a pool of proxies) cannot try one account's passwords without end either. It is much
+  higher than the first limit on purpose: this lockout also stops the account's owner at their own
+  desk, and a low one would let anyone lock a colleague out for the cool-off with a few tries.
 
 Both lockouts expire on their own; an administrator lifts one sooner in the admin (Axes → access
 attempts: delete the rows, or ``manage.py axes_reset``).
@@ -44,20 +48,21 @@ def client_address(request: HttpRequest) -> str | None:
 class AccountAndAddressHandler(AxesDatabaseHandler):
     """Axes' database handler with a limit per lockout parameter.
 
-    Axes compares one count (the largest over ``AXES_LOCKOUT_PARAMETERS``) with one limit. Here the
-    parameters are [account+address, address] with limits of their own, so the count reported to
-    axes is the account+address count, raised to the account limit once the address alone has
-    reached its limit: axes then locks out exactly when either limit is reached.
+    Axes compares one count (the largest over ``AXES_LOCKOUT_PARAMETERS``) with one limit
+    (``AXES_FAILURE_LIMIT``, the per-account-and-address one). Here the parameters are
+    [account+address, address, account] with limits of their own, so the count reported to axes is
+    the account+address count, raised to that limit once the address alone or the account alone
+    has reached its own: axes then locks out exactly when any of the three limits is reached.
     """
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
-        per_account, per_address = (
+        per_account_and_address, per_address, per_account = (
             attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
             for attempts in self.get_user_attempts(request, credentials)
         )
-        if per_address >= settings.LOGIN_FAILURES_PER_ADDRESS:
-            return max(per_account, settings.LOGIN_FAILURES_PER_ACCOUNT)
-        return per_account
+        if per_address >= settings.LOGIN_FAILURES_PER_ADDRESS or per_account >= settings.LOGIN_FAILURES_PER_USERNAME:
+            return max(per_account_and_address, settings.LOGIN_FAILURES_PER_ACCOUNT)
+        return per_account_and_address
 
 
 class SignInThrottleBackend(AxesStandaloneBackend):

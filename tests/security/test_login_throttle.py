@@ -1,4 +1,4 @@
-"""Sign-in throttling: per account and address, per address, expiring, and lifted in the admin."""
+"""Sign-in throttling: per account and address, per address, per account, expiring, and lifted in the admin."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def fail(client, username: str, times: int, address: str = "10.0.0.1", **headers
 def test_five_wrong_passwords_lock_the_account_at_that_address(client, world, caplog):
     caplog.set_level(logging.WARNING)
     fail(client, "clerk", 5)
-    response = sign_in(client, "clerk", "pw-clerk")
+    response = sign_in(client, "clerk", "pw-clerk", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 429
     assert not signed_in(client)
     page = response.content.decode()
@@ -79,6 +79,22 @@ def test_one_address_trying_many_accounts_is_locked_out(client, world):
     assert response.status_code == 429 and not signed_in(client)
     # Another address is unaffected.
     assert sign_in(client, "leader_a", "pw-leader_a", address="10.0.0.4").status_code == 302
+
+
+def test_one_account_tried_from_many_addresses_is_locked_out_everywhere(client, world, settings):
+    assert settings.LOGIN_FAILURES_PER_USERNAME == 50
+    # Forty-nine wrong passwords from forty-nine addresses, one each: the owner still signs in.
+    for n in range(49):
+        fail(client, "clerk", 1, address=f"198.51.100.{n + 1}")
+    assert sign_in(client, "clerk", "pw-clerk", address="10.0.0.9").status_code == 302
+    client.logout()
+    # Sixty in all: the account is locked, from an address that never failed as well.
+    for n in range(49, 60):
+        fail(client, "clerk", 1, address=f"198.51.100.{n + 1}")
+    response = sign_in(client, "clerk", "pw-clerk", address="203.0.113.77")
+    assert response.status_code == 429 and not signed_in(client)
+    # Only that account: a colleague signs in from the same new address.
+    assert sign_in(client, "inspector", "pw-inspector", address="203.0.113.77").status_code == 302
 
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, world):
