@@ -34,9 +34,11 @@ def client_address(request: HttpRequest) -> str | None:
     """The address a sign-in attempt is counted against.
 
     Behind the reverse proxy (``BEHIND_PROXY``) every request comes from the proxy itself, so the
-    client is the right-most X-Forwarded-For entry: the one nginx appended
-    (``$proxy_add_x_forwarded_for``). Entries left of it were sent by the client and may be forged.
-    Without a proxy, X-Forwarded-For is entirely the client's own words and is ignored.
+    client is the right-most X-Forwarded-For entry. The shipped nginx configuration replaces the
+    header with the peer it saw (``X-Forwarded-For $remote_addr``), so that is the only entry; a
+    proxy that appends instead (``$proxy_add_x_forwarded_for``) also puts its peer right-most, and
+    the entries left of it, sent by the client, may be forged. Without a proxy, X-Forwarded-For is
+    entirely the client's own words and is ignored.
     """
     if settings.BEHIND_PROXY:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
