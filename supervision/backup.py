@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -53,7 +52,7 @@ from django.db import connection, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.utils.translation import gettext as _
 
-from supervision.models import Evidence, LetterAttachment
+from supervision.services.storage import FILE_MODELS, copy_with_digest, file_digest
 
 FORMAT = "supervision-backup"
 FORMAT_VERSION = 1
@@ -61,9 +60,6 @@ MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
 DUMP_FILES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 TAR_SUFFIXES = {".tar": "", ".tar.gz": "gz", ".tgz": "gz"}
-# The tables whose rows name a stored file, with the columns that record its size and hash.
-FILE_MODELS = (Evidence, LetterAttachment)
-CHUNK = 1024 * 1024
 
 Log = Callable[[str], None]
 
@@ -248,27 +244,10 @@ def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
             yield path.relative_to(root).as_posix(), path
 
 
-def file_digest(path: Path) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
 def _copy(src: Path, dest: Path) -> tuple[int, str]:
     """Copy while hashing what is written, flushed to disk: the manifest records the bytes copied."""
     dest.parent.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
-    with open(src, "rb") as fin, open(dest, "wb") as fout:
-        while chunk := fin.read(CHUNK):
-            fout.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
-    return size, digest.hexdigest()
+    return copy_with_digest(src, dest)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -22,7 +22,6 @@ What holds in a sound database:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -38,6 +37,7 @@ from supervision.models import (
     LetterNumberCounter,
     LetterPrefix,
 )
+from supervision.services.storage import FILE_MODELS, content_name, stored_digest
 
 # Audit actions of an assignment that record a state (from/to) without changing the row's
 # version: the issue creates the row at version 0; extension steps other than the approval leave
@@ -51,7 +51,8 @@ NO_VERSION_BUMP = (
     "extension.refused",
     "extension.rejected",
 )
-BLOCK = 1 << 20
+# How a file's row is named in a violation.
+_FILE_LABELS = {Evidence: "evidence", LetterAttachment: "attachment"}
 
 
 @dataclass(frozen=True)
@@ -235,43 +236,31 @@ def letter_states() -> Iterator[Violation]:
 # --- stored files --------------------------------------------------------------------------------
 
 
-def _digest(storage: Storage, name: str) -> tuple[str, int]:
-    h, size = hashlib.sha256(), 0
-    with storage.open(name, "rb") as f:
-        while block := f.read(BLOCK):
-            h.update(block)
-            size += len(block)
-    return h.hexdigest(), size
-
-
 def stored_files(storage: Storage | None = None, *, hashes: bool = True) -> Iterator[Violation]:
     """Each row's file exists under its content-addressed name with its recorded size and hash.
     Rows sharing a file (the same content uploaded twice) cost one read."""
     storage = storage or default_storage
-    read: dict[str, tuple[str, int] | None] = {}
-    sources: list[tuple[str, type, str]] = [
-        ("evidence", Evidence, "evidence"),
-        ("attachment", LetterAttachment, "letters"),
-    ]
-    for label, model, folder in sources:
+    read: dict[str, tuple[int, str] | None] = {}
+    for model in FILE_MODELS:
+        label = _FILE_LABELS.get(model, model._meta.model_name)
         rows = model.objects.order_by("pk").values_list("pk", "file", "size", "sha256").iterator(chunk_size=2000)
         for pk, name, size, sha in rows:
-            expected = f"{folder}/{sha[:2]}/{sha}"
+            expected = content_name(model, sha)
             if name != expected:
                 yield Violation("file_name", f"{label} {pk}: stored as {name!r}, its checksum names {expected!r}")
             if name not in read:
                 try:
                     if hashes:
-                        read[name] = _digest(storage, name)
+                        read[name] = stored_digest(storage, name)
                     else:
-                        read[name] = ("", storage.size(name)) if storage.exists(name) else None
+                        read[name] = (storage.size(name), "") if storage.exists(name) else None
                 except (FileNotFoundError, OSError):
                     read[name] = None
             found = read[name]
             if found is None:
                 yield Violation("file_missing", f"{label} {pk}: file {name!r} is missing or unreadable")
                 continue
-            digest, actual = found
+            actual, digest = found
             if actual != size:
                 yield Violation("file_size", f"{label} {pk}: file {name!r} has {actual} bytes, the row says {size}")
             elif hashes and digest != sha:

@@ -6,7 +6,6 @@ burden on the grassroots forbid judging work by photos).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import mimetypes
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from supervision.models import Evidence, LetterAttachment, ProgressReport, User
 
 from .errors import InvalidInput, StorageFailed
-from .storage import content_store
+from .storage import chunks_digest, content_name, content_store
 
 logger = logging.getLogger(__name__)
 
@@ -112,14 +111,12 @@ def stored_file(instance: Evidence | LetterAttachment, upload: UploadedFile, act
     target = ""
     try:
         # Read here too, not only written: a large upload waits in a temporary file of its own.
-        digest, size = hashlib.sha256(), 0
-        for chunk in upload.chunks():
-            digest.update(chunk)
-            size += len(chunk)
         # The bytes counted, not the size the upload declares: the row describes the stored file.
-        instance.sha256, instance.size = digest.hexdigest(), size
-        target = instance.file.field.generate_filename(instance, "")
-        content_store(storage=instance.file.storage, name=target, upload=upload, sha256=instance.sha256, size=size)
+        instance.size, instance.sha256 = chunks_digest(upload.chunks())
+        target = content_name(type(instance), instance.sha256)
+        content_store(
+            storage=instance.file.storage, name=target, upload=upload, sha256=instance.sha256, size=instance.size
+        )
     except OSError as exc:
         # The person is told in general terms; the administrator needs the path and the cause.
         logger.error(

@@ -31,6 +31,7 @@ import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 # Where content-addressed files live (see the upload_to functions of the two models).
 FOLDERS = {"evidence": Evidence, "letters": LetterAttachment}
+# The models whose rows name a stored file, with its size and checksum.
+FILE_MODELS = tuple(FOLDERS.values())
 # Older than this, a file without a row is an orphan: no upload transaction lasts a day.
 GRACE = dt.timedelta(days=1)
 # Older than this, a temporary file is an abandoned write: writing even the largest evidence file
@@ -58,21 +61,55 @@ TEMP_SUFFIX = ".part"
 _CHECKSUM_NAME = re.compile(r"^[0-9a-f]{64}$")
 
 
-# --- writing --------------------------------------------------------------------------------------
+# --- names and digests ----------------------------------------------------------------------------
 
 
-def _digest_of(chunks: Iterable[bytes]) -> tuple[str, int]:
+def content_name(model: type[Evidence] | type[LetterAttachment], sha256: str) -> str:
+    """Where a row of ``model`` with this checksum keeps its file (``evidence/ab/ab12…``): the
+    model's own upload_to, so the rule is written once."""
+    return model._meta.get_field("file").generate_filename(model(sha256=sha256), "")
+
+
+def chunks_digest(chunks: Iterable[bytes]) -> tuple[int, str]:
+    """(size, SHA-256 hex) of the bytes, read once."""
     digest, size = hashlib.sha256(), 0
     for chunk in chunks:
         digest.update(chunk)
         size += len(chunk)
-    return digest.hexdigest(), size
+    return size, digest.hexdigest()
 
 
-def _read_blocks(path: str) -> Iterator[bytes]:
+def _read_blocks(fh: BinaryIO) -> Iterator[bytes]:
+    while block := fh.read(READ_BLOCK):
+        yield block
+
+
+def file_digest(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """(size, SHA-256 hex) of a local file, read in blocks."""
     with open(path, "rb") as fh:
-        while block := fh.read(READ_BLOCK):
-            yield block
+        return chunks_digest(_read_blocks(fh))
+
+
+def stored_digest(storage: Storage, name: str) -> tuple[int, str]:
+    """(size, SHA-256 hex) of a stored file, through the storage's API (local or not)."""
+    with storage.open(name, "rb") as fh:
+        return chunks_digest(_read_blocks(fh))
+
+
+def copy_with_digest(src: str | os.PathLike[str], dest: str | os.PathLike[str]) -> tuple[int, str]:
+    """Copy ``src`` to ``dest``, flushed to disk, and return (size, SHA-256 hex) of the bytes
+    written: a copy is described by what it holds, read once."""
+    with open(src, "rb") as fin, open(dest, "wb") as fout:
+
+        def copied() -> Iterator[bytes]:
+            for block in _read_blocks(fin):
+                fout.write(block)
+                yield block
+
+        found = chunks_digest(copied())
+        fout.flush()
+        os.fsync(fout.fileno())
+    return found
 
 
 def local_file_matches(path: str, *, sha256: str, size: int) -> bool:
@@ -80,7 +117,10 @@ def local_file_matches(path: str, *, sha256: str, size: int) -> bool:
     The size is compared first: a short file is found without reading it."""
     if os.stat(path).st_size != size:
         return False
-    return _digest_of(_read_blocks(path)) == (sha256, size)
+    return file_digest(path) == (size, sha256)
+
+
+# --- writing --------------------------------------------------------------------------------------
 
 
 def _write_all(fd: int, chunks: Iterable[bytes]) -> None:
@@ -149,9 +189,8 @@ def _store_remote(storage: Storage, name: str, upload: File, *, sha256: str, siz
     """A storage without local paths: the same rules, as far as its API allows (its own save is
     trusted to be whole-or-nothing)."""
     if storage.exists(name):
-        with storage.open(name, "rb") as fh:
-            if _digest_of(fh.chunks()) == (sha256, size):
-                return
+        if stored_digest(storage, name) == (size, sha256):
+            return
         logger.warning("Stored file %s does not match its checksum; replacing it with the uploaded bytes.", name)
         storage.delete(name)
     upload.seek(0)
@@ -215,7 +254,7 @@ def _mismatched(storage: Storage, name: str) -> os.stat_result | None:
         return None
     path = storage.path(name)
     before = os.stat(path)
-    if _digest_of(_read_blocks(path))[0] == base:
+    if file_digest(path)[1] == base:
         return None
     return before
 
