@@ -7,9 +7,11 @@ the ``Origin`` header of a websocket handshake, so it decides, in every mode (ch
 development).
 
 Accepted: an ``Origin`` equal to the request's own scheme, host and port (with the host one
-``ALLOWED_HOSTS`` allows), or listed in ``CSRF_TRUSTED_ORIGINS``. A handshake without an
-``Origin`` is refused too: every browser sends one, and a client that does not is not a page of
-this site; with cookie authentication, refusing it costs nothing and closes the gap for good.
+``ALLOWED_HOSTS`` allows), or listed in ``CSRF_TRUSTED_ORIGINS``, read as Django's CSRF check reads
+it: ``https://*.example.com`` admits every subdomain of example.com over https on the default port.
+A handshake without an ``Origin`` is refused too: every browser sends one, and a client that does
+not is not a page of this site; with cookie authentication, refusing it costs nothing and closes
+the gap for good.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
+from django.utils.http import is_same_domain
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -59,6 +62,25 @@ def _own_scheme(scope: dict[str, Any]) -> str:
     return "http"
 
 
+def _trusted(given: tuple[str, str, int]) -> bool:
+    """Whether ``CSRF_TRUSTED_ORIGINS`` lists the origin, exactly or by a ``*.`` wildcard.
+
+    The same reading as Django's CSRF check for pages (is_same_domain on the host), so a socket is
+    let in exactly where the site's forms are; scheme and port must be equal either way.
+    """
+    scheme, host, port = given
+    for entry in settings.CSRF_TRUSTED_ORIGINS:
+        trusted = _normalise(entry)
+        if trusted is None:
+            continue
+        t_scheme, t_host, t_port = trusted
+        if (t_scheme, t_port) != (scheme, port):
+            continue
+        if t_host == host or (t_host.startswith("*.") and is_same_domain(host, t_host[1:])):
+            return True
+    return False
+
+
 def origin_allowed(scope: dict[str, Any]) -> bool:
     origin = _header(scope, b"origin")
     if not origin:
@@ -66,8 +88,7 @@ def origin_allowed(scope: dict[str, Any]) -> bool:
     given = _normalise(origin)
     if given is None:
         return False
-    trusted = {_normalise(o) for o in settings.CSRF_TRUSTED_ORIGINS}
-    if given in trusted:
+    if _trusted(given):
         return True
     host = _header(scope, b"host")
     if not host:

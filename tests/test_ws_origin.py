@@ -6,6 +6,8 @@ cookie: in development ``ALLOWED_HOSTS`` is ``*`` and channels' validator let ev
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
@@ -80,6 +82,44 @@ def test_a_trusted_origin_is_let_in_and_no_other(mode, cookie, settings):
     # Only that one: a neighbour of the trusted origin is not.
     headers[0] = (b"origin", b"https://other.example.gov.cn")
     assert not _open(headers)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        (b"https://portal.example.gov.cn", True),  # a subdomain
+        (b"https://a.b.example.gov.cn", True),  # a deeper one
+        (b"https://example.gov.cn.evil.example", False),  # another domain that only starts alike
+        (b"https://evilexample.gov.cn", False),  # nor one that only ends alike
+        (b"http://portal.example.gov.cn", False),  # another scheme
+        (b"https://portal.example.gov.cn:8443", False),  # another port
+    ],
+)
+def test_a_wildcard_trusted_origin_admits_its_subdomains_as_django_csrf_does(mode, cookie, settings, origin, allowed):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.gov.cn"]
+    headers = [(b"origin", origin), (b"host", b"localhost:8000"), (b"cookie", cookie)]
+    assert _open(headers)[0] is allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_wildcard_with_a_port_admits_that_port(cookie, settings):
+    settings.CSRF_TRUSTED_ORIGINS = ["https://*.example.gov.cn:8443"]
+    headers = [(b"origin", b"https://dc.example.gov.cn:8443"), (b"host", b"localhost:8000"), (b"cookie", cookie)]
+    assert _open(headers)[0]
+    headers[0] = (b"origin", b"https://dc.example.gov.cn")
+    assert not _open(headers)[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_site_on_another_port_is_its_own_origin(cookie, settings):
+    # nginx passes the Host header as the browser sent it, port included.
+    site = (Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "supervision.conf").read_text()
+    assert "proxy_set_header Host $http_host;" in site
+    settings.DEBUG, settings.ALLOWED_HOSTS = False, ["sv.example.gov.cn"]
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    page = [(b"origin", b"https://sv.example.gov.cn:8443"), (b"host", b"sv.example.gov.cn:8443"), (b"cookie", cookie)]
+    assert _open([*page, (b"x-forwarded-proto", b"https")])[0]
 
 
 @pytest.mark.django_db(transaction=True)
