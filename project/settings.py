@@ -104,6 +104,10 @@ INSTALLED_APPS = [
     "supervision",
     "notices",
     "workflows",
+    # The demo campaign (demo/). Installed in production too, or `manage.py load_demo` would not
+    # exist on a throw-away demonstration server; the command itself refuses to run with DEBUG off
+    # unless given --allow-production. It has no models, so it adds no tables.
+    "demo",
     # No models: connects the session bookkeeping of project/sessions.py.
     "project.apps.ProjectConfig",
 ]

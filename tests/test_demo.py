@@ -3,19 +3,22 @@ then checked for the shape of the real campaign and the rules every history must
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import defaultdict
 from io import StringIO
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from django.core.management import call_command
+from django.conf import settings
+from django.core.management import call_command, get_commands
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from supervision.demo import DEMO_PASSWORD, OFFICE_NAME
+from demo.units import DEMO_PASSWORD, OFFICE_NAME
 from supervision.models import (
     OPEN_STATES,
     Assignment,
@@ -161,6 +164,32 @@ def test_accounts_flag_only_prints(db):
     call_command("load_demo", "--accounts", stdout=out)
     assert "office_director" in out.getvalue() and DEMO_PASSWORD in out.getvalue()
     assert _counts() == before
+
+
+def _imports(package: str) -> list[tuple[Path, str, list[str]]]:
+    """(file, module, names) for every absolute import in a top-level package's source."""
+    found = []
+    for path in sorted((Path(settings.BASE_DIR) / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.append((path, node.module, [a.name for a in node.names]))
+            elif isinstance(node, ast.Import):
+                found += [(path, a.name, []) for a in node.names]
+    return found
+
+
+def test_the_demo_is_an_app_of_its_own_and_a_client_of_the_domain():
+    # The command ships with the demo app, not with the domain package a deployment installs.
+    assert get_commands()["load_demo"] == "demo"
+    # One-way: nothing in the domain, the documents or the web pages reaches for the demo...
+    for package in ("supervision", "notices", "workflows", "project"):
+        assert not [(p, m) for p, m, _ in _imports(package) if m.split(".")[0] == "demo"], package
+    # ...and the demo uses the domain as the web layer does: no web or document code, and none
+    # of the domain's private helpers.
+    for path, module, names in _imports("demo"):
+        assert module.split(".")[0] not in ("workflows", "notices", "project"), (path, module)
+        if module.startswith("supervision"):
+            assert not [n for n in [*module.split("."), *names] if n.startswith("_")], (path, module, names)
 
 
 # --- cycles, ranking, notices (双周调度、双周通报、双周排队) ---------------------------------------

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
-from supervision.demo import DEMO_PASSWORD
+from demo.units import DEMO_PASSWORD
 from supervision.models import User
 
 
@@ -63,7 +63,7 @@ def test_the_demo_refuses_a_production_configuration(settings, db):
 def test_the_demo_loads_in_production_only_when_forced_and_says_so_loudly(settings, db, monkeypatch):
     settings.DEVELOPMENT_MODE = False
     loaded = []
-    monkeypatch.setattr("supervision.management.commands.load_demo.load_demo", lambda **kw: loaded.append(kw) or None)
+    monkeypatch.setattr("demo.management.commands.load_demo.load_demo", lambda **kw: loaded.append(kw) or None)
     out, err = StringIO(), StringIO()
     call_command("load_demo", "--allow-production", "--scale", "0.1", stdout=out, stderr=err)
     assert loaded and "WARNING" in err.getvalue() and "published password" in err.getvalue()
@@ -72,7 +72,7 @@ def test_the_demo_loads_in_production_only_when_forced_and_says_so_loudly(settin
 def test_the_demo_loads_quietly_in_development(settings, db, monkeypatch):
     settings.DEVELOPMENT_MODE = True
     loaded = []
-    monkeypatch.setattr("supervision.management.commands.load_demo.load_demo", lambda **kw: loaded.append(kw) or None)
+    monkeypatch.setattr("demo.management.commands.load_demo.load_demo", lambda **kw: loaded.append(kw) or None)
     err = StringIO()
     call_command("load_demo", "--scale", "0.1", stdout=StringIO(), stderr=err)
     assert loaded and err.getvalue() == ""

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from supervision.demo import DemoUsernameTaken, Summary, accounts_table, load_demo
+from demo.accounts import accounts_table
+from demo.loader import DemoUsernameTaken, Summary, load_demo
 from supervision.models import AssignmentState, ExtensionState, LetterState
 
 

@@ -9,23 +9,8 @@ the product itself would have written.
 Modules: ``units`` (master data and people), ``themes`` (lines of work and their problems),
 ``phrases`` (what people write), ``plan`` (the campaign on paper), ``history`` (the replay),
 ``evidence`` (tiny files), ``loader`` (putting it together), ``accounts`` (the printed table).
+
+This package is a Django app (``load_demo`` is its command), so it imports nothing here: Django
+imports an app's package before the models are ready. Import from the modules, e.g.
+``demo.loader.load_demo`` and ``demo.units.DEMO_PASSWORD``.
 """
-
-from __future__ import annotations
-
-from .accounts import account_rows, accounts_table
-from .loader import SEED, DemoUsernameTaken, Summary, demo_loaded, load_demo
-from .units import ADMIN_USERNAME, DEMO_PASSWORD, OFFICE_NAME
-
-__all__ = [
-    "ADMIN_USERNAME",
-    "DEMO_PASSWORD",
-    "OFFICE_NAME",
-    "SEED",
-    "DemoUsernameTaken",
-    "Summary",
-    "account_rows",
-    "accounts_table",
-    "demo_loaded",
-    "load_demo",
-]
