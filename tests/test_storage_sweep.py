@@ -6,16 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import threading
 from io import StringIO
 
 import pytest
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, connections, transaction
 
 from supervision import clock, services
 from supervision.models import AuditEvent, Evidence
+from supervision.services.storage import content_store
 from tests.cycles import cutoff, tick, use_calendar
 
 
@@ -151,3 +153,68 @@ def test_a_write_finishing_while_the_sweep_runs_does_not_stop_it(world, settings
     assert result.deleted == 0
     with default_storage.open(final, "rb") as fh:
         assert fh.read() == body
+
+
+def _upload_again(name: str, body: bytes) -> None:
+    """An upload reusing the stored copy of ``body`` (it freshens and checks it; its row is not
+    written yet)."""
+    data = b"%PDF-1.4 " + body
+    content_store(
+        storage=default_storage,
+        name=name,
+        upload=SimpleUploadedFile("again.pdf", data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+    )
+
+
+def test_an_upload_reusing_a_file_after_the_sweep_read_its_age_keeps_it(world, claimed, settings):
+    orphan = _orphan(world, claimed, b"reused")
+    _age(orphan, 2)
+
+    class Racing(FileSystemStorage):
+        reads = 0
+
+        def get_modified_time(self, name):
+            seen = super().get_modified_time(name)
+            if name == orphan and not Racing.reads:
+                # Right after the sweep read the file's age, an upload of the same content
+                # reuses it; its row commits later.
+                _upload_again(orphan, b"reused")
+            Racing.reads += 1
+            return seen
+
+    result = services.stored_files_sweep(storage=Racing(location=settings.MEDIA_ROOT))
+    assert result.deleted == 0
+    assert default_storage.exists(orphan)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the advisory lock is PostgreSQL's")
+def test_the_sweep_skips_a_file_an_upload_in_a_running_transaction_holds(world, claimed):
+    orphan = _orphan(world, claimed, b"held")
+    _age(orphan, 2)
+    holding, done = threading.Event(), threading.Event()
+
+    def upload() -> None:
+        try:
+            with transaction.atomic():
+                _upload_again(orphan, b"held")
+                # Aged again: the sweep must not rely on the freshening it may have missed.
+                _age(orphan, 2)
+                holding.set()
+                done.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=upload)
+    thread.start()
+    try:
+        assert holding.wait(10)
+        assert services.stored_files_sweep().deleted == 0
+        assert default_storage.exists(orphan)
+    finally:
+        done.set()
+        thread.join(10)
+    # Once that upload has ended without a row, the old file goes.
+    assert services.stored_files_sweep().deleted == 1

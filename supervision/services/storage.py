@@ -13,8 +13,10 @@ else (e.g. a short file an earlier failed write left there) is replaced with the
 Sweeping (``stored_files_sweep``): files are written before the row that refers to them commits.
 When that transaction rolls back (a refused report, a crash) or a letter's attachment is removed,
 the file stays behind with no row; it is deleted once older than a grace period, so an upload
-whose transaction is still running is never touched. Unfinished temporary files go after a much
-shorter wait, and a file no row refers to whose bytes do not match its name goes at once. ``tick``
+whose transaction is still running is never touched; an upload reusing a stored copy and the
+sweep also exclude each other per file (see "uploads and the sweep on the same file"). Unfinished
+temporary files go after a much shorter wait, and a file no row refers to whose bytes do not
+match its name goes at once. ``tick``
 runs the sweep whenever it closes a cycle; ``manage.py sweep_files`` runs it on demand. Each sweep
 that deletes something leaves an audit row.
 """
@@ -35,7 +37,7 @@ from typing import BinaryIO
 
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from supervision import clock
@@ -200,12 +202,47 @@ def _store_remote(storage: Storage, name: str, upload: File, *, sha256: str, siz
         storage.delete(saved)
 
 
+# --- uploads and the sweep on the same file ------------------------------------------------------
+#
+# An upload that finds the file already stored freshens its mtime and reuses it; its row commits
+# later. A sweep that read the file's age just before the freshening and looks for a row just
+# before that commit would delete a file the row is about to name. The two therefore exclude each
+# other per file name: on PostgreSQL an upload holds a shared transaction-level advisory lock on the
+# name until its transaction ends (uploads of the same content do not wait for each other), and
+# the sweep deletes only while holding it exclusively, skipping a file it cannot get; on SQLite
+# every transaction begins IMMEDIATE (settings), so the sweep's transaction waits until the
+# upload's has committed and then sees its row.
+
+
+def _lock_key(name: str) -> int:
+    # A signed 64-bit key, as pg_advisory_*_lock take; a collision only makes the sweep skip a file.
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+def _hold_for_upload(name: str) -> None:
+    """Keep the sweep off ``name`` until the caller's transaction ends."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [_lock_key(name)])
+
+
+def _free_for_sweep(name: str) -> bool:
+    """Inside the sweep's transaction: False while an upload's transaction holds ``name``."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_lock_key(name)])
+        return bool(cursor.fetchone()[0])
+
+
 def content_store(*, storage: Storage, name: str, upload: File, sha256: str, size: int) -> None:
     """Make ``name`` in ``storage`` hold exactly the upload's bytes (``sha256``, ``size``).
 
     Raises OSError (full disk, read-only or failing storage, bytes that do not read back as
     written); nothing is then left under ``name`` that was not there, whole and correct, before.
     """
+    # Before looking at what is there: a copy found now stays until this transaction's row commits.
+    _hold_for_upload(name)
     # Only a file-system storage keeps its files at its path() (the in-memory one has a path()
     # too, pointing at nothing).
     if isinstance(storage, FileSystemStorage):
@@ -299,16 +336,23 @@ def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | Non
             seen = _mismatched(storage, name)
             if seen is None:
                 return
-        # Checked again just before deleting: an upload of the same content may have committed
-        # a row since the chunk was read.
-        if model.objects.filter(file=name).exists():
-            return
-        if seen is not None:
-            if not _same_file(storage, name, seen):
+        with transaction.atomic():
+            if not _free_for_sweep(name):
+                return  # an upload in a running transaction is reusing it
+            # Checked again just before deleting: an upload of the same content may have committed
+            # a row since the chunk was read.
+            if model.objects.filter(file=name).exists():
                 return
-            logger.warning("Deleted stored file %s: its bytes do not match its checksum name.", name)
-            result.mismatched += 1
-        delete(name)
+            if seen is not None:
+                if not _same_file(storage, name, seen):
+                    return
+                logger.warning("Deleted stored file %s: its bytes do not match its checksum name.", name)
+                result.mismatched += 1
+            elif storage.get_modified_time(name) > old_before:
+                # Freshened since its age was read: an upload reuses it (where no lock says so,
+                # e.g. an upload outside a transaction).
+                return
+            delete(name)
 
     for folder, model in FOLDERS.items():
         names = list(_files(storage, folder))
