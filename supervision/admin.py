@@ -29,6 +29,7 @@ from supervision.models import (
     User,
 )
 from supervision.services import DomainError, ruleset_revise
+from supervision.shares import letter_shares
 
 
 class MembershipInline(admin.TabularInline):
@@ -106,6 +107,15 @@ class LetterAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "state"]
     search_fields = ["number", "title"]
     list_select_related = ["drafter", "signer"]
+    readonly_fields = ["shared_with"]
+
+    @admin.display(description=_("shared with"))
+    def shared_with(self, obj: Letter) -> str:
+        # Shown, never edited here: a share goes through the letter page (services/grants.py),
+        # which checks the office role, audits it and tells the reader.
+        shares = letter_shares(obj)
+        names = [f"{u.display_name} ({u.username})" for u in shares.users] + [u.name for u in shares.units]
+        return "、".join(names) or "—"
 
 
 @admin.register(Assignment)

@@ -3,7 +3,8 @@
 The office sees everything its letters reach; a responsible unit sees letters addressed or
 copied to it (issued ones only) and its own assignments; a cooperating unit sees the item and
 its own assignment, never the lead unit's. Explicit per-object grants (django-guardian) add to
-that, e.g. one letter shared with someone outside the unit structure.
+that: a letter the office shared with a person or a unit outside its distribution
+(services/grants.py), readable with its items but not the units' assignments or evidence.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.urls import NoReverseMatch, reverse
-from guardian.models import UserObjectPermission
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from supervision.models import (
     OPEN_STATES,
@@ -40,16 +41,31 @@ from supervision.models import (
     User,
 )
 from supervision.services.roles import office_ids, unit_ids
+from supervision.unit_groups import unit_group_names
 
 
-def _granted(user: User, model: type, codename: str) -> QuerySet:
-    """Ids of ``model`` objects the user was granted ``codename`` on, as a subquery."""
+def _granted(user: User, model: type, codename: str) -> Q:
+    """``model`` objects granted ``codename`` to the user, or to a unit the user is a member of
+    (its guardian group: supervision/unit_groups.py), as a condition on ``pk`` with subqueries."""
     ct = ContentType.objects.get_for_model(model)
-    return (
+    to_user = (
         UserObjectPermission.objects.filter(user_id=user.pk, content_type=ct, permission__codename=codename)
         .annotate(obj_id=Cast("object_pk", BigIntegerField()))
         .values("obj_id")
     )
+    granted = Q(pk__in=to_user)
+    units = unit_ids(user)
+    if units:
+        # Membership decides who is in the unit today: the group holds the grant, not the people.
+        to_units = (
+            GroupObjectPermission.objects.filter(
+                group__name__in=unit_group_names(units), content_type=ct, permission__codename=codename
+            )
+            .annotate(obj_id=Cast("object_pk", BigIntegerField()))
+            .values("obj_id")
+        )
+        granted |= Q(pk__in=to_units)
+    return granted
 
 
 def letters_visible_to(user: User) -> QuerySet[Letter]:
@@ -61,7 +77,7 @@ def letters_visible_to(user: User) -> QuerySet[Letter]:
     received = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED, LetterState.WITHDRAWN]) & (
         Q(addressees__in=units) | Q(cc_units__in=units) | Q(assignments__unit__in=units)
     )
-    visible = Q(office__in=offices) | Q(pk__in=_granted(user, Letter, "view_letter"))
+    visible = Q(office__in=offices) | _granted(user, Letter, "view_letter")
     ids = Letter.objects.filter(received).values("pk")
     return Letter.objects.filter(visible | Q(pk__in=ids))
 
@@ -101,7 +117,7 @@ def assignments_visible_to(user: User) -> QuerySet[Assignment]:
         return Assignment.objects.all()
     offices, units = office_ids(user), unit_ids(user)
     return Assignment.objects.filter(
-        Q(letter__office__in=offices) | Q(unit__in=units) | Q(pk__in=_granted(user, Assignment, "view_assignment"))
+        Q(letter__office__in=offices) | Q(unit__in=units) | _granted(user, Assignment, "view_assignment")
     )
 
 

@@ -73,6 +73,8 @@ ACTION_LABELS = {
     "letter.withdrawn": _("Letter withdrawn"),
     "letter.attached": _("Attachment added"),
     "letter.detached": _("Attachment removed"),
+    "letter.shared": _("Letter shared"),
+    "letter.unshared": _("Letter no longer shared"),
     "item.added": _("Item added"),
     "item.removed": _("Item removed"),
     "assignment.issued": _("Issued to the unit"),

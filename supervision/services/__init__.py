@@ -27,6 +27,7 @@ from .extensions import (
     extension_request,
     extension_sign,
 )
+from .grants import letter_share, letter_unshare
 from .inbox import notification_mark_all_read, notification_mark_read
 from .letters import (
     item_add,
@@ -83,7 +84,9 @@ __all__ = [
     "letter_detach",
     "letter_issue",
     "letter_number",
+    "letter_share",
     "letter_sign",
+    "letter_unshare",
     "letter_update_draft",
     "letter_withdraw",
     "notice_draft",

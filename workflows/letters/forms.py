@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import DeadlineKind, ItemCategory, ItemSource, LetterKind, LetterState, Unit
+from supervision.models import DeadlineKind, ItemCategory, ItemSource, LetterKind, LetterState, Unit, User
 from workflows.tasks.forms import MAX_TEXT, MultipleFileField
 
 
@@ -48,6 +49,31 @@ class ItemForm(forms.Form):
 
 class AttachForm(forms.Form):
     files = MultipleFileField(label=_("Attachments"))
+
+
+class ShareForm(forms.Form):
+    """Who else may read an issued letter: one person, by user name, or one unit."""
+
+    username = forms.CharField(label=_("A person (user name)"), required=False, max_length=150)
+    unit = forms.ModelChoiceField(label=_("Or a unit"), queryset=Unit.objects.none(), required=False)
+
+    def __init__(self, *args, units=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The page offers the units that do not read the letter yet; a post may name any active
+        # unit, and the service says why a unit that already reads it gains nothing.
+        self.fields["unit"].queryset = units if units is not None else Unit.objects.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean()
+        username = (data.get("username") or "").strip()
+        if bool(username) == bool(data.get("unit")):
+            raise ValidationError(_("Name either one person or one unit to share the letter with."))
+        data["user"] = None
+        if username:
+            data["user"] = User.objects.filter(username=username, is_active=True).first()
+            if data["user"] is None:
+                self.add_error("username", _("No active user has this user name."))
+        return data
 
 
 class LetterFilterForm(forms.Form):

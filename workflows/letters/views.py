@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supervision import selectors, services
-from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Unit
+from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Unit, User
 from supervision.services import DomainError
+from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
 from supervision.services.roles import has_role, roles_by_unit
+from supervision.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from workflows.files import private_file
 from workflows.params import id_or_404, int_param
 
@@ -142,6 +144,16 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             .order_by("unit__name")
         )
+    if office_role is not None:
+        # Who else reads the letter; the clerk and the director may share it further or take a
+        # share back (services/grants.py).
+        context["shares"] = letter_shares(letter)
+        context["can_share"] = has_role(request.user, letter.office_id, SHARING_ROLES) is not None
+        if context["can_share"] and letter.state in SHAREABLE_STATES:
+            reading = letter_receiving_unit_ids(letter) | letter_shared_unit_ids(letter)
+            context["share_form"] = forms.ShareForm(
+                units=Unit.objects.filter(is_active=True).exclude(pk__in=reading).order_by("kind", "sort_order", "id")
+            )
     if letter.state == LetterState.DRAFT and context["clerk"]:
         context["edit_form"] = forms.LetterForm(
             initial={
@@ -239,6 +251,29 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request,
             lambda: services.letter_withdraw(actor=user, letter=letter, reason=post.get("reason", "")),
             _("Withdrawn."),
+        )
+    elif action == "share":
+        form = forms.ShareForm(post)
+        if not form.is_valid():
+            messages.error(request, _errors(form))
+            return back
+        d = form.cleaned_data
+        _call(
+            request,
+            lambda: services.letter_share(actor=user, letter=letter, user=d["user"], unit=d["unit"]),
+            _("Shared. They can now read this letter."),
+        )
+    elif action == "unshare":
+        if post.get("user"):
+            target = {"user": User.objects.filter(pk=id_or_404(post.get("user"))).first()}
+        else:
+            target = {"unit": Unit.objects.filter(pk=id_or_404(post.get("unit"))).first()}
+        if None in target.values():
+            raise Http404
+        _call(
+            request,
+            lambda: services.letter_unshare(actor=user, letter=letter, **target),
+            _("No longer shared."),
         )
     else:
         raise Http404
