@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -46,14 +47,29 @@ def closed_cycles() -> QuerySet[Cycle]:
     return Cycle.objects.filter(state=CycleState.CLOSED).select_related("rule_set").order_by("-number")
 
 
-def report_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """(after, up to) of the report window ``now`` falls in: the open cycle's stored bounds when
-    it holds ``now``, else the calendar's (before the first tick, or while tick lags)."""
+class ReportSpan(NamedTuple):
+    """The cycle a report made at some moment counts for, and that cycle's report window."""
+
+    seq: int  # calendar index, as Cycle.seq
+    opens_at: dt.datetime  # reports count after this moment …
+    cutoff_at: dt.datetime  # … up to and including this one
+
+
+def report_span(now: dt.datetime | None = None) -> ReportSpan:
+    """The span ``now`` falls in: the open cycle's stored bounds when they hold ``now``, else the
+    calendar's (before the first tick, or while tick lags). The one rule for which cycle a report
+    counts for and when its window opens: one Cycle query answers both."""
     now = now or clock.now()
     cycle = current_cycle()
     if cycle is not None and cycle.opens_at < now <= cycle.cutoff_at:
-        return cycle.opens_at, cycle.cutoff_at
+        return ReportSpan(cycle.seq, cycle.opens_at, cycle.cutoff_at)
     span = cycle_calendar.span_at(now)
+    return ReportSpan(span.seq, span.opens_at, span.cutoff_at)
+
+
+def report_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """(after, up to) of the report window ``now`` falls in (see ``report_span``)."""
+    span = report_span(now)
     return span.opens_at, span.cutoff_at
 
 

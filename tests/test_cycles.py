@@ -23,7 +23,7 @@ from supervision.models import (
     Notification,
     ProgressReport,
 )
-from supervision.rankings import current_cycle, report_window
+from supervision.rankings import current_cycle, report_span, report_window
 from supervision.search import AssignmentFilters, Light, assignment_search
 from supervision.services import InvalidTransition, NotAllowed
 from supervision.services.reports import carry_forward_source
@@ -376,3 +376,14 @@ def test_before_any_tick_the_window_comes_from_the_calendar(world):
     tick(at("2024-01-03"))
     # The open cycle's stored bounds, while it holds the moment.
     assert report_window(at("2024-01-05")) == (at("2023-12-29", "17:00"), cutoff(0))
+
+
+def test_a_reports_cycle_and_window_come_from_one_span(world, django_assert_max_num_queries):
+    tick(at("2024-01-03"))
+    cycle = current_cycle()
+    # One query for both answers: the cycle a report counts for and the window it is checked in.
+    with django_assert_max_num_queries(1):
+        span = report_span(at("2024-01-05"))
+    assert span == (cycle.seq, cycle.opens_at, cycle.cutoff_at)
+    # Past its cut-off, before tick has closed it: the calendar's next cycle.
+    assert report_span(at("2024-01-13")) == (cycle.seq + 1, cutoff(0), cutoff(1))

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from supervision import clock, services
 from supervision.models import Assignment, AuditEvent, Evidence, ProgressReport
+from supervision.rankings import report_span
 from supervision.services import InvalidInput
-from supervision.services.assignments import report_cycle
 from tests.conftest import issue_letter
 from tests.helpers import snapshot
 
@@ -182,7 +182,7 @@ def test_the_migration_merges_duplicates_into_the_latest(world):
     kept = list(
         ProgressReport.objects.filter(assignment=a).order_by("created_at").values_list("pk", "text", "cycle_seq")
     )
-    seq = report_cycle(now)
+    seq = report_span(now).seq
     assert kept == [(rows[2].pk, "第三次", seq), (rows[3].pk, "下一期", seq + 1)]
     assert Evidence.objects.get().report_id == rows[2].pk
     merged = AuditEvent.objects.get(assignment=a, action="assignment.reports_merged")

@@ -16,13 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from supervision import clock, cycle_calendar
+# rankings as a module: it imports the services package, so its names exist only once it has run.
+from supervision import clock, rankings
 from supervision.models import (
     Assignment,
     AssignmentState,
     AuditEvent,
-    Cycle,
-    CycleState,
     ProgressReport,
     ReportKind,
     Role,
@@ -422,20 +421,9 @@ _TOKEN = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
 SUBMISSIONS = ("assignment.reported", AMENDED, "assignment.completion_submitted")
 
 
-def report_cycle(now: dt.datetime | None = None) -> int:
-    """The cycle (calendar index, as ``Cycle.seq``) a report made ``now`` counts for: the open
-    cycle when its stored window holds ``now``, else the calendar's (before the first tick, or
-    while tick lags). The same rule as ``rankings.report_window``."""
-    now = now or clock.now()
-    cycle = Cycle.objects.filter(state=CycleState.OPEN).only("seq", "opens_at", "cutoff_at").first()
-    if cycle is not None and cycle.opens_at < now <= cycle.cutoff_at:
-        return cycle.seq
-    return cycle_calendar.span_at(now).seq
-
-
 def cycle_progress_report(assignment_id: int, seq: int | None = None) -> ProgressReport | None:
     """The assignment's progress report of the cycle (default: the current one), if made."""
-    seq = report_cycle() if seq is None else seq
+    seq = rankings.report_span().seq if seq is None else seq
     return ProgressReport.objects.filter(assignment_id=assignment_id, kind=ReportKind.PROGRESS, cycle_seq=seq).first()
 
 
@@ -495,7 +483,7 @@ def assignment_report_progress(
     evidence_check(files)
     token = _token(token)
     now = clock.now()
-    seq = report_cycle(now)
+    seq = rankings.report_span(now).seq
     found: dict[str, ProgressReport | None] = {}
     data: dict = {"files": len(files), "cycle": seq}
     if token:
@@ -575,7 +563,7 @@ def assignment_submit_completion(
         )
     except _Replay as replay:
         return replay.report
-    report = _report(a, actor, ReportKind.COMPLETION, text, files, now=now, seq=report_cycle(now))
+    report = _report(a, actor, ReportKind.COMPLETION, text, files, now=now, seq=rankings.report_span(now).seq)
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LEADER],

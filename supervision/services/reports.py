@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.models import Assignment, ProgressReport, ReportKind, Role, User
-from supervision.rankings import report_window
+from supervision.rankings import report_span, report_window
 
 from . import rows
-from .assignments import _reported, _require_claimer, _run, _Step, cycle_progress_report, report_cycle
+from .assignments import _reported, _require_claimer, _run, _Step, cycle_progress_report
 from .errors import InvalidTransition
 
 CARRY_FORWARD = _Step("report_progress", "assignment.report_carried", (Role.LIAISON,), office=False)
@@ -44,8 +44,8 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
     original. Refused when there is nothing to carry, or when the unit already reported in this
     cycle (one report per cycle is all that is asked)."""
     now = clock.now()
-    opens_at, _cutoff = report_window(now)
-    seq = report_cycle(now)
+    # One span for both: the report's cycle and the window it is checked against.
+    seq, opens_at, _cutoff = report_span(now)
     found: dict[str, ProgressReport] = {}
     # Filled in by the check, under the lock, before _run writes the audit row with it.
     data: dict[str, int] = {}
