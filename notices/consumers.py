@@ -10,6 +10,12 @@ every ``INBOX_RESYNC_SECONDS`` (one query on the recipient/unread index, the new
 sends, as a catch-up, whatever unread notification it has not delivered. A socket whose group
 could not be joined (Redis down at the handshake) is accepted all the same, served from the
 database, and joins at the next period.
+
+A socket serves only while its session does: it is closed (code 4401, after which the page does
+not reconnect) when the session is gone, expired or idle, however the page stays open. Pushes are
+not requests and keep nothing alive. The rule is the site's (``session_good_until``, given by the
+routing: project.sessions.socket_session_good_until); the socket asks it at the handshake, at
+every period, and before a push once the session's last known deadline has passed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -72,6 +80,17 @@ def _newest_unread_ids(user: Any) -> list[int]:
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     group: str = ""
 
+    def __init__(
+        self, *args: Any, session_good_until: Callable[[str | None, Any], float | None], **kwargs: Any
+    ) -> None:
+        # (session key, user id) -> until when the session is good (seconds since the epoch), or
+        # None once it is not. Given, not imported: the session rules live in the project package,
+        # above this one.
+        super().__init__(*args, **kwargs)
+        self._session_good_until = database_sync_to_async(session_good_until)
+        self._good_until = 0.0
+        self._ended = False
+
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # channels' own __call__ subscribes to the channel layer before the handshake is even
         # read, so with Redis down every new socket failed with a server error. Here the socket
@@ -117,7 +136,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active:
+        if user is None or not user.is_authenticated or not user.is_active or not await self._session_good():
+            # Accepted, then closed: a refused handshake reaches the page's script as 1006, which
+            # it retries; 4401 tells it to stop.
+            await self.accept()
             await self.close(code=UNAUTHENTICATED)
             return
         self.group = inbox_group(user.pk)
@@ -144,14 +166,35 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         # The page may ask to catch up again (after a page change or waking from sleep); nothing
-        # else is accepted.
+        # else is accepted. A page waking from sleep may have outlived its session.
         if isinstance(content, dict) and content.get("type") == "catch_up":
+            if not await self._session_good():
+                await self._end()
+                return
             await self._resync(always=True)
 
     async def inbox_notify(self, event: dict[str, Any]) -> None:
         """A committed notification for this user (sent by supervision.services.push)."""
+        # Cheap while the session's known deadline is ahead; past it, ask the store once more.
+        if self._ended or (time.time() >= self._good_until and not await self._session_good()):
+            await self._end()
+            return
         self._remember([event.get("id")])
         await self.send_json({"type": "notification", **{k: v for k, v in event.items() if k != "type"}})
+
+    async def _session_good(self) -> bool:
+        """Ask the session store whether this socket's session still serves its user."""
+        session = self.scope.get("session")
+        user = self.scope.get("user")
+        good_until = await self._session_good_until(getattr(session, "session_key", None), getattr(user, "pk", None))
+        self._good_until = good_until or 0.0
+        return good_until is not None
+
+    async def _end(self) -> None:
+        """Close for a session that no longer serves (4401: the page's script does not reconnect)."""
+        if not self._ended:
+            self._ended = True
+            await self.close(code=UNAUTHENTICATED)
 
     # --- catching up from the database --------------------------------------------------------
 
@@ -163,6 +206,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(period * random.uniform(0.5, 1.0))  # noqa: S311 - spreading load, not security
         while True:
             try:
+                if not await self._session_good():
+                    await self._end()
+                    return
                 if not self._joined.is_set():
                     await self._join()
                 await self._resync(always=False)

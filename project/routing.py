@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.urls import path
 
 from notices.consumers import InboxConsumer
+from project.sessions import socket_session_good_until
 
 websocket_urlpatterns = [
-    path("ws/inbox/", InboxConsumer.as_asgi()),
+    # The socket serves while the session does, by the same rules as pages (project/sessions.py).
+    path("ws/inbox/", InboxConsumer.as_asgi(session_good_until=socket_session_good_until)),
 ]

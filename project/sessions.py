@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping
+from importlib import import_module
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
@@ -58,16 +59,43 @@ def stamp_activity_at_login(sender: Any, request: HttpRequest | None = None, **k
         fix_expiry(request.session)
 
 
-def is_idle(session: Mapping[str, Any], now: float | None = None) -> bool:
-    """True if the session's last request is older than ``SESSION_IDLE_TIMEOUT`` seconds (0: never).
-
-    The one rule for pages (:class:`IdleTimeoutMiddleware`) and the inbox socket.
-    """
+def idle_deadline(session: Mapping[str, Any]) -> float | None:
+    """When the session counts as idle unless a request comes first; None if it never does."""
     timeout = settings.SESSION_IDLE_TIMEOUT
     last = session.get(LAST_ACTIVITY_KEY)
     if not timeout or not isinstance(last, int):
-        return False
-    return (time.time() if now is None else now) - last > timeout
+        return None
+    return last + timeout
+
+
+def is_idle(session: Mapping[str, Any], now: float | None = None) -> bool:
+    """True if the session's last request is older than ``SESSION_IDLE_TIMEOUT`` seconds (0: never).
+
+    The one rule for pages (:class:`IdleTimeoutMiddleware`) and the inbox socket
+    (:func:`socket_session_good_until`).
+    """
+    deadline = idle_deadline(session)
+    return deadline is not None and (time.time() if now is None else now) > deadline
+
+
+def socket_session_good_until(session_key: str | None, user_pk: Any) -> float | None:
+    """Until when a websocket opened with this session may go on serving ``user_pk``; None: no longer.
+
+    Read from the session store, not from the socket's copy made at the handshake: requests on
+    other pages move the activity stamp, and signing out (here or in another tab) deletes the
+    session. None when the session is gone or expired, belongs to someone else, or is idle; else
+    the moment (seconds since the epoch) it turns idle or expires, whichever comes first, before
+    which the socket need not ask again to know it is still good.
+    """
+    if not session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    data = store.load()  # empty when missing or expired
+    if data.get(SESSION_KEY) != str(user_pk) or is_idle(data):
+        return None
+    ends = store.get_expiry_date(expiry=data.get(EXPIRY_KEY)).timestamp()
+    deadline = idle_deadline(data)
+    return ends if deadline is None else min(ends, deadline)
 
 
 def _back_after_sign_in(request: HttpRequest) -> str:

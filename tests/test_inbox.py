@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,20 +17,19 @@ from django.conf import settings
 from django.db import connection
 from django.urls import reverse
 
-from notices.consumers import InboxConsumer
 from project.asgi import application
+from project.sessions import LAST_ACTIVITY_KEY
 from supervision import selectors, services
 from supervision.models import Assignment, Notification
 from supervision.services import NotAllowed, push
 from tests.conftest import issue_letter
+from tests.inbox_sockets import inbox_socket, leave_idle, signed_in_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/inbox/")
-    communicator.scope["user"] = user
-    return communicator
+    return inbox_socket(user)
 
 
 def _claimable(world) -> Assignment:
@@ -85,11 +85,14 @@ def test_anonymous_sockets_are_refused():
         communicator = WebsocketCommunicator(
             application, "/ws/inbox/", headers=[(b"origin", b"http://localhost"), (b"host", b"localhost")]
         )
-        connected, code = await communicator.connect()
+        await communicator.connect()
+        closed = await communicator.receive_output(timeout=5)
         await communicator.disconnect()
-        return connected, code
+        return closed
 
-    assert async_to_sync(scenario)() == (False, 4401)
+    # Accepted and at once closed with 4401, which the page's script takes as "do not retry" (a
+    # refused handshake would reach it as 1006, and it would knock again and again).
+    assert async_to_sync(scenario)() == {"type": "websocket.close", "code": 4401}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -113,6 +116,103 @@ def test_a_logged_in_socket_through_the_asgi_stack_catches_up(world, client):
     assert connected
     assert first["type"] == "catch_up" and first["unread"] == 1
     assert "测巩办督" in first["latest"][0]["text"]
+
+
+# --- the socket lives only as long as its session ----------------------------------------------
+
+CLOSED = {"type": "websocket.close", "code": 4401}
+
+
+@pytest.fixture
+def fast_checks(settings):
+    settings.SESSION_IDLE_TIMEOUT = 30 * 60
+    settings.INBOX_RESYNC_SECONDS = 0.2
+
+
+def _open_then(world, user, session, change, *, push: Assignment | None = None) -> tuple[dict, dict]:
+    """(the catch-up, what the socket does next) when ``change(session)`` happens while it is open.
+
+    With ``push``, that assignment is claimed at once, pushing a notification to ``user``.
+    """
+
+    async def scenario():
+        socket = inbox_socket(user, session)
+        assert (await socket.connect(timeout=5))[0]
+        first = await socket.receive_json_from(timeout=5)
+        await database_sync_to_async(change)(session)
+        if push is not None:
+            await database_sync_to_async(services.assignment_claim)(actor=world.liaison_a, assignment=push.pk)
+        then = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        return first, then
+
+    return async_to_sync(scenario)()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_idle_pages_socket_is_closed(world, fast_checks):
+    # A shared office computer, the page left open: its socket ends with the session.
+    session = signed_in_session(world.liaison_a)
+    first, then = _open_then(world, world.liaison_a, session, lambda s: leave_idle(s, 31 * 60))
+    assert first["type"] == "catch_up"
+    assert then == CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_after_the_session_turned_idle_is_not_delivered(world, fast_checks, settings, monkeypatch):
+    settings.INBOX_RESYNC_SECONDS = 0  # no periodic check: the push itself must notice
+    a = _claimable(world)
+    session = signed_in_session(world.leader_a)
+    real = time.time
+
+    def half_an_hour_passes(_session):
+        monkeypatch.setattr(time, "time", lambda: real() + 31 * 60)
+
+    _, then = _open_then(world, world.leader_a, session, half_an_hour_passes, push=a)
+    assert then == CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_out_in_another_tab_closes_the_socket(world, fast_checks):
+    session = signed_in_session(world.liaison_a)
+    _, then = _open_then(world, world.liaison_a, session, lambda s: s.delete())
+    assert then == CLOSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_of_a_busy_session_stays_open_and_gets_its_pushes(world, fast_checks, monkeypatch):
+    a = _claimable(world)
+    session = signed_in_session(world.leader_a)
+    real = time.time
+
+    def busy_for_an_hour(s):
+        # Requests on other pages kept the stamp fresh all along.
+        monkeypatch.setattr(time, "time", lambda: real() + 3600)
+        s[LAST_ACTIVITY_KEY] = int(time.time()) - 60
+        s.save()
+
+    _, then = _open_then(world, world.leader_a, session, busy_for_an_hour, push=a)
+    assert then["type"] == "websocket.send" and '"verb": "assignment_claimed"' in then["text"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("which", ["idle", "signed out", "someone else's"])
+def test_a_socket_without_a_live_session_is_closed_at_the_handshake(world, fast_checks, which):
+    issue_letter(world, items=1)
+    session = signed_in_session(world.liaison_b if which == "someone else's" else world.liaison_a)
+    if which == "idle":
+        leave_idle(session, 31 * 60)
+    elif which == "signed out":
+        session.delete()
+
+    async def scenario():
+        socket = inbox_socket(world.liaison_a, session)
+        await socket.connect(timeout=5)
+        output = await socket.receive_output(timeout=5)
+        await socket.disconnect()
+        return output
+
+    assert async_to_sync(scenario)() == CLOSED
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,11 +12,11 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.urls import NoReverseMatch, reverse
 
-from notices.consumers import InboxConsumer
 from supervision import clock, selectors, services
 from supervision.models import Cycle, Notice, Notification, Role, Unit, UnitKind
 from tests.conftest import make_user
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.inbox_sockets import inbox_socket
 
 
 @pytest.fixture(autouse=True)
@@ -25,9 +25,7 @@ def _calendar(settings):
 
 
 def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/inbox/")
-    communicator.scope["user"] = user
-    return communicator
+    return inbox_socket(user)
 
 
 async def _connect(*users) -> list[WebsocketCommunicator]:

@@ -19,19 +19,17 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.utils import timezone
 
-from notices.consumers import InboxConsumer
 from supervision import services
 from supervision.models import Assignment, Notification
 from supervision.services import push
 from tests.conftest import issue_letter
+from tests.inbox_sockets import inbox_socket
 
 RESYNC = 0.3
 
 
 def _socket(user) -> WebsocketCommunicator:
-    communicator = WebsocketCommunicator(InboxConsumer.as_asgi(), "/ws/inbox/")
-    communicator.scope["user"] = user
-    return communicator
+    return inbox_socket(user)
 
 
 def _lost_push(user, text: str = "关于加快整改反馈问题的督办函已印发") -> Notification:
