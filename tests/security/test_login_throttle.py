@@ -106,7 +106,8 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_lockout(client, world
 
 def test_behind_the_proxy_the_address_is_the_one_nginx_saw(client, world, settings):
     settings.BEHIND_PROXY = True
-    # nginx appends the peer it saw; what the client sent stays to the left and is not trusted.
+    # A proxy that appends puts the peer it saw right-most (the shipped nginx sends only that one);
+    # what the client sent stays to the left and is not trusted.
     fail(client, "clerk", 5, address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.1, 10.0.0.7")
     locked = sign_in(client, "clerk", "pw-clerk", address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.2, 10.0.0.7")
     assert locked.status_code == 429
