@@ -27,10 +27,6 @@ from django_ratelimit.core import is_ratelimited
 from supervision.models import OFFICE_ROLES, UNIT_ROLES, Role, User
 from supervision.services.roles import roles_by_unit
 
-# Defaults when the settings do not name them (see project/settings.py, Documents).
-LARGE_ROWS = 500
-LARGE_RATE = "2/10m"
-OBSERVER_ROWS = 500
 RATE_GROUP = "notices.ledger_pdf.large"
 WORKING_ROLES = (OFFICE_ROLES | UNIT_ROLES) - {Role.OBSERVER}
 
@@ -53,7 +49,7 @@ def ledger_pdf_refusal(request: HttpRequest, rows: int) -> Refusal | None:
     """Why this person may not have a ledger PDF of ``rows`` rows now, or None.
 
     Counts one large render against the person's allowance when it lets one through."""
-    observer_rows = getattr(settings, "LEDGER_PDF_OBSERVER_ROWS", OBSERVER_ROWS)
+    observer_rows = settings.LEDGER_PDF_OBSERVER_ROWS
     if rows > observer_rows and observes_only(request.user):
         return Refusal(
             _(
@@ -63,12 +59,12 @@ def ledger_pdf_refusal(request: HttpRequest, rows: int) -> Refusal | None:
             % {"rows": rows, "limit": observer_rows},
             403,
         )
-    large_rows = getattr(settings, "LEDGER_PDF_LARGE_ROWS", LARGE_ROWS)
+    large_rows = settings.LEDGER_PDF_LARGE_ROWS
     if rows > large_rows and is_ratelimited(
         request,
         group=RATE_GROUP,
         key="user",
-        rate=getattr(settings, "LEDGER_PDF_LARGE_RATE", LARGE_RATE),
+        rate=settings.LEDGER_PDF_LARGE_RATE,
         increment=True,
     ):
         return Refusal(

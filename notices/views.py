@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from supervision import clock, queues, rankings, selectors
 from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
-from supervision.parsing import parse_id
+from supervision.parsing import id_or_404
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
@@ -231,10 +231,7 @@ def import_template(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("letter", "")
     if raw:
         # A download of one letter: an id that is not one is "no such letter", like one not yours.
-        pk = parse_id(raw)
-        if pk is None:
-            raise Http404
-        letter = _visible_letter(request.user, pk)
+        letter = _visible_letter(request.user, id_or_404(raw))
         items = letter_items(letter)
         filename = f"{letter.number or letter.title}{wording.ITEMS_TITLE}.xlsx".replace("/", "_")
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
