@@ -6,13 +6,6 @@ processes share and the Redis layer: the test runs in the PostgreSQL + Redis pas
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
@@ -20,8 +13,7 @@ from django.db import connection
 
 from supervision import services
 from tests.helpers import draft_letter
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import shared_database_url, start_daphne
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,45 +25,12 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server():
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "DEBUG": "1",
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("the ASGI server did not start")
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=10)
+    # As `make run` serves: daphne's runserver, which also serves the static files (inbox.js).
+    env = {"DATABASE_URL": shared_database_url(), "REDIS_URL": settings.REDIS_URL, "DEBUG": "1"}
+    with start_daphne(env=env, runserver=True) as (_proc, url):
+        yield url
 
 
 def _login(browser, url: str, user):

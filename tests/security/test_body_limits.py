@@ -10,15 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.cookiejar
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -29,8 +26,8 @@ from project.asgi import application
 from project.limits import BodyLimitMiddleware, body_limit
 from supervision.models import LetterAttachment
 from tests.helpers import draft_letter
+from tests.servers import shared_database_url, start_daphne
 
-ROOT = Path(__file__).resolve().parents[2]
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 
@@ -174,46 +171,11 @@ def test_django_itself_never_reads_past_the_limit(settings):
 # --- a real daphne process ----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _memory_mb(pid: int, key: str) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     raise AssertionError(key)
-
-
-def _start_daphne(env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
-        cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "project.settings", "DEBUG": "1", **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("daphne did not start")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.fixture(scope="module")
@@ -223,9 +185,8 @@ def daphne_alone(tmp_path_factory):
     env = {"VAR_DIR": str(var), "MAX_FORM_BYTES": str(MB), "EVIDENCE_MAX_TOTAL_BYTES": str(20 * MB)}
     for name in ("DATABASE_URL", "REDIS_URL"):
         env[name] = ""
-    proc, port = _start_daphne(env)
-    yield proc, port
-    _stop(proc)
+    with start_daphne(env=env) as (proc, url):
+        yield proc, urlsplit(url).port
 
 
 def _read_answer(sock: socket.socket, timeout: float) -> bytes:
@@ -306,18 +267,15 @@ def test_a_real_attachment_of_a_few_megabytes_uploads_through_daphne_at_little_m
     clerk = world.clerk
     clerk.password = PBKDF2PasswordHasher().encode("pw-upload-1", PBKDF2PasswordHasher().salt())
     clerk.save(update_fields=["password"])
-    db = connection.settings_dict
-    login = f"{db['USER']}:{db['PASSWORD']}" if db.get("PASSWORD") else db["USER"]
-    proc, port = _start_daphne(
-        {
-            "DATABASE_URL": f"postgres://{login}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+    server = start_daphne(
+        env={
+            "DATABASE_URL": shared_database_url(),
             "REDIS_URL": "",
             "VAR_DIR": str(tmp_path / "var"),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         }
     )
-    try:
-        base = f"http://127.0.0.1:{port}"
+    with server as (proc, base):
         jar = http.cookiejar.CookieJar()
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
@@ -348,8 +306,6 @@ def test_a_real_attachment_of_a_few_megabytes_uploads_through_daphne_at_little_m
         warm = _memory_mb(proc.pid, "VmHWM")
         page = browser.open(request, timeout=60).read().decode()
         growth = _memory_mb(proc.pid, "VmHWM") - warm
-    finally:
-        _stop(proc)
     attachment = LetterAttachment.objects.get(letter=letter)
     assert attachment.size == len(content)
     assert re.search(r"scan\.pdf", page)

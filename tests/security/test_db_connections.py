@@ -8,21 +8,17 @@ time; the test samples the database's backend count throughout.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
-from bench.sockets import _free_port, _server_env, _wait_for_port
+from bench.sockets import _server_env
+from tests.servers import start_daphne
 
-ROOT = Path(__file__).resolve().parents[2]
 THREADS = 16
 SECONDS = 10
 POOL_MAX = 6
@@ -45,7 +41,6 @@ def backends() -> int:
 
 @pytest.fixture
 def server():
-    port = _free_port()
     env = {
         **_server_env(),
         "DB_POOL_MIN": "2",
@@ -56,21 +51,8 @@ def server():
         "CSRF_COOKIE_SECURE": "0",
         "LOG_LEVEL": "ERROR",
     }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-v", "0", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    proc.log = open(os.devnull, "rb")  # type: ignore[attr-defined]  # noqa: SIM115 - read if it dies early
-    try:
-        _wait_for_port(port, proc)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-        proc.log.close()  # type: ignore[attr-defined]
+    with start_daphne(env=env) as (_proc, url):
+        yield url
 
 
 def test_sixteen_busy_clients_are_served_by_a_bounded_pool(server, client, world):
