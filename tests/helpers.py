@@ -264,3 +264,19 @@ def write_off(world: SimpleNamespace, assignment: Assignment, liaison: User, lea
     services.assignment_approve_completion(actor=leader, assignment=assignment.pk)
     services.assignment_verify(actor=world.inspector, assignment=assignment.pk)
     services.assignment_close(actor=world.director, assignment=assignment.pk)
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+def signed_in(client: Any, user: User, language: str = "en") -> Any:
+    """The test client signed in as ``user``. The pages follow the browser's language (Chinese by
+    default); the page tests read English unless they say otherwise."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    client.force_login(user)
+    return client
+
+
+def page_messages(response: Any) -> str:
+    """The flash messages a page showed, as one text."""
+    return " ".join(str(m) for m in response.context["messages"])

@@ -10,19 +10,13 @@ from guardian.shortcuts import assign_perm
 
 from supervision.models import Assignment
 from tests.conftest import issue_letter
-from tests.helpers import write_off
+from tests.helpers import signed_in, write_off
 
 NOTE = "count only the tasks of the units you belong to"
 
 
-def _client(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
-
-
 def _figures(client, user) -> dict[int, tuple[int, int, int]]:
-    response = _client(client, user).get(reverse("letters:list"))
+    response = signed_in(client, user).get(reverse("letters:list"))
     assert response.status_code == 200
     return {row.pk: (row.n_open, row.n_closed, row.n_total) for row in response.context["rows"]}
 
@@ -51,12 +45,12 @@ def test_a_unit_sees_its_own_figures_and_the_office_the_whole_letter(client, wor
 
 def test_the_page_says_whose_figures_it_shows(client, world):
     issue_letter(world, items=1)
-    assert NOTE in _client(client, world.liaison_a).get(reverse("letters:list")).content.decode()
-    assert NOTE not in _client(client, world.clerk).get(reverse("letters:list")).content.decode()
+    assert NOTE in signed_in(client, world.liaison_a).get(reverse("letters:list")).content.decode()
+    assert NOTE not in signed_in(client, world.clerk).get(reverse("letters:list")).content.decode()
 
 
 def test_a_unit_s_letter_list_query_count_does_not_grow(client, world):
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     issue_letter(world, items=1)
     c.get(reverse("letters:list"))
     with CaptureQueriesContext(connection) as small:

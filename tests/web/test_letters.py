@@ -10,17 +10,7 @@ from django.urls import reverse
 
 from supervision.models import Assignment, Letter
 from tests.conftest import issue_letter
-from tests.helpers import snapshot
-
-
-def _client(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
-
-
-def _messages(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
+from tests.helpers import page_messages, signed_in, snapshot
 
 
 def _act(client, letter, action, **data):
@@ -28,7 +18,7 @@ def _act(client, letter, action, **data):
 
 
 def test_a_letter_from_draft_to_issue_through_the_pages(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     response = c.post(
         reverse("letters:new"),
         {
@@ -55,16 +45,16 @@ def test_a_letter_from_draft_to_issue_through_the_pages(client, world):
         lead=world.unit_a.pk,
         cooperating=[world.unit_b.pk],
     )
-    assert "Item added" in _messages(response), _messages(response)
+    assert "Item added" in page_messages(response), page_messages(response)
     _act(c, letter, "attach", files=[SimpleUploadedFile("问题清单.pdf", b"%PDF-1.4 list")])
     assert letter.attachments.count() == 1
     # The drafter cannot sign; the page does not even offer it to a clerk.
     assert _act(c, letter, "sign").status_code == 200
     assert Letter.objects.get().state == "draft"
     client.force_login(world.director)
-    assert "Signed" in _messages(_act(client, letter, "sign"))
+    assert "Signed" in page_messages(_act(client, letter, "sign"))
     client.force_login(world.clerk)
-    assert "Issued" in _messages(_act(client, letter, "issue"))
+    assert "Issued" in page_messages(_act(client, letter, "issue"))
     letter = Letter.objects.get()
     assert letter.state == "issued" and letter.number
     roles = set(Assignment.objects.filter(letter=letter).values_list("unit_id", "role"))
@@ -72,18 +62,18 @@ def test_a_letter_from_draft_to_issue_through_the_pages(client, world):
 
 
 def test_an_invalid_item_is_refused_with_its_reason(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     c.post(reverse("letters:new"), {"kind": "supervision", "title": "督办函", "addressees": [world.unit_a.pk]})
     letter = Letter.objects.get()
     before = snapshot()
     response = _act(c, letter, "add_item", description="", deadline="not-a-date", deadline_kind="by_date")
-    assert "Check the item" in _messages(response)
+    assert "Check the item" in page_messages(response)
     assert snapshot() == before
 
 
 def test_units_see_issued_letters_addressed_to_them_only(client, world):
     letter = issue_letter(world, items=1, units=[world.unit_a])
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     assert [r.pk for r in c.get(reverse("letters:list")).context["rows"]] == [letter.pk]
     client.force_login(world.liaison_b)
     assert client.get(reverse("letters:list")).context["rows"] == []
@@ -92,23 +82,23 @@ def test_units_see_issued_letters_addressed_to_them_only(client, world):
 
 def test_a_unit_cannot_act_on_a_letter(client, world):
     letter = issue_letter(world, items=1, units=[world.unit_a])
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     before = snapshot()
     response = _act(c, letter, "withdraw", reason="不想要")
-    assert "You need the role" in _messages(response)
+    assert "You need the role" in page_messages(response)
     assert snapshot() == before
     assert c.get(reverse("letters:new")).status_code == 404
 
 
 def test_withdrawing_from_the_page(client, world):
     letter = issue_letter(world, items=1)
-    c = _client(client, world.director)
-    assert "Withdrawn" in _messages(_act(c, letter, "withdraw", reason="发文对象有误"))
+    c = signed_in(client, world.director)
+    assert "Withdrawn" in page_messages(_act(c, letter, "withdraw", reason="发文对象有误"))
     assert Letter.objects.get(pk=letter.pk).state == "withdrawn"
 
 
 def test_attachment_downloads_check_permission(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     c.post(reverse("letters:new"), {"kind": "supervision", "title": "督办函", "addressees": [world.unit_a.pk]})
     letter = Letter.objects.get()
     _act(c, letter, "attach", files=[SimpleUploadedFile("方案.pdf", b"%PDF-1.4 plan")])
@@ -120,7 +110,7 @@ def test_attachment_downloads_check_permission(client, world):
 
 
 def test_letter_list_query_count_does_not_grow(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     issue_letter(world, items=1)
     c.get(reverse("letters:list"))
     with CaptureQueriesContext(connection) as small:
@@ -143,9 +133,9 @@ def test_letter_list_query_count_does_not_grow(client, world):
 )
 def test_bad_input_on_letter_pages_never_gives_a_server_error(client, world, url):
     issue_letter(world, items=1)
-    assert _client(client, world.clerk).get(url()).status_code in (200, 404)
+    assert signed_in(client, world.clerk).get(url()).status_code in (200, 404)
 
 
 def test_unknown_letter_action_is_not_found(client, world):
     letter = issue_letter(world, items=1)
-    assert _client(client, world.clerk).post(reverse("letters:act", args=[letter.pk, "explode"])).status_code == 404
+    assert signed_in(client, world.clerk).post(reverse("letters:act", args=[letter.pk, "explode"])).status_code == 404

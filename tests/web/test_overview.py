@@ -14,7 +14,7 @@ from django.urls import reverse
 from supervision import clock, services
 from supervision.models import Assignment, Membership, Role
 from tests.conftest import issue_letter, make_user
-from tests.helpers import draft_letter, drive
+from tests.helpers import draft_letter, drive, signed_in
 
 # Measured: session, user, memberships, offices, then the overview's own aggregates
 # (assignments, letters, extension requests, overdue units), the open cycle. A new card must not
@@ -24,18 +24,12 @@ OFFICE_OVERVIEW_QUERIES = 9
 UNIT_OVERVIEW_QUERIES = 7
 
 
-def _client(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
-
-
 def _office(client, user):
-    return _client(client, user).get(reverse("office:index"))
+    return signed_in(client, user).get(reverse("office:index"))
 
 
 def _unit(client, user):
-    return _client(client, user).get(reverse("unit:index"))
+    return signed_in(client, user).get(reverse("unit:index"))
 
 
 def _cards(response) -> dict[str, tuple[int, str | None]]:
@@ -181,7 +175,7 @@ def test_an_office_member_without_a_unit_role_is_refused_the_unit_overview(clien
 def test_office_overview_queries_do_not_grow(client, world, django_assert_max_num_queries):
     issue_letter(world, items=1)
     url = reverse("office:index")
-    c = _client(client, world.director)
+    c = signed_in(client, world.director)
     c.get(url)
     with CaptureQueriesContext(connection) as small:
         c.get(url)
@@ -200,7 +194,7 @@ def test_office_overview_queries_do_not_grow(client, world, django_assert_max_nu
 def test_unit_overview_queries_do_not_grow(client, world, django_assert_max_num_queries):
     issue_letter(world, items=1)
     url = reverse("unit:index")
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     c.get(url)
     with CaptureQueriesContext(connection) as small:
         c.get(url)

@@ -15,21 +15,11 @@ from django.urls import reverse
 from supervision import services
 from supervision.models import Evidence
 from tests import storage_faults
-from tests.helpers import drive, snapshot
+from tests.helpers import drive, page_messages, signed_in, snapshot
 
 disk = storage_faults.disk  # the fixture
 
 NOT_STORED = "could not be stored, so nothing was saved"
-
-
-def _client(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
-
-
-def _messages(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 def _pdf(body: bytes = b"%PDF-1.4 site photo") -> SimpleUploadedFile:
@@ -38,7 +28,7 @@ def _pdf(body: bytes = b"%PDF-1.4 site photo") -> SimpleUploadedFile:
 
 def _task_post(client, world, action):
     a = drive(world, "in_progress").assignment
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     return lambda: c.post(
         reverse("tasks:act", args=[a.pk, action]), {"text": "已完成整改", "files": [_pdf()]}, follow=True
     )
@@ -46,7 +36,7 @@ def _task_post(client, world, action):
 
 def _attach_post(client, world):
     letter = services.letter_create(actor=world.clerk, office=world.office, kind="supervision", title="关于整改的函")
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     return lambda: c.post(reverse("letters:act", args=[letter.pk, "attach"]), {"files": [_pdf()]}, follow=True)
 
 
@@ -58,7 +48,7 @@ def test_a_read_only_store_is_explained_and_nothing_is_saved(client, world, disk
     with caplog.at_level(logging.ERROR):
         response = post()
     assert response.status_code == 200
-    assert NOT_STORED in _messages(response)
+    assert NOT_STORED in page_messages(response)
     assert snapshot() == before
     assert disk.files() == []
     [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -69,10 +59,10 @@ def test_a_read_only_store_is_explained_and_nothing_is_saved(client, world, disk
 def test_the_same_post_works_once_the_store_is_writable_again(client, world, disk):
     post = _task_post(client, world, "report_progress")
     disk.read_only()
-    assert NOT_STORED in _messages(post())
+    assert NOT_STORED in page_messages(post())
     disk.fixed()
     response = post()
-    assert NOT_STORED not in _messages(response)
+    assert NOT_STORED not in page_messages(response)
     assert Evidence.objects.count() == 1
     storage_faults.integrity_holds()
 

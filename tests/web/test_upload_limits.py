@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from supervision import services
-from tests.helpers import draft_letter, drive
+from tests.helpers import draft_letter, drive, signed_in
 
 MB = 1024 * 1024
 
@@ -23,9 +23,7 @@ def _file_input(html: str) -> dict[str, str]:
 def test_the_report_form_states_and_carries_the_limits(client, world, settings):
     settings.EVIDENCE_MAX_BYTES, settings.EVIDENCE_MAX_TOTAL_BYTES = 20 * MB, 50 * MB
     a = drive(world, "in_progress").assignment
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(world.liaison_a)
-    html = client.get(reverse("tasks:detail", args=[a.pk])).content.decode()
+    html = signed_in(client, world.liaison_a).get(reverse("tasks:detail", args=[a.pk])).content.decode()
     assert "At most 20 files, 20.0\xa0MB each, 50.0\xa0MB in all." in html
     data = _file_input(html)
     assert (data["max-files"], data["max-bytes"], data["max-total"]) == ("20", str(20 * MB), str(50 * MB))
@@ -38,9 +36,7 @@ def test_the_attachment_form_counts_what_the_letter_already_has(client, world, s
     services.letter_attach(
         actor=world.clerk, letter=letter, files=[SimpleUploadedFile("方案.pdf", b"%PDF-1.4", "application/pdf")]
     )
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
-    client.force_login(world.clerk)
-    html = client.get(reverse("letters:detail", args=[letter.pk])).content.decode()
+    html = signed_in(client, world.clerk, "zh-hans").get(reverse("letters:detail", args=[letter.pk])).content.decode()
     data = _file_input(html)
     # A letter holds at most 20 attachments: one is there, 19 more may come.
     assert (data["max-files"], data["max-total"]) == ("19", str(50 * MB))
