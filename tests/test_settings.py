@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -70,16 +71,30 @@ def test_embedded_defaults_are_chinese_and_shanghai():
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
-@pytest.mark.skipif(settings.IS_POSTGRES, reason="the embedded mode is SQLite")
-def test_sqlite_runs_in_wal_mode(db):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA journal_mode")
-        # The test database is in memory, which reports "memory"; a file database reports "wal".
-        mode = cursor.fetchone()[0]
-    assert mode in {"wal", "memory"}
-    assert "journal_mode=WAL" in settings.DATABASES["default"]["OPTIONS"]["init_command"]
+def test_the_embedded_database_file_runs_in_wal_mode(tmp_path):
+    # The test database lives in memory, where SQLite cannot keep a write-ahead log: only a real
+    # file made from the settings shows whether the web server may read while tick writes.
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    env.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="1")
+    code = (
+        "import django; django.setup(); from django.db import connection\n"
+        "with connection.cursor() as c:\n"
+        "    for pragma in ('journal_mode', 'synchronous', 'busy_timeout'):\n"
+        "        print(c.execute(f'PRAGMA {pragma}').fetchone()[0], end=' ')\n"
+        "print()\n"
+        "print(connection.settings_dict['NAME'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    pragmas, path = result.stdout.split("\n")[:2]
+    # synchronous=NORMAL is 1; the busy timeout is in milliseconds.
+    assert pragmas.split() == ["wal", "1", "10000"]
+    assert Path(path) == tmp_path / "db.sqlite3"
+    # WAL is a property of the file, not of one connection: a bare client opening it sees it too.
+    with sqlite3.connect(path) as bare:
+        assert bare.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL")
