@@ -35,6 +35,7 @@ from channels.utils import await_many_dispatch
 from django.conf import settings
 
 from supervision import selectors
+from supervision.links import notification_url
 from supervision.services.push import inbox_group
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def _notification(n: Any) -> dict[str, Any]:
         "notice": n.notice_id,
         "unit": n.unit_id,
         "created_at": n.created_at.isoformat(),
-        "url": selectors.notification_url(n),
+        "url": notification_url(n),
     }
 
 

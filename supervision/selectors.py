@@ -9,9 +9,6 @@ that: a letter the office shared with a person or a unit outside its distributio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BigIntegerField,
@@ -23,7 +20,6 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
-from django.urls import NoReverseMatch, reverse
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from supervision.models import (
@@ -170,28 +166,3 @@ def inbox_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]
 
 def unread_count(user: User) -> int:
     return inbox_of(user, unread_only=True).count()
-
-
-# What a notification opens, the most specific object first: (its reference, the page's URL name).
-# The domain only names the pages; the web layer mounts them. A page not mounted (yet) gives no
-# link rather than an error.
-NOTIFICATION_TARGETS = (
-    ("assignment", "tasks:detail"),
-    ("letter", "letters:detail"),
-    ("notice", "cycles:notice"),
-    ("unit", "cycles:unit"),
-)
-
-
-def notification_url(n: Notification | Mapping[str, Any]) -> str:
-    """The page a notification links to, or "" if none: the one place the inbox page, the socket's
-    catch-up and the live push (a payload dict with the same references) take it from."""
-    for ref, url_name in NOTIFICATION_TARGETS:
-        pk = n.get(ref) if isinstance(n, Mapping) else getattr(n, f"{ref}_id")
-        if not pk:
-            continue
-        try:
-            return reverse(url_name, args=[pk])
-        except NoReverseMatch:
-            continue
-    return ""

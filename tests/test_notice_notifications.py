@@ -1,5 +1,6 @@
 """Notifications of the biweekly rhythm: a published notice, an escalation, a near-due reminder.
-Each is an inbox row linking to its object and a live push after commit."""
+Each is an inbox row linking to its object and a live push after commit. The links come from the
+pages the web layer registers for each kind (workflows/links.py): every kind must open its page."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.urls import NoReverseMatch, reverse
+from django.urls import resolve, reverse
 
-from supervision import clock, selectors, services
+from supervision import clock, links, services
 from supervision.models import Cycle, Notice, Notification, Role, Unit, UnitKind
 from tests.conftest import make_user
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
@@ -34,13 +35,6 @@ async def _connect(*users) -> list[WebsocketCommunicator]:
         assert (await s.connect())[0]
         assert (await s.receive_json_from(timeout=5))["type"] == "catch_up"
     return sockets
-
-
-def _url_or_none(name: str, pk: int) -> str | None:
-    try:
-        return reverse(name, args=[pk])
-    except NoReverseMatch:
-        return None
 
 
 def _a_closed_cycle(world: SimpleNamespace) -> Cycle:
@@ -94,7 +88,7 @@ def test_a_published_notice_reaches_every_member_of_every_ranked_unit_live(world
         row = rows.get(recipient=user)
         assert (message["type"], message["id"], message["verb"]) == ("notification", row.pk, "notice_published")
         assert (message["notice"], message["text"]) == (notice.pk, row.text)
-        assert message["url"] == selectors.notification_url(row) == (_url_or_none("cycles:notice", notice.pk) or "")
+        assert message["url"] == links.notification_url(row) == reverse("cycles:notice", args=[notice.pk])
 
 
 def test_publishing_twice_is_refused_and_tells_nobody_again(world):
@@ -135,7 +129,7 @@ def test_an_escalation_is_pushed_to_the_unit_and_the_office_linking_to_the_unit(
         row = Notification.objects.get(verb="ranking_escalation", recipient=user)
         assert (message["verb"], message["id"], message["unit"]) == ("ranking_escalation", row.pk, world.unit_b.pk)
         assert row.unit_id == world.unit_b.pk
-        assert message["url"] == (_url_or_none("cycles:unit", world.unit_b.pk) or "")
+        assert message["url"] == reverse("cycles:unit", args=[world.unit_b.pk])
 
 
 @pytest.mark.django_db(transaction=True)
@@ -164,15 +158,17 @@ def test_a_near_due_reminder_is_pushed_exactly_once_across_two_ticks(world):
 
 
 def _letter_issued(world):
-    issue_at(at("2024-01-02"), world, items=1, units=[world.unit_a])
-    return world.liaison_a, Notification.objects.get(verb="letter_issued", recipient=world.liaison_a), None
+    letter = issue_at(at("2024-01-02"), world, items=1, units=[world.unit_a])
+    row = Notification.objects.get(verb="letter_issued", recipient=world.liaison_a)
+    return world.liaison_a, row, ("letters:detail", letter.pk)
 
 
 def _reminder(world):
     tick(at("2024-01-02", "09:00"))
-    issue_at(at("2024-01-02"), world, items=1, units=[world.unit_a], deadline=dt.date(2024, 1, 10))
+    letter = issue_at(at("2024-01-02"), world, items=1, units=[world.unit_a], deadline=dt.date(2024, 1, 10))
     tick(at("2024-01-07", "08:00"))
-    return world.leader_a, Notification.objects.get(verb="deadline_near", recipient=world.leader_a), None
+    row = Notification.objects.get(verb="deadline_near", recipient=world.leader_a)
+    return world.leader_a, row, ("tasks:detail", mine(letter, world.unit_a)[0].pk)
 
 
 def _notice(world):
@@ -187,13 +183,18 @@ def _escalation(world):
     return world.leader_b, row, ("cycles:unit", world.unit_b.pk)
 
 
+def test_the_web_layer_gives_every_kind_of_link_a_page():
+    # A kind left unregistered would leave its notifications without a link, silently.
+    assert links.registered_kinds() == set(links.KINDS)
+
+
 @pytest.mark.parametrize("make", [_letter_issued, _reminder, _notice, _escalation], ids=lambda f: f.__name__[1:])
-def test_each_kind_of_notification_opens_a_page_its_recipient_may_see(world, client, make):
-    user, row, needs = make(world)
-    if needs is not None and _url_or_none(*needs) is None:
-        pytest.skip(f"the {needs[0]} page is not mounted yet, so these notifications carry no link")
-    url = selectors.notification_url(row)
-    assert url
+def test_each_kind_of_notification_opens_its_page_and_its_recipient_may_see_it(world, client, make):
+    user, row, (page, pk) = make(world)
+    url = links.notification_url(row)
+    # The link opens the page of the object the notification is about, not merely some page.
+    match = resolve(url)
+    assert (match.view_name, list(match.kwargs.values())) == (page, [pk])
     client.force_login(user)
     assert client.get(url).status_code == 200
     # The inbox page links to it, and "Open" marks it read on the way.
@@ -205,4 +206,5 @@ def test_each_kind_of_notification_opens_a_page_its_recipient_may_see(world, cli
 
 def test_a_notification_without_an_object_has_no_link(world):
     row = Notification.objects.create(recipient=world.clerk, verb="x", text="x", created_at=clock.now())
-    assert selectors.notification_url(row) == ""
+    assert links.notification_target(row) is None
+    assert links.notification_url(row) == ""

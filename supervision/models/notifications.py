@@ -17,7 +17,7 @@ class Notification(models.Model):
     assignment = models.ForeignKey(
         "supervision.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # What the notification links to (see selectors.notification_url): a published notice, or the
+    # What the notification links to (see supervision/links.py): a published notice, or the
     # unit an escalation is about. Kept as references, not URLs, so pages can move.
     notice = models.ForeignKey("supervision.Notice", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey("supervision.Unit", null=True, blank=True, on_delete=models.CASCADE, related_name="+")

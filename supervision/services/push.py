@@ -23,6 +23,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
+from supervision.links import notification_url
+
 logger = logging.getLogger(__name__)
 
 
@@ -46,8 +48,6 @@ def notification_payload(
 ) -> dict:
     """What a page is told of one notification: its text, what it refers to and the link to open.
     The link is computed here, in the transaction's thread, where the URL prefix is known."""
-    from supervision.selectors import notification_url  # the selectors import the services
-
     payload = {
         "verb": verb,
         "text": text[:300],

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from supervision import actions, queues, selectors, services
+from supervision.links import notification_url
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
 from supervision.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
@@ -299,7 +300,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
     rows = list(selectors.inbox_of(request.user, unread_only=unread_only)[:100])
     for n in rows:
-        n.url = selectors.notification_url(n)
+        n.url = notification_url(n)
     return render(
         request,
         "tasks/inbox.html",
@@ -315,7 +316,7 @@ def inbox_read(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("tasks:inbox"))
-    url = selectors.notification_url(n)
+    url = notification_url(n)
     if url and request.POST.get("open"):
         return HttpResponseRedirect(url)
     return _back(request, reverse("tasks:inbox"))
