@@ -1,4 +1,5 @@
-"""What each user may see (selectors and has_perm agree), and the audit trail is append-only."""
+"""What each user may see (selectors and has_perm, each against a matrix written out by hand), and
+the audit trail is append-only."""
 
 from __future__ import annotations
 
@@ -127,18 +128,44 @@ def test_guardian_grant_on_one_assignment(world, scene):
     assert o.has_perm("supervision.view_assignment", scene.shared_b)
 
 
+# Who sees what of the scene, written out by hand: (assignments, letters) per person. The office
+# sees every letter, drafts included; a unit sees its own assignments and the issued letters
+# addressed to it; the outsider sees nothing.
+_ALL_ASSIGNMENTS = {"shared_a", "shared_b", "coop_lead_a", "coop_c"}
+_ALL_LETTERS = {"shared", "coop", "draft", "signed"}
+EXPECTED: dict[str, tuple[set[str], set[str]]] = {
+    **dict.fromkeys(OFFICE, (_ALL_ASSIGNMENTS, _ALL_LETTERS)),
+    **dict.fromkeys(("liaison_a", "leader_a"), ({"shared_a", "coop_lead_a"}, {"shared", "coop"})),
+    **dict.fromkeys(("liaison_b", "leader_b"), ({"shared_b"}, {"shared"})),
+    **dict.fromkeys(("liaison_c", "leader_c"), ({"coop_c"}, {"coop"})),
+    "outsider": (set(), set()),
+}
+
+
+def test_the_matrix_names_everyone_and_everything(world, scene):
+    # A person or a row the matrix forgot would be checked by nobody.
+    assert set(EXPECTED) == set(EVERYONE)
+    assert {getattr(scene, n).pk for n in _ALL_ASSIGNMENTS} == _pks(Assignment.objects.all())
+    assert {getattr(scene, n).pk for n in _ALL_LETTERS} == _pks(Letter.objects.all())
+
+
 @pytest.mark.parametrize("who", EVERYONE)
-def test_has_perm_agrees_with_selectors(world, scene, who: str):
-    user = User.objects.get(pk=getattr(world, who).pk)
-    visible_asg = _pks(selectors.assignments_visible_to(user))
-    for a in Assignment.objects.all():
-        assert user.has_perm("supervision.view_assignment", a) == (a.pk in visible_asg), (who, a.pk)
-    visible_letters = _pks(selectors.letters_visible_to(user))
-    for letter in Letter.objects.all():
-        assert user.has_perm("supervision.view_letter", letter) == (letter.pk in visible_letters), (who, letter.pk)
-    # Not vacuous: everyone but the outsider sees something, nobody but the office sees all.
-    assert bool(visible_asg) == (who != "outsider")
-    assert (visible_asg == _pks(Assignment.objects.all())) == (who in OFFICE)
+def test_each_person_sees_exactly_the_expected_assignments_and_letters(world, scene, who: str):
+    user = User.objects.get(pk=getattr(world, who).pk)  # a fresh user: no cached permissions
+    assignments, letters = EXPECTED[who]
+    expected_asg = {getattr(scene, n).pk for n in assignments}
+    expected_letters = {getattr(scene, n).pk for n in letters}
+    # The list pages (selectors) and the object checks (has_perm) each against the matrix.
+    assert _pks(selectors.assignments_visible_to(user)) == expected_asg
+    assert _pks(selectors.letters_visible_to(user)) == expected_letters
+    for name in sorted(_ALL_ASSIGNMENTS):
+        a = getattr(scene, name)
+        assert user.has_perm("supervision.view_assignment", a) == (name in assignments), (who, name)
+        assert (selectors.assignment_get(user, a.pk) is not None) == (name in assignments), (who, name)
+    for name in sorted(_ALL_LETTERS):
+        letter = getattr(scene, name)
+        assert user.has_perm("supervision.view_letter", letter) == (name in letters), (who, name)
+        assert (selectors.letter_get(user, letter.pk) is not None) == (name in letters), (who, name)
 
 
 def test_has_perm_is_only_about_viewing(world, scene):
