@@ -22,7 +22,7 @@ urlpatterns = [
     # The sign-in page offers the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("django.contrib.auth.urls")),
-    # Document downloads and the problem-list import (notices/urls.py); ahead of the site's catch-alls.
-    path("documents/", include("notices.urls")),
+    # Document downloads and the problem-list import (workflows/documents/urls.py); ahead of the site's catch-alls.
+    path("documents/", include("workflows.documents.urls")),
     path("", site.urls),
 ]

@@ -5,7 +5,7 @@ the channel layer (in memory in the embedded mode, Redis in production) to the g
 ``inbox.<user id>`` that each of the user's sockets joins. A process not listening at that moment
 never gets it (pub/sub keeps nothing) and Redis may be down: a failed push is logged and forgotten,
 never raised. The page catches up from the inbox when its socket (re)connects, and an open socket
-checks the inbox every ``INBOX_RESYNC_SECONDS`` for what its pushes missed (notices/consumers.py).
+checks the inbox every ``INBOX_RESYNC_SECONDS`` for what its pushes missed (workflows/inbox/consumer.py).
 """
 
 from __future__ import annotations

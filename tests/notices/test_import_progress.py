@@ -92,7 +92,7 @@ def test_the_page_polls_its_own_import(client, world):
     token = page.split('name="token" value="')[1][:32]
     assert progress.valid_token(token)
     assert f'data-import-progress="{reverse("notices:import_status", args=[token])}"' in page
-    assert "notices/import.js" in page and "Uploading the file…" in page and "sv-page" in page
+    assert "workflows/import.js" in page and "Uploading the file…" in page and "sv-page" in page
     status_url = reverse("notices:import_status", args=[token])
     assert client.get(status_url).status_code == 404  # nothing started yet
 

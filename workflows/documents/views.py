@@ -1,5 +1,6 @@
-"""Downloads (letter and notice PDFs, ledger as Excel or PDF, the import template), the ledger
-page and the problem-list import.
+"""Document pages: downloads (letter and notice PDFs, ledger as Excel or PDF, the import
+template), the ledger page and the problem-list import. The documents themselves are rendered
+by ``notices``; these views only check who asks and hand the result over.
 
 Meant to be included under a prefix such as ``/documents/``. Every view needs a login and
 reads through the selectors: a letter the user may not see is a 404, never a 403 that would
@@ -25,23 +26,22 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from notices import ledger, letters, wording
+from notices import notice as notices
+from notices.filters import LedgerRequest, ledger_letters, ledger_request, ledger_units
+from notices.importer import MAX_FILE_BYTES
+from notices.pdf import PDF_CONTENT_TYPE
+from notices.problem_list import letter_items, write_problem_list
+from notices.progress import ImportProgress, new_token, valid_token
+from notices.progress import import_status as import_status_of
+from notices.render_limits import ledger_pdf_refusal
+from notices.services import letter_import_items
+from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock, queues, rankings, selectors
 from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
 from supervision.parsing import id_or_404
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
-
-from . import ledger, letters, wording
-from . import notice as notices
-from .filters import LedgerRequest, ledger_letters, ledger_request, ledger_units
-from .importer import MAX_FILE_BYTES
-from .pdf import PDF_CONTENT_TYPE
-from .problem_list import letter_items, write_problem_list
-from .progress import ImportProgress, new_token, valid_token
-from .progress import import_status as import_status_of
-from .render_limits import ledger_pdf_refusal
-from .services import letter_import_items
-from .xlsx import XLSX_CONTENT_TYPE
 
 TEMPLATE_FILENAME = "问题清单导入模板.xlsx"
 
@@ -54,7 +54,7 @@ def _visible_letter(user: User, pk: int) -> Letter:
 
 
 def _refused(request: HttpRequest, error: DomainError, *, status: int = 400) -> HttpResponse:
-    return render(request, "notices/refused.html", {"message": error.message}, status=status)
+    return render(request, "documents/refused.html", {"message": error.message}, status=status)
 
 
 def _pdf(pdf: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
@@ -165,7 +165,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
         return refused
     return render(
         request,
-        "notices/ledger_page.html",
+        "documents/ledger_page.html",
         {
             "units": ledger_units(request.user),
             "letters": ledger_letters(request.user),
@@ -207,7 +207,7 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
         if rows > ledger.PDF_MAX_ROWS:
             raise ledger.too_many_rows(ledger.PDF_MAX_ROWS)
         if refusal := ledger_pdf_refusal(request, rows):
-            return render(request, "notices/refused.html", {"message": refusal.message}, status=refusal.status)
+            return render(request, "documents/refused.html", {"message": refusal.message}, status=refusal.status)
         pdf = ledger.ledger_pdf(
             _ledger_rows(request, asked),
             unit_label=_unit_label(request.user, asked),
@@ -283,9 +283,9 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
         "token": new_token(),
     }
     if request.method == "GET":
-        return render(request, "notices/import.html", context)
+        return render(request, "documents/import.html", context)
     if not form.is_valid():
-        return render(request, "notices/import.html", context, status=400)
+        return render(request, "documents/import.html", context, status=400)
     try:
         result = letter_import_items(
             actor=request.user,
@@ -300,7 +300,7 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, exc)
     if not result.ok:
         context["errors"] = [str(e) for e in result.errors]
-        return render(request, "notices/import.html", context, status=400)
+        return render(request, "documents/import.html", context, status=400)
     messages.success(request, _("Imported %(n)d problems into the letter.") % {"n": len(result.items)})
     if result.added_addressees:
         messages.info(

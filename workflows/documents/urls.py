@@ -1,4 +1,6 @@
-"""Document downloads and the problem-list import; the project includes these under /documents/."""
+"""Document downloads and the problem-list import; the project includes these under /documents/.
+
+The namespace stays ``notices``: the templates and links name these pages ``notices:…``."""
 
 from __future__ import annotations
 
