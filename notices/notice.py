@@ -7,7 +7,7 @@ decided the reader may see the notice (``supervision.rankings.notice_get``).
 
 The page is the letters' page: red mark (the office's name), the 期 number where a letter has
 its 文号, the red rule, title, body on the 22 × 28 grid, signature, 版记 and page numbers.
-Charts are inline SVG drawn by ``supervision.charts`` in the document's own sans-serif stack,
+Charts are inline SVG drawn by ``notices.charts`` in the document's own sans-serif stack,
 so their Chinese labels are embedded and subset with the rest of the text.
 """
 
@@ -22,11 +22,11 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from supervision import charts, clock
+from supervision import clock
 from supervision.models import Cycle, Notice, NoticeState, PeerGroup, UnitKind, UnitResult
 from supervision.rankings import GROUP_ORDER, NoticeContent, NoticeRow, notice_content
 
-from . import layout, wording
+from . import charts, layout, wording
 from .fonts import font_stacks
 from .pdf import document_html, html_to_pdf
 

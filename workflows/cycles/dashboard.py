@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
-from supervision.charts import Series, bar_chart, line_chart
+from notices.charts import Series, bar_chart, line_chart
 from supervision.dashboard import CHART_STATES, Breakdown, office_dashboard
 from supervision.models import AssignmentState
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from notices.charts import Series, line_chart
 from supervision import services
-from supervision.charts import Series, line_chart
 from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
 from supervision.notice_actions import drafting_office, may_draft_for, notice_steps
 from supervision.rankings import (

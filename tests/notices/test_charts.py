@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 from django.utils.safestring import SafeString
 
-from supervision.charts import Series, bar_chart, line_chart
+from notices.charts import Series, bar_chart, line_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 
