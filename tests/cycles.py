@@ -24,11 +24,13 @@ from supervision.models import (
     Unit,
     UnitResult,
 )
-from tests.conftest import issue_letter
+from tests.factories import issue_letter
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Cycle 0 runs Monday 1 to Sunday 14 January 2024; reports are due on Friday 12 January, 17:00.
 ANCHOR = dt.date(2024, 1, 1)
+# A deadline no cycle of the tests reaches.
+FAR_DEADLINE = dt.date(2024, 6, 28)
 
 
 def use_calendar(settings) -> None:
@@ -100,3 +102,17 @@ def state() -> dict[str, Any]:
         "reports": ProgressReport.objects.count(),
         "notices": Notice.objects.count(),
     }
+
+
+def two_closed_cycles(w: SimpleNamespace) -> SimpleNamespace:
+    """Two closed cycles on the test calendar: unit A claims and reports both times, unit B never
+    does, so it is last in the counties twice (named after cycle 1, interviewed after cycle 2).
+    The letter (two items to A and B, due far away) is ``w.letter``."""
+    tick(at("2024-01-02", "09:00"))
+    letter = issue_at(at("2024-01-02"), w, items=2, deadline=FAR_DEADLINE)
+    claim_and_report(at("2024-01-03"), w.liaison_a, mine(letter, w.unit_a))
+    tick(cutoff(0))
+    claim_and_report(at("2024-01-16"), w.liaison_a, mine(letter, w.unit_a), text="第二期进展")
+    tick(cutoff(1))
+    w.letter = letter
+    return w
