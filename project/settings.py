@@ -95,7 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "guardian",
-    # Rate limits (notices/render_limits.py); installed for its check that the cache is shared.
+    # Rate limits (workflows/documents/render_limits.py); installed for its check that the cache is shared.
     "django_ratelimit",
     "channels",
     # Material frontend (the app shell) and viewflow.fsm; the workflow engine is not installed:
@@ -384,7 +384,7 @@ PDF_FONT_SANS = env_list("PDF_FONT_SANS", "黑体,SimHei,Noto Sans CJK SC")
 # 小标宋 is a single heavy face: offices that install it set 400. The Noto fallback needs its Bold.
 PDF_FONT_TITLE_WEIGHT = int(os.environ.get("PDF_FONT_TITLE_WEIGHT", 700))
 # Ledger PDFs are drawn in the web request until the task worker takes documents over
-# (notices/render_limits.py). A large one (more than LEDGER_PDF_LARGE_ROWS rows) keeps a server
+# (workflows/documents/render_limits.py). A large one (more than LEDGER_PDF_LARGE_ROWS rows) keeps a server
 # process busy for seconds to tens of seconds: each person may start LEDGER_PDF_LARGE_RATE of them
 # ("count/period", e.g. "2/10m"). Someone who only observes gets at most LEDGER_PDF_OBSERVER_ROWS
 # rows as PDF (Excel has no limit). Past notices.ledger.PDF_MAX_ROWS (3,000) nobody gets a PDF.

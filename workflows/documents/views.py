@@ -34,7 +34,6 @@ from notices.pdf import PDF_CONTENT_TYPE
 from notices.problem_list import letter_items, write_problem_list
 from notices.progress import ImportProgress, new_token, valid_token
 from notices.progress import import_status as import_status_of
-from notices.render_limits import ledger_pdf_refusal
 from notices.services import letter_import_items
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock, queues, rankings, selectors
@@ -42,6 +41,8 @@ from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, U
 from supervision.parsing import id_or_404
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
+
+from .render_limits import ledger_pdf_refusal
 
 TEMPLATE_FILENAME = "问题清单导入模板.xlsx"
 
