@@ -11,6 +11,7 @@ from django.urls import reverse
 from supervision.dashboard import office_dashboard
 from supervision.models import Assignment, AssignmentState
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.helpers import signed_in
 
 FAR = dt.date(2024, 6, 28)
 DAY = dt.date(2024, 1, 20)  # in cycle 3, well before the deadline
@@ -24,19 +25,7 @@ def _calendar(settings):
     use_calendar(settings)
 
 
-@pytest.fixture
-def ranked(world):
-    """Two closed cycles; unit A claims and reports, unit B never does (last twice)."""
-    tick(at("2024-01-02", "09:00"))
-    letter = issue_at(at("2024-01-02"), world, items=2, deadline=FAR)
-    claim_and_report(at("2024-01-03"), world.liaison_a, mine(letter, world.unit_a))
-    tick(cutoff(0))
-    claim_and_report(at("2024-01-16"), world.liaison_a, mine(letter, world.unit_a), text="第二期进展")
-    tick(cutoff(1))
-    world.letter = letter
-    return world
-
-
+# `ranked` (tests/conftest.py): two closed cycles; unit A claims and reports, unit B never does.
 def test_the_dashboard_counts_what_the_office_has(ranked):
     d = office_dashboard(ranked.inspector, today=DAY)
     assert d.by_group.rows == [("county", "Counties")]
@@ -88,8 +77,7 @@ def test_an_empty_office_gets_an_empty_dashboard(client, world):
 
 
 def test_the_dashboard_page(client, ranked, django_assert_max_num_queries):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(ranked.observer)
+    signed_in(client, ranked.observer)
     url = reverse("office:dashboard")
     with django_assert_max_num_queries(DASHBOARD_QUERIES):
         response = client.get(url)

@@ -17,12 +17,11 @@ import pytest
 from supervision import clock
 from supervision.models import Notice, NoticeState
 from tests.conftest import issue_letter
-from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.cycles import two_closed_cycles, use_calendar
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
-FAR = dt.date(2024, 6, 28)
 PHONE = {"width": 390, "height": 844}
 OPENING = "现将第2期双周调度排队情况通报如下，请各单位对照查找差距，抓紧整改。"
 
@@ -50,17 +49,11 @@ def _no_sideways_scroll(page) -> None:
 
 @pytest.fixture
 def ranked(people, settings):
-    """Two closed cycles, as in tests/web/test_cycles_pages.py: county A claims and reports both
-    times, county B never does (named after cycle 1, interviewed after cycle 2)."""
+    """The shared ``ranked`` scene (tests.cycles.two_closed_cycles) with people who sign in
+    through the form: county A claims and reports both times, county B never does (named after
+    cycle 1, interviewed after cycle 2)."""
     use_calendar(settings)
-    w = people
-    tick(at("2024-01-02", "09:00"))
-    letter = issue_at(at("2024-01-02"), w, items=2, deadline=FAR)
-    claim_and_report(at("2024-01-03"), w.liaison_a, mine(letter, w.unit_a))
-    tick(cutoff(0))
-    claim_and_report(at("2024-01-16"), w.liaison_a, mine(letter, w.unit_a), text="第二期进展")
-    tick(cutoff(1))
-    return w
+    return two_closed_cycles(people)
 
 
 def _drawer(page, name: str) -> None:

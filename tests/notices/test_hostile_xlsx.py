@@ -14,13 +14,12 @@ import zipfile
 
 import openpyxl.xml
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from notices import importer
 from notices.services import letter_import_items
 from supervision.models import Item
-from tests.helpers import draft_letter, snapshot
+from tests.helpers import browser_for, draft_letter, snapshot
 from tests.notices.test_import import YEAR, row, xlsx
 
 NOT_READABLE = "The workbook is damaged and cannot be read: open it in Excel, save it again as .xlsx and try once more."
@@ -205,9 +204,7 @@ def test_a_part_that_lies_about_its_size_is_never_read_past_it(world, draft):
 
 
 def test_the_import_page_shows_the_refusal_not_an_error_page(world, draft):
-    client = Client(raise_request_exception=False)
-    client.force_login(world.clerk)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client = browser_for(world.clerk)
     sheet = _good()["xl/worksheets/sheet1.xml"]
     hostile = {
         "truncated": _with(sheet=sheet[: sheet.index(b'<row r="3"') + 20]),

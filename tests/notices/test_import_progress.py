@@ -10,7 +10,7 @@ from django.urls import reverse
 from notices import progress
 from notices.progress import ImportProgress
 from notices.services import letter_import_items
-from tests.helpers import draft_letter
+from tests.helpers import draft_letter, signed_in
 from tests.notices.test_import import YEAR, row, xlsx
 
 
@@ -78,16 +78,10 @@ def test_a_sheet_formatted_far_below_its_list_claims_no_total(world):
     assert reporter.seen[0] == ("reading", 0, None)
 
 
-def _as(client, user):
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def test_the_page_polls_its_own_import(client, world):
     draft = draft_letter(world, items=[])
     url = reverse("notices:letter_import", args=[draft.pk])
-    page = _as(client, world.clerk).get(url).content.decode()
+    page = signed_in(client, world.clerk).get(url).content.decode()
     # The form carries a fresh token and where to poll; the shell is around it.
     token = page.split('name="token" value="')[1][:32]
     assert progress.valid_token(token)
@@ -106,8 +100,10 @@ def test_the_page_polls_its_own_import(client, world):
 def test_nobody_else_reads_an_import_s_progress(client, world):
     token = progress.new_token()
     ImportProgress(world.clerk.pk, token).reading(0, 10)
-    assert _as(client, world.clerk).get(reverse("notices:import_status", args=[token])).json()["phase"] == "reading"
-    other = _as(client, world.observer).get(reverse("notices:import_status", args=[token]))
+    assert (
+        signed_in(client, world.clerk).get(reverse("notices:import_status", args=[token])).json()["phase"] == "reading"
+    )
+    other = signed_in(client, world.observer).get(reverse("notices:import_status", args=[token]))
     assert other.status_code == 404 and other.json() == {"phase": "unknown"}
     assert client.get(reverse("notices:import_status", args=["not-a-token"])).status_code == 404
     client.logout()

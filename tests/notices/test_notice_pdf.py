@@ -15,6 +15,7 @@ from notices.notice import notice_html, notice_pdf
 from supervision import clock, services
 from supervision.models import Cycle, Notice
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.helpers import signed_in
 
 from . import pdfs
 
@@ -143,16 +144,10 @@ def test_until_it_is_published_the_notice_says_so_on_every_page(world, draft):
 # --- the download ------------------------------------------------------------------------------------
 
 
-def _as(client, user):
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def test_units_download_published_notices(client, world, published):
     url = reverse("notices:notice_pdf", args=[published.pk])
     for user in (world.liaison_a, world.leader_b, world.liaison_c, world.observer):
-        response = _as(client, user).get(url)
+        response = signed_in(client, user).get(url)
         assert response.status_code == 200, user
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
         assert "no-store" in response["Cache-Control"]
@@ -160,12 +155,12 @@ def test_units_download_published_notices(client, world, published):
 
 def test_a_unit_cannot_fetch_an_unpublished_notice(client, world, draft):
     url = reverse("notices:notice_pdf", args=[draft.pk])
-    assert _as(client, world.liaison_a).get(url).status_code == 404
-    assert _as(client, world.outsider).get(url).status_code == 404
+    assert signed_in(client, world.liaison_a).get(url).status_code == 404
+    assert signed_in(client, world.outsider).get(url).status_code == 404
     # The office reads its draft, marked as one.
-    response = _as(client, world.clerk).get(url)
+    response = signed_in(client, world.clerk).get(url)
     assert response.status_code == 200 and stamps(response.content)[1] == "".join(sorted("草稿"))
-    assert _as(client, world.clerk).get(reverse("notices:notice_pdf", args=[999999])).status_code == 404
+    assert signed_in(client, world.clerk).get(reverse("notices:notice_pdf", args=[999999])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302
 

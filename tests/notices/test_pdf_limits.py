@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from supervision.models import Membership, Role
 from tests.conftest import issue_letter
+from tests.helpers import browser_for
 
 
 @pytest.fixture(autouse=True)
@@ -30,19 +30,12 @@ def four_rows(world):
     return issue_letter(world, items=2, units=[world.unit_a, world.unit_b])
 
 
-def _client(user) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
-
-
 def _pdf(client, **params):
     return client.get(reverse("notices:ledger_pdf"), params)
 
 
 def test_an_observer_gets_a_large_ledger_as_excel_not_as_pdf(world, four_rows):
-    client = _client(world.observer)
+    client = browser_for(world.observer)
     refused = _pdf(client)
     assert refused.status_code == 403
     body = refused.content.decode()
@@ -56,18 +49,18 @@ def test_an_observer_gets_a_large_ledger_as_excel_not_as_pdf(world, four_rows):
 
 def test_an_observer_who_also_works_in_the_office_is_not_held_to_the_observer_limit(world, four_rows):
     Membership.objects.create(user=world.observer, unit=world.office, role=Role.INSPECTOR)
-    assert _pdf(_client(world.observer)).status_code == 200
+    assert _pdf(browser_for(world.observer)).status_code == 200
 
 
 def test_large_pdfs_are_limited_per_person_small_ones_are_not(world, four_rows):
-    clerk = _client(world.clerk)
+    clerk = browser_for(world.clerk)
     assert [_pdf(clerk).status_code for _ in range(2)] == [200, 200]
     third = _pdf(clerk)
     assert third.status_code == 429
     assert "Try again in a few minutes, narrow the filters, or download it as Excel." in third.content.decode()
     # A small ledger is never counted or refused; another person has an allowance of their own.
     assert _pdf(clerk, unit=world.unit_a.pk).status_code == 200
-    assert _pdf(_client(world.director)).status_code == 200
+    assert _pdf(browser_for(world.director)).status_code == 200
 
 
 def test_the_rate_limit_check_runs_and_passes_in_the_embedded_mode(settings):

@@ -11,7 +11,7 @@ from openpyxl import Workbook, load_workbook
 from notices.ledger import FIRST_DATA_ROW
 from notices.problem_list import COLUMNS
 from supervision.models import Letter
-from tests.helpers import draft_letter, sign_and_issue, snapshot
+from tests.helpers import draft_letter, sign_and_issue, signed_in, snapshot
 
 
 def _sheet(*descriptions: str, lead: str = "甲县人民政府") -> io.BytesIO:
@@ -24,13 +24,6 @@ def _sheet(*descriptions: str, lead: str = "甲县人民政府") -> io.BytesIO:
     out.seek(0)
     out.name = "问题清单.xlsx"
     return out
-
-
-def _as(client, user):
-    client.force_login(user)
-    # The pages speak the browser's language; the assertions read the English messages.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.fixture
@@ -54,7 +47,7 @@ def test_a_login_is_needed(client, issued):
 
 
 def test_an_addressed_unit_gets_its_letter_as_pdf(client, world, issued):
-    response = _as(client, world.liaison_a).get(reverse("notices:letter_pdf", args=[issued.pk]))
+    response = signed_in(client, world.liaison_a).get(reverse("notices:letter_pdf", args=[issued.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline; filename*=utf-8''")
@@ -63,19 +56,19 @@ def test_an_addressed_unit_gets_its_letter_as_pdf(client, world, issued):
 
 @pytest.mark.parametrize("who", ["outsider", "liaison_c"])
 def test_a_letter_the_user_may_not_see_is_not_found(client, world, issued, who):
-    response = _as(client, getattr(world, who)).get(reverse("notices:letter_pdf", args=[issued.pk]))
+    response = signed_in(client, getattr(world, who)).get(reverse("notices:letter_pdf", args=[issued.pk]))
     assert response.status_code == 404
 
 
 def test_a_draft_is_the_office_s_alone(client, world):
     draft = draft_letter(world)
     url = reverse("notices:letter_pdf", args=[draft.pk])
-    assert _as(client, world.liaison_a).get(url).status_code == 404
-    assert _as(client, world.observer).get(url).status_code == 200
+    assert signed_in(client, world.liaison_a).get(url).status_code == 404
+    assert signed_in(client, world.observer).get(url).status_code == 200
 
 
 def test_an_unknown_letter_is_not_found(client, world):
-    assert _as(client, world.clerk).get(reverse("notices:letter_pdf", args=[999999])).status_code == 404
+    assert signed_in(client, world.clerk).get(reverse("notices:letter_pdf", args=[999999])).status_code == 404
 
 
 # --- the ledger -----------------------------------------------------------------------------------------
@@ -88,17 +81,17 @@ def _rows(response) -> list[list]:
 
 
 def test_a_unit_downloads_only_its_own_ledger(client, world, issued):
-    response = _as(client, world.liaison_a).get(reverse("notices:ledger_xlsx"))
+    response = signed_in(client, world.liaison_a).get(reverse("notices:ledger_xlsx"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
     rows = _rows(response)
     assert [r[5] for r in rows] == ["甲县人民政府"]
-    office = _rows(_as(client, world.clerk).get(reverse("notices:ledger_xlsx")))
+    office = _rows(signed_in(client, world.clerk).get(reverse("notices:ledger_xlsx")))
     assert sorted(r[5] for r in office) == ["乙县人民政府", "甲县人民政府"]
 
 
 def test_ledger_filters_come_from_the_query_string(client, world, issued):
-    client = _as(client, world.clerk)
+    client = signed_in(client, world.clerk)
     rows = _rows(client.get(reverse("notices:ledger_xlsx"), {"unit": world.unit_b.pk, "state": "issued"}))
     assert [r[5] for r in rows] == ["乙县人民政府"]
     rows = _rows(client.get(reverse("notices:ledger_xlsx"), {"letter": Letter.objects.get(pk=issued.pk).number}))
@@ -116,19 +109,19 @@ def test_ledger_filters_come_from_the_query_string(client, world, issued):
     ],
 )
 def test_a_bad_filter_is_a_clear_refusal(client, world, issued, query, says):
-    response = _as(client, world.clerk).get(reverse("notices:ledger_xlsx"), query)
+    response = signed_in(client, world.clerk).get(reverse("notices:ledger_xlsx"), query)
     assert response.status_code == 400
     assert says in response.content.decode()
 
 
 def test_a_unit_cannot_name_a_letter_it_does_not_see(client, world):
     other = sign_and_issue(world, draft_letter(world, units=[world.unit_b]))
-    response = _as(client, world.liaison_a).get(reverse("notices:ledger_pdf"), {"letter": other.pk})
+    response = signed_in(client, world.liaison_a).get(reverse("notices:ledger_pdf"), {"letter": other.pk})
     assert response.status_code == 400
 
 
 def test_ledger_pdf(client, world, issued):
-    response = _as(client, world.liaison_b).get(reverse("notices:ledger_pdf"))
+    response = signed_in(client, world.liaison_b).get(reverse("notices:ledger_pdf"))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
@@ -137,7 +130,7 @@ def test_ledger_pdf(client, world, issued):
 
 def test_ledger_pdf_too_long_is_refused_with_a_hint(client, world, issued, monkeypatch):
     monkeypatch.setattr("notices.ledger.PDF_MAX_ROWS", 1)
-    response = _as(client, world.clerk).get(reverse("notices:ledger_pdf"))
+    response = signed_in(client, world.clerk).get(reverse("notices:ledger_pdf"))
     assert response.status_code == 400
     assert "download it as Excel" in response.content.decode()
 
@@ -146,7 +139,7 @@ def test_ledger_pdf_too_long_is_refused_with_a_hint(client, world, issued, monke
 
 
 def test_the_template_and_a_letter_s_list(client, world, issued):
-    client = _as(client, world.liaison_a)
+    client = signed_in(client, world.liaison_a)
     response = client.get(reverse("notices:import_template"))
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -162,7 +155,7 @@ def test_the_template_and_a_letter_s_list(client, world, issued):
 def test_import_errors_are_listed_and_nothing_is_kept(client, world):
     draft = draft_letter(world, items=[])
     before = snapshot()
-    response = _as(client, world.clerk).post(
+    response = signed_in(client, world.clerk).post(
         reverse("notices:letter_import", args=[draft.pk]), {"file": _sheet("问题一", "问题一", lead="丙县")}
     )
     assert response.status_code == 400
@@ -176,7 +169,9 @@ def test_import_errors_are_listed_and_nothing_is_kept(client, world):
 def test_a_good_import_goes_back_to_a_safe_next_page(client, world):
     draft = draft_letter(world, items=[])
     url = reverse("notices:letter_import", args=[draft.pk])
-    response = _as(client, world.clerk).post(url, {"file": _sheet("问题一", "问题二"), "next": "/letters/7/edit/"})
+    response = signed_in(client, world.clerk).post(
+        url, {"file": _sheet("问题一", "问题二"), "next": "/letters/7/edit/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/letters/7/edit/"
     assert draft.items.count() == 2
     # Anywhere else: the letter's page.
@@ -187,7 +182,7 @@ def test_a_good_import_goes_back_to_a_safe_next_page(client, world):
 
 def test_the_import_page_and_its_form_errors(client, world):
     draft = draft_letter(world, items=[])
-    client = _as(client, world.clerk)
+    client = signed_in(client, world.clerk)
     url = reverse("notices:letter_import", args=[draft.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {})
@@ -202,14 +197,14 @@ def test_import_refusals_are_pages_not_errors(client, world):
     draft = draft_letter(world, items=[])
     url = reverse("notices:letter_import", args=[draft.pk])
     # The observer sees the draft but may not change it.
-    response = _as(client, world.observer).post(url, {"file": _sheet("问题一")})
+    response = signed_in(client, world.observer).post(url, {"file": _sheet("问题一")})
     assert response.status_code == 403
     assert "You need the role Clerk in this unit to do this." in response.content.decode()
     # A unit does not even see it.
-    assert _as(client, world.liaison_a).post(url, {"file": _sheet("问题一")}).status_code == 404
+    assert signed_in(client, world.liaison_a).post(url, {"file": _sheet("问题一")}).status_code == 404
     # An issued letter is no longer a draft.
     issued = sign_and_issue(world, draft_letter(world))
-    response = _as(client, world.clerk).post(
+    response = signed_in(client, world.clerk).post(
         reverse("notices:letter_import", args=[issued.pk]), {"file": _sheet("问题一")}
     )
     assert response.status_code == 400
@@ -218,6 +213,6 @@ def test_import_refusals_are_pages_not_errors(client, world):
 
 
 def test_downloads_are_not_cached(client, world, issued):
-    response = _as(client, world.liaison_a).get(reverse("notices:letter_pdf", args=[issued.pk]))
+    response = signed_in(client, world.liaison_a).get(reverse("notices:letter_pdf", args=[issued.pk]))
     assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
     assert "no-store" in client.get(reverse("notices:ledger_xlsx"))["Cache-Control"]

@@ -16,15 +16,9 @@ from notices.ledger import FIRST_DATA_ROW
 from supervision import services
 from supervision.models import Assignment, Letter
 from tests.conftest import FUTURE
-from tests.helpers import draft_letter, sign_and_issue
+from tests.helpers import draft_letter, sign_and_issue, signed_in
 
 from . import pdfs
-
-
-def _as(client, user):
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 def _page(response) -> str:
@@ -58,36 +52,36 @@ def issued(world) -> Letter:
 def test_an_issued_letter_offers_its_pdf_to_whoever_sees_it(client, world, issued):
     pdf = reverse("notices:letter_pdf", args=[issued.pk])
     for user in (world.liaison_a, world.leader_b, world.clerk, world.observer):
-        links = _links(_page(_as(client, user).get(reverse("letters:detail", args=[issued.pk]))))
+        links = _links(_page(signed_in(client, user).get(reverse("letters:detail", args=[issued.pk]))))
         assert links["Download PDF"] == pdf, user
         assert "Import items from Excel" not in links
     # The office also gets the items as Excel, in the import layout.
-    links = _links(_page(_as(client, world.clerk).get(reverse("letters:detail", args=[issued.pk]))))
+    links = _links(_page(signed_in(client, world.clerk).get(reverse("letters:detail", args=[issued.pk]))))
     assert links["Items as Excel"] == reverse("notices:import_template") + f"?letter={issued.pk}"
 
 
 def test_a_draft_offers_a_marked_preview_and_the_import_to_its_clerk(client, world):
     draft = draft_letter(world, items=[])
     page = reverse("letters:detail", args=[draft.pk])
-    links = _links(_page(_as(client, world.clerk).get(page)))
+    links = _links(_page(signed_in(client, world.clerk).get(page)))
     assert links["Preview PDF (marked as a draft)"] == reverse("notices:letter_pdf", args=[draft.pk])
     assert links["Import items from Excel"] == reverse("notices:letter_import", args=[draft.pk]) + f"?next={page}"
     assert links["Download the template"] == reverse("notices:import_template")
     assert "Download PDF" not in links
     # The observer sees the draft and its preview, but may not change it.
-    links = _links(_page(_as(client, world.observer).get(page)))
+    links = _links(_page(signed_in(client, world.observer).get(page)))
     assert "Preview PDF (marked as a draft)" in links and "Import items from Excel" not in links
     # Signed, it is no longer editable; its PDF says it has not been issued.
     services.item_add(actor=world.clerk, letter=draft, description="问题一", measures="措施", deadline=FUTURE)
     services.letter_sign(actor=world.director, letter=draft)
-    links = _links(_page(_as(client, world.clerk).get(page)))
+    links = _links(_page(signed_in(client, world.clerk).get(page)))
     assert "Download PDF (marked not yet issued)" in links and "Import items from Excel" not in links
 
 
 def test_the_import_link_comes_back_to_the_letter(client, world):
     draft = draft_letter(world, items=[])
     page = reverse("letters:detail", args=[draft.pk])
-    links = _links(_page(_as(client, world.clerk).get(page)))
+    links = _links(_page(signed_in(client, world.clerk).get(page)))
     form = _page(client.get(links["Import items from Excel"]))
     assert f'name="next" value="{page}"' in form
 
@@ -96,7 +90,7 @@ def test_the_import_link_comes_back_to_the_letter(client, world):
 
 
 def test_the_list_exports_what_it_shows(client, world, issued):
-    client = _as(client, world.clerk)
+    client = signed_in(client, world.clerk)
     # Untouched, the list shows open work only: so does its export.
     links = _links(_page(client.get(reverse("tasks:list"))))
     assert links["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?open=on"
@@ -112,7 +106,7 @@ def test_the_list_exports_what_it_shows(client, world, issued):
     assert sorted(r[5] for r in rows) == ["乙县人民政府", "甲县人民政府"]
     assert rows[0][1].startswith("问题描述1") and rows[1][1] is None
     # A queue travels too: the inspector's "to verify" holds nothing yet, nor does its export.
-    client = _as(client, world.inspector)
+    client = signed_in(client, world.inspector)
     links = _links(_page(client.get(reverse("tasks:list"), {"queue": "to_verify"})))
     assert links["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?queue=to_verify"
     assert _rows(client.get(links["Export ledger (Excel)"])) == []
@@ -120,7 +114,7 @@ def test_the_list_exports_what_it_shows(client, world, issued):
 
 
 def test_a_unit_s_export_holds_its_own_rows_only(client, world, issued):
-    client = _as(client, world.liaison_a)
+    client = signed_in(client, world.liaison_a)
     links = _links(_page(client.get(reverse("tasks:list"))))
     own = Assignment.objects.filter(unit=world.unit_a).count()
     assert [r[5] for r in _rows(client.get(links["Export ledger (Excel)"]))] == ["甲县人民政府"] * own
@@ -135,7 +129,7 @@ def test_a_unit_s_export_holds_its_own_rows_only(client, world, issued):
 
 
 def test_a_filter_the_list_knows_but_the_ledger_refuses_is_a_page(client, world, issued):
-    response = _as(client, world.clerk).get(reverse("notices:ledger_xlsx"), {"light": "purple"})
+    response = signed_in(client, world.clerk).get(reverse("notices:ledger_xlsx"), {"light": "purple"})
     assert response.status_code == 400 and "Unknown light" in response.content.decode()
     response = client.get(reverse("notices:ledger_xlsx"), {"category": "x", "overdue": "on"})
     assert response.status_code == 400 and "Unknown category" in response.content.decode()
@@ -147,18 +141,18 @@ def test_a_filter_the_list_knows_but_the_ledger_refuses_is_a_page(client, world,
 def test_each_app_menu_has_the_ledger(client, world):
     ledger_page = reverse("notices:ledger_page")
     for user, home in ((world.clerk, "office:index"), (world.liaison_a, "unit:index")):
-        links = _links(_page(_as(client, user).get(reverse(home))))
+        links = _links(_page(signed_in(client, user).get(reverse(home))))
         assert links["Ledger (台账)"] == ledger_page, user
 
 
 def test_the_ledger_page_offers_what_the_person_may_export(client, world, issued):
-    office = _page(_as(client, world.clerk).get(reverse("notices:ledger_page")))
+    office = _page(signed_in(client, world.clerk).get(reverse("notices:ledger_page")))
     assert "甲县人民政府" in office and "乙县人民政府" in office and "市农业农村局" in office
     assert Letter.objects.get(pk=issued.pk).number in office
     assert f'formaction="{reverse("notices:ledger_xlsx")}"' in office
     assert f'formaction="{reverse("notices:ledger_pdf")}"' in office
     assert 'data-turbo="false"' in office and "sv-page" in office  # a file download, inside the shell
-    unit = _page(_as(client, world.liaison_a).get(reverse("notices:ledger_page")))
+    unit = _page(signed_in(client, world.liaison_a).get(reverse("notices:ledger_page")))
     assert "甲县人民政府" in unit and "乙县人民政府" not in unit
     # What the page's form sends is what the downloads take.
     rows = _rows(client.get(reverse("notices:ledger_xlsx"), {"unit": world.unit_a.pk, "letter": "", "state": ""}))
@@ -166,7 +160,7 @@ def test_the_ledger_page_offers_what_the_person_may_export(client, world, issued
 
 
 def test_an_outsider_has_no_ledger(client, world, issued):
-    client = _as(client, world.outsider)
+    client = signed_in(client, world.outsider)
     for name in ("notices:ledger_page", "notices:ledger_xlsx", "notices:ledger_pdf"):
         response = client.get(reverse(name))
         assert response.status_code == 403, name

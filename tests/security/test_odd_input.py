@@ -14,16 +14,9 @@ from notices.filters import ledger_request
 from supervision.models import Letter
 from supervision.parsing import MAX_ID, clean_text, parse_id
 from tests.conftest import issue_letter
+from tests.helpers import browser_for
 
 HUGE = "9" * 30  # past any 64-bit column
-
-
-def _client(user) -> Client:
-    # Errors come back as responses (500 included), as a browser would see them.
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    return client
 
 
 @pytest.mark.parametrize(
@@ -64,7 +57,7 @@ def test_free_text_loses_control_characters():
 @pytest.mark.parametrize("before", ["²", "①", HUGE, "-3", "abc"])
 def test_a_mangled_letter_page_cursor_shows_the_first_page(world, before):
     letter = issue_letter(world)
-    response = _client(world.liaison_a).get(reverse("letters:list"), {"before": before})
+    response = browser_for(world.liaison_a).get(reverse("letters:list"), {"before": before})
     assert response.status_code == 200
     assert letter.title in response.content.decode()
 
@@ -72,7 +65,7 @@ def test_a_mangled_letter_page_cursor_shows_the_first_page(world, before):
 @pytest.mark.parametrize("value", ["²", "①", HUGE, "0"])
 def test_the_import_template_of_a_letter_that_is_not_an_id_is_not_found(world, value):
     issue_letter(world)
-    response = _client(world.clerk).get(reverse("notices:import_template"), {"letter": value})
+    response = browser_for(world.clerk).get(reverse("notices:import_template"), {"letter": value})
     assert response.status_code == 404
 
 
@@ -80,7 +73,7 @@ def test_the_import_template_of_a_letter_that_is_not_an_id_is_not_found(world, v
 @pytest.mark.parametrize("value", ["²", "①"])
 def test_a_ledger_for_a_letter_or_unit_that_is_not_an_id_is_a_clear_refusal(world, url_name, value):
     issue_letter(world)
-    client = _client(world.liaison_a)
+    client = browser_for(world.liaison_a)
     by_letter = client.get(reverse(url_name), {"letter": value})
     assert by_letter.status_code == 400
     assert f"No letter “{value}” that you may see." in by_letter.content.decode()
@@ -91,7 +84,7 @@ def test_a_ledger_for_a_letter_or_unit_that_is_not_an_id_is_a_clear_refusal(worl
 
 def test_a_ledger_by_letter_id_and_by_number_still_works(world):
     letter = issue_letter(world)
-    client = _client(world.liaison_a)
+    client = browser_for(world.liaison_a)
     for value in (str(letter.pk), letter.number):
         assert client.get(reverse("notices:ledger_xlsx"), {"letter": value}).status_code == 200
 
@@ -99,7 +92,7 @@ def test_a_ledger_by_letter_id_and_by_number_still_works(world):
 @pytest.mark.parametrize("param", ["unit", "letter"])
 def test_an_assignment_list_filter_past_the_id_column_is_dropped_with_a_message(world, param):
     letter = issue_letter(world)
-    response = _client(world.liaison_a).get(reverse("tasks:list"), {param: HUGE, "filtered": "1"})
+    response = browser_for(world.liaison_a).get(reverse("tasks:list"), {param: HUGE, "filtered": "1"})
     assert response.status_code == 200
     body = response.content.decode()
     assert "ignored" in body
@@ -108,7 +101,7 @@ def test_an_assignment_list_filter_past_the_id_column_is_dropped_with_a_message(
 
 
 def test_a_ranking_for_a_cycle_that_is_not_a_number_shows_the_latest(world):
-    response = _client(world.liaison_a).get(reverse("cycles:ranking"), {"cycle": "²" + "9" * 5000})
+    response = browser_for(world.liaison_a).get(reverse("cycles:ranking"), {"cycle": "²" + "9" * 5000})
     assert response.status_code == 200
 
 
@@ -137,14 +130,14 @@ def test_ledger_filters_drop_nul_and_other_control_characters(world):
 )
 def test_a_nul_in_a_filter_is_never_a_database_error(world, url_name, params):
     issue_letter(world)
-    response = _client(world.liaison_a).get(reverse(url_name), params)
+    response = browser_for(world.liaison_a).get(reverse(url_name), params)
     assert response.status_code < 500
 
 
 def test_a_nul_in_a_units_name_still_finds_the_unit(world):
     # Control characters are dropped, not kept: the unit named with a stray NUL is still found.
     issue_letter(world)
-    response = _client(world.liaison_a).get(reverse("notices:ledger_xlsx"), {"unit": "甲县\x00"})
+    response = browser_for(world.liaison_a).get(reverse("notices:ledger_xlsx"), {"unit": "甲县\x00"})
     assert response.status_code == 200
 
 
@@ -161,7 +154,7 @@ def test_a_thousand_parameters_are_a_400_page_of_the_shell(world, settings, url_
     # DEBUG as in development: Django's own 400 there is the debug page, which read the
     # parameters again and failed as a 500.
     settings.DEBUG = debug
-    response = _client(world.liaison_a).get(f"{reverse(url_name)}?{_many(1100)}")
+    response = browser_for(world.liaison_a).get(f"{reverse(url_name)}?{_many(1100)}")
     assert response.status_code == 400
     body = response.content.decode()
     assert "The address has too many parameters." in body
@@ -175,5 +168,5 @@ def test_a_thousand_parameters_signed_out_go_to_the_sign_in_page_or_a_400(db):
 
 def test_a_query_string_within_the_limit_is_read_as_before(world):
     issue_letter(world)
-    response = _client(world.liaison_a).get(f"{reverse('tasks:list')}?{_many(900)}&q={quote('问题')}")
+    response = browser_for(world.liaison_a).get(f"{reverse('tasks:list')}?{_many(900)}&q={quote('问题')}")
     assert response.status_code == 200

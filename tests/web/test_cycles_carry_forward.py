@@ -11,6 +11,7 @@ from django.urls import reverse
 from supervision import clock
 from supervision.models import Assignment, ProgressReport
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.helpers import signed_in
 
 FAR = dt.date(2024, 6, 28)
 
@@ -31,18 +32,12 @@ def reported(world) -> Assignment:
     return a
 
 
-def login(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
-
-
 def keys(response) -> list[str]:
     return [action.key for action in response.context["actions"]]
 
 
 def test_carry_forward_once_per_cycle(client, world, reported):
-    c = login(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     detail = reverse("tasks:detail", args=[reported.pk])
     act = reverse("tasks:act", args=[reported.pk, "carry_forward"])
     with clock.frozen(at("2024-01-16")):
@@ -78,7 +73,7 @@ def test_carry_forward_once_per_cycle(client, world, reported):
 
 def test_not_offered_in_the_cycle_already_reported(client, world, reported):
     with clock.frozen(at("2024-01-04")):
-        page = login(client, world.liaison_a).get(reverse("tasks:detail", args=[reported.pk]))
+        page = signed_in(client, world.liaison_a).get(reverse("tasks:detail", args=[reported.pk]))
     assert "carry_forward" not in keys(page)
     assert "This cycle's report is made" in page.content.decode()
 
@@ -86,12 +81,12 @@ def test_not_offered_in_the_cycle_already_reported(client, world, reported):
 def test_not_offered_to_others(client, world, reported):
     url = reverse("tasks:detail", args=[reported.pk])
     with clock.frozen(at("2024-01-16")):
-        assert "carry_forward" not in keys(login(client, world.leader_a).get(url))
+        assert "carry_forward" not in keys(signed_in(client, world.leader_a).get(url))
         # The office sees whether the report is made, and has nothing to carry.
-        page = login(client, world.clerk).get(url)
+        page = signed_in(client, world.clerk).get(url)
         assert "carry_forward" not in keys(page) and "report is not made yet" in page.content.decode()
         # Someone else than the claimer gets a message, not a report.
-        response = login(client, world.leader_a).post(
+        response = signed_in(client, world.leader_a).post(
             reverse("tasks:act", args=[reported.pk, "carry_forward"]), follow=True
         )
     assert response.status_code == 200 and list(response.context["messages"])
@@ -103,7 +98,7 @@ def test_nothing_to_carry_without_an_earlier_report(client, world):
     letter = issue_at(at("2024-01-02"), world, items=1, deadline=FAR)
     [b] = mine(letter, world.unit_b)
     with clock.frozen(at("2024-01-03")):
-        c = login(client, world.liaison_b)
+        c = signed_in(client, world.liaison_b)
         c.post(reverse("tasks:act", args=[b.pk, "claim"]))
         page = c.get(reverse("tasks:detail", args=[b.pk]))
         assert "carry_forward" not in keys(page)

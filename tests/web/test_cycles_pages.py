@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from supervision.models import Escalation, EscalationLevel, Notice, NoticeState, UnitResult
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.helpers import signed_in
 
 FAR = dt.date(2024, 6, 28)
 # Measured, then fixed: session, user, memberships, then the page's own reads (each visibility
@@ -29,23 +30,8 @@ def _calendar(settings):
     use_calendar(settings)
 
 
-@pytest.fixture
-def ranked(world):
-    """Two closed cycles. Unit A claims and reports both times; unit B never does, so it is last
-    in the counties twice (named, then interviewed)."""
-    tick(at("2024-01-02", "09:00"))
-    letter = issue_at(at("2024-01-02"), world, items=2, deadline=FAR)
-    claim_and_report(at("2024-01-03"), world.liaison_a, mine(letter, world.unit_a))
-    tick(cutoff(0))
-    claim_and_report(at("2024-01-16"), world.liaison_a, mine(letter, world.unit_a), text="第二期进展")
-    tick(cutoff(1))
-    return world
-
-
-def login(client, user):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(user)
-    return client
+# `ranked` (tests/conftest.py): two closed cycles. Unit A claims and reports both times; unit B
+# never does, so it is last in the counties twice (named, then interviewed).
 
 
 def messages_of(response) -> list[str]:
@@ -56,7 +42,7 @@ def messages_of(response) -> list[str]:
 
 
 def test_the_office_sees_every_units_place_and_figures(client, ranked):
-    response = login(client, ranked.inspector).get(reverse("cycles:ranking"))
+    response = signed_in(client, ranked.inspector).get(reverse("cycles:ranking"))
     assert response.status_code == 200
     assert response.context["cycle"].number == 2  # the latest closed cycle by default
     (county, _label, rows), (department, _label2, dept_rows) = response.context["tables"]
@@ -73,7 +59,7 @@ def test_the_office_sees_every_units_place_and_figures(client, ranked):
 
 
 def test_an_older_cycle_and_a_group_can_be_chosen(client, ranked):
-    c = login(client, ranked.clerk)
+    c = signed_in(client, ranked.clerk)
     response = c.get(reverse("cycles:ranking"), {"cycle": 1, "group": "county"})
     assert response.context["cycle"].number == 1
     b_row = re.search(rf'<tr data-unit="{ranked.unit_b.pk}">.*?</tr>', response.content.decode(), re.S).group(0)
@@ -87,7 +73,7 @@ def test_a_broken_tie_says_why(client, world):
     tick(at("2024-01-02", "09:00"))
     issue_at(at("2024-01-02"), world, items=1, deadline=FAR)
     tick(cutoff(0))
-    response = login(client, world.clerk).get(reverse("cycles:ranking"))
+    response = signed_in(client, world.clerk).get(reverse("cycles:ranking"))
     [(_key, _label, rows), *_rest] = response.context["tables"]
     assert rows[0]["r"].score == rows[1]["r"].score
     html = response.content.decode()
@@ -97,14 +83,14 @@ def test_a_broken_tie_says_why(client, world):
 
 @pytest.mark.parametrize("query", [{"cycle": "abc"}, {"cycle": "99"}, {"group": "bogus"}, {"cycle": "-1"}])
 def test_bad_choices_fall_back_with_a_message(client, ranked, query):
-    response = login(client, ranked.clerk).get(reverse("cycles:ranking"), query)
+    response = signed_in(client, ranked.clerk).get(reverse("cycles:ranking"), query)
     assert response.status_code == 200
     assert response.context["cycle"].number == 2
     assert messages_of(response)
 
 
 def test_a_unit_sees_only_its_own_place_on_the_ranking(client, ranked):
-    response = login(client, ranked.liaison_a).get(reverse("cycles:ranking"))
+    response = signed_in(client, ranked.liaison_a).get(reverse("cycles:ranking"))
     assert response.status_code == 200
     [(_group, _label, rows)] = response.context["tables"]
     assert [row["r"].unit_id for row in rows] == [ranked.unit_a.pk]
@@ -114,13 +100,13 @@ def test_a_unit_sees_only_its_own_place_on_the_ranking(client, ranked):
 
 
 def test_no_closed_cycle_yet(client, world):
-    response = login(client, world.clerk).get(reverse("cycles:ranking"))
+    response = signed_in(client, world.clerk).get(reverse("cycles:ranking"))
     assert response.status_code == 200
     assert "No cycle has been closed" in response.content.decode()
 
 
 def test_an_outsider_is_refused_everywhere(client, ranked):
-    c = login(client, ranked.outsider)
+    c = signed_in(client, ranked.outsider)
     for url in (
         reverse("cycles:ranking"),
         reverse("cycles:unit", args=[ranked.unit_a.pk]),
@@ -132,7 +118,7 @@ def test_an_outsider_is_refused_everywhere(client, ranked):
 
 
 def test_ranking_queries_do_not_grow(client, ranked, django_assert_max_num_queries):
-    c = login(client, ranked.director)
+    c = signed_in(client, ranked.director)
     with django_assert_max_num_queries(RANKING_QUERIES):
         response = c.get(reverse("cycles:ranking"))
     small = len(response.context["tables"][0][2])
@@ -160,7 +146,7 @@ def _breakdowns(html: str) -> list[tuple[Decimal, list[Decimal]]]:
 
 
 def test_a_units_page_shows_each_cycle_with_lines_adding_up_to_the_score(client, ranked):
-    response = login(client, ranked.liaison_a).get(reverse("cycles:unit", args=[ranked.unit_a.pk]))
+    response = signed_in(client, ranked.liaison_a).get(reverse("cycles:unit", args=[ranked.unit_a.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     found = _breakdowns(html)
@@ -174,21 +160,21 @@ def test_a_units_page_shows_each_cycle_with_lines_adding_up_to_the_score(client,
 
 
 def test_the_bottom_unit_sees_its_escalation_and_reasons(client, ranked):
-    html = login(client, ranked.leader_b).get(reverse("cycles:unit", args=[ranked.unit_b.pk])).content.decode()
+    html = signed_in(client, ranked.leader_b).get(reverse("cycles:unit", args=[ranked.unit_b.pk])).content.decode()
     assert "Interview" in html and "Named in the notice" in html
     for score, points in _breakdowns(html):
         assert sum(points) == score
 
 
 def test_a_unit_never_sees_another_units_breakdown(client, ranked):
-    c = login(client, ranked.liaison_a)
+    c = signed_in(client, ranked.liaison_a)
     assert c.get(reverse("cycles:unit", args=[ranked.unit_b.pk])).status_code == 404
     assert c.get(reverse("cycles:unit", args=[ranked.unit_c.pk])).status_code == 404
     assert c.get(reverse("cycles:unit", args=[999999])).status_code == 404
 
 
 def test_the_office_sees_any_units_page(client, ranked):
-    c = login(client, ranked.observer)
+    c = signed_in(client, ranked.observer)
     response = c.get(reverse("cycles:unit", args=[ranked.unit_b.pk]))
     assert response.status_code == 200
     assert len(_breakdowns(response.content.decode())) == 2
@@ -196,16 +182,16 @@ def test_the_office_sees_any_units_page(client, ranked):
 
 
 def test_our_ranking_opens_the_members_own_unit(client, ranked):
-    response = login(client, ranked.leader_b).get(reverse("cycles:unit_mine"))
+    response = signed_in(client, ranked.leader_b).get(reverse("cycles:unit_mine"))
     assert response.status_code == 302
     assert response["Location"] == reverse("cycles:unit", args=[ranked.unit_b.pk])
     # The office has no unit of its own: the ranking.
-    response = login(client, ranked.clerk).get(reverse("cycles:unit_mine"))
+    response = signed_in(client, ranked.clerk).get(reverse("cycles:unit_mine"))
     assert response["Location"] == reverse("cycles:ranking")
 
 
 def test_unit_page_queries_do_not_grow(client, ranked, django_assert_max_num_queries):
-    c = login(client, ranked.liaison_a)
+    c = signed_in(client, ranked.liaison_a)
     url = reverse("cycles:unit", args=[ranked.unit_a.pk])
     with django_assert_max_num_queries(UNIT_PAGE_QUERIES):
         c.get(url)
@@ -219,7 +205,7 @@ def test_unit_page_queries_do_not_grow(client, ranked, django_assert_max_num_que
 
 
 def _draft_through_the_page(client, w) -> Notice:
-    c = login(client, w.clerk)
+    c = signed_in(client, w.clerk)
     page = c.get(reverse("cycles:ranking"), {"cycle": 2})
     assert "Draft the notice" in page.content.decode()
     response = c.post(reverse("cycles:notice_draft"), {"cycle": 2})
@@ -232,11 +218,11 @@ def test_draft_edit_sign_publish_through_the_pages(client, ranked):
     notice = _draft_through_the_page(client, ranked)
     detail = reverse("cycles:notice", args=[notice.pk])
     # A unit does not see the draft, neither in the list nor by its address.
-    c = login(client, ranked.liaison_a)
+    c = signed_in(client, ranked.liaison_a)
     assert c.get(detail).status_code == 404
     assert notice.title not in c.get(reverse("cycles:notices")).content.decode()
 
-    c = login(client, ranked.clerk)
+    c = signed_in(client, ranked.clerk)
     page = c.get(detail)
     assert page.context["steps"].edit and not page.context["steps"].sign
     response = c.post(
@@ -250,20 +236,20 @@ def test_draft_edit_sign_publish_through_the_pages(client, ranked):
     response = c.post(reverse("cycles:notice_sign", args=[notice.pk]), follow=True)
     assert messages_of(response) and Notice.objects.get(pk=notice.pk).state == NoticeState.DRAFT
 
-    c = login(client, ranked.director)
+    c = signed_in(client, ranked.director)
     assert c.get(detail).context["steps"].sign
     response = c.post(reverse("cycles:notice_sign", args=[notice.pk]), {"comment": "同意"}, follow=True)
     assert "Notice signed. It can be published now." in messages_of(response)
     assert "Signed by director" in response.content.decode()
     # Signed is not published: the units still do not see it.
-    assert login(client, ranked.leader_a).get(detail).status_code == 404
+    assert signed_in(client, ranked.leader_a).get(detail).status_code == 404
 
-    c = login(client, ranked.clerk)
+    c = signed_in(client, ranked.clerk)
     response = c.post(reverse("cycles:notice_publish", args=[notice.pk]), follow=True)
     assert "Notice published: the units have been told." in messages_of(response)
     assert Notice.objects.get(pk=notice.pk).state == NoticeState.PUBLISHED
 
-    c = login(client, ranked.liaison_a)
+    c = signed_in(client, ranked.liaison_a)
     assert "第2期双周通报" in c.get(reverse("cycles:notices")).content.decode()
     html = c.get(detail).content.decode()
     # The published notice shows every unit's place, the named unit and the interview list.
@@ -274,7 +260,7 @@ def test_draft_edit_sign_publish_through_the_pages(client, ranked):
 def test_a_non_director_cannot_sign(client, ranked):
     notice = _draft_through_the_page(client, ranked)
     for who in (ranked.inspector, ranked.observer, ranked.leader_a):
-        c = login(client, who)
+        c = signed_in(client, who)
         response = c.post(reverse("cycles:notice_sign", args=[notice.pk]), follow=True)
         if who is ranked.leader_a:
             assert response.status_code == 404  # a unit does not see drafts at all
@@ -286,7 +272,7 @@ def test_a_non_director_cannot_sign(client, ranked):
 
 def test_publishing_before_signing_and_drafting_twice_are_refused_with_a_message(client, ranked):
     notice = _draft_through_the_page(client, ranked)
-    c = login(client, ranked.clerk)
+    c = signed_in(client, ranked.clerk)
     response = c.post(reverse("cycles:notice_publish", args=[notice.pk]), follow=True)
     assert response.status_code == 200 and messages_of(response)
     response = c.post(reverse("cycles:notice_draft"), {"cycle": 2}, follow=True)
@@ -301,14 +287,14 @@ def test_publishing_before_signing_and_drafting_twice_are_refused_with_a_message
 
 def test_only_a_clerk_drafts(client, ranked):
     for who in (ranked.director, ranked.liaison_a):
-        response = login(client, who).post(reverse("cycles:notice_draft"), {"cycle": 2}, follow=True)
+        response = signed_in(client, who).post(reverse("cycles:notice_draft"), {"cycle": 2}, follow=True)
         assert response.status_code == 200 and messages_of(response)
     assert not Notice.objects.exists()
 
 
 def test_write_endpoints_are_post_only(client, ranked):
     notice = _draft_through_the_page(client, ranked)
-    c = login(client, ranked.director)
+    c = signed_in(client, ranked.director)
     for url in (
         reverse("cycles:notice_draft"),
         reverse("cycles:notice_edit", args=[notice.pk]),
@@ -320,7 +306,7 @@ def test_write_endpoints_are_post_only(client, ranked):
 
 def test_notice_pages_queries(client, ranked, django_assert_max_num_queries):
     notice = _draft_through_the_page(client, ranked)
-    c = login(client, ranked.director)
+    c = signed_in(client, ranked.director)
     with django_assert_max_num_queries(NOTICE_QUERIES):
         assert c.get(reverse("cycles:notice", args=[notice.pk])).status_code == 200
     with django_assert_max_num_queries(NOTICE_LIST_QUERIES):
@@ -329,10 +315,10 @@ def test_notice_pages_queries(client, ranked, django_assert_max_num_queries):
     letter = issue_at(at("2024-01-30"), ranked, items=1, deadline=FAR, units=[ranked.unit_c])
     claim_and_report(at("2024-01-31"), ranked.liaison_c, mine(letter, ranked.unit_c))
     tick(cutoff(2))
-    c = login(client, ranked.clerk)
+    c = signed_in(client, ranked.clerk)
     c.post(reverse("cycles:notice_draft"), {"cycle": 3})
     third = Notice.objects.get(cycle__number=3)
-    c = login(client, ranked.director)
+    c = signed_in(client, ranked.director)
     with django_assert_max_num_queries(NOTICE_QUERIES):
         html = c.get(reverse("cycles:notice", args=[third.pk])).content.decode()
     assert "农业农村局" in html
@@ -342,23 +328,23 @@ def test_notice_pages_queries(client, ranked, django_assert_max_num_queries):
 
 
 def test_the_unit_overview_shows_its_latest_place(client, ranked):
-    html = login(client, ranked.leader_b).get(reverse("unit:index")).content.decode()
+    html = signed_in(client, ranked.leader_b).get(reverse("unit:index")).content.decode()
     assert reverse("cycles:unit", args=[ranked.unit_b.pk]) in html
     assert 'data-rank="2"' in html and "Our place in cycle 2" in html
 
 
 def test_the_office_overview_shows_the_cycle_under_way(client, ranked):
-    html = login(client, ranked.clerk).get(reverse("office:index")).content.decode()
+    html = signed_in(client, ranked.clerk).get(reverse("office:index")).content.decode()
     assert "Cycle 3 under way" in html
     assert "reports due by 2024-02-09 17:00" in html
     assert reverse("cycles:ranking") in html and reverse("office:dashboard") in html
 
 
 def test_the_menus_lead_to_the_pages(client, ranked):
-    html = login(client, ranked.clerk).get(reverse("office:index")).content.decode()
+    html = signed_in(client, ranked.clerk).get(reverse("office:index")).content.decode()
     for url in (reverse("office:dashboard"), reverse("cycles:ranking"), reverse("cycles:notices")):
         assert f'href="{url}"' in html
-    html = login(client, ranked.liaison_a).get(reverse("unit:index")).content.decode()
+    html = signed_in(client, ranked.liaison_a).get(reverse("unit:index")).content.decode()
     assert f'href="{reverse("cycles:unit_mine")}"' in html and f'href="{reverse("cycles:notices")}"' in html
 
 

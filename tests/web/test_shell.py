@@ -8,15 +8,10 @@ from django.urls import reverse
 
 from supervision.models import Membership, Role
 from tests.conftest import make_user
+from tests.helpers import signed_in
 from workflows.site import site
 
 SIGNED_IN_PAGES = ["home", "office:index", "unit:index", "tasks:list", "tasks:inbox", "letters:list"]
-
-
-def _client(client, user, language: str = "en"):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("name", SIGNED_IN_PAGES)
@@ -62,14 +57,14 @@ def test_signing_in_lands_each_person_on_their_page(client, world):
     ],
 )
 def test_home_sends_each_person_to_their_landing_page(client, world, who, landing):
-    response = _client(client, getattr(world, who)).get(reverse("home"))
+    response = signed_in(client, getattr(world, who)).get(reverse("home"))
     assert response.status_code == 302 and response["Location"] == reverse(landing)
 
 
 def test_someone_in_the_office_and_a_unit_lands_on_the_office_and_sees_both_menus(client, world):
     both = make_user("both", world.office, Role.CLERK)
     Membership.objects.create(user=both, unit=world.unit_a, role=Role.LIAISON)
-    c = _client(client, both)
+    c = signed_in(client, both)
     assert c.get(reverse("home"))["Location"] == reverse("office:index")
     assert c.get(reverse("unit:index")).status_code == 200
     request = c.get(reverse("office:index")).context["request"]
@@ -78,7 +73,7 @@ def test_someone_in_the_office_and_a_unit_lands_on_the_office_and_sees_both_menu
 
 
 def test_someone_without_a_role_gets_a_page_that_says_whom_to_ask(client, world):
-    response = _client(client, world.outsider).get(reverse("home"))
+    response = signed_in(client, world.outsider).get(reverse("home"))
     assert response.status_code == 200
     assert "Ask the system administrator" in response.content.decode()
     for name in ("office:index", "unit:index"):
@@ -87,7 +82,7 @@ def test_someone_without_a_role_gets_a_page_that_says_whom_to_ask(client, world)
 
 @pytest.mark.parametrize("who", ["liaison_a", "leader_a", "liaison_b", "leader_b"])
 def test_a_unit_member_is_refused_every_office_page(client, world, who):
-    response = _client(client, getattr(world, who)).get(reverse("office:index"))
+    response = signed_in(client, getattr(world, who)).get(reverse("office:index"))
     assert response.status_code == 403
     body = response.content.decode()
     # The refusal is a page of the shell, in the person's language, with the way back.
@@ -95,7 +90,7 @@ def test_a_unit_member_is_refused_every_office_page(client, world, who):
 
 
 def _drawer(client, user, url: str) -> list[tuple[str | None, list[tuple[str, bool]]]]:
-    response = _client(client, user).get(url)
+    response = signed_in(client, user).get(url)
     assert response.status_code == 200
     groups = site.menu_for(response.context["request"])
     return [(g.title and str(g.title), [(str(link.title), link.active) for link in g.links]) for g in groups]
@@ -120,7 +115,7 @@ def test_the_drawer_shows_a_unit_its_menu(client, world):
 
 
 def test_the_drawer_is_in_the_page(client, world):
-    body = _client(client, world.clerk).get(reverse("office:index")).content.decode()
+    body = signed_in(client, world.clerk).get(reverse("office:index")).content.decode()
     assert 'class="vf-page__menu mdc-drawer' in body
     assert f'href="{reverse("tasks:list")}?queue=returned"' in body
     assert "mdc-list-item--selected" in body
@@ -142,14 +137,14 @@ def test_the_language_switch_flips_the_page_to_english_and_back(client, world):
 
 
 def test_the_language_switch_ignores_bad_input(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     response = c.post(reverse("set_language"), {"language": "xx", "next": "https://elsewhere.example/"})
     # An unknown language changes nothing, a foreign "next" is not followed: never an error page.
     assert response.status_code == 302 and response["Location"] == "/"
 
 
 def test_signing_out_is_a_post(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     assert c.get(reverse("logout")).status_code == 405
     body = c.get(reverse("office:index")).content.decode()
     assert f'method="post" action="{reverse("logout")}"' in body

@@ -12,14 +12,7 @@ from django.urls import reverse
 
 from supervision.models import Assignment, Evidence, ExtensionRequest, Notification
 from tests.conftest import issue_letter, make_user
-from tests.helpers import drive, snapshot
-
-
-def _client(client, user, language: str = "en"):
-    # The pages follow the browser's language (Chinese by default); these tests read English.
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
-    client.force_login(user)
-    return client
+from tests.helpers import drive, signed_in, snapshot
 
 
 def _a(world) -> Assignment:
@@ -44,7 +37,7 @@ def test_pages_need_a_login(client, world):
 
 def test_a_unit_lists_only_its_own_assignments(client, world):
     a = _a(world)
-    page = _client(client, world.liaison_a).get(reverse("tasks:list"))
+    page = signed_in(client, world.liaison_a).get(reverse("tasks:list"))
     assert page.status_code == 200
     assert [r.pk for r in page.context["page"].rows] == [a.pk]
     # Another unit's assignment is simply not there.
@@ -54,7 +47,7 @@ def test_a_unit_lists_only_its_own_assignments(client, world):
 
 def test_the_outsider_sees_nothing(client, world):
     a = _a(world)
-    c = _client(client, world.outsider)
+    c = signed_in(client, world.outsider)
     assert c.get(reverse("tasks:list")).context["page"].rows == []
     assert c.get(reverse("tasks:detail", args=[a.pk])).status_code == 404
     assert c.post(reverse("tasks:act", args=[a.pk, "claim"])).status_code == 404
@@ -62,7 +55,7 @@ def test_the_outsider_sees_nothing(client, world):
 
 def test_claim_from_the_page_and_a_second_claim_is_refused_clearly(client, world, django_user_model):
     a = _a(world)
-    response = _act(_client(client, world.liaison_a), a, "claim", person="王主任")
+    response = _act(signed_in(client, world.liaison_a), a, "claim", person="王主任")
     assert response.status_code == 200
     assert Assignment.objects.get(pk=a.pk).claimed_by == world.liaison_a
     assert "Claimed" in " ".join(_messages(response))
@@ -99,7 +92,7 @@ def test_the_whole_loop_through_the_pages(client, world):
 
 def test_a_refused_action_shows_why_and_changes_nothing(client, world):
     a = _a(world)
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     before = snapshot()
     response = _act(c, a, "verify")
     assert response.status_code == 200
@@ -109,7 +102,7 @@ def test_a_refused_action_shows_why_and_changes_nothing(client, world):
 
 def test_a_return_needs_a_reason(client, world):
     a = _a(world)
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     _act(c, a, "claim")
     before = snapshot()
     response = _act(c, a, "request_return", reason="   ")
@@ -119,7 +112,7 @@ def test_a_return_needs_a_reason(client, world):
 
 def test_progress_with_several_files_and_a_bad_one_refuses_all(client, world, settings):
     a = _a(world)
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     _act(c, a, "claim")
     files = [SimpleUploadedFile("现场.pdf", b"%PDF-1.4 a"), SimpleUploadedFile("验收.png", b"\x89PNG b")]
     response = _act(c, a, "report_progress", text="完成一半", files=files)
@@ -133,7 +126,7 @@ def test_progress_with_several_files_and_a_bad_one_refuses_all(client, world, se
 
 def test_evidence_downloads_check_permission(client, world):
     a = _a(world)
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     _act(c, a, "claim")
     _act(c, a, "report_progress", text="完成", files=[SimpleUploadedFile("现场.pdf", b"%PDF-1.4 x")])
     ev = Evidence.objects.get()
@@ -151,7 +144,7 @@ def test_evidence_downloads_check_permission(client, world):
 
 def test_reassigning_a_returned_item_from_the_page(client, world):
     case = drive(world, "returned")
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     detail = c.get(reverse("tasks:detail", args=[case.assignment.pk]))
     targets = {u.pk for u in detail.context["reassign_targets"]}
     assert world.unit_c.pk in targets and world.unit_a.pk not in targets
@@ -162,7 +155,7 @@ def test_reassigning_a_returned_item_from_the_page(client, world):
 
 def test_extension_from_request_to_approval_through_the_pages(client, world):
     a = drive(world, "in_progress").assignment
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     new = a.deadline + dt.timedelta(days=20)
     response = _act(c, a, "request_extension", deadline=new.isoformat(), reason="施工周期长")
     ext = ExtensionRequest.objects.get()
@@ -189,20 +182,20 @@ def test_extension_from_request_to_approval_through_the_pages(client, world):
 )
 def test_bad_input_never_gives_a_server_error(client, world, method, url):
     a = _a(world)
-    response = getattr(_client(client, world.liaison_a), method)(url(a))
+    response = getattr(signed_in(client, world.liaison_a), method)(url(a))
     assert response.status_code in (200, 302, 404, 405)
 
 
 def test_invalid_filters_are_dropped_with_a_message(client, world):
     _a(world)
-    response = _client(client, world.clerk).get(reverse("tasks:list") + "?state=nonsense&q=问题")
+    response = signed_in(client, world.clerk).get(reverse("tasks:list") + "?state=nonsense&q=问题")
     assert response.status_code == 200
     assert any("ignored" in m for m in _messages(response))
     assert len(response.context["page"].rows) == 2
 
 
 def test_list_page_query_count_does_not_grow(client, world):
-    c = _client(client, world.clerk)
+    c = signed_in(client, world.clerk)
     issue_letter(world, items=2)
     c.get(reverse("tasks:list"))
     with CaptureQueriesContext(connection) as small:
@@ -217,7 +210,7 @@ def test_list_page_query_count_does_not_grow(client, world):
 
 def test_the_inbox_lists_and_marks_read(client, world):
     _a(world)
-    c = _client(client, world.liaison_a)
+    c = signed_in(client, world.liaison_a)
     page = c.get(reverse("tasks:inbox"))
     assert page.context["unread"] == 1
     mine = Notification.objects.get(recipient=world.liaison_a)
@@ -264,7 +257,7 @@ def test_extension_requests_wait_in_the_leaders_then_the_offices_list(client, wo
     ext = services.extension_request(
         actor=world.liaison_a, assignment=a, requested_deadline=a.deadline + dt.timedelta(days=9), reason="工期长"
     )
-    c = _client(client, world.leader_a)
+    c = signed_in(client, world.leader_a)
     rows = c.get(reverse("tasks:extensions")).context["rows"]
     assert [(e.pk, [x.key for x in acts]) for e, acts in rows] == [(ext.pk, ["sign", "refuse"])]
     client.force_login(world.clerk)
@@ -282,5 +275,5 @@ def test_extension_requests_wait_in_the_leaders_then_the_offices_list(client, wo
 def test_queues_of_finished_work_list_it(client, world, path, queue, who):
     # Queues define their own states: the "open only" default of the full list must not hide them.
     a = drive(world, path).assignment
-    rows = _client(client, getattr(world, who)).get(reverse("tasks:list") + f"?queue={queue}").context["page"].rows
+    rows = signed_in(client, getattr(world, who)).get(reverse("tasks:list") + f"?queue={queue}").context["page"].rows
     assert [r.pk for r in rows] == [a.pk]
