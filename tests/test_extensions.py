@@ -12,7 +12,7 @@ import pytest
 from supervision import clock, services
 from supervision.models import Assignment, AuditEvent, ExtensionRequest, Notification, SignOff
 from supervision.services import InvalidInput, InvalidTransition
-from tests.helpers import CALLS, drive, snapshot
+from tests.helpers import CALLS, assignment_in, drive, snapshot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,14 +32,14 @@ def _deadline(a: Assignment) -> dt.date:
 
 
 def test_request_on_the_deadline_day_is_accepted(world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     with clock.frozen(_at(a.deadline, hour=23)):
         ext = _request(world, a)
     assert ext.state == "awaiting_signoff"
 
 
 def test_request_after_the_deadline_is_refused(world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     before = snapshot()
     with clock.frozen(_at(a.deadline + dt.timedelta(days=1), hour=0)), pytest.raises(InvalidTransition):
         _request(world, a)
@@ -48,7 +48,7 @@ def test_request_after_the_deadline_is_refused(world):
 
 @pytest.mark.parametrize("days", [0, -1, -30])
 def test_new_deadline_must_be_later(world, days: int):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     before = snapshot()
     with pytest.raises(InvalidInput):
         _request(world, a, days=days)
@@ -56,7 +56,7 @@ def test_new_deadline_must_be_later(world, days: int):
 
 
 def test_extension_is_at_most_a_year(world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     with pytest.raises(InvalidInput):
         _request(world, a, days=367)
     assert _request(world, a, days=366).requested_deadline == a.deadline + dt.timedelta(days=366)
@@ -64,7 +64,7 @@ def test_extension_is_at_most_a_year(world):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_request_needs_a_reason(world, reason: str):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     before = snapshot()
     with pytest.raises(InvalidInput):
         _request(world, a, reason=reason)
@@ -91,7 +91,7 @@ def test_a_new_request_after_a_decision(world, decided: str):
 
 
 def test_sign_then_approve_moves_the_deadline_and_keeps_the_old_one(world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     old, new = a.deadline, a.deadline + dt.timedelta(days=45)
     ext = services.extension_request(actor=world.liaison_a, assignment=a, requested_deadline=new, reason="雨季停工")
     assert Notification.objects.filter(recipient=world.leader_a, verb="signoff_needed", assignment=a).exists()
@@ -200,7 +200,7 @@ def test_an_approved_extension_lets_the_unit_ask_again_before_the_new_deadline(w
 def test_a_request_overtaken_by_the_write_off_cannot_be_granted(world, decision: str):
     # The unit asked for time, then finished anyway and the office wrote the item off: a
     # late approval must not move the deadline of a closed assignment.
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     ext = _request(world, a)
     if decision == "approve":
         services.extension_sign(actor=world.leader_a, extension=ext)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from supervision.models import Assignment, Evidence, ExtensionRequest, Notification
 from tests.conftest import issue_letter, make_user
-from tests.helpers import drive, signed_in, snapshot
+from tests.helpers import assignment_in, drive, signed_in, snapshot
 
 
 def _a(world) -> Assignment:
@@ -154,7 +154,7 @@ def test_reassigning_a_returned_item_from_the_page(client, world):
 
 
 def test_extension_from_request_to_approval_through_the_pages(client, world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     c = signed_in(client, world.liaison_a)
     new = a.deadline + dt.timedelta(days=20)
     response = _act(c, a, "request_extension", deadline=new.isoformat(), reason="施工周期长")
@@ -251,7 +251,7 @@ def test_a_unit_liaison_logs_in_and_lands_on_the_unit_overview(client, world):
 
 
 def test_extension_requests_wait_in_the_leaders_then_the_offices_list(client, world):
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     from supervision import services
 
     ext = services.extension_request(

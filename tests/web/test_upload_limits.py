@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from supervision import services
-from tests.helpers import draft_letter, drive, signed_in
+from tests.helpers import assignment_in, draft_letter, signed_in
 
 MB = 1024 * 1024
 
@@ -22,7 +22,7 @@ def _file_input(html: str) -> dict[str, str]:
 
 def test_the_report_form_states_and_carries_the_limits(client, world, settings):
     settings.EVIDENCE_MAX_BYTES, settings.EVIDENCE_MAX_TOTAL_BYTES = 20 * MB, 50 * MB
-    a = drive(world, "in_progress").assignment
+    a = assignment_in(world, "in_progress")
     html = signed_in(client, world.liaison_a).get(reverse("tasks:detail", args=[a.pk])).content.decode()
     assert "At most 20 files, 20.0\xa0MB each, 50.0\xa0MB in all." in html
     data = _file_input(html)
