@@ -8,11 +8,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from tests.helpers import signed_in
+
 
 def test_a_missing_page_is_a_chinese_page_of_the_shell_with_the_way_home(client: Client, world):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
-    client.force_login(world.liaison_a)
-    response = client.get("/no-such-page/")
+    response = signed_in(client, world.liaison_a, language="zh-hans").get("/no-such-page/")
     assert response.status_code == 404
     body = response.content.decode()
     assert "页面不存在" in body
@@ -25,9 +25,7 @@ def test_another_units_assignment_is_not_found_rather_than_shown(client: Client,
     from supervision.models import Assignment
 
     theirs = Assignment.objects.filter(letter=letter, unit=world.unit_b).first()
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-    client.force_login(world.liaison_a)
-    response = client.get(reverse("tasks:detail", args=[theirs.pk]))
+    response = signed_in(client, world.liaison_a).get(reverse("tasks:detail", args=[theirs.pk]))
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
 
