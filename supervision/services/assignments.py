@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 # rankings as a module: it imports the services package, so its names exist only once it has run.
@@ -22,6 +23,7 @@ from supervision.models import (
     Assignment,
     AssignmentState,
     AuditEvent,
+    Membership,
     ProgressReport,
     ReportKind,
     Role,
@@ -31,7 +33,6 @@ from supervision.models import (
     User,
 )
 
-from . import rows
 from .audit import audit_record
 from .errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed
 from .evidence import evidence_attach, evidence_check
@@ -44,13 +45,37 @@ MAX_REASON = 2000
 MAX_REPORT = 4000
 
 
+def _acting_role(actor: User, step: _Step) -> Subquery:
+    """The acting role, as a subquery on the assignment being locked: the first of the step's
+    roles (in the step's order) the actor holds in the unit the step is judged in (the issuing
+    office or the assignment's unit), in an active unit. Folded into the lock, so a transition
+    reads its row and its actor's right to act in one query."""
+    rank = Case(*(When(role=r, then=Value(n)) for n, r in enumerate(step.roles)))
+    held = Membership.objects.filter(
+        user_id=actor.pk,
+        unit_id=OuterRef("letter__office_id" if step.office else "unit_id"),
+        unit__is_active=True,
+        role__in=step.roles,
+    )
+    return Subquery(held.order_by(rank).values("role")[:1])
+
+
 def _lock(assignment: Assignment | int, *, actor: User, step: _Step) -> tuple[Assignment, str | None]:
-    """Lock the row (of the assignment only, not its letter or item) and read the acting role."""
+    """Lock the row (of the assignment only, not its letter or item) and read the acting role.
+    Its letter, unit and item come in the same query, for the checks and the messages."""
     pk = assignment.pk if isinstance(assignment, Assignment) else assignment
     try:
-        return rows.lock_assignment(int(pk), actor=actor, office=step.office, roles=step.roles)
+        a = (
+            # NO KEY UPDATE: the row's key never changes, and a plain FOR UPDATE would also block
+            # the KEY SHARE lock that inserting an audit row or a report referencing it takes.
+            Assignment.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("letter", "unit", "item")
+            .annotate(acting_role=_acting_role(actor, step))
+            .get(pk=int(pk))
+        )
     except (Assignment.DoesNotExist, TypeError, ValueError):
         raise NotAllowed(_("This assignment does not exist or you may not see it.")) from None
+    return a, a.acting_role
 
 
 def _reason(text: str, *, required: bool = True, label: str | None = None, limit: int = MAX_REASON) -> str:
@@ -144,7 +169,7 @@ def _run(
     if apply is not None:
         fields.update(apply(a, role))
     a.version += 1
-    rows.update(a, fields)
+    a.save(update_fields=fields)
     audit_record(
         actor=actor,
         role=role,
@@ -263,15 +288,13 @@ def assignment_request_return(*, actor: User, assignment: Assignment | int, reas
 
 
 def _signoff(a: Assignment, actor: User, kind: str, approved: bool, comment: str) -> None:
-    rows.insert(
-        SignOff(
-            assignment_id=a.pk,
-            kind=kind,
-            approved=approved,
-            comment=comment,
-            signed_by_id=actor.pk,
-            signed_at=clock.now(),
-        )
+    SignOff.objects.create(
+        assignment_id=a.pk,
+        kind=kind,
+        approved=approved,
+        comment=comment,
+        signed_by_id=actor.pk,
+        signed_at=clock.now(),
     )
 
 
@@ -456,8 +479,8 @@ def _replayed(a: Assignment, token: str, kind: str) -> None:
 def _report(
     a: Assignment, actor: User, kind: str, text: str, files: Sequence[UploadedFile], *, now: dt.datetime, seq: int
 ) -> ProgressReport:
-    report = rows.insert(
-        ProgressReport(assignment=a, kind=kind, text=text, author=actor, created_at=now, cycle_seq=seq)
+    report = ProgressReport.objects.create(
+        assignment=a, kind=kind, text=text, author=actor, created_at=now, cycle_seq=seq
     )
     for f in files:
         evidence_attach(report=report, upload=f, actor=actor)
@@ -518,7 +541,7 @@ def assignment_report_progress(
     current.text, current.amended_at = text, now
     # Amended in full by its latest author: "no change since the last report" no longer holds.
     current.author, current.carried_from = actor, None
-    rows.update(current, ["text", "amended_at", "author", "carried_from"])
+    current.save(update_fields=["text", "amended_at", "author", "carried_from"])
     for f in files:
         evidence_attach(report=current, upload=f, actor=actor)
     return current

@@ -32,7 +32,6 @@ from supervision import clock, cycle_calendar
 from supervision.models import (
     OPEN_STATES,
     Assignment,
-    AuditEvent,
     Cycle,
     CycleState,
     DeadlineReminder,
@@ -50,6 +49,7 @@ from supervision.models import (
 )
 from supervision.search import Light, light_filter
 
+from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError, InvalidTransition
 from .letters import letter_create, letter_update_draft
 from .push import notification_payload, push_batches_after_commit
@@ -127,7 +127,7 @@ def _open(span: cycle_calendar.CycleSpan, *, number: int, opens_at: dt.datetime,
         state=CycleState.OPEN,
         opened_at=now,
     )
-    AuditEvent.objects.create(
+    audit_record(
         at=now,
         action="cycle.opened",
         to_state=CycleState.OPEN,
@@ -148,7 +148,7 @@ def cycle_close(*, cycle: Cycle, now: dt.datetime) -> bool:
         return False
     cycle.state, cycle.closed_at, cycle.rule_set = CycleState.CLOSED, now, rule_set
     results = ranking_snapshot(cycle=cycle, rule_set=rule_set, now=now)
-    AuditEvent.objects.create(
+    audit_record(
         at=now,
         action="cycle.closed",
         from_state=CycleState.OPEN,
@@ -326,13 +326,13 @@ def overdue_assignments_chase(*, now: dt.datetime, result: TickResult | None = N
         return []
     for chunk in _chunks([row[0] for row in found]):
         Assignment.objects.filter(pk__in=chunk).update(overdue_since=today)
-    AuditEvent.objects.bulk_create(
+    audit_record_many(
         [
-            AuditEvent(
+            audit_event(
                 at=now,
                 action="assignment.overdue",
-                letter_id=letter_id,
-                assignment_id=pk,
+                letter=letter_id,
+                assignment=pk,
                 from_state=state,
                 to_state=state,
                 data={"deadline": deadline.isoformat()},
@@ -455,13 +455,13 @@ def _chase_items(draft: Letter, assignment_ids: list[int], *, actor: User) -> li
         [ItemUnit(item=item, unit_id=a.unit_id, role=UnitRole.LEAD) for item, a in zip(items, rows, strict=True)]
     )
     now = clock.now()
-    AuditEvent.objects.bulk_create(
+    audit_record_many(
         [
-            AuditEvent(
+            audit_event(
                 at=now,
                 actor=actor,
-                actor_role=role,
-                actor_unit_id=draft.office_id,
+                role=role,
+                unit_id=draft.office_id,
                 action="item.added",
                 letter=draft,
                 data={"item": item.pk, "seq": item.seq},

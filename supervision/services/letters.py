@@ -17,7 +17,6 @@ from supervision import clock
 from supervision.models import (
     Assignment,
     AssignmentState,
-    AuditEvent,
     DeadlineKind,
     Item,
     ItemCategory,
@@ -35,8 +34,7 @@ from supervision.models import (
     User,
 )
 
-from . import rows
-from .audit import audit_record
+from .audit import audit_event, audit_record, audit_record_many
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .evidence import files_check, stored_file
 from .notify import notify, unit_members
@@ -444,12 +442,10 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
         ]
     )
     # One audit row for the letter, one per assignment it created.
+    office = {"actor": actor, "role": role, "unit_id": letter.office_id, "at": now}
     events = [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_role=role,
-            actor_unit_id=letter.office_id,
+        audit_event(
+            **office,
             action="letter.issued",
             letter=letter,
             from_state=from_state,
@@ -458,11 +454,8 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
         )
     ]
     events += [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_role=role,
-            actor_unit_id=letter.office_id,
+        audit_event(
+            **office,
             action="assignment.issued",
             letter=letter,
             assignment=a,
@@ -479,19 +472,16 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
         else {}
     )
     events += [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_role=role,
-            actor_unit_id=letter.office_id,
+        audit_event(
+            **office,
             action="assignment.chased",
-            letter_id=chased_letters[t.item.chased_assignment_id],
-            assignment_id=t.item.chased_assignment_id,
+            letter=chased_letters[t.item.chased_assignment_id],
+            assignment=t.item.chased_assignment_id,
             data={"reminder": letter.pk, "number": letter.number},
         )
         for t in chased
     ]
-    AuditEvent.objects.bulk_create(events)
+    audit_record_many(events)
 
     notify(
         recipients=unit_members(addressed, [Role.LIAISON, Role.LEADER]),
@@ -512,6 +502,55 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
     return letter
 
 
+def assignments_withdraw(*, actor: User, role: str, letter: Letter, reason: str) -> list[Assignment]:
+    """Withdraw every assignment of a letter being withdrawn, as one bulk transition. Call under
+    the letter's lock, inside its transaction.
+
+    Each row is locked and taken through ``Assignment.withdraw``, so the state machine decides
+    for every one; if any refuses (claimed, returned, reassigned…), the whole withdrawal is
+    refused and nothing is written. Then the rows are saved together and each gets its audit row,
+    in one statement each."""
+    # Locked in id order, as every writer of several assignments does, so two cannot deadlock.
+    # A claim racing this waits for the lock, then finds its assignment withdrawn.
+    held = list(Assignment.objects.select_for_update(no_key=True).filter(letter=letter).order_by("pk"))
+    # A claimer on an issued assignment means a unit took it up: the FSM alone would let it go.
+    taken = sum(1 for a in held if a.claimed_by_id or not a.withdraw.can_proceed())
+    if taken:
+        raise InvalidTransition(
+            ngettext(
+                "%(n)d of its assignments was already claimed or returned: the letter can no longer be withdrawn.",
+                "%(n)d of its assignments were already claimed or returned: the letter can no longer be withdrawn.",
+                taken,
+            )
+            % {"n": taken}
+        )
+    now = clock.now()
+    events = []
+    for a in held:
+        from_state = a.state
+        a.withdraw()
+        a.version += 1
+        # bulk_update does not apply auto_now: stamp it as save() would.
+        a.updated_at = now
+        events.append(
+            audit_event(
+                actor=actor,
+                role=role,
+                unit_id=letter.office_id,
+                action="assignment.withdrawn",
+                letter=letter,
+                assignment=a,
+                from_state=from_state,
+                to_state=a.state,
+                comment=reason,
+                at=now,
+            )
+        )
+    Assignment.objects.bulk_update(held, ["state", "version", "updated_at"], batch_size=500)
+    audit_record_many(events)
+    return held
+
+
 @transaction.atomic
 def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter:
     """撤回: take back a letter issued by mistake, while no unit has taken up any of its items.
@@ -526,61 +565,22 @@ def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter
         raise InvalidTransition(
             _("Only an issued letter can be withdrawn; this one is %(state)s.") % {"state": letter.get_state_display()}
         )
-    # Lock every assignment of the letter: a claim racing this waits, then finds it withdrawn.
-    held = list(
-        Assignment.objects.select_for_update(no_key=True)
-        .filter(letter=letter)
-        .values_list("pk", "unit_id", "state", "claimed_by")
-    )
-    taken = sum(1 for _pk, _unit, state, claimer in held if state != AssignmentState.ISSUED or claimer)
-    if taken:
-        raise InvalidTransition(
-            ngettext(
-                "%(n)d of its assignments was already claimed or returned: the letter can no longer be withdrawn.",
-                "%(n)d of its assignments were already claimed or returned: the letter can no longer be withdrawn.",
-                taken,
-            )
-            % {"n": taken}
-        )
-    now = clock.now()
+    withdrawn = assignments_withdraw(actor=actor, role=role, letter=letter, reason=reason)
     from_state = letter.state
     letter.withdraw()
-    # Every one is issued and unclaimed: checked above under the lock.
-    Assignment.objects.filter(pk__in=[pk for pk, _unit, _state, _claimer in held]).update(
-        state=AssignmentState.WITHDRAWN, version=F("version") + 1, updated_at=now
-    )
     letter.save(update_fields=["state", "updated_at"])
-    events = [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_role=role,
-            actor_unit_id=letter.office_id,
-            action="letter.withdrawn",
-            letter=letter,
-            from_state=from_state,
-            to_state=letter.state,
-            comment=reason,
-            data={"assignments": len(held)},
-        )
-    ]
-    events += [
-        AuditEvent(
-            at=now,
-            actor=actor,
-            actor_role=role,
-            actor_unit_id=letter.office_id,
-            action="assignment.withdrawn",
-            letter=letter,
-            assignment_id=pk,
-            from_state=AssignmentState.ISSUED,
-            to_state=AssignmentState.WITHDRAWN,
-            comment=reason,
-        )
-        for pk, _unit, _state, _claimer in held
-    ]
-    AuditEvent.objects.bulk_create(events)
-    units = sorted({unit for _pk, unit, _state, _claimer in held} | set(letter.addressees.values_list("pk", flat=True)))
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="letter.withdrawn",
+        letter=letter,
+        from_state=from_state,
+        to_state=letter.state,
+        comment=reason,
+        data={"assignments": len(withdrawn)},
+    )
+    units = sorted({a.unit_id for a in withdrawn} | set(letter.addressees.values_list("pk", flat=True)))
     notify(
         recipients=unit_members(units, [Role.LIAISON, Role.LEADER]),
         verb="letter_withdrawn",
@@ -608,7 +608,7 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
         return False
     letter.close()
     letter.closed_at = clock.now()
-    rows.update(letter, ["state", "closed_at", "updated_at"])
+    letter.save(update_fields=["state", "closed_at", "updated_at"])
     audit_record(
         actor=actor,
         role=role,

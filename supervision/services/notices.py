@@ -19,7 +19,7 @@ from supervision.models import (
     User,
 )
 
-from . import rows
+from . import bulk_sql
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify
@@ -180,7 +180,7 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
         "number": notice.cycle.number,
         "title": notice.title,
     }
-    told = rows.notify_ranked_units(
+    told = bulk_sql.notify_ranked_units(
         cycle_id=notice.cycle_id,
         roles=sorted(UNIT_ROLES),
         verb="notice_published",

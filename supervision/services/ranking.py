@@ -63,8 +63,8 @@ from supervision.models import (
 )
 from supervision.models.assignments import DEAD_STATES
 
-from . import rows
-from .audit import audit_record
+from . import bulk_sql
+from .audit import audit_event, audit_record, audit_record_many
 from .errors import InvalidInput, NotAllowed
 from .push import notification_payload, push_batches_after_commit
 
@@ -343,7 +343,7 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
     # Plain tuples into one COPY: 5,000 model instances would cost more than the insert itself.
     figures_of, points_of = attrgetter(*FIGURE_FIELDS), itemgetter(*POINT_FIELDS)
     text = scoring.cents_text
-    rows.insert_many(
+    bulk_sql.insert_many(
         UnitResult,
         ["cycle_id", "unit_id", "peer_group", "unit_order", *FIGURE_FIELDS, *POINT_FIELDS, *RESULT_TAIL],
         [
@@ -392,9 +392,9 @@ def _escalate(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -> 
     Escalation.objects.bulk_create(steps)
     names = dict(Unit.objects.filter(pk__in=[e.unit_id for e in steps]).values_list("pk", "name"))
     groups = dict(PeerGroup.choices)
-    AuditEvent.objects.bulk_create(
+    audit_record_many(
         [
-            AuditEvent(
+            audit_event(
                 at=now,
                 action=ESCALATION_ACTIONS[EscalationLevel(e.level)],
                 data={"cycle": cycle.number, "unit": e.unit_id, "peer_group": e.peer_group, "streak": e.streak},

@@ -12,7 +12,6 @@ from supervision import clock
 from supervision.models import Assignment, ProgressReport, ReportKind, Role, User
 from supervision.rankings import report_span, report_window
 
-from . import rows
 from .assignments import _reported, _require_claimer, _run, _Step, cycle_progress_report
 from .errors import InvalidTransition
 
@@ -70,15 +69,12 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
         data=data,
     )
     last = found["last"]
-    report = rows.insert(
-        ProgressReport(
-            assignment=a,
-            kind=ReportKind.PROGRESS,
-            text=last.text,
-            author=actor,
-            created_at=now,
-            carried_from=last,
-            cycle_seq=seq,
-        )
+    return ProgressReport.objects.create(
+        assignment=a,
+        kind=ReportKind.PROGRESS,
+        text=last.text,
+        author=actor,
+        created_at=now,
+        carried_from=last,
+        cycle_seq=seq,
     )
-    return report

@@ -41,7 +41,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from supervision import clock
-from supervision.models import AuditEvent, Evidence, LetterAttachment
+from supervision.models import Evidence, LetterAttachment
+
+from .audit import audit_record
 
 logger = logging.getLogger(__name__)
 
@@ -371,7 +373,7 @@ def stored_files_sweep(*, now: dt.datetime | None = None, storage: Storage | Non
                     continue
     if result.deleted:
         with transaction.atomic():
-            AuditEvent.objects.create(
+            audit_record(
                 at=now,
                 action="files.swept",
                 data={
