@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 # rankings as a module: it imports the services package, so its names exist only once it has run.
@@ -23,7 +22,6 @@ from supervision.models import (
     Assignment,
     AssignmentState,
     AuditEvent,
-    Membership,
     ProgressReport,
     ReportKind,
     Role,
@@ -45,37 +43,28 @@ MAX_REASON = 2000
 MAX_REPORT = 4000
 
 
-def _acting_role(actor: User, step: _Step) -> Subquery:
-    """The acting role, as a subquery on the assignment being locked: the first of the step's
-    roles (in the step's order) the actor holds in the unit the step is judged in (the issuing
-    office or the assignment's unit), in an active unit. Folded into the lock, so a transition
-    reads its row and its actor's right to act in one query."""
-    rank = Case(*(When(role=r, then=Value(n)) for n, r in enumerate(step.roles)))
-    held = Membership.objects.filter(
-        user_id=actor.pk,
-        unit_id=OuterRef("letter__office_id" if step.office else "unit_id"),
-        unit__is_active=True,
-        role__in=step.roles,
-    )
-    return Subquery(held.order_by(rank).values("role")[:1])
-
-
 def _lock(assignment: Assignment | int, *, actor: User, step: _Step) -> tuple[Assignment, str | None]:
-    """Lock the row (of the assignment only, not its letter or item) and read the acting role.
-    Its letter, unit and item come in the same query, for the checks and the messages."""
+    """Lock the row (of the assignment only, not its letter or item) and find the acting role:
+    the first of the step's roles (in the step's order) the actor holds, in an active unit, in
+    the unit the step is judged in (the issuing office or the assignment's unit). The letter,
+    unit and item come with the row, for the checks and the messages."""
     pk = assignment.pk if isinstance(assignment, Assignment) else assignment
     try:
-        a = (
+        found = list(
             # NO KEY UPDATE: the row's key never changes, and a plain FOR UPDATE would also block
             # the KEY SHARE lock that inserting an audit row or a report referencing it takes.
             Assignment.objects.select_for_update(no_key=True, of=("self",))
             .select_related("letter", "unit", "item")
-            .annotate(acting_role=_acting_role(actor, step))
-            .get(pk=int(pk))
+            .filter(pk=int(pk))
+            .order_by()
         )
-    except (Assignment.DoesNotExist, TypeError, ValueError):
-        raise NotAllowed(_("This assignment does not exist or you may not see it.")) from None
-    return a, a.acting_role
+    except (TypeError, ValueError):
+        found = []
+    if not found:
+        raise NotAllowed(_("This assignment does not exist or you may not see it."))
+    a = found[0]
+    # The actor's roles are read once per user object (roles.roles_by_unit), as every service does.
+    return a, has_role(actor, a.letter.office_id if step.office else a.unit_id, step.roles)
 
 
 def _reason(text: str, *, required: bool = True, label: str | None = None, limit: int = MAX_REASON) -> str:

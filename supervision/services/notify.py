@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from supervision import clock
 from supervision.models import Assignment, Letter, Membership, Notice, Notification, Unit
 
+from . import bulk_sql
 from .push import push_after_commit
 
 
@@ -71,7 +72,20 @@ def notify_unit(
     assignment: Assignment,
     exclude: int | None = None,
 ) -> int:
-    """Tell every active holder of ``roles`` in one unit about an assignment."""
-    return notify(
-        recipients=unit_members([unit_id], roles), verb=verb, text=text, assignment=assignment, exclude=exclude
+    """Tell every active holder of ``roles`` in one unit about an assignment, in one statement
+    (see bulk_sql: most transitions call this)."""
+    now = clock.now()
+    created = bulk_sql.notify_unit_roles(
+        unit_id=unit_id,
+        roles=[str(r) for r in roles],
+        verb=verb,
+        text=text,
+        letter_id=assignment.letter_id,
+        assignment_id=assignment.pk,
+        created_at=now,
+        exclude=exclude,
     )
+    push_after_commit(
+        created, verb=verb, text=text, letter_id=assignment.letter_id, assignment_id=assignment.pk, created_at=now
+    )
+    return len(created)
