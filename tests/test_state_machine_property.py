@@ -17,6 +17,7 @@ stable and a failure reproduces; hypothesis still shrinks it to a short one.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections import Counter
 from types import SimpleNamespace
 
@@ -329,7 +330,7 @@ def test_random_campaigns_keep_every_invariant(db):
     run_state_machine_as_test(
         Campaign,
         settings=settings(
-            max_examples=int(__import__("os").environ.get("SM_EXAMPLES", 1000)),
+            max_examples=int(os.environ.get("SM_EXAMPLES", 1000)),
             stateful_step_count=20,
             deadline=None,
             derandomize=True,
