@@ -138,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(
             f"Transitions: service {s.tps_median:,.0f}/s median ({s.tps_best:,.0f}/s best), baseline "
-            f"{s.tps_baseline_median:,.0f}/s, ratio {s.tps_ratio:.2f}× — {'PASS' if s.tps_ok else 'FAIL'}"
+            f"{s.tps_baseline_median:,.0f}/s, ratio {s.tps_ratio:.2f}× — "
+            f"{'PASS' if s.tps_ok and s.tps_ratio_ok else 'FAIL'}"
         )
         if d is not None:
             print(
