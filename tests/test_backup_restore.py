@@ -28,9 +28,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from supervision import backup as backup_module
 from supervision import services
 from supervision.backup import MEDIA_DIR, backup_create, restore_verify
+from supervision.backup import create as backup_create_module
 from supervision.models import User
 from tests.helpers import drive
 
@@ -160,7 +160,7 @@ def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empt
 
     # The application keeps writing during the backup: a user committed after the backup's snapshot
     # but before pg_dump starts must be in neither the dump nor the manifest's counts.
-    real_run = backup_module._run
+    real_run = backup_create_module._run
 
     def pg_dump_after_a_commit(cmd: list[str]) -> None:
         if os.path.basename(cmd[0]) == "pg_dump" and not User.objects.filter(username="后来者").exists():
@@ -170,7 +170,7 @@ def test_postgresql_round_trip_restores_every_row_and_file(world, tmp_path, empt
         real_run(cmd)
 
     packed, folder = tmp_path / "backup.tar.gz", tmp_path / "backup-folder"
-    monkeypatch.setattr(backup_module, "_run", pg_dump_after_a_commit)
+    monkeypatch.setattr(backup_create_module, "_run", pg_dump_after_a_commit)
     call_command("backup", str(packed), verbosity=0)
     monkeypatch.undo()
     assert User.objects.filter(username="后来者").exists()

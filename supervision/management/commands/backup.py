@@ -1,4 +1,4 @@
-"""``manage.py backup DEST``: the database and the stored files in one archive (see supervision/backup.py).
+"""``manage.py backup DEST``: the database and the stored files in one archive (see supervision/backup/).
 
 DEST is a new folder, or a ``.tar`` / ``.tar.gz`` file. Safe while the application runs.
 """

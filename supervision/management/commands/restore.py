@@ -1,5 +1,5 @@
 """``manage.py restore SRC``: a backup into an empty database and MEDIA_ROOT, then proof that the
-row count of every table and the checksum of every file equal the backup's (see supervision/backup.py).
+row count of every table and the checksum of every file equal the backup's (see supervision/backup/).
 
 Exits non-zero when the archive is damaged, the target is not empty (without ``--force``), or the
 restored data differs from the manifest. Stop the application's processes before restoring.
