@@ -22,6 +22,7 @@ from collections import Counter
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings as dj_settings
 from django.db import connection, transaction
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -321,6 +322,10 @@ def test_the_fingerprint_sees_what_the_snapshot_sees(world):
     assert snapshot() == before and fingerprint() == quick
 
 
+# The 1,000 sequences run once per `make test`, in the SQLite pass (about 2 minutes); on PostgreSQL the
+# same sequences take about 5 minutes, and what differs there (row locks, concurrent claims and numbers)
+# is what tests/test_concurrency.py and tests/test_report_idempotency.py race for real.
+@pytest.mark.skipif(dj_settings.IS_POSTGRES, reason="the 1,000 random campaigns run in the SQLite pass of make test")
 def test_random_campaigns_keep_every_invariant(db):
     world = build_world()
     world.dual = make_user("dual_a", world.unit_a, Role.LIAISON, Role.LEADER)
