@@ -13,6 +13,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from supervision.backup import BackupError, backup_create
+from supervision.management.backup_options import add_pg_bindir, progress_log
 
 
 class Command(BaseCommand):
@@ -25,13 +26,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dest", type=Path)
-        parser.add_argument(
-            "--pg-bindir",
-            help=_("Folder of the PostgreSQL client programs (default: PATH, then pg_config --bindir)."),
-        )
+        add_pg_bindir(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        log = self.stdout.write if options["verbosity"] >= 1 else (lambda _m: None)
+        log = progress_log(self, options)
         try:
             manifest = backup_create(dest=options["dest"], pg_bindir=options["pg_bindir"], log=log)
         except BackupError as exc:

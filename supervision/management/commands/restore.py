@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from supervision.backup import BackupError, backup_restore
+from supervision.management.backup_options import add_pg_bindir, progress_log
 
 
 class Command(BaseCommand):
@@ -35,13 +36,10 @@ class Command(BaseCommand):
                 "whole database is replaced."
             ),
         )
-        parser.add_argument(
-            "--pg-bindir",
-            help=_("Folder of the PostgreSQL client programs (default: PATH, then pg_config --bindir)."),
-        )
+        add_pg_bindir(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        log = self.stdout.write if options["verbosity"] >= 1 else (lambda _m: None)
+        log = progress_log(self, options)
         try:
             result = backup_restore(src=options["src"], force=options["force"], pg_bindir=options["pg_bindir"], log=log)
         except BackupError as exc:
