@@ -6,9 +6,10 @@ supervision letters and 21 assignment letters with ~950 problems, as in the real
 seed 004) through the transition services, so every row, audit event and notification is one
 the product itself would have written.
 
-Modules: ``units`` (master data and people), ``themes`` (lines of work and their problems),
-``phrases`` (what people write), ``plan`` (the campaign on paper), ``history`` (the replay),
-``evidence`` (tiny files), ``loader`` (putting it together), ``accounts`` (the printed table).
+Modules: ``units`` (master data and people), ``themes`` (lines of work and their problems, held
+by ``theme`` and the ``themes_*`` modules), ``phrases`` (what people write), ``plan`` (the campaign
+on paper), ``history`` (the replay, with ``stories`` and ``storytelling``), ``evidence`` (tiny
+files), ``loader`` (putting it together), ``accounts`` (the printed table).
 
 This package is a Django app (``load_demo`` is its command), so it imports nothing here: Django
 imports an app's package before the models are ready. Import from the modules, e.g.

@@ -36,8 +36,9 @@ from supervision.models import (
     User,
 )
 
-from .history import Member, Replay, World
+from .history import Replay
 from .plan import Planner
+from .stories import Member, World
 from .units import (
     ADMIN_USERNAME,
     ALL_UNITS,

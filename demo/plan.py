@@ -15,7 +15,8 @@ from supervision.models import DeadlineKind, ItemCategory, ItemSource, LetterKin
 
 from . import timing
 from .phrases import fill
-from .themes import KICKOFF_ITEMS, THEMES, Theme
+from .theme import Theme
+from .themes import KICKOFF_ITEMS, THEMES
 from .units import COUNTIES, OFFICE_SHORT, TOWNSHIP_BY_NAME, VILLAGE_STEMS, WORK_TEAMS, UnitSpec
 
 CAMPAIGN_DAYS = 70

@@ -55,7 +55,7 @@ def upload_limit() -> int:
 
 
 def import_limit() -> int:
-    from notices.importer import MAX_FILE_BYTES  # the importer's own cap, so the two never disagree
+    from notices.workbook import MAX_FILE_BYTES  # the importer's own cap, so the two never disagree
 
     return MAX_FILE_BYTES + MULTIPART_OVERHEAD
 

@@ -320,7 +320,7 @@ EVIDENCE_ALLOWED_TYPES = env_list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Request bodies, refused with 413 before anything buffers them (project/limits.py): forms here;
 # the routes that upload evidence or attachments take EVIDENCE_MAX_TOTAL_BYTES plus the multipart
-# framing, and the problem-list import has its own cap (notices/importer.py). The reverse proxy
+# framing, and the problem-list import has its own cap (notices/workbook.py). The reverse proxy
 # should cap at least as tightly per location.
 MAX_FORM_BYTES = int(os.environ.get("MAX_FORM_BYTES", 1024 * 1024))
 

@@ -1,4 +1,5 @@
-"""Ranking a closed cycle (双周排队) and the escalation ladder; revising the scoring rules.
+"""Ranking a closed cycle (双周排队) and revising the scoring rules. The escalation ladder a close
+steps is in services.escalation.
 
 The figures of every unit are counted by the database in one aggregate statement (assignments,
 audit events, extensions) over the cycle's report window; the scores and places are computed
@@ -22,7 +23,6 @@ when the cycle is closed, normally within a minute of the cut-off):
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 from operator import attrgetter, itemgetter
@@ -46,13 +46,9 @@ from supervision.models import (
     AssignmentState,
     AuditEvent,
     Cycle,
-    Escalation,
-    EscalationLevel,
     ExtensionRequest,
     ExtensionState,
     Membership,
-    Notification,
-    PeerGroup,
     ProgressReport,
     Role,
     RuleSet,
@@ -64,9 +60,9 @@ from supervision.models import (
 from supervision.models.assignments import DEAD_STATES
 
 from . import bulk_sql
-from .audit import audit_event, audit_record, audit_record_many
+from .audit import audit_record
 from .errors import InvalidInput, NotAllowed
-from .push import notification_payload, push_batches_after_commit
+from .escalation import ladder_step
 
 S = AssignmentState
 # The states in which a unit is working on an assignment and so owes a report each cycle.
@@ -77,11 +73,6 @@ RANKING_ACTIONS = {
     "assignment.reissued": "returns_rejected",
 }
 RESULT_TAIL = ("score", "ranked", "rank", "group_size", "tie_break", "tied_with_id", "last_streak")
-ESCALATION_ACTIONS = {
-    EscalationLevel.NAMED: "escalation.named",
-    EscalationLevel.INTERVIEW: "escalation.interview",
-    EscalationLevel.REFERRAL: "escalation.referral",
-}
 
 
 # --- rule sets ------------------------------------------------------------------------------------
@@ -296,20 +287,6 @@ def unit_figures(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> dict[int, 
 # --- closing a cycle ------------------------------------------------------------------------------
 
 
-def _ladder() -> list[tuple[int, int]]:
-    """[(streak needed, level)] from CYCLE_LADDER, highest level first."""
-    steps = [int(n) for n in settings.CYCLE_LADDER][:3]
-    levels = [EscalationLevel.NAMED, EscalationLevel.INTERVIEW, EscalationLevel.REFERRAL]
-    return sorted(((need, level) for need, level in zip(steps, levels, strict=False) if need > 0), reverse=True)
-
-
-def _level(streak: int, ladder: list[tuple[int, int]]) -> int | None:
-    for need, level in ladder:
-        if streak >= need:
-            return level
-    return None
-
-
 def ranking_entries(cycle: Cycle) -> list[scoring.Entry]:
     """Every active responsible unit with its figures for the cycle (zero where it had none):
     the units and their figures come in the same one statement, as plain rows."""
@@ -365,104 +342,8 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
             for e in entries
         ],
     )
-    _escalate(cycle, [e for e in entries if e.last_streak], now)
+    ladder_step(cycle, [e for e in entries if e.last_streak], now)
     return entries
-
-
-def _escalate(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -> list[Escalation]:
-    """One step up the ladder for each unit last in its group: an Escalation row, an audit event,
-    and word to the unit and to the office."""
-    ladder = _ladder()
-    steps = []
-    for r in last:
-        level = _level(r.last_streak, ladder)
-        if level is not None:
-            steps.append(
-                Escalation(
-                    cycle=cycle,
-                    unit_id=r.unit_id,
-                    peer_group=r.peer_group,
-                    level=level,
-                    streak=r.last_streak,
-                    created_at=now,
-                )
-            )
-    if not steps:
-        return []
-    Escalation.objects.bulk_create(steps)
-    names = dict(Unit.objects.filter(pk__in=[e.unit_id for e in steps]).values_list("pk", "name"))
-    groups = dict(PeerGroup.choices)
-    audit_record_many(
-        [
-            audit_event(
-                at=now,
-                action=ESCALATION_ACTIONS[EscalationLevel(e.level)],
-                data={"cycle": cycle.number, "unit": e.unit_id, "peer_group": e.peer_group, "streak": e.streak},
-            )
-            for e in steps
-        ]
-    )
-    members = defaultdict(set)
-    for unit_id, user_id in Membership.objects.filter(
-        unit_id__in=[e.unit_id for e in steps], role__in=[Role.LIAISON, Role.LEADER], user__is_active=True
-    ).values_list("unit_id", "user_id"):
-        members[unit_id].add(user_id)
-    office_people = set(
-        Membership.objects.filter(
-            unit__kind=UnitKind.OFFICE, unit__is_active=True, role__in=[Role.CLERK, Role.DIRECTOR], user__is_active=True
-        ).values_list("user_id", flat=True)
-    )
-    # One multi-row INSERT … RETURNING for all, then one push per unit's batch after commit: each
-    # notification links to the unit it is about (its page shows the ranking history).
-    outbox: list[Notification] = []
-    batches = []
-    for e in steps:
-        text = _escalation_text(e.level) % {
-            "unit": names.get(e.unit_id, ""),
-            "group": groups.get(e.peer_group, e.peer_group),
-            "number": cycle.number,
-            "n": e.streak,
-        }
-        told = [
-            Notification(
-                recipient_id=user_id, verb="ranking_escalation", text=text[:300], unit_id=e.unit_id, created_at=now
-            )
-            for user_id in sorted(members[e.unit_id] | office_people)
-        ]
-        outbox += told
-        batches.append((told, text, e.unit_id))
-    Notification.objects.bulk_create(outbox)
-    push_batches_after_commit(
-        [
-            (
-                [(n.pk, n.recipient_id) for n in told],
-                notification_payload(
-                    verb="ranking_escalation",
-                    text=text,
-                    letter_id=None,
-                    assignment_id=None,
-                    unit_id=unit_id,
-                    created_at=now,
-                ),
-            )
-            for told, text, unit_id in batches
-        ]
-    )
-    return steps
-
-
-def _escalation_text(level: int) -> str:
-    if level == EscalationLevel.REFERRAL:
-        return _(
-            "%(unit)s ranked last among %(group)s in cycle %(number)d, %(n)d cycles in a row: "
-            "referred for accountability."
-        )
-    if level == EscalationLevel.INTERVIEW:
-        return _(
-            "%(unit)s ranked last among %(group)s in cycle %(number)d, %(n)d cycles in a row: "
-            "put on the interview list."
-        )
-    return _("%(unit)s ranked last among %(group)s in cycle %(number)d: named in the notice.")
 
 
 def ranking_recompute(cycle: Cycle) -> list[scoring.Entry]:

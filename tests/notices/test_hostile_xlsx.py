@@ -16,7 +16,6 @@ import openpyxl.xml
 import pytest
 from django.urls import reverse
 
-from notices import importer
 from notices.services import letter_import_items
 from supervision.models import Item
 from tests.helpers import browser_for, draft_letter, snapshot
@@ -165,7 +164,7 @@ def test_a_doctype_past_a_long_prologue_is_still_refused(world, draft):
 
 
 def test_a_part_that_unpacks_past_the_limit_is_refused_before_parsing(world, draft, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_PART_BYTES", 1024 * 1024)
+    monkeypatch.setattr("notices.workbook.MAX_PART_BYTES", 1024 * 1024)
     strings = _good()["xl/sharedStrings.xml"]
     # Two megabytes of spaces inside a string: a few kilobytes zipped.
     bomb = strings.replace("道路未硬化".encode(), b"x" + b" " * (2 * 1024 * 1024))
@@ -175,7 +174,7 @@ def test_a_part_that_unpacks_past_the_limit_is_refused_before_parsing(world, dra
 
 
 def test_a_workbook_that_unpacks_past_the_limit_in_total_is_refused(world, draft, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr("notices.workbook.MAX_UNPACKED_BYTES", 1024 * 1024)
     parts = _good()
     for n in range(3):
         parts[f"xl/media/filler{n}.bin"] = b"\0" * (512 * 1024)

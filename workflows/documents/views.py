@@ -29,18 +29,18 @@ from django.views.decorators.http import require_GET, require_http_methods
 from notices import ledger, letters, wording
 from notices import notice as notices
 from notices.filters import LedgerRequest, ledger_letters, ledger_request, ledger_units
-from notices.importer import MAX_FILE_BYTES
 from notices.pdf import PDF_CONTENT_TYPE
 from notices.problem_list import letter_items, write_problem_list
 from notices.progress import ImportProgress, new_token, valid_token
 from notices.progress import import_status as import_status_of
 from notices.services import letter_import_items
+from notices.workbook import MAX_FILE_BYTES
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock, queues, rankings, selectors
 from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
-from supervision.parsing import id_or_404
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
+from workflows.params import id_or_404
 
 from .render_limits import ledger_pdf_refusal
 
