@@ -27,8 +27,7 @@ from django.utils.translation import gettext as _
 
 from supervision import clock, services
 from supervision.models import Assignment, UnitRole, User
-from supervision.services import DomainError, InvalidTransition
-from supervision.services.extensions import EXTENDABLE
+from supervision.services import EXTENDABLE, DomainError, InvalidTransition
 
 from . import office_clock, phrases, timing
 from .evidence import evidence_file

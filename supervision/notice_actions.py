@@ -1,36 +1,10 @@
-"""Which notice steps a user may offer right now (the pages show these buttons and nothing else).
-Read from the same roles the services in ``services.notices`` require; the services still decide
-on submit, since the notice may have moved meanwhile."""
+"""Where a user may draft a cycle's notice (the steps on a notice once drafted are the step
+table's: ``services.steps``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from supervision.models import Cycle, CycleState, Notice, NoticeState, Role, Unit, UnitKind, User
-from supervision.services.roles import has_role, roles_by_unit
-
-
-@dataclass(frozen=True)
-class NoticeSteps:
-    edit: bool = False
-    sign: bool = False
-    publish: bool = False
-
-    @property
-    def any(self) -> bool:
-        return self.edit or self.sign or self.publish
-
-
-def notice_steps(user: User, notice: Notice) -> NoticeSteps:
-    office = notice.office_id
-    return NoticeSteps(
-        edit=notice.state == NoticeState.DRAFT and has_role(user, office, [Role.CLERK]) is not None,
-        # Four eyes: the drafter never signs (the service refuses it too).
-        sign=notice.state == NoticeState.DRAFT
-        and notice.drafter_id != user.pk
-        and has_role(user, office, [Role.DIRECTOR]) is not None,
-        publish=notice.state == NoticeState.SIGNED and has_role(user, office, [Role.CLERK, Role.DIRECTOR]) is not None,
-    )
+from supervision.models import Cycle, CycleState, Notice, Role, Unit, UnitKind, User
+from supervision.services.roles import roles_by_unit
 
 
 def drafting_office(user: User) -> Unit | None:

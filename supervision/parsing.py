@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import Http404
-
 # The largest value of a 64-bit signed column (every id here is a BigAutoField).
 MAX_ID = 2**63 - 1
 _MAX_ID_DIGITS = len(str(MAX_ID))
@@ -39,14 +37,6 @@ def parse_id(raw: Any) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_ID else None
-
-
-def id_or_404(raw: Any) -> int:
-    """For ids that name one object (a URL's, a form's, a query's): anything else is "not found"."""
-    value = parse_id(raw)
-    if value is None:
-        raise Http404
-    return value
 
 
 def clean_text(value: Any, max_length: int = MAX_TEXT_PARAM) -> str:

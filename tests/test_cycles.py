@@ -25,8 +25,7 @@ from supervision.models import (
 )
 from supervision.rankings import current_cycle, report_span, report_window
 from supervision.search import AssignmentFilters, Light, assignment_search
-from supervision.services import InvalidTransition, NotAllowed
-from supervision.services.reports import carry_forward_source
+from supervision.services import InvalidTransition, NotAllowed, steps
 from tests.cycles import SHANGHAI, at, claim_and_report, cutoff, issue_at, mine, state, tick, use_calendar
 from tests.helpers import write_off
 
@@ -351,9 +350,12 @@ def test_a_report_is_carried_forward_once_per_cycle(world):
         with pytest.raises(InvalidTransition):
             services.assignment_carry_forward(actor=world.liaison_a, assignment=a.pk)
     assert (carried.text, carried.carried_from_id, carried.kind) == (first.text, first.pk, "progress")
-    # What the page would offer: nothing in a cycle already reported, the last report otherwise.
-    assert carry_forward_source(a.pk, at("2024-01-17")) is None
-    assert carry_forward_source(a.pk, cutoff(1) + dt.timedelta(hours=1)) == carried
+    # What the page would offer: nothing in a cycle already reported, the button again in the next.
+    fresh = Assignment.objects.select_related("letter").get(pk=a.pk)
+    with clock.frozen(at("2024-01-17")):
+        assert steps.CARRY_FORWARD not in steps.allowed(world.liaison_a, fresh)
+    with clock.frozen(cutoff(1) + dt.timedelta(hours=1)):
+        assert steps.CARRY_FORWARD in steps.allowed(world.liaison_a, fresh)
     event = AuditEvent.objects.get(action="assignment.report_carried")
     assert (event.assignment_id, event.data) == (a.pk, {"carried_from": first.pk})
     assert Assignment.objects.get(pk=a.pk).version == 3  # claim, report, carry forward

@@ -33,7 +33,15 @@ ALLOWED: dict[str, set[str]] = {
 }
 
 # Web machinery: whoever imports these serves pages, URLs or sockets.
-WEB_MODULES = ("django.urls", "django.shortcuts", "channels.generic", "channels.routing", "viewflow.urls")
+WEB_MODULES = (
+    "django.urls",
+    "django.shortcuts",
+    "django.http",
+    "django.views",
+    "channels.generic",
+    "channels.routing",
+    "viewflow.urls",
+)
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,12 @@ import datetime as dt
 
 import pytest
 
-from supervision import actions, services
+from supervision import services
 from supervision.models import Assignment, ExtensionRequest, SignOff
 from supervision.services import NotAllowed
 from tests.conftest import issue_letter, make_user
 from tests.helpers import snapshot
+from workflows.tasks import buttons
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def a(world) -> Assignment:
 
 
 def _offered(user, a: Assignment) -> set[str]:
-    return {x.key for x in actions.available_actions(user, Assignment.objects.get(pk=a.pk))}
+    return {x.key for x in buttons.assignment_buttons(user, Assignment.objects.get(pk=a.pk))}
 
 
 def test_a_dual_role_member_cannot_sign_off_their_own_completion_report(world, dual, a):
@@ -67,7 +68,7 @@ def test_a_dual_role_member_cannot_sign_their_own_extension_request(world, dual,
     ext = services.extension_request(
         actor=dual, assignment=a.pk, requested_deadline=a.deadline + dt.timedelta(days=30), reason="施工周期长"
     )
-    keys = {x.key for x in actions.extension_actions(dual, ext, Assignment.objects.get(pk=a.pk))}
+    keys = {x.key for x in buttons.extension_buttons(dual, ext)}
     assert "sign" not in keys
     before = snapshot()
     with pytest.raises(NotAllowed, match="Unit leader"):

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from supervision import actions, clock, integrity, services
+from supervision import clock, integrity, services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -49,6 +49,7 @@ from supervision.queues import reassign_targets
 from supervision.services import DomainError
 from tests.conftest import build_world, issue_letter, make_user
 from tests.helpers import snapshot
+from workflows.tasks import buttons
 
 # What tests.helpers.snapshot compares, read with bare SQL: whole rows of the tables a transition
 # updates, counts of those it only inserts into. About a tenth of the ORM's cost per step, which
@@ -218,9 +219,9 @@ class Campaign(RuleBasedStateMachine):
         with clock.frozen(self.now):
             for name in OFFERED_TO:
                 user = self._user(name)
-                offers += [(name, BUTTONS[x.key], a.pk) for x in actions.available_actions(user, a)]
+                offers += [(name, BUTTONS[x.key], a.pk) for x in buttons.assignment_buttons(user, a)]
                 for ext in ExtensionRequest.objects.filter(assignment=a):
-                    offers += [(name, f"extension_{x.key}", ext.pk) for x in actions.extension_actions(user, ext, a)]
+                    offers += [(name, f"extension_{x.key}", ext.pk) for x in buttons.extension_buttons(user, ext)]
         if not offers:
             return
         who, call, target = offers[choice % len(offers)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
-from supervision import actions, services
+from supervision import services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -43,6 +43,7 @@ from tests.helpers import (
     snapshot,
     write_off,
 )
+from workflows.tasks import buttons
 
 LIAISON = frozenset({"liaison_a"})  # the claimer once claimed; any liaison of A before
 LEADER = frozenset({"leader_a"})
@@ -489,9 +490,9 @@ def test_reopen_of_an_assignment_of_a_closed_letter_reopens_the_letter(world):
 # --- the buttons offered agree with what the services allow -----------------------------------------
 
 # The page's action keys and the calls that carry them out (the assignment's and the extension's).
-BUTTON_CALLS: dict[str, str] = {key: key for key in actions.ACTIONS if key in CALLS}
+BUTTON_CALLS: dict[str, str] = {key: key for key in buttons.ASSIGNMENT if key in CALLS}
 BUTTON_CALLS["request_extension"] = "extension_request"
-EXTENSION_BUTTON_CALLS = {key: f"extension_{key}" for key in actions.EXTENSION_ACTIONS}
+EXTENSION_BUTTON_CALLS = {key: f"extension_{key}" for key in buttons.EXTENSION}
 OTHER_CALLS = {
     "carry_forward": lambda c, u: services.assignment_carry_forward(actor=u, assignment=c.assignment.pk),
 }
@@ -550,16 +551,16 @@ def test_buttons_offered_are_exactly_what_the_services_allow(world, path: str, s
     for name in AGREEMENT_ACTORS:
         user = getattr(world, name)
         a = Assignment.objects.select_related("letter").get(pk=case.assignment.pk)
-        offered = {x.key for x in actions.available_actions(user, a)}
+        offered = {x.key for x in buttons.assignment_buttons(user, a)}
         assert offered == _allowed(case, user, calls), (path, submitter, name)
         if case.extension is not None:
             ext = ExtensionRequest.objects.get(pk=case.extension.pk)
-            offered = {x.key for x in actions.extension_actions(user, ext, a)}
+            offered = {x.key for x in buttons.extension_buttons(user, ext)}
             assert offered == _allowed(case, user, EXTENSION_BUTTON_CALLS), (path, submitter, name, "extension")
     if submitter == "dual" and path in ("return_requested", "completion_requested", "ext_awaiting_signoff"):
         # The sign-off the dual-role member would otherwise have been offered is not.
         a = Assignment.objects.select_related("letter").get(pk=case.assignment.pk)
-        keys = {x.key for x in actions.available_actions(world.dual, a)}
+        keys = {x.key for x in buttons.assignment_buttons(world.dual, a)}
         if case.extension is not None:
-            keys |= {x.key for x in actions.extension_actions(world.dual, case.extension, a)}
+            keys |= {x.key for x in buttons.extension_buttons(world.dual, case.extension)}
         assert not keys & {"approve_return", "approve_completion", "sign"}

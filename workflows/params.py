@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from supervision.parsing import MAX_ID, clean_text, id_or_404, parse_id
+from supervision.parsing import MAX_ID, clean_text, parse_id
 
 __all__ = ["MAX_ID", "QueryStringMiddleware", "clean_text", "id_or_404", "int_param", "parse_id"]
 
 security_log = logging.getLogger("django.security.TooManyFieldsSent")
+
+
+def id_or_404(raw: Any) -> int:
+    """For ids that name one object (a URL's, a form's, a query's): anything else is "not found"."""
+    value = parse_id(raw)
+    if value is None:
+        raise Http404
+    return value
 
 
 def int_param(request: HttpRequest, name: str) -> int | None:

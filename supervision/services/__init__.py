@@ -44,9 +44,11 @@ from .letters import (
 from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
 from .ranking import ruleset_current, ruleset_revise
 from .reports import assignment_carry_forward
+from .steps import EXTENDABLE
 from .storage import SweepResult, stored_files_sweep
 
 __all__ = [
+    "EXTENDABLE",
     "AlreadyClaimed",
     "DomainError",
     "InvalidInput",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -31,23 +30,41 @@ from supervision.models import (
     User,
 )
 
+from . import steps
 from .audit import audit_record
-from .errors import AlreadyClaimed, InvalidInput, InvalidTransition, NotAllowed
+from .cycle_reports import cycle_progress_report
+from .errors import InvalidInput, NotAllowed
 from .evidence import evidence_attach, evidence_check
 from .letters import letter_close_if_done, letter_reopen_if_closed
 from .notify import notify, notify_unit
-from .roles import has_role, role_refusal
+from .steps import (
+    APPROVE_COMPLETION,
+    APPROVE_RETURN,
+    CLAIM,
+    CLOSE,
+    REASSIGN,
+    REFUSE_COMPLETION,
+    REFUSE_RETURN,
+    REISSUE,
+    REJECT,
+    REOPEN,
+    REPORT,
+    REQUEST_RETURN,
+    START,
+    SUBMIT,
+    UNCLAIM,
+    VERIFY,
+    Step,
+)
 
 S = AssignmentState
 MAX_REASON = 2000
 MAX_REPORT = 4000
 
 
-def _lock(assignment: Assignment | int, *, actor: User, step: _Step) -> tuple[Assignment, str | None]:
-    """Lock the row (of the assignment only, not its letter or item) and find the acting role:
-    the first of the step's roles (in the step's order) the actor holds, in an active unit, in
-    the unit the step is judged in (the issuing office or the assignment's unit). The letter,
-    unit and item come with the row, for the checks and the messages."""
+def assignment_lock(assignment: Assignment | int) -> Assignment:
+    """Lock the row (of the assignment only, not its letter or item). The letter, unit and item
+    come with the row, for the step's checks and the messages."""
     pk = assignment.pk if isinstance(assignment, Assignment) else assignment
     try:
         found = list(
@@ -62,9 +79,7 @@ def _lock(assignment: Assignment | int, *, actor: User, step: _Step) -> tuple[As
         found = []
     if not found:
         raise NotAllowed(_("This assignment does not exist or you may not see it."))
-    a = found[0]
-    # The actor's roles are read once per user object (roles.roles_by_unit), as every service does.
-    return a, has_role(actor, a.letter.office_id if step.office else a.unit_id, step.roles)
+    return found[0]
 
 
 def _reason(text: str, *, required: bool = True, label: str | None = None, limit: int = MAX_REASON) -> str:
@@ -80,52 +95,8 @@ def _reason(text: str, *, required: bool = True, label: str | None = None, limit
     return text
 
 
-def _require_claimer(a: Assignment, actor: User) -> None:
-    if a.claimed_by_id and a.claimed_by_id != actor.pk:
-        raise NotAllowed(
-            _("Only %(name)s, who claimed this assignment, can do this.") % {"name": a.claimed_by.display_name}
-        )
-
-
-@dataclass
-class _Step:
-    """One transition: who may do it, where, and what else changes with it."""
-
-    method: str
-    action: str
-    roles: tuple[str, ...]
-    office: bool  # True: a role in the issuing office; False: in the assignment's unit
-    # The audit action of the submission this step signs off. Whoever made that submission may
-    # not sign it off, even when they hold the signing role too (four eyes, as for a letter's
-    # drafter and signer): a liaison who is also the unit's leader needs another leader.
-    signs_off: str = ""
-
-
-def submitter_id(assignment_id: int, action: str) -> int | None:
-    """Who made the latest submission (audit action ``action``) on the assignment."""
-    return (
-        AuditEvent.objects.filter(assignment_id=assignment_id, action=action)
-        .order_by("-id")
-        .values_list("actor_id", flat=True)
-        .first()
-    )
-
-
-def signs_own_submission(step: _Step, a: Assignment, actor: User) -> bool:
-    """True when ``actor`` would sign off a submission they made themselves. Only meaningful in
-    a state the step applies from: the latest submission is then the one awaiting signature."""
-    return bool(step.signs_off) and submitter_id(a.pk, step.signs_off) == actor.pk
-
-
-def own_submission_refusal(role: str) -> NotAllowed:
-    return NotAllowed(
-        _("You submitted this yourself, so you may not sign it off: another %(role)s of the unit must do it.")
-        % {"role": Role(role).label}
-    )
-
-
 def _run(
-    step: _Step,
+    step: Step,
     *,
     actor: User,
     assignment: Assignment | int,
@@ -134,26 +105,24 @@ def _run(
     apply: Callable[[Assignment, str], Iterable[str]] | None = None,
     data: dict | None = None,
     action: Callable[[], str] | None = None,
+    replay: Callable[[Assignment], None] | None = None,
 ) -> tuple[Assignment, str]:
-    """Lock, check role, check state, transition, save, audit. Must run inside atomic().
+    """Lock, take the step's checks (steps.refusal), then the service's own ``check`` of what was
+    typed, transition, save, audit. Must run inside atomic().
 
-    ``action``, when given, names the audit action once the checks have run (a report that
-    turns out to amend this cycle's report is audited as an amendment)."""
-    a, role = _lock(assignment, actor=actor, step=step)
-    where = a.letter.office_id if step.office else a.unit_id
-    if role is None or not actor.is_active:
-        raise role_refusal(step.roles)
+    ``replay`` runs once the person is known to be the right one but before the state is
+    checked: a submission already accepted (a double click) is answered as it was, although the
+    first one has moved the state on. ``action``, when given, names the audit action once the
+    checks have run (a report that turns out to amend this cycle's report is audited as an
+    amendment)."""
+    a = assignment_lock(assignment)
+    if replay is not None and steps.person_refusal(step, actor, a) is None:
+        replay(a)
+    role = steps.require(step, actor, a)
     if check is not None:
         check(a)
-    transition = getattr(a, step.method)
-    if not transition.can_proceed():
-        raise InvalidTransition(
-            _("This cannot be done while the assignment is “%(state)s”.") % {"state": a.get_state_display()}
-        )
-    if signs_own_submission(step, a, actor):
-        raise own_submission_refusal(step.roles[0])
     from_state = a.state
-    transition()
+    getattr(a, step.method)()
     fields = {"state", "version", "updated_at"}
     if apply is not None:
         fields.update(apply(a, role))
@@ -162,7 +131,7 @@ def _run(
     audit_record(
         actor=actor,
         role=role,
-        unit_id=where,
+        unit_id=steps.where(step, a),
         action=action() if action is not None else step.action,
         assignment=a,
         from_state=from_state,
@@ -179,17 +148,10 @@ def _text(a: Assignment) -> dict[str, str]:
 
 # --- claiming -----------------------------------------------------------------------------------
 
-CLAIM = _Step("claim", "assignment.claimed", (Role.LIAISON,), office=False)
-UNCLAIM = _Step("unclaim", "assignment.unclaimed", (Role.LIAISON, Role.LEADER), office=False)
-
 
 @transaction.atomic
 def assignment_claim(*, actor: User, assignment: Assignment | int, responsible_person: str = "") -> Assignment:
     """签收: a liaison takes the assignment for the unit. Exactly one claimer, ever."""
-
-    def check(a: Assignment) -> None:
-        if a.claimed_by_id:
-            raise AlreadyClaimed(_("Already claimed by %(name)s.") % {"name": a.claimed_by.display_name})
 
     person = _reason(responsible_person, required=False, limit=60)
 
@@ -203,7 +165,6 @@ def assignment_claim(*, actor: User, assignment: Assignment | int, responsible_p
         CLAIM,
         actor=actor,
         assignment=assignment,
-        check=check,
         apply=apply,
         data={"responsible_person": person or actor.display_name},
     )
@@ -222,30 +183,15 @@ def assignment_claim(*, actor: User, assignment: Assignment | int, responsible_p
 def assignment_unclaim(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
     """Give a claimed assignment back to the unit's queue: the claimer, or the unit leader."""
 
-    def check(a: Assignment) -> None:
-        # Unclaimed: nothing to release, let the state check answer.
-        if a.claimed_by_id and a.claimed_by_id != actor.pk and has_role(actor, a.unit_id, [Role.LEADER]) is None:
-            raise NotAllowed(_("Only the claimer or the unit leader can release a claim."))
-
     def apply(a: Assignment, role: str) -> list[str]:
         a.claimed_by, a.claimed_at = None, None
         return ["claimed_by", "claimed_at"]
 
-    a, _role = _run(
-        UNCLAIM, actor=actor, assignment=assignment, comment=_reason(comment, required=False), check=check, apply=apply
-    )
+    a, _role = _run(UNCLAIM, actor=actor, assignment=assignment, comment=_reason(comment, required=False), apply=apply)
     return a
 
 
 # --- returns ------------------------------------------------------------------------------------
-
-REQUEST_RETURN = _Step("request_return", "assignment.return_requested", (Role.LIAISON,), office=False)
-APPROVE_RETURN = _Step(
-    "approve_return", "assignment.returned", (Role.LEADER,), office=False, signs_off="assignment.return_requested"
-)
-REFUSE_RETURN = _Step("refuse_return", "assignment.return_refused", (Role.LEADER,), office=False)
-REASSIGN = _Step("reassign", "assignment.reassigned", (Role.CLERK,), office=True)
-REISSUE = _Step("reissue", "assignment.reissued", (Role.CLERK,), office=True)
 
 
 @transaction.atomic
@@ -262,7 +208,6 @@ def assignment_request_return(*, actor: User, assignment: Assignment | int, reas
         actor=actor,
         assignment=assignment,
         comment=reason,
-        check=lambda a: _require_claimer(a, actor),
         apply=apply,
     )
     notify_unit(
@@ -406,23 +351,12 @@ def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: st
 
 # --- doing the work -------------------------------------------------------------------------------
 
-START = _Step("start", "assignment.started", (Role.LIAISON,), office=False)
-REPORT = _Step("report_progress", "assignment.reported", (Role.LIAISON,), office=False)
 AMENDED = "assignment.report_amended"
-SUBMIT = _Step("submit_completion", "assignment.completion_submitted", (Role.LIAISON,), office=False)
-APPROVE_COMPLETION = _Step(
-    "approve_completion",
-    "assignment.completion_signed",
-    (Role.LEADER,),
-    office=False,
-    signs_off="assignment.completion_submitted",
-)
-REFUSE_COMPLETION = _Step("refuse_completion", "assignment.completion_refused", (Role.LEADER,), office=False)
 
 
 @transaction.atomic
 def assignment_start(*, actor: User, assignment: Assignment | int) -> Assignment:
-    a, _role = _run(START, actor=actor, assignment=assignment, check=lambda a: _require_claimer(a, actor))
+    a, _role = _run(START, actor=actor, assignment=assignment)
     return a
 
 
@@ -431,12 +365,6 @@ def assignment_start(*, actor: User, assignment: Assignment | int) -> Assignment
 # A form's one-time token: letters, digits and a few separators (the page makes it).
 _TOKEN = re.compile(r"[A-Za-z0-9_.:-]{8,80}")
 SUBMISSIONS = ("assignment.reported", AMENDED, "assignment.completion_submitted")
-
-
-def cycle_progress_report(assignment_id: int, seq: int | None = None) -> ProgressReport | None:
-    """The assignment's progress report of the cycle (default: the current one), if made."""
-    seq = rankings.report_span().seq if seq is None else seq
-    return ProgressReport.objects.filter(assignment_id=assignment_id, kind=ReportKind.PROGRESS, cycle_seq=seq).first()
 
 
 def _token(token: str) -> str:
@@ -502,8 +430,6 @@ def assignment_report_progress(
         data["token"] = token
 
     def check(a: Assignment) -> None:
-        _require_claimer(a, actor)
-        _replayed(a, token, ReportKind.PROGRESS)
         current = cycle_progress_report(a.pk, seq)
         if current is not None and current.text == text and not files and a.state == S.IN_PROGRESS:
             raise _Replay(current)
@@ -521,6 +447,7 @@ def assignment_report_progress(
             apply=_reported,
             data=data,
             action=lambda: AMENDED if found.get("current") else REPORT.action,
+            replay=lambda a: _replayed(a, token, ReportKind.PROGRESS),
         )
     except _Replay as replay:
         return replay.report
@@ -565,13 +492,15 @@ def assignment_submit_completion(
         a.completed_at = now
         return ["completed_at", *_reported(a, role)]
 
-    def check(a: Assignment) -> None:
-        _require_claimer(a, actor)
-        _replayed(a, token, ReportKind.COMPLETION)
-
     try:
         a, _role = _run(
-            SUBMIT, actor=actor, assignment=assignment, comment=text[:200], check=check, apply=apply, data=data
+            SUBMIT,
+            actor=actor,
+            assignment=assignment,
+            comment=text[:200],
+            apply=apply,
+            data=data,
+            replay=lambda a: _replayed(a, token, ReportKind.COMPLETION),
         )
     except _Replay as replay:
         return replay.report
@@ -618,11 +547,6 @@ def assignment_refuse_completion(*, actor: User, assignment: Assignment | int, c
 
 
 # --- the office checks, closes and reopens --------------------------------------------------------
-
-VERIFY = _Step("verify", "assignment.verified", (Role.INSPECTOR,), office=True)
-REJECT = _Step("reject", "assignment.rejected", (Role.INSPECTOR,), office=True)
-CLOSE = _Step("close", "assignment.closed", (Role.DIRECTOR,), office=True)
-REOPEN = _Step("reopen", "assignment.reopened", (Role.INSPECTOR, Role.DIRECTOR), office=True)
 
 
 @transaction.atomic

@@ -10,43 +10,19 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import (
-    OPEN_STATES,
-    Assignment,
-    AssignmentState,
-    ExtensionRequest,
-    ExtensionState,
-    Role,
-    SignOffKind,
-    User,
-)
+from supervision.models import Assignment, ExtensionRequest, Role, SignOffKind, User
 
-from .assignments import (
-    _lock,
-    _reason,
-    _require_claimer,
-    _signoff,
-    _Step,
-    _text,
-    assignment_deadline_set,
-    own_submission_refusal,
-)
+from . import steps
+from .assignments import _reason, _signoff, _text, assignment_deadline_set, assignment_lock
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, notify_unit
-from .roles import role_refusal
+from .steps import EXTENSION_APPROVE, EXTENSION_REFUSE, EXTENSION_REJECT, EXTENSION_SIGN, REQUEST_EXTENSION, Step
 
-# While an assignment waits on the office's verification or is done, its deadline is moot.
-EXTENDABLE = tuple(s for s in OPEN_STATES if s not in (AssignmentState.AWAITING_VERIFICATION,))
 MAX_EXTENSION_DAYS = 366
 
 
-REQUEST = _Step("", "extension.requested", (Role.LIAISON,), office=False)
-
-
-def _lock_extension(
-    extension: ExtensionRequest | int, *, actor: User, step: _Step
-) -> tuple[ExtensionRequest, Assignment, str]:
+def _lock_extension(extension: ExtensionRequest | int) -> tuple[ExtensionRequest, Assignment]:
     """Lock the assignment first, then its request: the same order as every assignment
     transition, so a decision and, say, a write-off of the same assignment cannot deadlock."""
     pk = extension.pk if isinstance(extension, ExtensionRequest) else extension
@@ -57,30 +33,20 @@ def _lock_extension(
         raise refused from None
     if assignment_id is None:
         raise refused
-    a, role = _lock(assignment_id, actor=actor, step=step)
-    if role is None or not actor.is_active:
-        raise role_refusal(step.roles)
+    a = assignment_lock(assignment_id)
     ext = ExtensionRequest.objects.select_for_update(no_key=True).get(pk=pk)
-    return ext, a, role
+    ext.assignment = a  # the locked row, with its letter, for the step's checks
+    return ext, a
 
 
 @transaction.atomic
 def extension_request(
     *, actor: User, assignment: Assignment | int, requested_deadline: dt.date, reason: str
 ) -> ExtensionRequest:
-    a, role = _lock(assignment, actor=actor, step=REQUEST)
-    if role is None or not actor.is_active:
-        raise role_refusal(REQUEST.roles)
-    _require_claimer(a, actor)
+    a = assignment_lock(assignment)
+    # Who, in which state, before the deadline, none pending: the step's checks.
+    role = steps.require(REQUEST_EXTENSION, actor, a)
     reason = _reason(reason, label=_("The reason for the extension"))
-    if a.state not in EXTENDABLE:
-        raise InvalidTransition(
-            _("An extension cannot be requested while the assignment is “%(state)s”.")
-            % {"state": a.get_state_display()}
-        )
-    today = clock.today()
-    if today > a.deadline:
-        raise InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
     if not isinstance(requested_deadline, dt.date) or requested_deadline <= a.deadline:
         raise InvalidInput(
             _("The new deadline must be later than the current one (%(date)s).") % {"date": date_format(a.deadline)},
@@ -88,8 +54,6 @@ def extension_request(
         )
     if (requested_deadline - a.deadline).days > MAX_EXTENSION_DAYS:
         raise InvalidInput(_("An extension can be at most one year."), field="requested_deadline")
-    if a.extensions.filter(state__in=[ExtensionState.AWAITING_SIGNOFF, ExtensionState.AWAITING_DECISION]).exists():
-        raise InvalidTransition(_("An extension request for this assignment is already pending."))
     try:
         with transaction.atomic():
             ext = ExtensionRequest.objects.create(
@@ -106,7 +70,7 @@ def extension_request(
         actor=actor,
         role=role,
         unit_id=a.unit_id,
-        action="extension.requested",
+        action=REQUEST_EXTENSION.action,
         assignment=a,
         from_state=a.state,
         to_state=a.state,
@@ -129,35 +93,15 @@ def extension_request(
 
 
 def _decide(
-    *,
-    actor: User,
-    extension: ExtensionRequest | int,
-    method: str,
-    action: str,
-    roles: tuple[str, ...],
-    office: bool,
-    comment: str,
-) -> tuple[ExtensionRequest, Assignment, str]:
-    step = _Step(method, action, roles, office)
-    ext, a, role = _lock_extension(extension, actor=actor, step=step)
-    where = a.letter.office_id if office else a.unit_id
-    transition = getattr(ext, method)
-    if not transition.can_proceed():
-        raise InvalidTransition(
-            _("This extension request is already “%(state)s”.") % {"state": ext.get_state_display()}
-        )
-    if method in ("sign", "approve") and a.state not in EXTENDABLE:
-        # Written off, reassigned or waiting on verification meanwhile: a new deadline means nothing.
-        raise InvalidTransition(
-            _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
-            % {"state": a.get_state_display()}
-        )
-    if method == "sign" and signs_own_request(ext, actor):
-        raise own_submission_refusal(Role.LEADER)
+    *, actor: User, extension: ExtensionRequest | int, step: Step, comment: str
+) -> tuple[ExtensionRequest, Assignment]:
+    """Take one of the request's steps: lock, the step's checks, transition, save, audit."""
+    ext, a = _lock_extension(extension)
+    role = steps.require(step, actor, ext)
     from_state = ext.state
-    transition()
+    getattr(ext, step.method)()
     fields = ["state"]
-    if office:
+    if step.office:
         ext.decided_by, ext.decided_at, ext.decision_comment = actor, clock.now(), comment
         fields += ["decided_by", "decided_at", "decision_comment"]
     else:
@@ -167,8 +111,8 @@ def _decide(
     audit_record(
         actor=actor,
         role=role,
-        unit_id=where,
-        action=action,
+        unit_id=steps.where(step, ext),
+        action=step.action,
         assignment=a,
         from_state=a.state,
         to_state=a.state,
@@ -181,27 +125,13 @@ def _decide(
             "requested_deadline": ext.requested_deadline.isoformat(),
         },
     )
-    return ext, a, role
-
-
-def signs_own_request(ext: ExtensionRequest, actor: User) -> bool:
-    """The unit leader's signature must be someone else's than the requester's (four eyes),
-    even when the requester holds the leader role too."""
-    return ext.requested_by_id == actor.pk
+    return ext, a
 
 
 @transaction.atomic
 def extension_sign(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
     comment = _reason(comment, required=False)
-    ext, a, _role = _decide(
-        actor=actor,
-        extension=extension,
-        method="sign",
-        action="extension.signed",
-        roles=(Role.LEADER,),
-        office=False,
-        comment=comment,
-    )
+    ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_SIGN, comment=comment)
     _signoff(a, actor, SignOffKind.EXTENSION, True, comment)
     notify_unit(
         unit_id=a.letter.office_id,
@@ -216,15 +146,7 @@ def extension_sign(*, actor: User, extension: ExtensionRequest | int, comment: s
 @transaction.atomic
 def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
     comment = _reason(comment, label=_("The reason for refusing"))
-    ext, a, _role = _decide(
-        actor=actor,
-        extension=extension,
-        method="refuse",
-        action="extension.refused",
-        roles=(Role.LEADER,),
-        office=False,
-        comment=comment,
-    )
+    ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_REFUSE, comment=comment)
     _signoff(a, actor, SignOffKind.EXTENSION, False, comment)
     notify(
         recipients=[ext.requested_by_id],
@@ -239,15 +161,7 @@ def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment:
 def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
     """The office grants the new deadline; the old one stays on the request and in the audit row."""
     comment = _reason(comment, required=False)
-    ext, a, _role = _decide(
-        actor=actor,
-        extension=extension,
-        method="approve",
-        action="extension.approved",
-        roles=(Role.CLERK, Role.DIRECTOR),
-        office=True,
-        comment=comment,
-    )
+    ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_APPROVE, comment=comment)
     assignment_deadline_set(a=a, deadline=ext.requested_deadline)
     notify_unit(
         unit_id=a.unit_id,
@@ -263,15 +177,7 @@ def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment
 @transaction.atomic
 def extension_reject(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
     comment = _reason(comment, label=_("The reason for rejecting"))
-    ext, a, _role = _decide(
-        actor=actor,
-        extension=extension,
-        method="reject",
-        action="extension.rejected",
-        roles=(Role.CLERK, Role.DIRECTOR),
-        office=True,
-        comment=comment,
-    )
+    ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_REJECT, comment=comment)
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LIAISON, Role.LEADER],

@@ -39,6 +39,9 @@ from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .evidence import files_check, stored_file
 from .notify import notify, unit_members
 from .roles import require_role
+from .steps import LETTER_CLOSE, LETTER_EDIT, LETTER_ISSUE, LETTER_REOPEN, LETTER_SIGN, LETTER_WITHDRAW, WITHDRAW
+from .steps import refusal as step_refusal
+from .steps import require as step_require
 
 # Limits that keep one letter printable and one page of its table readable.
 MAX_TITLE = 200
@@ -59,13 +62,6 @@ def _lock_letter(letter: Letter | int) -> Letter:
         return Letter.objects.select_for_update(no_key=True).get(pk=pk)
     except Letter.DoesNotExist:
         raise NotAllowed(_("This letter does not exist or you may not see it.")) from None
-
-
-def _require_draft(letter: Letter) -> None:
-    if letter.state != LetterState.DRAFT:
-        raise InvalidTransition(
-            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": letter.get_state_display()}
-        )
 
 
 def _check_units(unit_ids: Iterable[int], *, field: str) -> list[int]:
@@ -149,8 +145,7 @@ def letter_update_draft(
     cc_ids: Sequence[int] | None = None,
 ) -> Letter:
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.CLERK])
-    _require_draft(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
     fields = ["updated_at"]
     if title is not None:
         letter.title = _check_text(title, field="title", label=_("Title"), limit=MAX_TITLE)
@@ -186,8 +181,7 @@ MAX_ATTACHMENTS = 20
 def letter_attach(*, actor: User, letter: Letter | int, files: Sequence[UploadedFile]) -> list[LetterAttachment]:
     """Add files to a draft (附件). Every file is checked before any is stored."""
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.CLERK])
-    _require_draft(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
     if not files:
         raise InvalidInput(_("Choose at least one file."), field="files")
     if letter.attachments.count() + len(files) > MAX_ATTACHMENTS:
@@ -218,8 +212,7 @@ def letter_detach(*, actor: User, attachment: LetterAttachment | int) -> None:
     if found is None:
         raise NotAllowed(_("This attachment does not exist or you may not see it."))
     letter = _lock_letter(found[0])
-    role = require_role(actor, letter.office_id, [Role.CLERK])
-    _require_draft(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
     LetterAttachment.objects.filter(pk=pk).delete()
     audit_record(
         actor=actor,
@@ -248,8 +241,7 @@ def item_add(
 ) -> Item:
     """Add an item to a draft. With no units named it goes to every addressed unit as lead."""
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.CLERK])
-    _require_draft(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
     if category not in ItemCategory.values:
         raise InvalidInput(_("Unknown problem category."), field="category")
     if source not in ItemSource.values:
@@ -299,8 +291,7 @@ def item_add(
 @transaction.atomic
 def item_delete(*, actor: User, item: Item) -> None:
     letter = _lock_letter(item.letter_id)
-    role = require_role(actor, letter.office_id, [Role.CLERK])
-    _require_draft(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
     seq = item.seq
     Item.objects.filter(pk=item.pk).delete()
     # Keep numbering continuous: the printed attachment table counts 1, 2, 3…
@@ -315,13 +306,7 @@ def item_delete(*, actor: User, item: Item) -> None:
 def letter_sign(*, actor: User, letter: Letter, comment: str = "") -> Letter:
     """签发: the director signs a draft. Four eyes: never the drafter."""
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.DIRECTOR])
-    if letter.drafter_id == actor.pk:
-        raise NotAllowed(_("A letter must be signed by someone other than its drafter."))
-    if not letter.sign.can_proceed():
-        raise InvalidTransition(
-            _("Only a draft letter can be signed; this one is %(state)s.") % {"state": letter.get_state_display()}
-        )
+    role = step_require(LETTER_SIGN, actor, letter)
     _check_ready(letter)
     from_state = letter.state
     letter.sign()
@@ -332,7 +317,7 @@ def letter_sign(*, actor: User, letter: Letter, comment: str = "") -> Letter:
         actor=actor,
         role=role,
         unit_id=letter.office_id,
-        action="letter.signed",
+        action=LETTER_SIGN.action,
         letter=letter,
         from_state=from_state,
         to_state=letter.state,
@@ -406,11 +391,7 @@ def _next_serial(prefix: LetterPrefix, year: int) -> int:
 def letter_issue(*, actor: User, letter: Letter) -> Letter:
     """印发: number the signed letter and create one assignment per unit per item, all or nothing."""
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.CLERK, Role.DIRECTOR])
-    if not letter.issue.can_proceed():
-        raise InvalidTransition(
-            _("Only a signed letter can be issued; this one is %(state)s.") % {"state": letter.get_state_display()}
-        )
+    role = step_require(LETTER_ISSUE, actor, letter)
     targets = _check_ready(letter)
     # A reminder's items that chase an overdue assignment create nothing: the unit goes on with
     # the assignment it has, which gets an audit row saying it was chased.
@@ -446,7 +427,7 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
     events = [
         audit_event(
             **office,
-            action="letter.issued",
+            action=LETTER_ISSUE.action,
             letter=letter,
             from_state=from_state,
             to_state=letter.state,
@@ -504,17 +485,17 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
 
 def assignments_withdraw(*, actor: User, role: str, letter: Letter, reason: str) -> list[Assignment]:
     """Withdraw every assignment of a letter being withdrawn, as one bulk transition. Call under
-    the letter's lock, inside its transaction.
+    the letter's lock, inside its transaction, once the letter's own step has been allowed.
 
-    Each row is locked and taken through ``Assignment.withdraw``, so the state machine decides
-    for every one; if any refuses (claimed, returned, reassigned…), the whole withdrawal is
-    refused and nothing is written. Then the rows are saved together and each gets its audit row,
-    in one statement each."""
+    Each row is locked and read against the table's WITHDRAW step (its state machine and its
+    "nobody claimed it"); if any refuses, the whole withdrawal is refused and nothing is written.
+    Then the rows are saved together and each gets its audit row, in one statement each."""
     # Locked in id order, as every writer of several assignments does, so two cannot deadlock.
     # A claim racing this waits for the lock, then finds its assignment withdrawn.
     held = list(Assignment.objects.select_for_update(no_key=True).filter(letter=letter).order_by("pk"))
-    # A claimer on an issued assignment means a unit took it up: the FSM alone would let it go.
-    taken = sum(1 for a in held if a.claimed_by_id or not a.withdraw.can_proceed())
+    for a in held:
+        a.letter = letter  # the locked letter: the step's role is judged in its office
+    taken = sum(1 for a in held if step_refusal(WITHDRAW, actor, a) is not None)
     if taken:
         raise InvalidTransition(
             ngettext(
@@ -537,7 +518,7 @@ def assignments_withdraw(*, actor: User, role: str, letter: Letter, reason: str)
                 actor=actor,
                 role=role,
                 unit_id=letter.office_id,
-                action="assignment.withdrawn",
+                action=WITHDRAW.action,
                 letter=letter,
                 assignment=a,
                 from_state=from_state,
@@ -560,11 +541,9 @@ def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter
     """
     reason = _check_text(reason, field="reason", label=_("The reason for withdrawing"), limit=2000)
     letter = _lock_letter(letter)
-    role = require_role(actor, letter.office_id, [Role.CLERK, Role.DIRECTOR])
-    if not letter.withdraw.can_proceed():
-        raise InvalidTransition(
-            _("Only an issued letter can be withdrawn; this one is %(state)s.") % {"state": letter.get_state_display()}
-        )
+    # The step's guard counts the taken assignments for a quick answer; a claim committed since
+    # is caught again under the rows' locks, in assignments_withdraw.
+    role = step_require(LETTER_WITHDRAW, actor, letter)
     withdrawn = assignments_withdraw(actor=actor, role=role, letter=letter, reason=reason)
     from_state = letter.state
     letter.withdraw()
@@ -573,7 +552,7 @@ def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter
         actor=actor,
         role=role,
         unit_id=letter.office_id,
-        action="letter.withdrawn",
+        action=LETTER_WITHDRAW.action,
         letter=letter,
         from_state=from_state,
         to_state=letter.state,
@@ -613,7 +592,7 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
         actor=actor,
         role=role,
         unit_id=letter.office_id,
-        action="letter.closed",
+        action=LETTER_CLOSE.action,
         letter=letter,
         from_state=LetterState.ISSUED,
         to_state=LetterState.CLOSED,
@@ -632,7 +611,7 @@ def letter_reopen_if_closed(*, actor: User, role: str, letter_id: int) -> bool:
         actor=actor,
         role=role,
         unit_id=letter.office_id,
-        action="letter.reopened",
+        action=LETTER_REOPEN.action,
         letter=letter,
         from_state=LetterState.CLOSED,
         to_state=LetterState.ISSUED,

@@ -12,19 +12,19 @@ from supervision.models import (
     Cycle,
     CycleState,
     Notice,
-    NoticeState,
     Role,
     Unit,
     UnitKind,
     User,
 )
 
-from . import bulk_sql
+from . import bulk_sql, steps
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify
 from .push import push_after_commit
 from .roles import require_role
+from .steps import NOTICE_EDIT, NOTICE_PUBLISH, NOTICE_SIGN
 
 MAX_TITLE = 200
 MAX_OPENING = 20000
@@ -116,11 +116,7 @@ def notice_update_draft(
     *, actor: User, notice: Notice | int, title: str | None = None, opening: str | None = None
 ) -> Notice:
     notice = _lock_notice(notice)
-    role = require_role(actor, notice.office_id, [Role.CLERK])
-    if notice.state != NoticeState.DRAFT:
-        raise InvalidTransition(
-            _("Only a draft notice can be changed; this one is %(state)s.") % {"state": notice.get_state_display()}
-        )
+    role = steps.require(NOTICE_EDIT, actor, notice)
     fields = ["updated_at"]
     if title is not None:
         notice.title = _text(title, field="title", label=_("Title"), limit=MAX_TITLE, required=True)
@@ -129,7 +125,7 @@ def notice_update_draft(
         notice.opening = _text(opening, field="opening", label=_("Opening text"), limit=MAX_OPENING, required=False)
         fields.append("opening")
     notice.save(update_fields=fields)
-    _audit(notice, actor=actor, role=role, action="notice.edited", from_state=notice.state)
+    _audit(notice, actor=actor, role=role, action=NOTICE_EDIT.action, from_state=notice.state)
     return notice
 
 
@@ -137,19 +133,13 @@ def notice_update_draft(
 def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Notice:
     """签发: a director signs the draft. Four eyes: never its drafter."""
     notice = _lock_notice(notice)
-    role = require_role(actor, notice.office_id, [Role.DIRECTOR])
-    if notice.drafter_id == actor.pk:
-        raise NotAllowed(_("A notice must be signed by someone other than its drafter."))
-    if not notice.sign.can_proceed():
-        raise InvalidTransition(
-            _("Only a draft notice can be signed; this one is %(state)s.") % {"state": notice.get_state_display()}
-        )
+    role = steps.require(NOTICE_SIGN, actor, notice)
     from_state = notice.state
     notice.sign()
     notice.signer = actor
     notice.signed_at = clock.now()
     notice.save(update_fields=["state", "signer", "signed_at", "updated_at"])
-    _audit(notice, actor=actor, role=role, action="notice.signed", from_state=from_state, comment=comment[:2000])
+    _audit(notice, actor=actor, role=role, action=NOTICE_SIGN.action, from_state=from_state, comment=comment[:2000])
     notify(
         recipients=[notice.drafter_id],
         notice=notice,
@@ -163,16 +153,12 @@ def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Noti
 def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
     """印发: the signed notice goes out; every member of every unit in its cycle's ranking is told."""
     notice = _lock_notice(notice)
-    role = require_role(actor, notice.office_id, [Role.CLERK, Role.DIRECTOR])
-    if not notice.publish.can_proceed():
-        raise InvalidTransition(
-            _("Only a signed notice can be published; this one is %(state)s.") % {"state": notice.get_state_display()}
-        )
+    role = steps.require(NOTICE_PUBLISH, actor, notice)
     from_state = notice.state
     notice.publish()
     notice.published_at = clock.now()
     notice.save(update_fields=["state", "published_at", "updated_at"])
-    _audit(notice, actor=actor, role=role, action="notice.published", from_state=from_state)
+    _audit(notice, actor=actor, role=role, action=NOTICE_PUBLISH.action, from_state=from_state)
     # Every member of every unit in the cycle's ranking, in one INSERT … SELECT, and each told
     # live once the publication has committed.
     now = clock.now()

@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supervision import selectors, services
-from supervision.models import OPEN_STATES, Item, Letter, LetterState, Role, Unit, User
+from supervision.models import OPEN_STATES, Item, Letter, Role, Unit, User
 from supervision.services import DomainError
 from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
 from supervision.services.roles import has_role, roles_by_unit
+from supervision.services.steps import allowed
 from supervision.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from workflows.files import private_file
 from workflows.params import id_or_404, int_param
@@ -129,8 +130,8 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "addressees": letter.addressees.all(),
         "cc_units": letter.cc_units.all(),
         "is_office": office_role is not None,
-        "clerk": has_role(request.user, letter.office_id, [Role.CLERK]) is not None,
-        "director": has_role(request.user, letter.office_id, [Role.DIRECTOR]) is not None,
+        # The letter's steps this person may take now, by key: the step table decides, the page shows.
+        "steps": {s.key: True for s in allowed(request.user, letter)},
     }
     if office_role is not None:
         # Progress of the letter per unit, one aggregate query.
@@ -154,7 +155,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             context["share_form"] = forms.ShareForm(
                 units=Unit.objects.filter(is_active=True).exclude(pk__in=reading).order_by("kind", "sort_order", "id")
             )
-    if letter.state == LetterState.DRAFT and context["clerk"]:
+    if "edit" in context["steps"]:
         context["edit_form"] = forms.LetterForm(
             initial={
                 "kind": letter.kind,

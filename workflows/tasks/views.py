@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from supervision import actions, queues, selectors, services
+from supervision import queues, selectors, services
 from supervision.links import notification_url
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
 from supervision.search import PAGE_SIZE, assignment_search, light_expression
@@ -25,7 +25,7 @@ from supervision.services.roles import office_ids
 from workflows.files import private_file
 from workflows.params import id_or_404
 
-from . import forms
+from . import buttons, forms
 
 QUEUE_TITLES = {
     "all": _("All assignments"),
@@ -104,20 +104,20 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     extensions = list(
         ExtensionRequest.objects.filter(assignment=a).select_related("requested_by").order_by("-requested_at")
     )
-    offered = actions.available_actions(request.user, a)
+    offered = buttons.assignment_buttons(request.user, a)
     context = {
         "a": a,
         "item": a.item,
         "letter": a.letter,
         "light": _light(a),
         "actions": offered,
-        "cycle_report": actions.cycle_report(a),
+        "cycle_report": selectors.cycle_report(a),
         # A fresh one-time token for the report forms of this page (see forms.ReportForm).
         "form_token": secrets.token_urlsafe(16),
         "timeline": selectors.assignment_timeline(a),
         "reports": reports.order_by("-created_at"),
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
-        "extensions": [(e, actions.extension_actions(request.user, e, a)) for e in extensions],
+        "extensions": [(e, buttons.extension_buttons(request.user, _of(e, a))) for e in extensions],
         "cooperating": a.item.assignments.exclude(pk=a.pk).select_related("unit")
         if _sees_all_units(request.user, a)
         else [],
@@ -125,6 +125,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if any(x.key == "reassign" for x in offered):
         context["reassign_targets"] = queues.reassign_targets(a)
     return render(request, "tasks/detail.html", context)
+
+
+def _of(ext: ExtensionRequest, a: Assignment) -> ExtensionRequest:
+    # The request's assignment is the page's, already read with its letter.
+    ext.assignment = a
+    return ext
 
 
 def _light(a: Assignment) -> str:
@@ -199,7 +205,7 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             DONE[action],
         )
         return _back(request, detail)
-    needs = actions.ACTIONS[action][1].needs
+    needs = buttons.ASSIGNMENT[action].needs
     form_class = {
         "": forms.CommentForm,
         "comment": forms.CommentForm,
@@ -265,7 +271,7 @@ def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if ext is None or action not in EXTENSION_DONE:
         raise Http404
     a = _assignment(request, ext)
-    form = forms.ReasonForm(request.POST) if actions.EXTENSION_ACTIONS[action][3].needs == "reason" else None
+    form = forms.ReasonForm(request.POST) if buttons.EXTENSION[action].needs == "reason" else None
     comment = request.POST.get("reason") or request.POST.get("comment") or ""
     if form is not None and not form.is_valid():
         comment = ""
@@ -340,5 +346,5 @@ def extension_list(request: HttpRequest) -> HttpResponse:
         for ext in qs.select_related("assignment__item", "assignment__unit", "assignment__letter", "requested_by")[
             :200
         ]:
-            waiting.append((ext, actions.extension_actions(user, ext, ext.assignment)))
+            waiting.append((ext, buttons.extension_buttons(user, ext)))
     return render(request, "tasks/extensions.html", {"rows": waiting})

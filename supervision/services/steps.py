@@ -1,0 +1,445 @@
+"""The step table: every transition of an assignment, an extension request, a letter and a notice,
+declared once.
+
+A step says which transition method it runs (or, for a step that is not a state change of its
+own, the states it applies from), the audit action it writes, the roles that may take it and
+where those roles must be held, and the conditions on the person beyond the role (the claimer
+only, never the drafter, never whoever made the submission being signed off) and on the object
+beyond its state. ``refusal`` reads a step against a person and an object; the services raise
+what it returns, under their row lock, and the pages offer exactly the steps it has nothing
+against (``allowed``). A test walks the table to hold the two together.
+
+Checks on what a person types (a reason, a date, a target unit) stay in the services: the
+buttons are offered whatever the form will hold, and a bad form is refused as InvalidInput.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from supervision import clock
+from supervision.models import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentState,
+    AuditEvent,
+    ExtensionRequest,
+    ExtensionState,
+    Letter,
+    LetterState,
+    Notice,
+    NoticeState,
+    Role,
+    User,
+)
+
+from .cycle_reports import last_progress_report, reported_this_cycle
+from .errors import AlreadyClaimed, DomainError, InvalidTransition, NotAllowed
+from .roles import has_role, role_refusal
+
+S = AssignmentState
+
+# While an assignment waits on the office's verification or is done, its deadline is moot.
+EXTENDABLE = tuple(s for s in OPEN_STATES if s != S.AWAITING_VERIFICATION)
+PENDING_EXTENSION = (ExtensionState.AWAITING_SIGNOFF, ExtensionState.AWAITING_DECISION)
+
+# A guard: the object's condition beyond its state, as the refusal to give (None: it holds).
+Guard = Callable[[Any, User], DomainError | None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One transition: what it runs, what it records, who may take it and on what condition."""
+
+    subject: str  # "assignment" | "extension" | "letter" | "notice"
+    key: str  # its name in the pages' URLs and forms, unique within the subject
+    action: str  # the audit action it writes
+    roles: tuple[str, ...]  # in order of preference: the first one held is the acting role
+    # True: a role in the issuing office; False: in the assignment's unit. Letters and notices
+    # belong to an office, so their steps always judge there.
+    office: bool
+    method: str = ""  # the viewflow.fsm transition it runs; "" for a step that is not one
+    states: tuple[str, ...] = ()  # for a step without a method: the states it applies from
+    claimer_only: bool = False  # once claimed, only the claimer (before: any holder of the role)
+    claimer_or_leader: bool = False  # once claimed, the claimer or a leader of the unit
+    unclaimed: bool = False  # only while nobody has claimed it
+    # The audit action of the submission this step signs off. Whoever made that submission may
+    # not sign it off, even when they hold the signing role too (four eyes): a liaison who is
+    # also the unit's leader needs another leader.
+    signs_off: str = ""
+    not_drafter: bool = False  # four eyes on a document: never signed by its drafter
+    not_requester: bool = False  # four eyes on an extension: never signed by whoever asked
+    guard: Guard | None = None
+    # Taken by the system on behalf of another step (a letter closes with its last assignment):
+    # recorded like any step, never offered as a button.
+    automatic: bool = False
+    # The refusal when the object is in another state ("%(state)s" is its state's label).
+    wrong_state: str = ""
+
+
+# --- guards: conditions on the object beyond its state ----------------------------------------------
+
+
+def _can_carry_forward(a: Assignment, actor: User) -> DomainError | None:
+    # 最多报一次: something to carry, and nothing reported yet in this cycle.
+    if last_progress_report(a.pk) is None:
+        return InvalidTransition(_("There is no earlier progress report to carry forward."))
+    if reported_this_cycle(a.pk):
+        return InvalidTransition(_("Progress was already reported in this cycle."))
+    return None
+
+
+def _may_ask_more_time(a: Assignment, actor: User) -> DomainError | None:
+    if a.state not in EXTENDABLE:
+        return InvalidTransition(
+            _("An extension cannot be requested while the assignment is “%(state)s”.")
+            % {"state": a.get_state_display()}
+        )
+    if clock.today() > a.deadline:
+        return InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
+    if ExtensionRequest.objects.filter(assignment_id=a.pk, state__in=PENDING_EXTENSION).exists():
+        return InvalidTransition(_("An extension request for this assignment is already pending."))
+    return None
+
+
+def _deadline_still_moot(ext: ExtensionRequest, actor: User) -> DomainError | None:
+    a = ext.assignment
+    if a.state not in EXTENDABLE:
+        # Written off, reassigned or waiting on verification meanwhile: a new deadline means nothing.
+        return InvalidTransition(
+            _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
+            % {"state": a.get_state_display()}
+        )
+    return None
+
+
+def _untaken(letter: Letter, actor: User) -> DomainError | None:
+    # A letter is withdrawn only while no unit has taken any of it up (claimed, returned…).
+    # Anything but issued and unclaimed: a claimer on an issued assignment means a unit took it up.
+    taken = Assignment.objects.filter(letter_id=letter.pk).exclude(state=S.ISSUED, claimed_by__isnull=True).count()
+    if taken:
+        return InvalidTransition(
+            ngettext(
+                "%(n)d of its assignments was already claimed or returned: the letter can no longer be withdrawn.",
+                "%(n)d of its assignments were already claimed or returned: the letter can no longer be withdrawn.",
+                taken,
+            )
+            % {"n": taken}
+        )
+    return None
+
+
+# --- the table -------------------------------------------------------------------------------------
+
+_A_STATE = gettext_lazy("This cannot be done while the assignment is “%(state)s”.")
+LIAISON, LEADER, CLERK, INSPECTOR, DIRECTOR = Role.LIAISON, Role.LEADER, Role.CLERK, Role.INSPECTOR, Role.DIRECTOR
+
+
+def _a(key: str, action: str, roles: tuple[str, ...], *, office: bool, method: str | None = None, **kw: Any) -> Step:
+    return Step("assignment", key, action, roles, office, method=key if method is None else method, **kw)
+
+
+# Assignments: 签收, 退回, 办理, 审签, 核验, 销号, 回头看.
+CLAIM = _a("claim", "assignment.claimed", (LIAISON,), office=False, unclaimed=True)
+UNCLAIM = _a("unclaim", "assignment.unclaimed", (LIAISON, LEADER), office=False, claimer_or_leader=True)
+REQUEST_RETURN = _a("request_return", "assignment.return_requested", (LIAISON,), office=False, claimer_only=True)
+APPROVE_RETURN = _a(
+    "approve_return", "assignment.returned", (LEADER,), office=False, signs_off="assignment.return_requested"
+)
+REFUSE_RETURN = _a("refuse_return", "assignment.return_refused", (LEADER,), office=False)
+REASSIGN = _a("reassign", "assignment.reassigned", (CLERK,), office=True)
+REISSUE = _a("reissue", "assignment.reissued", (CLERK,), office=True)
+START = _a("start", "assignment.started", (LIAISON,), office=False, claimer_only=True)
+REPORT = _a("report_progress", "assignment.reported", (LIAISON,), office=False, claimer_only=True)
+SUBMIT = _a("submit_completion", "assignment.completion_submitted", (LIAISON,), office=False, claimer_only=True)
+APPROVE_COMPLETION = _a(
+    "approve_completion",
+    "assignment.completion_signed",
+    (LEADER,),
+    office=False,
+    signs_off="assignment.completion_submitted",
+)
+REFUSE_COMPLETION = _a("refuse_completion", "assignment.completion_refused", (LEADER,), office=False)
+VERIFY = _a("verify", "assignment.verified", (INSPECTOR,), office=True)
+REJECT = _a("reject", "assignment.rejected", (INSPECTOR,), office=True)
+CLOSE = _a("close", "assignment.closed", (DIRECTOR,), office=True)
+REOPEN = _a("reopen", "assignment.reopened", (INSPECTOR, DIRECTOR), office=True)
+# 最多报一次: nothing changed since the last report, so it is confirmed, not typed again.
+CARRY_FORWARD = _a(
+    "carry_forward",
+    "assignment.report_carried",
+    (LIAISON,),
+    office=False,
+    method="report_progress",
+    claimer_only=True,
+    guard=_can_carry_forward,
+)
+# 延期申请 is asked on the assignment; the request then has its own steps below.
+REQUEST_EXTENSION = _a(
+    "request_extension",
+    "extension.requested",
+    (LIAISON,),
+    office=False,
+    method="",
+    states=EXTENDABLE,
+    claimer_only=True,
+    guard=_may_ask_more_time,
+)
+# Every assignment of a letter being withdrawn, one bulk transition (letters.assignments_withdraw).
+WITHDRAW = _a("withdraw", "assignment.withdrawn", (CLERK, DIRECTOR), office=True, unclaimed=True, automatic=True)
+
+_E_STATE = gettext_lazy("This extension request is already “%(state)s”.")
+
+
+def _e(key: str, action: str, roles: tuple[str, ...], *, office: bool, **kw: Any) -> Step:
+    return Step("extension", key, action, roles, office, method=key, wrong_state=_E_STATE, **kw)
+
+
+EXTENSION_SIGN = _e("sign", "extension.signed", (LEADER,), office=False, not_requester=True, guard=_deadline_still_moot)
+EXTENSION_REFUSE = _e("refuse", "extension.refused", (LEADER,), office=False)
+EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=_deadline_still_moot)
+EXTENSION_REJECT = _e("reject", "extension.rejected", (CLERK, DIRECTOR), office=True)
+
+# Letters: 拟稿 (edits while a draft), 签发, 印发, 撤回; closing and reopening follow the assignments.
+LETTER_EDIT = Step(
+    "letter",
+    "edit",
+    "letter.edited",
+    (CLERK,),
+    True,
+    states=(LetterState.DRAFT,),
+    wrong_state=gettext_lazy("Only a draft letter can be changed; this one is %(state)s."),
+)
+LETTER_SIGN = Step(
+    "letter",
+    "sign",
+    "letter.signed",
+    (DIRECTOR,),
+    True,
+    method="sign",
+    not_drafter=True,
+    wrong_state=gettext_lazy("Only a draft letter can be signed; this one is %(state)s."),
+)
+LETTER_ISSUE = Step(
+    "letter",
+    "issue",
+    "letter.issued",
+    (CLERK, DIRECTOR),
+    True,
+    method="issue",
+    wrong_state=gettext_lazy("Only a signed letter can be issued; this one is %(state)s."),
+)
+LETTER_WITHDRAW = Step(
+    "letter",
+    "withdraw",
+    "letter.withdrawn",
+    (CLERK, DIRECTOR),
+    True,
+    method="withdraw",
+    guard=_untaken,
+    wrong_state=gettext_lazy("Only an issued letter can be withdrawn; this one is %(state)s."),
+)
+LETTER_CLOSE = Step("letter", "close", "letter.closed", (DIRECTOR,), True, method="close", automatic=True)
+LETTER_REOPEN = Step(
+    "letter", "reopen", "letter.reopened", (INSPECTOR, DIRECTOR), True, method="reopen", automatic=True
+)
+
+# Notices: edits while a draft, 签发, 印发.
+NOTICE_EDIT = Step(
+    "notice",
+    "edit",
+    "notice.edited",
+    (CLERK,),
+    True,
+    states=(NoticeState.DRAFT,),
+    wrong_state=gettext_lazy("Only a draft notice can be changed; this one is %(state)s."),
+)
+NOTICE_SIGN = Step(
+    "notice",
+    "sign",
+    "notice.signed",
+    (DIRECTOR,),
+    True,
+    method="sign",
+    not_drafter=True,
+    wrong_state=gettext_lazy("Only a draft notice can be signed; this one is %(state)s."),
+)
+NOTICE_PUBLISH = Step(
+    "notice",
+    "publish",
+    "notice.published",
+    (CLERK, DIRECTOR),
+    True,
+    method="publish",
+    wrong_state=gettext_lazy("Only a signed notice can be published; this one is %(state)s."),
+)
+
+TABLE: tuple[Step, ...] = (
+    CLAIM,
+    UNCLAIM,
+    REQUEST_RETURN,
+    APPROVE_RETURN,
+    REFUSE_RETURN,
+    REASSIGN,
+    REISSUE,
+    START,
+    REPORT,
+    SUBMIT,
+    APPROVE_COMPLETION,
+    REFUSE_COMPLETION,
+    VERIFY,
+    REJECT,
+    CLOSE,
+    REOPEN,
+    CARRY_FORWARD,
+    REQUEST_EXTENSION,
+    WITHDRAW,
+    EXTENSION_SIGN,
+    EXTENSION_REFUSE,
+    EXTENSION_APPROVE,
+    EXTENSION_REJECT,
+    LETTER_EDIT,
+    LETTER_SIGN,
+    LETTER_ISSUE,
+    LETTER_WITHDRAW,
+    LETTER_CLOSE,
+    LETTER_REOPEN,
+    NOTICE_EDIT,
+    NOTICE_SIGN,
+    NOTICE_PUBLISH,
+)
+SUBJECTS: dict[type[Model], str] = {
+    Assignment: "assignment",
+    ExtensionRequest: "extension",
+    Letter: "letter",
+    Notice: "notice",
+}
+
+
+def steps_of(subject: str) -> tuple[Step, ...]:
+    return tuple(s for s in TABLE if s.subject == subject)
+
+
+def step(subject: str, key: str) -> Step | None:
+    """The step the pages post as ``key`` on a subject, or None (automatic steps are not posted)."""
+    for s in TABLE:
+        if s.subject == subject and s.key == key and not s.automatic:
+            return s
+    return None
+
+
+# --- reading a step against a person and an object -------------------------------------------------
+
+
+def _assignment_of(obj: Model) -> Assignment | None:
+    if isinstance(obj, Assignment):
+        return obj
+    if isinstance(obj, ExtensionRequest):
+        return obj.assignment
+    return None
+
+
+def where(s: Step, obj: Model) -> int:
+    """The unit in which the step's roles must be held."""
+    a = _assignment_of(obj)
+    if a is None:
+        return obj.office_id  # a letter or a notice
+    return a.letter.office_id if s.office else a.unit_id
+
+
+def acting_role(s: Step, actor: User, obj: Model) -> str | None:
+    """The first of the step's roles the actor holds where it is judged (None: none)."""
+    if not actor.is_active:
+        return None
+    return has_role(actor, where(s, obj), s.roles)
+
+
+def submitter_id(assignment_id: int, action: str) -> int | None:
+    """Who made the latest submission (audit action ``action``) on the assignment."""
+    return (
+        AuditEvent.objects.filter(assignment_id=assignment_id, action=action)
+        .order_by("-id")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+
+
+def own_submission_refusal(role: str) -> NotAllowed:
+    return NotAllowed(
+        _("You submitted this yourself, so you may not sign it off: another %(role)s of the unit must do it.")
+        % {"role": Role(role).label}
+    )
+
+
+def person_refusal(s: Step, actor: User, obj: Model) -> DomainError | None:
+    """Whether ``actor`` is a person who may take the step at all, whatever the object's state:
+    the role, held where it counts, and the conditions on the person."""
+    if acting_role(s, actor, obj) is None:
+        return role_refusal(s.roles)
+    a = _assignment_of(obj)
+    if a is not None and a.claimed_by_id and a.claimed_by_id != actor.pk:
+        if s.claimer_only:
+            return NotAllowed(
+                _("Only %(name)s, who claimed this assignment, can do this.") % {"name": a.claimed_by.display_name}
+            )
+        if s.claimer_or_leader and has_role(actor, a.unit_id, [LEADER]) is None:
+            return NotAllowed(_("Only the claimer or the unit leader can release a claim."))
+    if s.unclaimed and a is not None and a.claimed_by_id:
+        return AlreadyClaimed(_("Already claimed by %(name)s.") % {"name": a.claimed_by.display_name})
+    if s.not_drafter and obj.drafter_id == actor.pk:
+        if s.subject == "letter":
+            return NotAllowed(_("A letter must be signed by someone other than its drafter."))
+        return NotAllowed(_("A notice must be signed by someone other than its drafter."))
+    return None
+
+
+def _state_refusal(s: Step, obj: Model) -> DomainError | None:
+    fits = getattr(obj, s.method).can_proceed() if s.method else obj.state in s.states
+    if fits:
+        return None
+    return InvalidTransition((s.wrong_state or _A_STATE) % {"state": obj.get_state_display()})
+
+
+def refusal(s: Step, actor: User, obj: Model) -> DomainError | None:
+    """Why ``actor`` may not take step ``s`` on ``obj`` now, or None when they may.
+
+    In this order, so that the answer is the one a person can act on: no role here (NotAllowed),
+    not the right person (NotAllowed; a claim already taken is AlreadyClaimed), the wrong state
+    (InvalidTransition), the object's other conditions, then four eyes (NotAllowed)."""
+    return (
+        person_refusal(s, actor, obj)
+        or _state_refusal(s, obj)
+        or (s.guard(obj, actor) if s.guard is not None else None)
+        or _four_eyes_refusal(s, actor, obj)
+    )
+
+
+def _four_eyes_refusal(s: Step, actor: User, obj: Model) -> DomainError | None:
+    if (s.signs_off and submitter_id(obj.pk, s.signs_off) == actor.pk) or (
+        s.not_requester and obj.requested_by_id == actor.pk
+    ):
+        return own_submission_refusal(s.roles[0])
+    return None
+
+
+def require(s: Step, actor: User, obj: Model) -> str:
+    """The acting role, or raise the refusal. Services call this under the object's lock."""
+    refused = refusal(s, actor, obj)
+    if refused is not None:
+        raise refused
+    role = acting_role(s, actor, obj)
+    assert role is not None  # refusal() returned None, so a role is held
+    return role
+
+
+def allowed(actor: User, obj: Model) -> list[Step]:
+    """The steps ``actor`` may take on ``obj`` now, in table order: the buttons a page offers.
+    (An assignment's or an extension's letter is read: select it with the object.)"""
+    subject = SUBJECTS[type(obj)]
+    return [s for s in TABLE if s.subject == subject and not s.automatic and refusal(s, actor, obj) is None]

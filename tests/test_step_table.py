@@ -1,0 +1,223 @@
+"""The step table drives both the services and the buttons: for letters and notices, every state ×
+every person, a step is offered if and only if its service accepts it (the assignment's and the
+extension's steps are walked the same way in test_transition_matrix). And every step the table
+declares has its button and its service, so a step added to one cannot be missing from the other."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from viewflow.fsm.base import TransitionMethod
+
+from supervision import clock, services
+from supervision.models import Assignment, AssignmentState, Cycle, Letter, LetterState, Notice, NoticeState
+from supervision.services import DomainError, steps
+from tests.conftest import make_user
+from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
+from tests.factories import draft_letter, signed_in, write_off
+from tests.helpers import ACTORS
+from workflows.tasks import buttons
+
+PEOPLE = (*ACTORS, "dual")  # "dual": the office's clerk and one of its directors at once
+
+LETTER_CALLS = {
+    "edit": lambda u, letter: services.letter_update_draft(
+        actor=u, letter=letter, title="关于加快整改的督办函（修改）"
+    ),
+    "sign": lambda u, letter: services.letter_sign(actor=u, letter=letter),
+    "issue": lambda u, letter: services.letter_issue(actor=u, letter=letter),
+    "withdraw": lambda u, letter: services.letter_withdraw(actor=u, letter=letter, reason="误发，撤回重发"),
+}
+NOTICE_CALLS = {
+    "edit": lambda u, notice: services.notice_update_draft(actor=u, notice=notice, title="第1期双周通报（修改）"),
+    "sign": lambda u, notice: services.notice_sign(actor=u, notice=notice),
+    "publish": lambda u, notice: services.notice_publish(actor=u, notice=notice),
+}
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _accepted(calls: dict, user, fresh) -> set[str]:
+    """The keys whose service call succeeds for ``user`` now (each tried and rolled back)."""
+    accepted = set()
+    for key, call in calls.items():
+        try:
+            with transaction.atomic():
+                call(user, fresh())
+                accepted.add(key)
+                raise _RollBack
+        except (DomainError, _RollBack):
+            pass
+    return accepted
+
+
+def _offered(user, obj) -> set[str]:
+    return {s.key for s in steps.allowed(user, obj)}
+
+
+# --- the table itself -----------------------------------------------------------------------------
+
+
+def test_every_step_a_person_takes_has_its_button_and_its_service():
+    offered = {
+        subject: {s.key for s in steps.steps_of(subject) if not s.automatic} for subject in steps.SUBJECTS.values()
+    }
+    assert offered["assignment"] == set(buttons.ASSIGNMENT)
+    assert offered["extension"] == set(buttons.EXTENSION)
+    assert offered["letter"] == set(LETTER_CALLS)
+    assert offered["notice"] == set(NOTICE_CALLS)
+    # The document pages show a step's form under {% if steps.<key> %} (edit: the view's form).
+    letter_page = (TEMPLATES / "letters" / "detail.html").read_text()
+    notice_page = (TEMPLATES / "cycles" / "notice.html").read_text()
+    assert {k for k in offered["letter"] if k != "edit"} <= set(re.findall(r"steps\.(\w+)", letter_page))
+    assert offered["notice"] <= set(re.findall(r"steps\.(\w+)", notice_page))
+
+
+def test_the_table_names_real_transitions_and_states():
+    models = {subject: model for model, subject in steps.SUBJECTS.items()}
+    for s in steps.TABLE:
+        model = models[s.subject]
+        states = {c for c, _label in model._meta.get_field("state").choices}
+        if s.method:
+            assert isinstance(getattr(model, s.method), TransitionMethod), s
+            assert not s.states, s
+        else:
+            assert s.states and set(s.states) <= states, s
+        assert s.roles and s.action.split(".")[0] in ("assignment", "extension", "letter", "notice"), s
+    keys = [(s.subject, s.key) for s in steps.TABLE]
+    assert len(keys) == len(set(keys))
+
+
+# --- letters ----------------------------------------------------------------------------------------
+
+
+def _letter_in(world, state: str, *, drafter=None) -> Letter:
+    letter = draft_letter(world, units=[world.unit_a, world.unit_b])
+    if drafter is not None:
+        Letter.objects.filter(pk=letter.pk).update(drafter=drafter)
+    if state == "draft":
+        return letter
+    services.letter_sign(actor=world.director, letter=letter)
+    if state == "signed":
+        return letter
+    services.letter_issue(actor=world.clerk, letter=letter)
+    a = Assignment.objects.get(letter=letter, unit=world.unit_a)
+    if state == "taken":
+        services.assignment_claim(actor=world.liaison_a, assignment=a)
+    elif state == "withdrawn":
+        services.letter_withdraw(actor=world.clerk, letter=letter, reason="误发")
+    elif state == "closed":
+        for x in Assignment.objects.filter(letter=letter):
+            ours = x.unit_id == world.unit_a.pk
+            write_off(world, x, *((world.liaison_a, world.leader_a) if ours else (world.liaison_b, world.leader_b)))
+    return letter
+
+
+LETTER_CASES = ["draft", "draft_by_dual", "signed", "issued", "taken", "closed", "withdrawn"]
+
+
+@pytest.mark.parametrize("case", LETTER_CASES)
+def test_letter_buttons_are_exactly_what_the_services_allow(world, case: str):
+    world.dual = make_user("dual_o", world.office, "clerk", "director")
+    state = "draft" if case == "draft_by_dual" else case
+    letter = _letter_in(world, state, drafter=world.dual if case == "draft_by_dual" else None)
+    expected = {"taken": LetterState.ISSUED}.get(state, state)
+    assert Letter.objects.get(pk=letter.pk).state == expected
+    seen = set()
+    for name in PEOPLE:
+        user = getattr(world, name)
+        offered = _offered(user, Letter.objects.get(pk=letter.pk))
+        assert offered == _accepted(LETTER_CALLS, user, lambda: Letter.objects.get(pk=letter.pk)), (case, name)
+        seen |= offered
+    # The cases reach every step somewhere, and the drafter is never offered their own signature.
+    assert seen == {
+        "draft": {"edit", "sign"},
+        "draft_by_dual": {"edit", "sign"},
+        "signed": {"issue"},
+        "issued": {"withdraw"},
+    }.get(case, set())
+    if case == "draft_by_dual":
+        assert _offered(world.dual, Letter.objects.get(pk=letter.pk)) == {"edit"}
+
+
+def test_the_letter_page_shows_the_offered_steps_only(world, client):
+    letter = _letter_in(world, "signed")
+    url = reverse("letters:detail", args=[letter.pk])
+    issue = reverse("letters:act", args=[letter.pk, "issue"])
+    # The inspector and the observer read the office's letters but do not issue them.
+    for name, shown in (("clerk", True), ("director", True), ("inspector", False), ("observer", False)):
+        page = signed_in(client, getattr(world, name)).get(url).content.decode()
+        assert (issue in page) is shown, name
+    services.letter_issue(actor=world.clerk, letter=letter)
+    services.assignment_claim(
+        actor=world.liaison_a, assignment=Assignment.objects.get(letter=letter, unit=world.unit_a)
+    )
+    page = signed_in(client, world.clerk).get(url).content.decode()
+    # Once a unit has taken it up, withdrawing is no longer offered (the service would refuse it).
+    assert reverse("letters:act", args=[letter.pk, "withdraw"]) not in page
+
+
+# --- notices ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def closed_cycle(world, settings):
+    use_calendar(settings)
+    tick(at("2024-01-02", "09:00"))
+    letter = issue_at(at("2024-01-02"), world, items=1, deadline=dt.date(2024, 6, 28))
+    claim_and_report(at("2024-01-03"), world.liaison_a, mine(letter, world.unit_a))
+    tick(cutoff(0))
+    return Cycle.objects.get(number=1)
+
+
+def _notice_in(world, cycle, state: str, *, drafter) -> Notice:
+    with clock.frozen(at("2024-01-15")):
+        notice = services.notice_draft(actor=world.clerk, office=world.office, cycle=cycle)
+        Notice.objects.filter(pk=notice.pk).update(drafter=drafter)
+        if state in ("signed", "published"):
+            services.notice_sign(actor=world.director, notice=notice.pk)
+        if state == "published":
+            services.notice_publish(actor=world.clerk, notice=notice.pk)
+    return notice
+
+
+@pytest.mark.parametrize("case", ["draft", "draft_by_dual", "signed", "published"])
+def test_notice_buttons_are_exactly_what_the_services_allow(world, closed_cycle, case: str):
+    world.dual = make_user("dual_o", world.office, "clerk", "director")
+    drafter = world.dual if case == "draft_by_dual" else world.clerk
+    notice = _notice_in(world, closed_cycle, "draft" if case == "draft_by_dual" else case, drafter=drafter)
+    fresh = lambda: Notice.objects.select_related("cycle").get(pk=notice.pk)  # noqa: E731
+    assert fresh().state == {"draft_by_dual": NoticeState.DRAFT}.get(case, case)
+    seen = set()
+    with clock.frozen(at("2024-01-16")):
+        for name in PEOPLE:
+            user = getattr(world, name)
+            offered = _offered(user, fresh())
+            assert offered == _accepted(NOTICE_CALLS, user, fresh), (case, name)
+            seen |= offered
+    assert seen == {"draft": {"edit", "sign"}, "draft_by_dual": {"edit", "sign"}, "signed": {"publish"}}.get(
+        case, set()
+    )
+    if case == "draft_by_dual":
+        assert _offered(world.dual, fresh()) == {"edit"}
+
+
+# --- automatic steps --------------------------------------------------------------------------------
+
+
+def test_automatic_steps_are_never_offered_nor_posted(world):
+    assert steps.step("letter", "close") is None and steps.step("assignment", "withdraw") is None
+    letter = _letter_in(world, "issued")
+    a = Assignment.objects.select_related("letter").get(letter=letter, unit=world.unit_a)
+    for name in PEOPLE[:-1]:
+        assert steps.WITHDRAW not in steps.allowed(getattr(world, name), a)
+    assert a.state == AssignmentState.ISSUED
