@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from supervision import selectors
 from supervision.models import (
     PHASES,
     AssignmentState,
@@ -27,7 +26,8 @@ from supervision.models import (
     User,
 )
 from supervision.parsing import clean_text, parse_id
-from supervision.search import AssignmentFilters, Light
+from supervision.selectors import visibility
+from supervision.selectors.search import AssignmentFilters, Light
 from supervision.services import InvalidInput
 from supervision.services.roles import office_ids
 
@@ -162,13 +162,13 @@ def ledger_units(user: User) -> QuerySet[Unit]:
     (a unit's ledger never holds another unit's rows, so offering them would only mislead)."""
     if user.is_superuser or office_ids(user):
         return Unit.objects.filter(is_active=True).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
-    return selectors.units_of(user).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
+    return visibility.units_of(user).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
 
 
 def ledger_letters(user: User) -> QuerySet[Letter]:
     """Letters the ledger page lists: those the user sees that have gone out (a draft has no rows)."""
     return (
-        selectors.letters_visible_to(user)
+        visibility.letters_visible_to(user)
         .exclude(issued_at__isnull=True)
         .only("pk", "number", "title")
         .order_by("-issued_at", "-pk")[:MAX_LETTER_CHOICES]

@@ -27,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from supervision import clock
 from supervision.models import OPEN_STATES, Assignment, AssignmentState, ItemCategory, ProgressReport, UnitRole
 from supervision.models.assignments import DEAD_STATES
-from supervision.search import AssignmentFilters
+from supervision.selectors.search import AssignmentFilters
 from supervision.services import InvalidInput
 
 from . import wording

@@ -3,7 +3,7 @@
 Everything printed comes from the cycle's frozen snapshot (``UnitResult`` and ``Escalation``
 rows written when the cycle closed), so the PDF of a notice reads the same next month as on the
 day it was published. ``notice_pdf(notice)`` is all a caller needs; the caller has already
-decided the reader may see the notice (``supervision.rankings.notice_get``).
+decided the reader may see the notice (``supervision.selectors.rankings.notice_get``).
 
 The page is the letters' page: red mark (the office's name), the 期 number where a letter has
 its 文号, the red rule, title, body on the 22 × 28 grid, signature, 版记 and page numbers.
@@ -24,7 +24,7 @@ from django.utils.safestring import SafeString
 
 from supervision import clock
 from supervision.models import Cycle, Notice, NoticeState, PeerGroup, UnitKind, UnitResult
-from supervision.rankings import GROUP_ORDER, NoticeContent, NoticeRow, notice_content
+from supervision.selectors.rankings import GROUP_ORDER, NoticeContent, NoticeRow, notice_content
 
 from . import charts, layout, wording
 from .fonts import font_stacks

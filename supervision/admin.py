@@ -28,8 +28,8 @@ from supervision.models import (
     UnitResult,
     User,
 )
+from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
-from supervision.shares import letter_shares
 
 
 class MembershipInline(admin.TabularInline):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from supervision.models import Assignment, Evidence, Letter, LetterAttachment
+from supervision.selectors import visibility
 
 _VIEW = {
     "supervision.view_letter": (Letter, "letters_visible_to"),
@@ -29,6 +30,4 @@ class UnitRuleBackend:
         model, selector = _VIEW[perm]
         if not isinstance(obj, model):
             return False
-        from supervision import selectors
-
-        return getattr(selectors, selector)(user_obj).filter(pk=obj.pk).exists()
+        return getattr(visibility, selector)(user_obj).filter(pk=obj.pk).exists()

@@ -9,7 +9,7 @@ import pytest
 
 from supervision import clock, services
 from supervision.models import AuditEvent, Cycle, Notice, Notification
-from supervision.rankings import notice_content, notice_get, notices_visible_to
+from supervision.selectors.rankings import notice_content, notice_get, notices_visible_to
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from tests.conftest import make_user
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar

@@ -23,8 +23,8 @@ from supervision.models import (
     Notification,
     ProgressReport,
 )
-from supervision.rankings import current_cycle, report_span, report_window
-from supervision.search import AssignmentFilters, Light, assignment_search
+from supervision.selectors.rankings import current_cycle, report_span, report_window
+from supervision.selectors.search import AssignmentFilters, Light, assignment_search
 from supervision.services import InvalidTransition, NotAllowed, steps
 from tests.cycles import SHANGHAI, at, claim_and_report, cutoff, issue_at, mine, state, tick, use_calendar
 from tests.helpers import write_off

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from supervision.dashboard import office_dashboard
 from supervision.models import Assignment, AssignmentState
+from supervision.selectors.dashboard import office_dashboard
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
 from tests.helpers import signed_in
 

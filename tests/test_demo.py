@@ -41,7 +41,7 @@ from supervision.models import (
     UnitKind,
     User,
 )
-from supervision.rankings import notices_visible_to, unit_history
+from supervision.selectors.rankings import notices_visible_to, unit_history
 
 NUMBER = re.compile(r"^吕巩办(督|交|催)〔(\d{4})〕([1-9]\d*)号$")
 

@@ -19,8 +19,9 @@ from django.urls import reverse
 
 from project.asgi import application
 from project.sessions import LAST_ACTIVITY_KEY
-from supervision import selectors, services
+from supervision import services
 from supervision.models import Assignment, Notification
+from supervision.selectors import visibility
 from supervision.services import NotAllowed, push
 from tests.conftest import issue_letter
 from tests.inbox_sockets import inbox_socket, leave_idle, signed_in_session
@@ -44,9 +45,9 @@ def test_mark_read_only_touches_the_recipients_own_rows(world):
     issue_letter(world, items=1)
     mine = Notification.objects.filter(recipient=world.liaison_a).get()
     theirs = Notification.objects.filter(recipient=world.liaison_b).get()
-    assert selectors.unread_count(world.liaison_a) == 1
+    assert visibility.unread_count(world.liaison_a) == 1
     services.notification_mark_read(actor=world.liaison_a, notification=mine.pk)
-    assert selectors.unread_count(world.liaison_a) == 0
+    assert visibility.unread_count(world.liaison_a) == 0
     with pytest.raises(NotAllowed):
         services.notification_mark_read(actor=world.liaison_a, notification=theirs.pk)
     assert Notification.objects.get(pk=theirs.pk).read_at is None

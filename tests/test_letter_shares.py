@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from guardian.models import GroupObjectPermission, UserObjectPermission
 
-from supervision import selectors, services
+from supervision import services
 from supervision.models import (
     AuditEvent,
     Letter,
@@ -27,6 +27,7 @@ from supervision.models import (
     UnitKind,
     User,
 )
+from supervision.selectors import visibility
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter, last_audit_id, new_audit, snapshot
@@ -98,11 +99,11 @@ def test_a_person_the_clerk_shares_with_reads_the_letter_is_told_and_it_is_audit
     assert letter.number in note.text
     # The letter and its items, read-only; not the units' tasks or their evidence.
     reader = _fresh(reader)
-    assert set(selectors.items_visible_to(reader).values_list("pk", flat=True)) == set(
+    assert set(visibility.items_visible_to(reader).values_list("pk", flat=True)) == set(
         letter.items.values_list("pk", flat=True)
     )
-    assert not selectors.assignments_visible_to(reader).exists()
-    assert not selectors.evidence_visible_to(reader).exists()
+    assert not visibility.assignments_visible_to(reader).exists()
+    assert not visibility.evidence_visible_to(reader).exists()
     some_task = letter.assignments.first()
     assert _page(client, reader, "tasks:detail", some_task.pk) == 404
 
@@ -134,7 +135,7 @@ def test_a_unit_share_reaches_its_members_today_and_tomorrow(client, world, lett
         assert _listed(client, member) == {letter.pk}
         assert Notification.objects.filter(recipient=member, verb="letter_shared", letter=letter).exists()
     assert AuditEvent.objects.filter(action="letter.shared", data__unit=inspection.unit.pk).count() == 1
-    assert not selectors.assignments_visible_to(_fresh(inspection.liaison)).exists()
+    assert not visibility.assignments_visible_to(_fresh(inspection.liaison)).exists()
     # Membership decides, with nothing to keep in sync: a new member reads it, a leaver no longer.
     newcomer = make_user("jw_new", inspection.unit, Role.LIAISON)
     assert _listed(client, newcomer) == {letter.pk}
@@ -186,7 +187,7 @@ def test_a_draft_or_signed_letter_cannot_be_shared(world):
         with pytest.raises(InvalidTransition):
             services.letter_share(actor=world.clerk, letter=letter, user=world.outsider)
     assert (snapshot(), _grants()) == (before, grants)
-    assert not selectors.letters_visible_to(_fresh(world.outsider)).exists()
+    assert not visibility.letters_visible_to(_fresh(world.outsider)).exists()
 
 
 def test_sharing_what_adds_nothing_is_refused(world, inspection):

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 
-from supervision import clock, selectors, services
+from supervision import clock, services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -21,6 +21,7 @@ from supervision.models import (
     Role,
     Unit,
 )
+from supervision.selectors import visibility
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from supervision.services.roles import forget_roles
 from tests.helpers import ACTORS, draft_letter, sign_and_issue, snapshot, write_off
@@ -503,7 +504,7 @@ def test_only_issued_letters_are_withdrawn(world, stage: str):
 def test_a_unit_still_sees_the_withdrawn_letter(world):
     letter = sign_and_issue(world, draft_letter(world))
     services.letter_withdraw(actor=world.clerk, letter=letter, reason="发文对象有误")
-    assert selectors.letter_get(world.liaison_a, letter.pk) is not None
+    assert visibility.letter_get(world.liaison_a, letter.pk) is not None
 
 
 # --- attachments -------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from supervision import queues, services
+from supervision import services
 from supervision.models import Assignment
+from supervision.selectors import queues
 from tests.conftest import issue_letter
 from tests.helpers import draft_letter, drive
 

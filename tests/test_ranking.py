@@ -25,7 +25,7 @@ from supervision.models import (
     TieBreak,
     UnitResult,
 )
-from supervision.rankings import (
+from supervision.selectors.rankings import (
     escalations_of,
     interview_list,
     ranking_of,

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from supervision import clock, services
 from supervision.models import Assignment, AuditEvent, Evidence, ProgressReport
-from supervision.rankings import report_span
+from supervision.selectors.rankings import report_span
 from supervision.services import InvalidInput
 from tests.conftest import issue_letter
 from tests.helpers import snapshot

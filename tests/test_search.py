@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from supervision import clock, services
 from supervision.models import Assignment
-from supervision.search import AssignmentFilters, Light, assignment_counts, assignment_search
+from supervision.selectors.search import AssignmentFilters, Light, assignment_counts, assignment_search
 from tests.conftest import issue_letter
 
 

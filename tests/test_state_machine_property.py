@@ -45,7 +45,7 @@ from supervision.models import (
     SignOff,
     Unit,
 )
-from supervision.queues import reassign_targets
+from supervision.selectors.queues import reassign_targets
 from supervision.services import DomainError
 from tests.conftest import build_world, issue_letter, make_user
 from tests.helpers import snapshot

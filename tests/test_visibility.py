@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from guardian.shortcuts import assign_perm
 
-from supervision import selectors, services
+from supervision import services
 from supervision.models import Assignment, AuditEvent, Evidence, Letter, User
+from supervision.selectors import visibility
 from tests.helpers import ACTORS, draft_letter, sign_and_issue
 
 OFFICE = ("clerk", "inspector", "director", "observer")
@@ -54,55 +55,60 @@ def _pks(qs) -> set[int]:
 
 def test_unit_sees_its_own_assignments_only(world, scene):
     for who in ("liaison_a", "leader_a"):
-        assert _pks(selectors.assignments_visible_to(getattr(world, who))) == {scene.shared_a.pk, scene.coop_lead_a.pk}
+        assert _pks(visibility.assignments_visible_to(getattr(world, who))) == {scene.shared_a.pk, scene.coop_lead_a.pk}
     for who in ("liaison_b", "leader_b"):
-        assert _pks(selectors.assignments_visible_to(getattr(world, who))) == {scene.shared_b.pk}
+        assert _pks(visibility.assignments_visible_to(getattr(world, who))) == {scene.shared_b.pk}
 
 
 def test_unit_sees_letters_addressed_to_it_once_issued(world, scene):
-    assert _pks(selectors.letters_visible_to(world.liaison_a)) == {scene.shared.pk, scene.coop.pk}
-    assert _pks(selectors.letters_visible_to(world.liaison_b)) == {scene.shared.pk}
-    assert _pks(selectors.letters_visible_to(world.leader_c)) == {scene.coop.pk}
+    assert _pks(visibility.letters_visible_to(world.liaison_a)) == {scene.shared.pk, scene.coop.pk}
+    assert _pks(visibility.letters_visible_to(world.liaison_b)) == {scene.shared.pk}
+    assert _pks(visibility.letters_visible_to(world.leader_c)) == {scene.coop.pk}
 
 
 @pytest.mark.parametrize("who", ["liaison_a", "leader_a"])
 def test_drafts_and_signed_letters_are_invisible_to_units(world, scene, who: str):
     user = getattr(world, who)
-    assert not selectors.letters_visible_to(user).filter(pk__in=[scene.draft.pk, scene.signed.pk]).exists()
-    assert selectors.letter_get(user, scene.draft.pk) is None
-    assert not selectors.items_visible_to(user).filter(letter__in=[scene.draft, scene.signed]).exists()
+    assert not visibility.letters_visible_to(user).filter(pk__in=[scene.draft.pk, scene.signed.pk]).exists()
+    assert visibility.letter_get(user, scene.draft.pk) is None
+    assert not visibility.items_visible_to(user).filter(letter__in=[scene.draft, scene.signed]).exists()
 
 
 def test_cooperating_unit_sees_the_item_and_its_own_assignment_not_the_leads(world, scene):
     c = world.liaison_c
-    assert _pks(selectors.assignments_visible_to(c)) == {scene.coop_c.pk}
-    assert selectors.assignment_get(c, scene.coop_lead_a.pk) is None
-    assert selectors.assignment_get(c, scene.coop_c.pk) == scene.coop_c
-    assert _pks(selectors.items_visible_to(c)) == {scene.coop_c.item_id}
+    assert _pks(visibility.assignments_visible_to(c)) == {scene.coop_c.pk}
+    assert visibility.assignment_get(c, scene.coop_lead_a.pk) is None
+    assert visibility.assignment_get(c, scene.coop_c.pk) == scene.coop_c
+    assert _pks(visibility.items_visible_to(c)) == {scene.coop_c.item_id}
     assert not c.has_perm("supervision.view_assignment", scene.coop_lead_a)
 
 
 @pytest.mark.parametrize("who", OFFICE)
 def test_office_users_see_everything_including_drafts(world, scene, who: str):
     user = getattr(world, who)
-    assert _pks(selectors.assignments_visible_to(user)) == _pks(Assignment.objects.all())
-    assert _pks(selectors.letters_visible_to(user)) == {scene.shared.pk, scene.coop.pk, scene.draft.pk, scene.signed.pk}
+    assert _pks(visibility.assignments_visible_to(user)) == _pks(Assignment.objects.all())
+    assert _pks(visibility.letters_visible_to(user)) == {
+        scene.shared.pk,
+        scene.coop.pk,
+        scene.draft.pk,
+        scene.signed.pk,
+    }
 
 
 def test_outsider_sees_nothing(world, scene):
     o = world.outsider
-    assert not selectors.letters_visible_to(o).exists()
-    assert not selectors.assignments_visible_to(o).exists()
-    assert not selectors.items_visible_to(o).exists()
-    assert not selectors.evidence_visible_to(o).exists()
-    assert selectors.assignment_get(o, scene.shared_a.pk) is None
+    assert not visibility.letters_visible_to(o).exists()
+    assert not visibility.assignments_visible_to(o).exists()
+    assert not visibility.items_visible_to(o).exists()
+    assert not visibility.evidence_visible_to(o).exists()
+    assert visibility.assignment_get(o, scene.shared_a.pk) is None
 
 
 def test_inactive_user_sees_nothing(world, scene):
     world.liaison_a.is_active = False
     world.liaison_a.save()
     user = User.objects.get(pk=world.liaison_a.pk)
-    assert not selectors.assignments_visible_to(user).exists()
+    assert not visibility.assignments_visible_to(user).exists()
     assert not user.has_perm("supervision.view_assignment", scene.shared_a)
 
 
@@ -110,21 +116,21 @@ def test_guardian_grant_shows_that_one_letter_to_the_outsider(world, scene):
     o = world.outsider
     assign_perm("supervision.view_letter", o, scene.shared)
     o = User.objects.get(pk=o.pk)  # a fresh user: no cached permissions
-    assert _pks(selectors.letters_visible_to(o)) == {scene.shared.pk}
+    assert _pks(visibility.letters_visible_to(o)) == {scene.shared.pk}
     assert o.has_perm("supervision.view_letter", scene.shared)
     assert not o.has_perm("supervision.view_letter", scene.coop)
     # The letter, not its units' work: assignments stay hidden.
-    assert not selectors.assignments_visible_to(o).exists()
+    assert not visibility.assignments_visible_to(o).exists()
     assert not o.has_perm("supervision.view_assignment", scene.shared_a)
     # The items of that letter (its attachment table) come with it.
-    assert _pks(selectors.items_visible_to(o)) == set(scene.shared.items.values_list("pk", flat=True))
+    assert _pks(visibility.items_visible_to(o)) == set(scene.shared.items.values_list("pk", flat=True))
 
 
 def test_guardian_grant_on_one_assignment(world, scene):
     o = world.outsider
     assign_perm("supervision.view_assignment", o, scene.shared_b)
     o = User.objects.get(pk=o.pk)
-    assert _pks(selectors.assignments_visible_to(o)) == {scene.shared_b.pk}
+    assert _pks(visibility.assignments_visible_to(o)) == {scene.shared_b.pk}
     assert o.has_perm("supervision.view_assignment", scene.shared_b)
 
 
@@ -156,16 +162,16 @@ def test_each_person_sees_exactly_the_expected_assignments_and_letters(world, sc
     expected_asg = {getattr(scene, n).pk for n in assignments}
     expected_letters = {getattr(scene, n).pk for n in letters}
     # The list pages (selectors) and the object checks (has_perm) each against the matrix.
-    assert _pks(selectors.assignments_visible_to(user)) == expected_asg
-    assert _pks(selectors.letters_visible_to(user)) == expected_letters
+    assert _pks(visibility.assignments_visible_to(user)) == expected_asg
+    assert _pks(visibility.letters_visible_to(user)) == expected_letters
     for name in sorted(_ALL_ASSIGNMENTS):
         a = getattr(scene, name)
         assert user.has_perm("supervision.view_assignment", a) == (name in assignments), (who, name)
-        assert (selectors.assignment_get(user, a.pk) is not None) == (name in assignments), (who, name)
+        assert (visibility.assignment_get(user, a.pk) is not None) == (name in assignments), (who, name)
     for name in sorted(_ALL_LETTERS):
         letter = getattr(scene, name)
         assert user.has_perm("supervision.view_letter", letter) == (name in letters), (who, name)
-        assert (selectors.letter_get(user, letter.pk) is not None) == (name in letters), (who, name)
+        assert (visibility.letter_get(user, letter.pk) is not None) == (name in letters), (who, name)
 
 
 def test_has_perm_is_only_about_viewing(world, scene):
@@ -186,7 +192,7 @@ def test_evidence_is_visible_with_its_assignment_only(world, scene):
     for who in EVERYONE:
         user = User.objects.get(pk=getattr(world, who).pk)
         expected = who in OFFICE or who in ("liaison_a", "leader_a")
-        assert selectors.evidence_visible_to(user).filter(pk=ev.pk).exists() == expected, who
+        assert visibility.evidence_visible_to(user).filter(pk=ev.pk).exists() == expected, who
         assert user.has_perm("supervision.view_evidence", ev) == expected, who
 
 
@@ -195,10 +201,10 @@ def test_reassigned_item_becomes_visible_to_the_new_unit(world, scene):
     services.assignment_request_return(actor=world.liaison_a, assignment=a, reason="不属于本县")
     services.assignment_approve_return(actor=world.leader_a, assignment=a)
     new = services.assignment_reassign(actor=world.clerk, assignment=a, unit=world.unit_c)
-    assert selectors.assignment_get(world.liaison_c, new.pk) == new
-    assert selectors.assignment_get(world.liaison_a, new.pk) is None
+    assert visibility.assignment_get(world.liaison_c, new.pk) == new
+    assert visibility.assignment_get(world.liaison_a, new.pk) is None
     # C now sees the letter its new assignment comes from, though it was not addressed.
-    assert selectors.letter_get(world.liaison_c, scene.shared.pk) is not None
+    assert visibility.letter_get(world.liaison_c, scene.shared.pk) is not None
 
 
 # --- the audit trail is append-only ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 # rankings as a module: it imports the services package, so its names exist only once it has run.
-from supervision import clock, rankings
+from supervision import clock
 from supervision.models import (
     Assignment,
     AssignmentState,
@@ -29,6 +29,7 @@ from supervision.models import (
     Unit,
     User,
 )
+from supervision.selectors import rankings
 
 from . import steps
 from .audit import audit_record

@@ -7,8 +7,9 @@ from __future__ import annotations
 import datetime as dt
 
 # rankings as a module: it imports the services package, so its names exist only once it has run.
-from supervision import clock, rankings
+from supervision import clock
 from supervision.models import ProgressReport, ReportKind
+from supervision.selectors import rankings
 
 
 def cycle_progress_report(assignment_id: int, seq: int | None = None) -> ProgressReport | None:

@@ -41,7 +41,7 @@ from supervision.models import (
     ProgressReport,
     Role,
 )
-from supervision.search import Light, light_filter
+from supervision.selectors.search import Light, light_filter
 
 from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError

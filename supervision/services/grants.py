@@ -6,7 +6,7 @@ else read the letter: an inspection body, another office, a unit that turns out 
 It is a django-guardian ``view_letter`` grant: to a person, a ``UserObjectPermission``; to a unit,
 a ``GroupObjectPermission`` on the unit's group (see supervision/unit_groups.py for why the group
 holds no members). A shared reader sees the letter, its items and attachments, read-only; never
-the units' assignments or evidence (selectors.py).
+the units' assignments or evidence (selectors/visibility.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from supervision.models import Letter, LetterState, Role, Unit, User
-from supervision.shares import (
+from supervision.selectors.shares import (
     letter_receiving_unit_ids,
     letter_shared_unit_ids,
     letter_shared_user_ids,
@@ -94,7 +94,7 @@ def letter_share(*, actor: User, letter: Letter | int, user: User | None = None,
             )
         assign_perm(PERMISSION, unit_group(unit.pk), letter)
         target = {"unit": unit.pk, "name": unit.name}
-        # Everyone who holds a role there today; later members read it too (selectors.py).
+        # Everyone who holds a role there today; later members read it too (selectors/visibility.py).
         recipients = unit_members([unit.pk], Role.values)
         text = _("Letter %(number)s “%(title)s” was shared with your unit to read.") % title
     audit_record(actor=actor, role=role, unit_id=letter.office_id, action="letter.shared", letter=letter, data=target)

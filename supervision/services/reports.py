@@ -7,7 +7,7 @@ from django.db import transaction
 
 from supervision import clock
 from supervision.models import Assignment, ProgressReport, ReportKind, User
-from supervision.rankings import report_span
+from supervision.selectors.rankings import report_span
 
 from .assignments import _reported, _run
 from .cycle_reports import last_progress_report

@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 
 from notices import ledger, wording
 from notices.filters import ledger_request
-from supervision import clock, selectors, services
+from supervision import clock, services
 from supervision.models import Assignment, ItemCategory, Letter
-from supervision.search import AssignmentFilters
+from supervision.selectors import visibility
+from supervision.selectors.search import AssignmentFilters
 from supervision.services import InvalidInput
 from tests.conftest import FUTURE
 from tests.helpers import draft_letter, sign_and_issue
@@ -131,10 +132,10 @@ def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
 
 
 def test_a_unit_exports_only_its_own_lines(world, campaign):
-    visible = selectors.assignments_visible_to(world.liaison_b)
+    visible = visibility.assignments_visible_to(world.liaison_b)
     rows = _data(load_workbook(io.BytesIO(_export(visible))).active)
     assert [r[5] for r in rows] == ["乙县人民政府"]
-    assert not _data(load_workbook(io.BytesIO(_export(selectors.assignments_visible_to(world.outsider)))).active)
+    assert not _data(load_workbook(io.BytesIO(_export(visibility.assignments_visible_to(world.outsider)))).active)
 
 
 def test_filters_by_unit_letter_state_and_peer_group(world, campaign):

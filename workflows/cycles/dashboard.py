@@ -1,4 +1,4 @@
-"""The office's dashboard page (挂图作战): the figures of ``supervision.dashboard`` as SVG charts
+"""The office's dashboard page (挂图作战): the figures of ``supervision.selectors.dashboard`` as SVG charts
 and a table of lights per unit, each row opening the assignment list it counts."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from notices.charts import Series, bar_chart, line_chart
-from supervision.dashboard import CHART_STATES, Breakdown, office_dashboard
 from supervision.models import AssignmentState
+from supervision.selectors.dashboard import CHART_STATES, Breakdown, office_dashboard
 
 from .views import CHART_FONT, CHART_WIDTH, cycle_label
 

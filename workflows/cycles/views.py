@@ -1,4 +1,4 @@
-"""The biweekly cycle's pages (双周调度、排队、通报). Reads go through ``supervision.rankings`` (which
+"""The biweekly cycle's pages (双周调度、排队、通报). Reads go through ``supervision.selectors.rankings`` (which
 decides who sees whose figures), writes through one ``services.notices`` call each; a refused
 step comes back as a message on the page it was tried from."""
 
@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from notices.charts import Series, line_chart
 from supervision import services
 from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
-from supervision.notice_actions import drafting_office, may_draft_for
-from supervision.rankings import (
+from supervision.selectors.notices import drafting_office, may_draft_for
+from supervision.selectors.rankings import (
     GROUP_ORDER,
     closed_cycles,
     escalations_of,

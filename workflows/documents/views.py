@@ -36,8 +36,9 @@ from notices.progress import import_status as import_status_of
 from notices.services import letter_import_items
 from notices.workbook import MAX_FILE_BYTES
 from notices.xlsx import XLSX_CONTENT_TYPE
-from supervision import clock, queues, rankings, selectors
+from supervision import clock
 from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
+from supervision.selectors import queues, rankings, visibility
 from supervision.services import DomainError, InvalidInput, NotAllowed
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 from workflows.params import id_or_404
@@ -48,7 +49,7 @@ TEMPLATE_FILENAME = "问题清单导入模板.xlsx"
 
 
 def _visible_letter(user: User, pk: int) -> Letter:
-    letter = selectors.letter_get(user, pk)
+    letter = visibility.letter_get(user, pk)
     if letter is None:
         raise Http404
     return letter
@@ -107,7 +108,7 @@ def _ledger_request(request: HttpRequest) -> LedgerRequest:
         letter=get.get("letter"),
         states=get.getlist("state"),
         peer_group=get.get("peer_group"),
-        letters=selectors.letters_visible_to(request.user),
+        letters=visibility.letters_visible_to(request.user),
         text=get.get("q"),
         light=get.get("light"),
         category=get.get("category"),
@@ -130,7 +131,7 @@ def _ledger_request(request: HttpRequest) -> LedgerRequest:
 def _ledger_base(request: HttpRequest) -> QuerySet[Assignment]:
     """What the user may see, narrowed to a list's queue (``queue=to_verify``…) when one is named,
     exactly as the list page narrows it; an unknown queue is the whole list, as there."""
-    base = selectors.assignments_visible_to(request.user)
+    base = visibility.assignments_visible_to(request.user)
     queue = queues.QUEUES.get(request.GET.get("queue", ""))
     if queue is not None:
         base = base.filter(pk__in=queue.assignments(request.user).values("pk"))
@@ -142,7 +143,7 @@ def _unit_label(user: User, asked: LedgerRequest) -> str:
     if asked.units:
         return "、".join(u.name for u in asked.units)
     if not office_ids(user):
-        return "、".join(u.name for u in selectors.units_of(user).order_by("kind", "sort_order", "id"))
+        return "、".join(u.name for u in visibility.units_of(user).order_by("kind", "sort_order", "id"))
     return ""
 
 

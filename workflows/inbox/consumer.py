@@ -34,8 +34,8 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 
-from supervision import selectors
 from supervision.links import notification_url
+from supervision.selectors import visibility
 from supervision.services.push import inbox_group
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def _notification(n: Any) -> dict[str, Any]:
 
 @database_sync_to_async
 def _catch_up(user: Any) -> dict[str, Any]:
-    unread = selectors.inbox_of(user, unread_only=True)
+    unread = visibility.inbox_of(user, unread_only=True)
     return {
         "type": "catch_up",
         "unread": unread.count(),
@@ -75,7 +75,7 @@ def _catch_up(user: Any) -> dict[str, Any]:
 @database_sync_to_async
 def _newest_unread_ids(user: Any) -> list[int]:
     # The cheap check: an index range scan of at most CATCH_UP entries, no row bodies.
-    return list(selectors.inbox_of(user, unread_only=True).values_list("pk", flat=True)[:CATCH_UP])
+    return list(visibility.inbox_of(user, unread_only=True).values_list("pk", flat=True)[:CATCH_UP])
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):

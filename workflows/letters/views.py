@@ -14,13 +14,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supervision import selectors, services
+from supervision import services
 from supervision.models import OPEN_STATES, Item, Letter, Role, Unit, User
+from supervision.selectors import visibility
+from supervision.selectors.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from supervision.services import DomainError
 from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
 from supervision.services.roles import has_role, roles_by_unit
 from supervision.services.steps import allowed
-from supervision.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from workflows.files import private_file
 from workflows.params import id_or_404, int_param
 
@@ -30,7 +31,7 @@ PAGE = 50
 
 
 def _letter(request: HttpRequest, pk: Any) -> Letter:
-    letter = selectors.letter_get(request.user, id_or_404(pk))
+    letter = visibility.letter_get(request.user, id_or_404(pk))
     if letter is None:
         raise Http404
     return letter
@@ -57,7 +58,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     form = forms.LetterFilterForm(request.GET)
     form.is_valid()
     data = form.cleaned_data
-    qs = selectors.letters_visible_to(request.user)
+    qs = visibility.letters_visible_to(request.user)
     if data.get("state"):
         qs = qs.filter(state=data["state"])
     if data.get("kind"):
@@ -70,7 +71,7 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(pk__lt=before)
     # The figures come in the same query; a unit's are those of its own tasks only.
     shown = qs.select_related("office", "drafter").order_by("-pk")
-    rows = list(selectors.letters_with_figures(request.user, shown)[: PAGE + 1])
+    rows = list(visibility.letters_with_figures(request.user, shown)[: PAGE + 1])
     more = len(rows) > PAGE
     rows = rows[:PAGE]
     query = request.GET.copy()
@@ -292,7 +293,7 @@ def _errors(form: Any) -> str:
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
-    attachment = selectors.attachments_visible_to(request.user).filter(pk=id_or_404(pk)).first()
+    attachment = visibility.attachments_visible_to(request.user).filter(pk=id_or_404(pk)).first()
     if attachment is None:
         raise Http404
     return private_file(attachment, inline_allowed=False)

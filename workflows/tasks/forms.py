@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup
 from supervision.parsing import MAX_ID
-from supervision.search import AssignmentFilters, Light
+from supervision.selectors.search import AssignmentFilters, Light
 
 MAX_TEXT = 4000
 

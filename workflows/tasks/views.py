@@ -16,10 +16,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from supervision import queues, selectors, services
+from supervision import services
 from supervision.links import notification_url
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
-from supervision.search import PAGE_SIZE, assignment_search, light_expression
+from supervision.selectors import queues, visibility
+from supervision.selectors.reports import cycle_report
+from supervision.selectors.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
 from supervision.services.roles import office_ids
 from workflows.files import private_file
@@ -89,7 +91,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _assignment(request: HttpRequest, pk: int) -> Assignment:
-    a = selectors.assignment_get(request.user, id_or_404(pk))
+    a = visibility.assignment_get(request.user, id_or_404(pk))
     if a is None:
         # Not found and not yours look the same: nothing leaks about other units' work.
         raise Http404
@@ -111,10 +113,10 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "letter": a.letter,
         "light": _light(a),
         "actions": offered,
-        "cycle_report": selectors.cycle_report(a),
+        "cycle_report": cycle_report(a),
         # A fresh one-time token for the report forms of this page (see forms.ReportForm).
         "form_token": secrets.token_urlsafe(16),
-        "timeline": selectors.assignment_timeline(a),
+        "timeline": visibility.assignment_timeline(a),
         "reports": reports.order_by("-created_at"),
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
         "extensions": [(e, buttons.extension_buttons(request.user, _of(e, a))) for e in extensions],
@@ -291,7 +293,7 @@ def extension_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 @require_GET
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = selectors.evidence_visible_to(request.user).filter(pk=id_or_404(pk)).first()
+    evidence = visibility.evidence_visible_to(request.user).filter(pk=id_or_404(pk)).first()
     if evidence is None:
         raise Http404
     return private_file(evidence)
@@ -304,13 +306,13 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    rows = list(selectors.inbox_of(request.user, unread_only=unread_only)[:100])
+    rows = list(visibility.inbox_of(request.user, unread_only=unread_only)[:100])
     for n in rows:
         n.url = notification_url(n)
     return render(
         request,
         "tasks/inbox.html",
-        {"rows": rows, "unread_only": unread_only, "unread": selectors.unread_count(request.user)},
+        {"rows": rows, "unread_only": unread_only, "unread": visibility.unread_count(request.user)},
     )
 
 

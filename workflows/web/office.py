@@ -14,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from supervision.models import AssignmentState, Role
-from supervision.overview import Overview, office_overview
-from supervision.queues import QUEUES
-from supervision.rankings import current_cycle
+from supervision.selectors.overview import Overview, office_overview
+from supervision.selectors.queues import QUEUES
+from supervision.selectors.rankings import current_cycle
 
 from .access import holds_any
 from .cards import Card

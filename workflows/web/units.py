@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from supervision.overview import UnitFigures, unit_overview
-from supervision.standing import latest_results
+from supervision.selectors.overview import UnitFigures, unit_overview
+from supervision.selectors.standing import latest_results
 
 from .cards import Card
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from supervision import clock
 from supervision.models import OPEN_STATES, Assignment, AssignmentState, User
 from supervision.parsing import clean_text, parse_id
-from supervision.selectors import assignments_visible_to
+from supervision.selectors.visibility import assignments_visible_to
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

@@ -2,7 +2,7 @@
 
 A share is a django-guardian ``view_letter`` grant, to a person (``UserObjectPermission``) or to
 a unit (``GroupObjectPermission`` on the unit's group, see unit_groups.py). The services that
-write them are in services/grants.py; what a grant lets someone see is in selectors.py.
+write them are in services/grants.py; what a grant lets someone see is in selectors/visibility.py.
 """
 
 from __future__ import annotations

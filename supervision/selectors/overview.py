@@ -32,8 +32,8 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.queues import QUEUES
-from supervision.search import Light, light_filter
+from supervision.selectors.queues import QUEUES
+from supervision.selectors.search import Light, light_filter
 from supervision.services.roles import office_ids, roles_by_unit
 
 

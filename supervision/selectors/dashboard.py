@@ -30,8 +30,8 @@ from supervision.models import (
     User,
 )
 from supervision.models.assignments import DEAD_STATES
-from supervision.rankings import GROUP_ORDER
-from supervision.search import Light, light_filter
+from supervision.selectors.rankings import GROUP_ORDER
+from supervision.selectors.search import Light, light_filter
 from supervision.services.roles import office_ids
 
 S = AssignmentState

@@ -9,9 +9,6 @@ that: a letter the office shared with a person or a unit outside its distributio
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     BigIntegerField,
@@ -36,13 +33,9 @@ from supervision.models import (
     LetterAttachment,
     LetterState,
     Notification,
-    ProgressReport,
     Unit,
     User,
 )
-from supervision.rankings import report_window
-from supervision.services.cycle_reports import cycle_progress_report
-from supervision.services.ranking import REPORTING_STATES
 from supervision.services.roles import office_ids, unit_ids
 from supervision.unit_groups import unit_group_names
 
@@ -173,32 +166,3 @@ def inbox_of(user: User, *, unread_only: bool = False) -> QuerySet[Notification]
 
 def unread_count(user: User) -> int:
     return inbox_of(user, unread_only=True).count()
-
-
-@dataclass(frozen=True)
-class CycleReport:
-    """Whether the unit has reported on the assignment in the current report window."""
-
-    made: bool
-    cutoff_at: dt.datetime
-    last_at: dt.datetime | None  # the latest report in the window
-    # This cycle's progress report, which a further report amends (its text fills the form).
-    text: str = ""
-
-
-def cycle_report(a: Assignment) -> CycleReport | None:
-    """This cycle's report on an assignment that owes one (issued, accepted, in progress);
-    None for the others, whose page has nothing to say about it."""
-    if a.state not in REPORTING_STATES:
-        return None
-    opens_at, cutoff_at = report_window()
-    last = (
-        ProgressReport.objects.filter(assignment_id=a.pk, created_at__gt=opens_at)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    current = cycle_progress_report(a.pk)
-    return CycleReport(
-        made=last is not None, cutoff_at=cutoff_at, last_at=last, text=current.text if current is not None else ""
-    )
