@@ -15,8 +15,7 @@ from django.db import connection
 
 from supervision import services
 from supervision.models import Assignment, AuditEvent, Letter, LetterNumberCounter, Role
-from supervision.services import AlreadyClaimed, InvalidTransition
-from supervision.services import assignments as assignment_services
+from supervision.services import AlreadyClaimed, InvalidTransition, office_checks
 from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter
 
@@ -166,14 +165,14 @@ def test_closing_the_last_two_assignments_at_once_closes_the_letter(world, monke
     second = make_user("director2", world.office, Role.DIRECTOR)
     # Hold both transactions right after each closed its assignment and before either looks at
     # the letter: the worst interleaving, every run rather than by luck.
-    real = assignment_services.letter_close_if_done
+    real = office_checks.letter_close_if_done
     both_closed = threading.Barrier(2)
 
     def paused(**kwargs: Any) -> bool:
         both_closed.wait(timeout=30)
         return real(**kwargs)
 
-    monkeypatch.setattr(assignment_services, "letter_close_if_done", paused)
+    monkeypatch.setattr(office_checks, "letter_close_if_done", paused)
 
     outcomes = race(
         [

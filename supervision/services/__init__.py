@@ -1,23 +1,6 @@
 """The only writers of domain state. Views, admin, commands and tests all call these."""
 
-from .assignments import (
-    assignment_approve_completion,
-    assignment_approve_return,
-    assignment_claim,
-    assignment_close,
-    assignment_reassign,
-    assignment_refuse_completion,
-    assignment_refuse_return,
-    assignment_reissue,
-    assignment_reject,
-    assignment_reopen,
-    assignment_report_progress,
-    assignment_request_return,
-    assignment_start,
-    assignment_submit_completion,
-    assignment_unclaim,
-    assignment_verify,
-)
+from .claims import assignment_claim, assignment_unclaim
 from .cycles import TickResult, cycle_advance, cycle_close, tick_run
 from .errors import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from .extensions import (
@@ -29,23 +12,29 @@ from .extensions import (
 )
 from .grants import letter_share, letter_unshare
 from .inbox import notification_mark_all_read, notification_mark_read
-from .letters import (
-    item_add,
-    item_delete,
-    letter_attach,
-    letter_create,
-    letter_detach,
-    letter_issue,
-    letter_number,
-    letter_sign,
-    letter_update_draft,
-    letter_withdraw,
-)
+from .letter_issue import letter_issue, letter_number, letter_sign
+from .letter_lifecycle import letter_withdraw
+from .letters import item_add, item_delete, letter_attach, letter_create, letter_detach, letter_update_draft
 from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
+from .office_checks import assignment_close, assignment_reject, assignment_reopen, assignment_verify
 from .ranking import ruleset_current, ruleset_revise
 from .reports import assignment_carry_forward
-from .steps import EXTENDABLE
+from .returns import (
+    assignment_approve_return,
+    assignment_reassign,
+    assignment_refuse_return,
+    assignment_reissue,
+    assignment_request_return,
+)
+from .step_guards import EXTENDABLE
 from .storage import SweepResult, stored_files_sweep
+from .work import (
+    assignment_approve_completion,
+    assignment_refuse_completion,
+    assignment_report_progress,
+    assignment_start,
+    assignment_submit_completion,
+)
 
 __all__ = [
     "EXTENDABLE",

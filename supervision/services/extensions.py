@@ -13,11 +13,12 @@ from supervision import clock
 from supervision.models import Assignment, ExtensionRequest, Role, SignOffKind, User
 
 from . import steps
-from .assignments import _reason, _signoff, _text, assignment_deadline_set, assignment_lock
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, notify_unit
+from .office_checks import assignment_deadline_set
 from .steps import EXTENSION_APPROVE, EXTENSION_REFUSE, EXTENSION_REJECT, EXTENSION_SIGN, REQUEST_EXTENSION, Step
+from .transitions import assignment_lock, message_fields, reason_clean, signoff_record
 
 MAX_EXTENSION_DAYS = 366
 
@@ -46,7 +47,7 @@ def extension_request(
     a = assignment_lock(assignment)
     # Who, in which state, before the deadline, none pending: the step's checks.
     role = steps.require(REQUEST_EXTENSION, actor, a)
-    reason = _reason(reason, label=_("The reason for the extension"))
+    reason = reason_clean(reason, label=_("The reason for the extension"))
     if not isinstance(requested_deadline, dt.date) or requested_deadline <= a.deadline:
         raise InvalidInput(
             _("The new deadline must be later than the current one (%(date)s).") % {"date": date_format(a.deadline)},
@@ -87,7 +88,7 @@ def extension_request(
         verb="signoff_needed",
         assignment=a,
         exclude=actor.pk,
-        text=_("An extension request awaits your signature: %(item)s") % _text(a),
+        text=_("An extension request awaits your signature: %(item)s") % message_fields(a),
     )
     return ext
 
@@ -130,29 +131,29 @@ def _decide(
 
 @transaction.atomic
 def extension_sign(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
-    comment = _reason(comment, required=False)
+    comment = reason_clean(comment, required=False)
     ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_SIGN, comment=comment)
-    _signoff(a, actor, SignOffKind.EXTENSION, True, comment)
+    signoff_record(a, actor, SignOffKind.EXTENSION, True, comment)
     notify_unit(
         unit_id=a.letter.office_id,
         roles=[Role.CLERK, Role.DIRECTOR],
         verb="extension_needed",
         assignment=a,
-        text=_("%(unit)s asks for more time: %(item)s") % _text(a),
+        text=_("%(unit)s asks for more time: %(item)s") % message_fields(a),
     )
     return ext
 
 
 @transaction.atomic
 def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
-    comment = _reason(comment, label=_("The reason for refusing"))
+    comment = reason_clean(comment, label=_("The reason for refusing"))
     ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_REFUSE, comment=comment)
-    _signoff(a, actor, SignOffKind.EXTENSION, False, comment)
+    signoff_record(a, actor, SignOffKind.EXTENSION, False, comment)
     notify(
         recipients=[ext.requested_by_id],
         verb="extension_decided",
         assignment=a,
-        text=_("The leader refused the extension request: %(item)s") % _text(a),
+        text=_("The leader refused the extension request: %(item)s") % message_fields(a),
     )
     return ext
 
@@ -160,7 +161,7 @@ def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment:
 @transaction.atomic
 def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
     """The office grants the new deadline; the old one stays on the request and in the audit row."""
-    comment = _reason(comment, required=False)
+    comment = reason_clean(comment, required=False)
     ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_APPROVE, comment=comment)
     assignment_deadline_set(a=a, deadline=ext.requested_deadline)
     notify_unit(
@@ -169,20 +170,20 @@ def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment
         verb="extension_decided",
         assignment=a,
         text=_("Extension approved until %(date)s: %(item)s")
-        % {"date": date_format(ext.requested_deadline), **_text(a)},
+        % {"date": date_format(ext.requested_deadline), **message_fields(a)},
     )
     return ext
 
 
 @transaction.atomic
 def extension_reject(*, actor: User, extension: ExtensionRequest | int, comment: str) -> ExtensionRequest:
-    comment = _reason(comment, label=_("The reason for rejecting"))
+    comment = reason_clean(comment, label=_("The reason for rejecting"))
     ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_REJECT, comment=comment)
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LIAISON, Role.LEADER],
         verb="extension_decided",
         assignment=a,
-        text=_("Extension rejected, the deadline stays: %(item)s") % _text(a),
+        text=_("Extension rejected, the deadline stays: %(item)s") % message_fields(a),
     )
     return ext

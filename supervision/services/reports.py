@@ -9,9 +9,10 @@ from supervision import clock
 from supervision.models import Assignment, ProgressReport, ReportKind, User
 from supervision.selectors.rankings import report_span
 
-from .assignments import _reported, _run
 from .cycle_reports import last_progress_report
 from .steps import CARRY_FORWARD
+from .transitions import step_run
+from .work import mark_reported
 
 
 @transaction.atomic
@@ -31,7 +32,7 @@ def assignment_carry_forward(*, actor: User, assignment: Assignment | int) -> Pr
         found["last"] = last
         data["carried_from"] = last.pk
 
-    a, _role = _run(CARRY_FORWARD, actor=actor, assignment=assignment, check=check, apply=_reported, data=data)
+    a, _role = step_run(CARRY_FORWARD, actor=actor, assignment=assignment, check=check, apply=mark_reported, data=data)
     last = found["last"]
     return ProgressReport.objects.create(
         assignment=a,

@@ -5,9 +5,9 @@ A step says which transition method it runs (or, for a step that is not a state 
 own, the states it applies from), the audit action it writes, the roles that may take it and
 where those roles must be held, and the conditions on the person beyond the role (the claimer
 only, never the drafter, never whoever made the submission being signed off) and on the object
-beyond its state. ``refusal`` reads a step against a person and an object; the services raise
-what it returns, under their row lock, and the pages offer exactly the steps it has nothing
-against (``allowed``). A test walks the table to hold the two together.
+beyond its state (its guard, from step_guards). ``refusal`` reads a step against a person and an
+object; the services raise what it returns, under their row lock, and the pages offer exactly
+the steps it has nothing against (``allowed``). A test walks the table to hold the two together.
 
 Checks on what a person types (a reason, a date, a target unit) stay in the services: the
 buttons are offered whatever the form will hold, and a bad form is refused as InvalidInput.
@@ -21,16 +21,12 @@ from typing import Any
 
 from django.db.models import Model
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy
 
-from supervision import clock
 from supervision.models import (
-    OPEN_STATES,
     Assignment,
-    AssignmentState,
     AuditEvent,
     ExtensionRequest,
-    ExtensionState,
     Letter,
     LetterState,
     Notice,
@@ -39,15 +35,9 @@ from supervision.models import (
     User,
 )
 
-from .cycle_reports import last_progress_report, reported_this_cycle
 from .errors import AlreadyClaimed, DomainError, InvalidTransition, NotAllowed
 from .roles import has_role, role_refusal
-
-S = AssignmentState
-
-# While an assignment waits on the office's verification or is done, its deadline is moot.
-EXTENDABLE = tuple(s for s in OPEN_STATES if s != S.AWAITING_VERIFICATION)
-PENDING_EXTENSION = (ExtensionState.AWAITING_SIGNOFF, ExtensionState.AWAITING_DECISION)
+from .step_guards import EXTENDABLE, can_carry_forward, deadline_still_moot, letter_untaken, may_ask_more_time
 
 # A guard: the object's condition beyond its state, as the refusal to give (None: it holds).
 Guard = Callable[[Any, User], DomainError | None]
@@ -81,58 +71,6 @@ class Step:
     automatic: bool = False
     # The refusal when the object is in another state ("%(state)s" is its state's label).
     wrong_state: str = ""
-
-
-# --- guards: conditions on the object beyond its state ----------------------------------------------
-
-
-def _can_carry_forward(a: Assignment, actor: User) -> DomainError | None:
-    # 最多报一次: something to carry, and nothing reported yet in this cycle.
-    if last_progress_report(a.pk) is None:
-        return InvalidTransition(_("There is no earlier progress report to carry forward."))
-    if reported_this_cycle(a.pk):
-        return InvalidTransition(_("Progress was already reported in this cycle."))
-    return None
-
-
-def _may_ask_more_time(a: Assignment, actor: User) -> DomainError | None:
-    if a.state not in EXTENDABLE:
-        return InvalidTransition(
-            _("An extension cannot be requested while the assignment is “%(state)s”.")
-            % {"state": a.get_state_display()}
-        )
-    if clock.today() > a.deadline:
-        return InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
-    if ExtensionRequest.objects.filter(assignment_id=a.pk, state__in=PENDING_EXTENSION).exists():
-        return InvalidTransition(_("An extension request for this assignment is already pending."))
-    return None
-
-
-def _deadline_still_moot(ext: ExtensionRequest, actor: User) -> DomainError | None:
-    a = ext.assignment
-    if a.state not in EXTENDABLE:
-        # Written off, reassigned or waiting on verification meanwhile: a new deadline means nothing.
-        return InvalidTransition(
-            _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
-            % {"state": a.get_state_display()}
-        )
-    return None
-
-
-def _untaken(letter: Letter, actor: User) -> DomainError | None:
-    # A letter is withdrawn only while no unit has taken any of it up (claimed, returned…).
-    # Anything but issued and unclaimed: a claimer on an issued assignment means a unit took it up.
-    taken = Assignment.objects.filter(letter_id=letter.pk).exclude(state=S.ISSUED, claimed_by__isnull=True).count()
-    if taken:
-        return InvalidTransition(
-            ngettext(
-                "%(n)d of its assignments was already claimed or returned: the letter can no longer be withdrawn.",
-                "%(n)d of its assignments were already claimed or returned: the letter can no longer be withdrawn.",
-                taken,
-            )
-            % {"n": taken}
-        )
-    return None
 
 
 # --- the table -------------------------------------------------------------------------------------
@@ -178,7 +116,7 @@ CARRY_FORWARD = _a(
     office=False,
     method="report_progress",
     claimer_only=True,
-    guard=_can_carry_forward,
+    guard=can_carry_forward,
 )
 # 延期申请 is asked on the assignment; the request then has its own steps below.
 REQUEST_EXTENSION = _a(
@@ -189,9 +127,9 @@ REQUEST_EXTENSION = _a(
     method="",
     states=EXTENDABLE,
     claimer_only=True,
-    guard=_may_ask_more_time,
+    guard=may_ask_more_time,
 )
-# Every assignment of a letter being withdrawn, one bulk transition (letters.assignments_withdraw).
+# Every assignment of a letter being withdrawn, one bulk transition (letter_lifecycle.assignments_withdraw).
 WITHDRAW = _a("withdraw", "assignment.withdrawn", (CLERK, DIRECTOR), office=True, unclaimed=True, automatic=True)
 
 _E_STATE = gettext_lazy("This extension request is already “%(state)s”.")
@@ -201,9 +139,9 @@ def _e(key: str, action: str, roles: tuple[str, ...], *, office: bool, **kw: Any
     return Step("extension", key, action, roles, office, method=key, wrong_state=_E_STATE, **kw)
 
 
-EXTENSION_SIGN = _e("sign", "extension.signed", (LEADER,), office=False, not_requester=True, guard=_deadline_still_moot)
+EXTENSION_SIGN = _e("sign", "extension.signed", (LEADER,), office=False, not_requester=True, guard=deadline_still_moot)
 EXTENSION_REFUSE = _e("refuse", "extension.refused", (LEADER,), office=False)
-EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=_deadline_still_moot)
+EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=deadline_still_moot)
 EXTENSION_REJECT = _e("reject", "extension.rejected", (CLERK, DIRECTOR), office=True)
 
 # Letters: 拟稿 (edits while a draft), 签发, 印发, 撤回; closing and reopening follow the assignments.
@@ -242,7 +180,7 @@ LETTER_WITHDRAW = Step(
     (CLERK, DIRECTOR),
     True,
     method="withdraw",
-    guard=_untaken,
+    guard=letter_untaken,
     wrong_state=gettext_lazy("Only an issued letter can be withdrawn; this one is %(state)s."),
 )
 LETTER_CLOSE = Step("letter", "close", "letter.closed", (DIRECTOR,), True, method="close", automatic=True)

@@ -1,0 +1,216 @@
+"""Signing (签发) and issuing (印发) a letter: the readiness check, the gap-free numbering, and the
+fan-out of an issued letter into one assignment per unit per item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import (
+    Assignment,
+    AssignmentState,
+    Item,
+    Letter,
+    LetterNumberCounter,
+    LetterPrefix,
+    Role,
+    UnitRole,
+    User,
+)
+
+from .audit import audit_event, audit_record, audit_record_many
+from .errors import InvalidInput
+from .letters import letter_lock
+from .notify import notify, unit_members
+from .steps import LETTER_ISSUE, LETTER_SIGN
+from .steps import require as step_require
+
+
+def letter_number(prefix: str, year: int, serial: int) -> str:
+    """文号: 吕巩办督〔2023〕19号 — full year in 〔〕, no zero padding."""
+    return f"{prefix}〔{year}〕{serial}号"
+
+
+@transaction.atomic
+def letter_sign(*, actor: User, letter: Letter, comment: str = "") -> Letter:
+    """签发: the director signs a draft. Four eyes: never the drafter."""
+    letter = letter_lock(letter)
+    role = step_require(LETTER_SIGN, actor, letter)
+    _check_ready(letter)
+    from_state = letter.state
+    letter.sign()
+    letter.signer = actor
+    letter.signed_at = clock.now()
+    letter.save(update_fields=["state", "signer", "signed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action=LETTER_SIGN.action,
+        letter=letter,
+        from_state=from_state,
+        to_state=letter.state,
+        comment=comment,
+    )
+    notify(
+        recipients=[letter.drafter_id],
+        verb="letter_signed",
+        letter=letter,
+        text=_("Letter “%(title)s” was signed by %(name)s.") % {"title": letter.title, "name": actor.display_name},
+    )
+    return letter
+
+
+@dataclass(frozen=True)
+class _Target:
+    item: Item
+    unit_id: int
+    role: str
+
+
+def _check_ready(letter: Letter) -> list[_Target]:
+    """What issuing would create; raises if the letter is not complete."""
+    addressed = list(letter.addressees.values_list("pk", "name", "is_active"))
+    if not addressed:
+        raise InvalidInput(_("The letter has no addressed unit."), field="addressees")
+    # A unit may have been merged or dissolved between drafting and issuing.
+    inactive = [name for _pk, name, active in addressed if not active]
+    if inactive:
+        raise InvalidInput(
+            _("The letter is addressed to a unit that is no longer active: %(unit)s.") % {"unit": "、".join(inactive)},
+            field="addressees",
+        )
+    addressees = {pk for pk, _name, _active in addressed}
+    items = list(letter.items.prefetch_related("item_units__unit").order_by("seq"))
+    if not items:
+        raise InvalidInput(_("The letter has no items."), field="items")
+    targets: list[_Target] = []
+    for item in items:
+        links = list(item.item_units.all())
+        if not links:
+            targets += [_Target(item, u, UnitRole.LEAD) for u in sorted(addressees)]
+            continue
+        if sum(1 for link in links if link.role == UnitRole.LEAD) != 1:
+            raise InvalidInput(_("Item %(seq)d needs exactly one lead unit.") % {"seq": item.seq}, field="items")
+        stray = [link for link in links if link.unit_id not in addressees]
+        if stray:
+            raise InvalidInput(
+                _("Item %(seq)d names a unit the letter is not addressed to: %(unit)s.")
+                % {"seq": item.seq, "unit": stray[0].unit.name},
+                field="items",
+            )
+        targets += [_Target(item, link.unit_id, link.role) for link in links]
+    return targets
+
+
+def _next_serial(prefix: LetterPrefix, year: int) -> int:
+    """Take the next number under a row lock; the caller's transaction keeps it gap-free."""
+    try:
+        with transaction.atomic():
+            LetterNumberCounter.objects.get_or_create(prefix=prefix, year=year)
+    except IntegrityError:
+        pass  # another issuer created the row first: lock theirs below
+    counter = LetterNumberCounter.objects.select_for_update(no_key=True).get(prefix=prefix, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+@transaction.atomic
+def letter_issue(*, actor: User, letter: Letter) -> Letter:
+    """印发: number the signed letter and create one assignment per unit per item, all or nothing."""
+    letter = letter_lock(letter)
+    role = step_require(LETTER_ISSUE, actor, letter)
+    targets = _check_ready(letter)
+    # A reminder's items that chase an overdue assignment create nothing: the unit goes on with
+    # the assignment it has, which gets an audit row saying it was chased.
+    chased = [t for t in targets if t.item.chased_assignment_id]
+    addressed = sorted({t.unit_id for t in targets})
+    targets = [t for t in targets if not t.item.chased_assignment_id]
+    now = clock.now()
+    year = timezone.localdate(now).year
+    prefix = LetterPrefix.objects.get(pk=letter.prefix_id)
+    serial = _next_serial(prefix, year)
+    from_state = letter.state
+    letter.issue()
+    letter.year, letter.serial = year, serial
+    letter.number = letter_number(prefix.prefix, year, serial)
+    letter.issued_at = now
+    letter.save(update_fields=["state", "year", "serial", "number", "issued_at", "updated_at"])
+
+    assignments = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                item=t.item,
+                letter=letter,
+                unit_id=t.unit_id,
+                role=t.role,
+                deadline=t.item.deadline,
+                issued_at=now,
+            )
+            for t in targets
+        ]
+    )
+    # One audit row for the letter, one per assignment it created.
+    office = {"actor": actor, "role": role, "unit_id": letter.office_id, "at": now}
+    events = [
+        audit_event(
+            **office,
+            action=LETTER_ISSUE.action,
+            letter=letter,
+            from_state=from_state,
+            to_state=letter.state,
+            data={"number": letter.number, "assignments": len(assignments)},
+        )
+    ]
+    events += [
+        audit_event(
+            **office,
+            action="assignment.issued",
+            letter=letter,
+            assignment=a,
+            to_state=AssignmentState.ISSUED,
+            data={"unit": a.unit_id},
+        )
+        for a in assignments
+    ]
+    chased_letters = (
+        dict(
+            Assignment.objects.filter(pk__in=[t.item.chased_assignment_id for t in chased]).values_list("pk", "letter")
+        )
+        if chased
+        else {}
+    )
+    events += [
+        audit_event(
+            **office,
+            action="assignment.chased",
+            letter=chased_letters[t.item.chased_assignment_id],
+            assignment=t.item.chased_assignment_id,
+            data={"reminder": letter.pk, "number": letter.number},
+        )
+        for t in chased
+    ]
+    audit_record_many(events)
+
+    notify(
+        recipients=unit_members(addressed, [Role.LIAISON, Role.LEADER]),
+        verb="letter_issued",
+        letter=letter,
+        text=_("New letter %(number)s “%(title)s” has items for your unit.")
+        % {"number": letter.number, "title": letter.title},
+    )
+    cc = list(letter.cc_units.values_list("pk", flat=True))
+    if cc:
+        notify(
+            recipients=unit_members(cc, [Role.LIAISON, Role.LEADER]),
+            verb="letter_copied",
+            letter=letter,
+            text=_("Letter %(number)s “%(title)s” was copied to your unit.")
+            % {"number": letter.number, "title": letter.title},
+        )
+    return letter

@@ -1,0 +1,162 @@
+"""Returns (退回): the unit disputes responsibility, its leader signs or refuses, and the office
+either gives the item to another unit (改派) or keeps this one responsible."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import Assignment, AssignmentState, Role, SignOffKind, Unit, User
+
+from .audit import audit_record
+from .errors import InvalidInput
+from .notify import notify_unit
+from .steps import APPROVE_RETURN, REASSIGN, REFUSE_RETURN, REISSUE, REQUEST_RETURN
+from .transitions import message_fields, reason_clean, signoff_record, step_run
+
+S = AssignmentState
+
+
+@transaction.atomic
+def assignment_request_return(*, actor: User, assignment: Assignment | int, reason: str) -> Assignment:
+    """退回: the unit disputes responsibility. Goes to the unit leader for signature."""
+    reason = reason_clean(reason, label=_("The reason for the return"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.return_reason = reason
+        return ["return_reason"]
+
+    a, _role = step_run(
+        REQUEST_RETURN,
+        actor=actor,
+        assignment=assignment,
+        comment=reason,
+        apply=apply,
+    )
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LEADER],
+        verb="signoff_needed",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("A return awaits your signature: %(item)s") % message_fields(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_approve_return(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
+    """The unit leader signs the return; it goes to the office."""
+    comment = reason_clean(comment, required=False)
+    a, _role = step_run(APPROVE_RETURN, actor=actor, assignment=assignment, comment=comment)
+    signoff_record(a, actor, SignOffKind.RETURN, True, comment)
+    notify_unit(
+        unit_id=a.letter.office_id,
+        roles=[Role.CLERK],
+        verb="assignment_returned",
+        assignment=a,
+        text=_("%(unit)s returned an item of %(number)s: %(item)s") % message_fields(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_refuse_return(*, actor: User, assignment: Assignment | int, comment: str) -> Assignment:
+    """The unit leader refuses the return: the unit keeps the assignment."""
+    comment = reason_clean(comment, label=_("The reason for refusing"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        a.return_reason = ""
+        return ["return_reason"]
+
+    a, _role = step_run(REFUSE_RETURN, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    signoff_record(a, actor, SignOffKind.RETURN, False, comment)
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON],
+        verb="signoff_refused",
+        assignment=a,
+        exclude=actor.pk,
+        text=_("The leader refused the return: %(item)s") % message_fields(a),
+    )
+    return a
+
+
+@transaction.atomic
+def assignment_reassign(
+    *, actor: User, assignment: Assignment | int, unit: Unit | int, comment: str = ""
+) -> Assignment:
+    """改派: the office gives a returned item to another unit. Returns the new assignment."""
+    unit_id = unit.pk if isinstance(unit, Unit) else int(unit)
+    target = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office").first()
+    if target is None:
+        raise InvalidInput(_("Choose an active responsible unit to reassign to."), field="unit")
+    comment = reason_clean(comment, required=False)
+
+    def check(a: Assignment) -> None:
+        if target.pk == a.unit_id:
+            raise InvalidInput(_("Reassign to another unit, or re-issue to keep it with this one."), field="unit")
+        live = Assignment.objects.filter(item_id=a.item_id, unit_id=target.pk).exclude(state=S.REASSIGNED)
+        if live.exists():
+            raise InvalidInput(_("%(unit)s already holds this item.") % {"unit": target.name}, field="unit")
+
+    old, role = step_run(
+        REASSIGN, actor=actor, assignment=assignment, comment=comment, check=check, data={"to_unit": target.pk}
+    )
+    now = clock.now()
+    new = Assignment.objects.create(
+        item=old.item,
+        letter=old.letter,
+        unit=target,
+        role=old.role,
+        deadline=old.deadline,
+        issued_at=now,
+        reassigned_from=old,
+    )
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=old.letter.office_id,
+        action="assignment.issued",
+        assignment=new,
+        to_state=new.state,
+        comment=comment,
+        data={"reassigned_from": old.pk, "from_unit": old.unit_id},
+    )
+    notify_unit(
+        unit_id=target.pk,
+        roles=[Role.LIAISON, Role.LEADER],
+        verb="assignment_reassigned",
+        assignment=new,
+        text=_("An item of %(number)s was reassigned to your unit: %(item)s") % message_fields(new),
+    )
+    notify_unit(
+        unit_id=old.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
+        verb="return_accepted",
+        assignment=old,
+        text=_("The office accepted your return: %(item)s") % message_fields(old),
+    )
+    return new
+
+
+@transaction.atomic
+def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: str) -> Assignment:
+    """The office insists the unit is responsible: back to the unit's queue."""
+    comment = reason_clean(comment, label=_("The reason for keeping the unit responsible"))
+
+    def apply(a: Assignment, role: str) -> list[str]:
+        # Back in the unit's queue as if new: the settled dispute no longer shows as pending.
+        a.claimed_by, a.claimed_at, a.return_reason = None, None, ""
+        return ["claimed_by", "claimed_at", "return_reason"]
+
+    a, _role = step_run(REISSUE, actor=actor, assignment=assignment, comment=comment, apply=apply)
+    notify_unit(
+        unit_id=a.unit_id,
+        roles=[Role.LIAISON, Role.LEADER],
+        verb="return_rejected",
+        assignment=a,
+        text=_("The office kept your unit responsible: %(item)s") % message_fields(a),
+    )
+    return a
