@@ -27,10 +27,11 @@ from supervision.models import (
     User,
 )
 
+from . import steps
 from .audit import audit_event, audit_record_many
-from .errors import DomainError, InvalidTransition
+from .errors import DomainError
 from .letters import letter_create, letter_update_draft
-from .roles import require_role
+from .steps import LETTER_EDIT
 
 
 def _office_clerk(office_id: int) -> User | None:
@@ -96,11 +97,7 @@ def _chase_items(draft: Letter, assignment_ids: list[int], *, actor: User) -> li
     an ``item.added`` audit row), written in bulk — a deadline day can make hundreds overdue at
     once. The texts are the chased items' own, checked when they were first added."""
     draft = Letter.objects.select_for_update(no_key=True).get(pk=draft.pk)
-    role = require_role(actor, draft.office_id, [Role.CLERK])
-    if draft.state != LetterState.DRAFT:
-        raise InvalidTransition(
-            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": draft.get_state_display()}
-        )
+    role = steps.require(LETTER_EDIT, actor, draft)
     on_draft = set(Item.objects.filter(letter=draft).values_list("chased_assignment_id", flat=True))
     rows = list(
         Assignment.objects.filter(pk__in=assignment_ids, unit__is_active=True)
