@@ -47,6 +47,7 @@ from supervision.models import (
 )
 from supervision.selectors.queues import reassign_targets
 from supervision.services import DomainError
+
 from tests.conftest import build_world, issue_letter, make_user
 from tests.helpers import snapshot
 from workflows.tasks import buttons
@@ -284,6 +285,25 @@ class Campaign(RuleBasedStateMachine):
         if signed:
             letter = signed[pick % len(signed)]
             self._do("letter_issue", lambda: services.letter_issue(actor=self._user(who), letter=letter))
+
+    # --- the rare far ends, tried on purpose ---------------------------------------------------------
+    # Carrying a report forward needs a claim, a report and a new cycle; reopening needs a whole
+    # write-off. Random calls reach them seldom, and which random campaigns run changes whenever
+    # this file changes (the seed is derived from its rules), so these rules make sure they come.
+
+    @rule(pick=picks)
+    def the_claimer_carries_forward(self, pick):
+        a = Assignment.objects.get(pk=self._assignment(pick))
+        if a.claimed_by_id:
+            claimer = a.claimed_by
+            self._do("carry_forward", lambda: services.assignment_carry_forward(actor=claimer, assignment=a.pk))
+
+    @rule(pick=picks, who=st.sampled_from(["inspector", "director"]))
+    def the_office_reopens(self, pick, who):
+        a = Assignment.objects.get(pk=self._assignment(pick))
+        if a.state == "closed":
+            user = self._user(who)
+            self._do("reopen", lambda: services.assignment_reopen(actor=user, assignment=a.pk, reason="问题反弹"))
 
     @rule(days=st.sampled_from([1, 15]))
     def time_passes(self, days):
