@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import progress, task_sheet, views
 
 app_name = "notices"
 
@@ -19,4 +19,7 @@ urlpatterns = [
     path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
     path("ledger.pdf", views.ledger_pdf, name="ledger_pdf"),
     path("import-template.xlsx", views.import_template, name="import_template"),
+    path("progress/", progress.progress_page, name="progress_page"),
+    path("progress.xlsx", progress.progress_xlsx, name="progress_xlsx"),
+    path("tasks/<int:pk>/sheet.pdf", task_sheet.task_sheet, name="task_sheet"),
 ]

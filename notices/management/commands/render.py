@@ -5,6 +5,7 @@ python manage.py render letter 42 -o letter.pdf
 python manage.py render ledger --unit 离石区 --state in_progress -o ledger.xlsx
 python manage.py render ledger --letter 吕巩办督〔2023〕19号 -o ledger.pdf
 python manage.py render notice 3 -o notice.pdf      (cycle 3's published notice, else its draft)
+python manage.py render task 1234 -o task.pdf       (an assignment's task sheet, 办理单)
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from django.utils.translation import gettext as _
 from notices import ledger, letters
 from notices.filters import ledger_request, resolve_letter
 from notices.notice import notice_of_cycle, notice_pdf
+from notices.task_sheet import task_sheet_pdf
 from supervision import clock
 from supervision.models import Assignment, Letter
 from supervision.services import DomainError
 
 
 class Command(BaseCommand):
-    help = "Render a letter or a biweekly notice (PDF), or the ledger (PDF or Excel), to a file."
+    help = "Render a letter, a biweekly notice or a task sheet (PDF), or the ledger (PDF or Excel), to a file."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        documents = parser.add_subparsers(dest="document", required=True, metavar="{letter,ledger,notice}")
+        documents = parser.add_subparsers(dest="document", required=True, metavar="{letter,ledger,notice,task}")
         letter = documents.add_parser("letter", help="a letter as a GB/T 9704 PDF")
         letter.add_argument("letter", help="the letter's number (文号) or id")
         letter.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
@@ -34,6 +36,10 @@ class Command(BaseCommand):
         notice = documents.add_parser("notice", help="a cycle's biweekly notice (双周通报) as a GB/T 9704 PDF")
         notice.add_argument("cycle", type=int, help="the cycle's number (第N期)")
         notice.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
+
+        task = documents.add_parser("task", help="an assignment's task sheet (办理单) as a GB/T 9704 PDF")
+        task.add_argument("assignment", type=int, help="the assignment's id")
+        task.add_argument("-o", "--output", required=True, type=Path, help="the .pdf file to write")
 
         book = documents.add_parser("ledger", help="the ledger (台账) as .xlsx or .pdf")
         book.add_argument("--unit", action="append", default=[], help="unit id, name or short name (repeatable)")
@@ -49,6 +55,8 @@ class Command(BaseCommand):
                 self._letter(options)
             elif options["document"] == "notice":
                 self._notice(options)
+            elif options["document"] == "task":
+                self._task(options)
             else:
                 self._ledger(options)
         except DomainError as exc:
@@ -76,6 +84,16 @@ class Command(BaseCommand):
             _("Wrote %(file)s: %(title)s (%(state)s).")
             % {"file": output, "title": notice.title, "state": notice.get_state_display()}
         )
+
+    def _task(self, options: dict) -> None:
+        output: Path = options["output"]
+        if output.suffix.lower() != ".pdf":
+            raise CommandError(_("A task sheet is written as .pdf."))
+        assignment = Assignment.objects.filter(pk=options["assignment"]).first()
+        if assignment is None:
+            raise CommandError(_("No assignment has the id %(id)d.") % {"id": options["assignment"]})
+        output.write_bytes(task_sheet_pdf(assignment))
+        self.stdout.write(_("Wrote %(file)s.") % {"file": output})
 
     def _ledger(self, options: dict) -> None:
         output: Path = options["output"]
