@@ -8,6 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .batch import BatchBenchResult
+from .batch import history_fragment as batch_history
+from .batch import report_section as batch_section
 from .database import Backend
 from .documents import DocumentsResult
 from .fanout import FanoutResult
@@ -110,6 +113,7 @@ def history_line(
     documents: DocumentsResult | None = None,
     ranking: RankingResult | None = None,
     sockets: SocketsResult | None = None,
+    batch: BatchBenchResult | None = None,
 ) -> str:
     line = (
         f"- {machine.date} · {machine.database} · {machine.cpu} ({machine.calibration.split(';')[0]}) · "
@@ -141,6 +145,8 @@ def history_line(
         )
     if sockets is not None:
         line += history_fragment(sockets)
+    if batch is not None:
+        line += batch_history(batch)
     return line
 
 
@@ -364,6 +370,7 @@ def render(
     documents: DocumentsResult | None = None,
     ranking: RankingResult | None = None,
     sockets: SocketsResult | None = None,
+    batch: BatchBenchResult | None = None,
 ) -> str:
     s = summarise(fanout, loop)
     lines = [
@@ -410,13 +417,15 @@ def render(
         lines += _ranking_section(ranking, 4 if documents is not None else 3)
     if sockets is not None:
         lines += report_section(sockets, 3 + (documents is not None) + (ranking is not None))
+    if batch is not None:
+        lines += batch_section(batch, 3 + (documents is not None) + (ranking is not None) + (sockets is not None))
     lines += [
         HISTORY_HEADING,
         "",
         "One line per run, oldest first.",
         "",
         *history,
-        history_line(machine, s, documents, ranking, sockets),
+        history_line(machine, s, documents, ranking, sockets, batch),
         "",
     ]
     return "\n".join(lines)

@@ -5,6 +5,7 @@ SQL aggregate; write BENCHMARKS.md at the repository root.
 Usage: python bench/run.py [--runs 5] [--rounds 3] [--output BENCHMARKS.md] [--profile] [--no-documents]
                            [--rank-units 5000] [--rank-assignments 200000] [--no-ranking]
                            [--sockets 1000] [--socket-servers 2] [--socket-rounds 5] [--no-sockets]
+                           [--batch-size 500] [--batch-rounds 3] [--no-batch] [--only-batch]
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--socket-servers", type=int, default=2, help="daphne processes serving the sockets")
     p.add_argument("--socket-rounds", type=int, default=5, help="timed notices published to the sockets")
     p.add_argument("--no-sockets", action="store_true", help="skip the live-push benchmark (needs Redis)")
+    p.add_argument("--batch-size", type=int, default=500, help="tasks of each batch claim and write-off")
+    p.add_argument("--batch-rounds", type=int, default=3, help="timed rounds of the batch actions")
+    p.add_argument("--no-batch", action="store_true", help="skip the batch-actions benchmark")
+    p.add_argument(
+        "--only-batch", action="store_true", help="time only the batch actions and print the figures; write nothing"
+    )
     p.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md", help="report to (re)write")
     p.add_argument("--profile", action="store_true", help="print profiles of the service paths; write nothing")
     return p.parse_args(argv)
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     backend = setup_django()
 
-    from bench import database, documents, fanout, machine, ranking, report, sockets, transitions, world
+    from bench import batch, database, documents, fanout, machine, ranking, report, sockets, transitions, world
 
     try:
         print("Migrating and emptying the bench database…")
@@ -88,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
             from bench import profiling
 
             profiling.profile(w, units=args.units, items=args.items, loop_units=min(args.loop_units, 50))
+            return 0
+        if args.only_batch:
+            print(f"Batch actions: {args.batch_size} tasks, {args.batch_rounds} rounds per path…")
+            b = batch.run(w, size=args.batch_size, rounds=args.batch_rounds)
+            print("\n".join(batch.report_section(b, 1)))
+            print(batch.summary_line(b))
             return 0
 
         print(f"Fan-out: {args.units} units × {args.items} items, {args.runs} runs per path…")
@@ -110,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
                 memory_rows=args.memory_rows,
             )
 
+        b = None
+        if not args.no_batch:
+            print(f"Batch actions: a claim and a write-off of {args.batch_size} tasks, {args.batch_rounds} rounds…")
+            b = batch.run(w, size=args.batch_size, rounds=args.batch_rounds)
+
         r = None
         if not args.no_ranking:
             print(
@@ -128,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             database.migrate_and_reset()
             so = sockets.run(sockets=args.sockets, servers=args.socket_servers, rounds=args.socket_rounds)
 
-        text = report.render(info, backend, f, t, report.read_history(args.output), d, r, sockets=so)
+        text = report.render(info, backend, f, t, report.read_history(args.output), d, r, sockets=so, batch=b)
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
         print(
@@ -161,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"Live pushes: {so.sockets:,} sockets, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, last socket "
                 f"{last * 1000:.0f} ms median round ({worst * 1000:.0f} ms worst), {so.missing} missed"
             )
+        if b is not None:
+            print(batch.summary_line(b))
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0
     finally:

@@ -36,6 +36,7 @@ from supervision.models import (
 )
 
 from .errors import AlreadyClaimed, DomainError, InvalidTransition, NotAllowed
+from .prefetch import MISSING, prefetched
 from .roles import has_role, role_refusal
 from .step_guards import EXTENDABLE, can_carry_forward, deadline_still_moot, letter_untaken, may_ask_more_time
 
@@ -300,12 +301,25 @@ def acting_role(s: Step, actor: User, obj: Model) -> str | None:
 
 def submitter_id(assignment_id: int, action: str) -> int | None:
     """Who made the latest submission (audit action ``action``) on the assignment."""
+    found = prefetched(("submitter_id", assignment_id, action))
+    if found is not MISSING:
+        return found
     return (
         AuditEvent.objects.filter(assignment_id=assignment_id, action=action)
         .order_by("-id")
         .values_list("actor_id", flat=True)
         .first()
     )
+
+
+def submitter_ids(assignment_ids: list[int], action: str) -> dict[tuple, int | None]:
+    """``submitter_id`` of each assignment, as prefetch keys (services/prefetch.py): one query
+    for a batch preview instead of one per row."""
+    found: dict[int, int | None] = {}
+    rows = AuditEvent.objects.filter(assignment_id__in=assignment_ids, action=action).order_by("id")
+    for assignment_id, actor_id in rows.values_list("assignment_id", "actor_id"):
+        found[assignment_id] = actor_id  # in id order: the latest one stays
+    return {("submitter_id", pk, action): found.get(pk) for pk in assignment_ids}
 
 
 def own_submission_refusal(role: str) -> NotAllowed:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import batch, views
 
 app_name = "tasks"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("", views.task_list, name="list"),
     path("<int:pk>/", views.task_detail, name="detail"),
     path("<int:pk>/do/<slug:action>/", views.task_act, name="act"),
+    # 批量办理: the preview (GET) and the confirmation (POST) of a batch action, then its result.
+    path("batch/", batch.batch, name="batch"),
+    path("batch/<slug:token>/", batch.batch_done, name="batch_done"),
     path("extensions/", views.extension_list, name="extensions"),
     path("extensions/<int:pk>/do/<slug:action>/", views.extension_act, name="extension_act"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),

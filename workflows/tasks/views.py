@@ -27,7 +27,7 @@ from supervision.services.roles import office_ids
 from workflows.files import private_file
 from workflows.params import id_or_404
 
-from . import buttons, forms
+from . import batch, buttons, forms
 
 QUEUE_TITLES = {
     "all": _("All assignments"),
@@ -51,18 +51,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
     tabs = [("all", QUEUE_TITLES["all"], None)] + [
         (key, QUEUE_TITLES[key], counts[key]) for key in queues.QUEUES if key in counts
     ]
-    queue = request.GET.get("queue", "all")
-    if queue not in {k for k, _t, _n in tabs}:
-        queue = "all"
-    # Until the filter bar is submitted, a list shows the work still open, soonest first.
-    query = request.GET.copy()
-    if "filtered" not in query and queue == "all":
-        query["open"] = "on"
-    form = forms.FilterForm(query)
-    filters = form.filters()
+    queue, form, filters, base = batch.list_query(request, {k for k, _t, _n in tabs})
     for name, errors in form.errors.items():
         messages.warning(request, _("Filter “%(field)s” ignored: %(error)s") % {"field": name, "error": errors[0]})
-    base = None if queue == "all" else queues.QUEUES[queue].assignments(request.user)
     page = assignment_search(request.user, filters, cursor=request.GET.get("after", ""), size=PAGE_SIZE, base=base)
     next_query = None
     if page.next_cursor:
@@ -83,8 +74,16 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "next_query": next_query,
             "first_page": bool(request.GET.get("after")),
+            # On a phone the filters fold behind a button that says how many are set.
+            "filters_set": sum(1 for name in FOLDED_FILTERS if form.cleaned_data.get(name)),
+            **batch.list_context(request, "assignment", queue=queue),
         },
     )
+
+
+# The filters the phone's fold counts: "open only" is on by default and the unit and letter come
+# from links, so they do not count as a person's choice.
+FOLDED_FILTERS = ("q", "state", "light", "peer_group", "category", "source", "site", "overdue")
 
 
 # --- one assignment -------------------------------------------------------------------------------
@@ -349,4 +348,6 @@ def extension_list(request: HttpRequest) -> HttpResponse:
             :200
         ]:
             waiting.append((ext, buttons.extension_buttons(user, ext)))
-    return render(request, "tasks/extensions.html", {"rows": waiting})
+    return render(
+        request, "tasks/extensions.html", {"rows": waiting, **batch.list_context(request, "extension")}
+    )
