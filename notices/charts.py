@@ -166,12 +166,33 @@ class _Frame:
     def __init__(self, width: int, height: int, title: str, legend: Sequence[Series]) -> None:
         self.width, self.height = max(int(width), 80), max(int(height), 60)
         self.title = title
-        self.legend = list(legend)
-        top = 8 + (_TITLE_H if title else 0) + (_LEGEND_H if self.legend else 0)
         self.left = _LEFT
+        self.plot_width = self.width - _LEFT - _RIGHT
+        self.legend_rows = self._legend_rows(legend)
+        # A legend that wraps makes the chart taller rather than its plot shorter.
+        self.height += _LEGEND_H * max(len(self.legend_rows) - 1, 0)
+        top = 8 + (_TITLE_H if title else 0) + _LEGEND_H * len(self.legend_rows)
         self.plot_top = top + 6
         self.plot_bottom = self.height - _BOTTOM
-        self.plot_width = self.width - _LEFT - _RIGHT
+
+    def _legend_rows(self, legend: Sequence[Series]) -> list[list[tuple[float, Series, str]]]:
+        """The legend's entries as (x, series, shown name), wrapped into rows that stay inside
+        the chart: on one line, many states or long unit names ran past the right edge and were
+        cut. A name too long for a whole row is shortened with an ellipsis (its full text stays in
+        the chart's bars and dots)."""
+        right = self.width - _RIGHT
+        rows: list[list[tuple[float, Series, str]]] = []
+        x = right  # forces a first row
+        for s in legend:
+            name = _fit(s.name, right - self.left - 14)
+            needed = 14 + _text_width(name)
+            if x + needed > right:
+                rows.append([])
+                x = float(self.left)
+            rows[-1].append((x, s, name))
+            # Advance by the name's rough width (CJK glyphs are about one em wide).
+            x += needed + 14
+        return rows
 
     def open(self, font_family: str) -> list[str]:
         label = escape(self.title) if self.title else ""
@@ -184,16 +205,13 @@ class _Frame:
         if label:
             parts.append(f"<title>{label}</title>")
             parts.append(f'<text x="{self.width / 2:g}" y="20" text-anchor="middle" font-size="13">{label}</text>')
-        if self.legend:
-            y = 8 + (_TITLE_H if self.title else 0) + 12
-            x = float(self.left)
-            for s in self.legend:
+        for row, entries in enumerate(self.legend_rows):
+            y = 8 + (_TITLE_H if self.title else 0) + 12 + row * _LEGEND_H
+            for x, s, name in entries:
                 parts.append(
                     f'<rect x="{_n(x)}" y="{y - 9}" width="10" height="10" fill="{escape(s.color)}"/>'
-                    f'<text x="{_n(x + 14)}" y="{y}">{escape(s.name)}</text>'
+                    f'<text x="{_n(x + 14)}" y="{y}">{escape(name)}</text>'
                 )
-                # Advance by the name's rough width (CJK glyphs are about one em wide).
-                x += 14 + _text_width(s.name) + 14
         return parts
 
     def x_label(self, x: float, text: str, index: int, count: int) -> str:

@@ -33,6 +33,7 @@ from supervision.services.roles import office_ids
 
 MAX_VALUES = 200  # per parameter: a link listing more is not a person's filter
 MAX_TEXT = 120  # search text and site, as long as the list's own fields take
+UNIT_ORDER = ("kind", "sort_order", "id")
 
 
 @dataclass
@@ -152,6 +153,21 @@ def ledger_request(
     return LedgerRequest(filters=filters, units=found_units, letter=found_letter)
 
 
+def ledger_unit_label(asked: LedgerRequest, user: User | None = None) -> str:
+    """单位 at the head of a ledger: whose ledger it is. The units asked for; else a unit user's own
+    units; else the office's name: the offices the user works in, or, for a ledger of one letter,
+    the office that issued it (so a ledger filtered by letter is never headed by a blank).
+    ``user=None`` is the command line, which sees everything."""
+    if asked.units:
+        return "、".join(u.name for u in asked.units)
+    offices = office_ids(user) if user is not None and not user.is_superuser else set()
+    if user is not None and not user.is_superuser and not offices:
+        return "、".join(visibility.units_of(user).order_by(*UNIT_ORDER).values_list("name", flat=True))
+    if asked.letter is not None:
+        return Unit.objects.filter(pk=asked.letter.office_id).values_list("name", flat=True).first() or ""
+    return "、".join(Unit.objects.filter(pk__in=offices).order_by(*UNIT_ORDER).values_list("name", flat=True))
+
+
 # --- what the ledger page offers ----------------------------------------------------------------------
 
 MAX_LETTER_CHOICES = 300  # the latest; older letters are still reachable by number in a link
@@ -161,8 +177,8 @@ def ledger_units(user: User) -> QuerySet[Unit]:
     """Units the ledger page lists: every responsible unit for the office, the user's own otherwise
     (a unit's ledger never holds another unit's rows, so offering them would only mislead)."""
     if user.is_superuser or office_ids(user):
-        return Unit.objects.filter(is_active=True).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
-    return visibility.units_of(user).exclude(kind=UnitKind.OFFICE).order_by("kind", "sort_order", "id")
+        return Unit.objects.filter(is_active=True).exclude(kind=UnitKind.OFFICE).order_by(*UNIT_ORDER)
+    return visibility.units_of(user).exclude(kind=UnitKind.OFFICE).order_by(*UNIT_ORDER)
 
 
 def ledger_letters(user: User) -> QuerySet[Letter]:

@@ -1,8 +1,10 @@
 """The ledger (台账): one line per assignment, in the column layout of seed 000's 附件1.
 
 问题类别 | 问题清单: 问题描述 | 整改清单: 整改措施, 整改进展, 整改时限 | 责任清单: 责任单位, 责任人,
-完成情况 | 备注. Lines are grouped by category (共性问题 first), then by letter and item, lead unit
-first; an item given to several units spans several lines, as in 附件1.
+完成情况 | 备注. Lines are grouped by category (共性问题 first) and, within it, by where the problems
+came from (国家反馈, 省级反馈, 自查发现, … in that order), each group headed by both, e.g.
+共性问题（国家反馈）; then by letter and item, lead unit first. An item given to several units spans
+several lines, as in 附件1.
 
 The rows are read with one query: the latest progress report comes in as a subquery column,
 and only the columns printed are fetched, so the query count does not grow with the rows and
@@ -17,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
@@ -25,7 +27,15 @@ from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
 from supervision import clock
-from supervision.models import OPEN_STATES, Assignment, AssignmentState, ItemCategory, ProgressReport, UnitRole
+from supervision.models import (
+    OPEN_STATES,
+    Assignment,
+    AssignmentState,
+    ItemCategory,
+    ItemSource,
+    ProgressReport,
+    UnitRole,
+)
 from supervision.models.assignments import DEAD_STATES
 from supervision.selectors.search import AssignmentFilters
 from supervision.services import InvalidInput
@@ -41,6 +51,7 @@ PDF_MAX_ROWS = 3000
 
 FIELDS = (
     "item__category",
+    "item__source",
     "item_id",
     "item__site",
     "item__description",
@@ -64,10 +75,26 @@ def ledger_queryset(base: QuerySet[Assignment], filters: AssignmentFilters | Non
         # Replaced by another unit's assignment, or taken back with the letter: not the unit's work.
         qs = qs.exclude(state__in=DEAD_STATES)
     latest = ProgressReport.objects.filter(assignment=OuterRef("pk")).order_by("-created_at", "-pk").values("text")[:1]
+    # Sources in the order of their choices (national feedback first), not of their codes.
+    source_order = Case(
+        *(When(item__source=value, then=Value(n)) for n, value in enumerate(ItemSource.values)),
+        default=Value(len(ItemSource.values)),
+        output_field=IntegerField(),
+    )
     return (
-        qs.annotate(progress=Subquery(latest))
+        qs.annotate(progress=Subquery(latest), source_order=source_order)
         # "lead" sorts after "cooperating": descending puts the lead unit first.
-        .order_by("item__category", "letter__issued_at", "letter_id", "item__seq", "-role", "unit__sort_order", "pk")
+        .order_by(
+            "item__category",
+            "source_order",
+            "item__source",
+            "letter__issued_at",
+            "letter_id",
+            "item__seq",
+            "-role",
+            "unit__sort_order",
+            "pk",
+        )
         .values_list(*FIELDS, named=True)
     )
 
@@ -75,11 +102,21 @@ def ledger_queryset(base: QuerySet[Assignment], filters: AssignmentFilters | Non
 @dataclass(frozen=True, slots=True)
 class Line:
     category: str
-    category_label: str  # 共性问题: the short form, for a cell; cells[0] has 附件1's group heading
+    category_label: str  # 共性问题: the short form, for a cell; cells[0] has the group heading
     item_id: int
-    new_category: bool
+    new_category: bool  # the first line of a group: a category and a source (cells[0] heads it)
     new_item: bool
     cells: tuple[str, ...]
+
+
+def group_heading(category: str, source: str) -> str:
+    """A group's heading: the category, and in brackets where its problems came from, as 附件1
+    writes 共性问题（国家、省反馈）. The source is the items' own, so self-found problems filed as
+    共性问题 are not headed 国家、省反馈."""
+    categories = {c.value: str(c.label) for c in ItemCategory}
+    sources = {s.value: str(s.label) for s in ItemSource}
+    label = categories.get(category, category)
+    return f"{label}（{sources[source]}）" if source in sources else label
 
 
 def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[Line]:
@@ -89,8 +126,12 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
     categories = {c.value: str(c.label) for c in ItemCategory}
     cooperating = str(UnitRole.COOPERATING.label)
     open_states = set(OPEN_STATES)
-    category = item = None
+    headings: dict[tuple[str, str], str] = {}
+    group = item = None
     for row in rows:
+        key = (row.item__category, row.item__source)
+        if key not in headings:
+            headings[key] = group_heading(*key)
         state = states.get(row.state, row.state)
         if row.state in open_states and row.deadline < today:
             state += wording.OVERDUE
@@ -100,10 +141,10 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
             category=row.item__category,
             category_label=categories.get(row.item__category, row.item__category),
             item_id=row.item_id,
-            new_category=row.item__category != category,
+            new_category=key != group,
             new_item=row.item_id != item,
             cells=(
-                wording.CATEGORY_HEADINGS.get(row.item__category, row.item__category),
+                headings[key],
                 description,
                 row.item__measures,
                 row.progress or "",
@@ -114,7 +155,7 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
                 row.letter__number or "",
             ),
         )
-        category, item = row.item__category, row.item_id
+        group, item = key, row.item_id
 
 
 # --- Excel ------------------------------------------------------------------------------------------

@@ -46,6 +46,12 @@ GROUP_COLOURS = {
     PeerGroup.TOWNSHIP: "#ef6c00",
 }
 SCORE_COLOUR = "#8d6e63"
+# How equal scores are placed (supervision.scoring's order of tie-breaks), printed after the
+# summary: the last rule, the office's fixed order of units, would otherwise go unsaid.
+NOTICE_TIES = (
+    "得分相同的单位，依次按逾期任务少、进展报送率高、本期销号多、核验未通过少的在前排列；"
+    "以上均相同的，按领导小组办公室确定的单位固定顺序排列。"
+)
 LOWEST_COLOUR = "#c62828"
 
 
@@ -62,9 +68,8 @@ class Summary:
     report_rate: str
 
     def text(self, cycle: Cycle) -> str:
-        return wording.NOTICE_SUMMARY.format(
-            start=wording.chinese_date(cycle.starts_on), end=wording.chinese_date(cycle.ends_on), **self.__dict__
-        )
+        start, end = period_dates(cycle.starts_on, cycle.ends_on, year=False)
+        return wording.NOTICE_SUMMARY.format(start=start, end=end, **self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,15 @@ class GroupBlock:
     rows: list[NoticeRow]
     unranked: str
     chart: SafeString | None
+
+
+def period_dates(start: dt.date, end: dt.date, *, year: bool) -> tuple[str, str]:
+    """A period's two ends as an office writes them, 11月23日 and 12月6日: the year once, on the
+    first, when ``year`` (the line under the title), and on both when the period spans two years."""
+    if start.year != end.year:
+        return wording.chinese_date(start), wording.chinese_date(end)
+    first = wording.chinese_date(start) if year else f"{start.month}月{start.day}日"
+    return first, f"{end.month}月{end.day}日"
 
 
 def _percent(part: int, whole: int) -> str:
@@ -254,6 +268,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
 
     office = notice.office.name
     overdue = overdue_units(cycle)
+    first, last = period_dates(cycle.starts_on, cycle.ends_on, year=True)
     return {
         "notice": notice,
         "cycle": cycle,
@@ -262,12 +277,13 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "mark": layout.mark(office),
         "kind_mark": layout.mark(wording.NOTICE_KIND),
         "number": wording.NOTICE_ISSUE.format(number=cycle.number),
-        "period": wording.NOTICE_PERIOD.format(
-            start=wording.chinese_date(cycle.starts_on), end=wording.chinese_date(cycle.ends_on)
-        ),
+        "period": wording.NOTICE_PERIOD.format(start=first, end=last),
         "paragraphs": [line.strip() for line in notice.opening.splitlines() if line.strip()],
         "summary": summary(cycle).text(cycle) if content.groups else wording.NOTICE_NO_UNITS,
-        "rules": wording.NOTICE_RULES.format(version=content.rule_set_version) if content.rule_set_version else "",
+        # How equal scores were placed, the last rule included: a reader who sees two units with
+        # the same score in different places is told why. (The rule set's version number is the
+        # system's bookkeeping, not a term of an official document.)
+        "rules": NOTICE_TIES if any(g.rows for g in content.groups) else "",
         "trend_charts": _trend_charts(cycle, font),
         "groups": groups,
         "overdue": overdue,
@@ -299,7 +315,9 @@ def notice_pdf(notice: Notice) -> bytes:
 
 
 def notice_filename(notice: Notice) -> str:
-    name = f"{notice.title}（{wording.NOTICE_ISSUE.format(number=notice.cycle.number)}）"
+    issue = wording.NOTICE_ISSUE.format(number=notice.cycle.number)
+    # A title that names its 期 already (巩固衔接问题整改双周通报（第5期）) is the name as it stands.
+    name = notice.title if issue in notice.title else f"{notice.title}（{issue}）"
     return f"{name}.pdf".replace("/", "_").replace("\\", "_")
 
 

@@ -37,7 +37,7 @@ def _draft(world, cycle, **kwargs) -> Notice:
 def test_draft_sign_publish(world, closed):
     notice = _draft(world, closed)
     assert (notice.state, notice.title) == ("draft", "Biweekly notice, cycle 1")
-    assert "cycle 1 (2024-01-01 to 2024-01-14)" in notice.opening
+    assert "cycle 1 (January 1 to January 14)" in notice.opening  # days as a notice writes them
     with clock.frozen(at("2024-01-15", "11:00")):
         notice = services.notice_update_draft(
             actor=world.clerk, notice=notice, opening="现将第1期双周调度情况通报如下。"

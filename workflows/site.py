@@ -32,7 +32,8 @@ Adding a page
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
@@ -46,24 +47,26 @@ from viewflow.urls import Application, Site
 from supervision.models import OFFICE_ROLES, UNIT_ROLES, Role
 from workflows.cycles import dashboard
 from workflows.web import home, office, units
-from workflows.web.access import held_roles
+from workflows.web.access import admin_shows_models, held_roles
 
 
 @dataclass(frozen=True)
 class MenuItem:
     """One drawer entry. ``roles``: shown only to holders of one of them (None: everyone who
-    sees the group); ``query``: the list filter it opens, e.g. ``queue=to_verify``."""
+    sees the group); ``query``: the list filter it opens, e.g. ``queue=to_verify``;
+    ``admin_site``: the admin's index, shown only to those it has models for (see
+    ``access.admin_shows_models``)."""
 
     title: str | Promise
     icon: str  # a Material icon name (the font is vendored with viewflow)
     url_name: str
     query: str = ""
     roles: tuple[str, ...] | None = None
-    staff_only: bool = False
+    admin_site: bool = False
     turbo: bool = True  # False for pages outside the shell (the admin), which Turbo must not swap in
 
-    def visible_to(self, user: Any, held: frozenset[str]) -> bool:
-        if self.staff_only and not user.is_staff:
+    def visible_to(self, held: frozenset[str], admin_serves: Callable[[], bool]) -> bool:
+        if self.admin_site and not admin_serves():
             return False
         return self.roles is None or not held.isdisjoint(self.roles)
 
@@ -144,7 +147,7 @@ class SupervisionSite(Site):
     # Entries for everyone, under the applications' groups.
     menu: Sequence[MenuItem] = (
         MenuItem(_("Notifications"), "notifications", "tasks:inbox"),
-        MenuItem(_("Master data"), "settings", "admin:index", staff_only=True, turbo=False),
+        MenuItem(_("Master data"), "settings", "admin:index", admin_site=True, turbo=False),
     )
 
     def menu_for(self, request: HttpRequest) -> list[MenuGroup]:
@@ -152,13 +155,15 @@ class SupervisionSite(Site):
         that best matches the current URL marked active (longest path, then most query
         parameters matched, then the current application's)."""
         user, held = request.user, held_roles(request.user)
+        # Asked only when an entry needs it, once per drawer.
+        admin_serves = functools.cache(functools.partial(admin_shows_models, request))
         current_app = getattr(request.resolver_match, "app", None)
         sections: list[tuple[Any, str | Promise | None, list[MenuItem]]] = [
-            (app, app.title, [i for i in app.menu if i.visible_to(user, held)])
+            (app, app.title, [i for i in app.menu if i.visible_to(held, admin_serves)])
             for app in self.menu_items()
             if isinstance(app, ShellApp) and app.has_view_permission(user)
         ]
-        sections.append((None, None, [i for i in self.menu if i.visible_to(user, held)]))
+        sections.append((None, None, [i for i in self.menu if i.visible_to(held, admin_serves)]))
 
         best, best_score = None, None
         urls: dict[tuple[int, int], str] = {}

@@ -18,9 +18,10 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from supervision import clock
-from supervision.models import OPEN_STATES, Assignment, AssignmentState, User
+from supervision.models import OPEN_STATES, Assignment, AssignmentState, PeerGroup, Unit, UnitKind, User
 from supervision.parsing import clean_text, parse_id
 from supervision.selectors.visibility import assignments_visible_to
+from supervision.services.roles import office_ids, unit_ids
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -72,6 +73,24 @@ def light_filter(light: str, today: dt.date | None = None) -> Q:
     if light == Light.GREEN:
         return open_ & Q(deadline__gt=soon, report_missed=False)
     return Q()
+
+
+def peer_group_choices(user: User) -> list[tuple[str, str]]:
+    """The peer groups a list's filter offers this person, in the order of ``PeerGroup``. Never the
+    office's own group: offices hold no assignments, so filtering by it only ever shows nothing.
+    The office sees every responsible unit's group; a unit member only the groups of their own
+    units, and none at all when that is one group (every row they see is in it)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    if user.is_superuser or office_ids(user):
+        return [(value, label) for value, label in PeerGroup.choices if value != PeerGroup.OFFICE]
+    own = set(
+        Unit.objects.filter(pk__in=unit_ids(user)).exclude(kind=UnitKind.OFFICE).values_list("peer_group", flat=True)
+    )
+    own.discard(PeerGroup.OFFICE)
+    if len(own) < 2:
+        return []
+    return [(value, label) for value, label in PeerGroup.choices if value in own]
 
 
 @dataclass

@@ -3,8 +3,12 @@ while a draft, signed by a director who did not draft it, published to the units
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import IntegrityError, transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from supervision import clock
 from supervision.models import (
@@ -69,7 +73,29 @@ def default_opening(cycle: Cycle) -> str:
         "In line with the biweekly scheduling, notice and ranking system, the progress of rectification in "
         "cycle %(number)d (%(start)s to %(end)s) is notified as follows. Units ranked last are named; units "
         "ranked last repeatedly will be interviewed."
-    ) % {"number": cycle.number, "start": cycle.starts_on.isoformat(), "end": cycle.ends_on.isoformat()}
+    ) % {"number": cycle.number, "start": _day(cycle.starts_on), "end": _day(cycle.ends_on)}
+
+
+def _day(day: dt.date) -> str:
+    # A day of the period as an office writes it in a notice: 11月23日 (not 2026-11-23).
+    return date_format(day, pgettext("Django date format of a day in a notice's opening text", "F j"))
+
+
+def default_title(office: Unit, cycle: Cycle) -> str:
+    """The title a new notice starts with: the office's previous notice's, with this cycle's 期
+    (巩固衔接问题整改双周通报（第4期）→（第5期）), so a series keeps the name the office gave
+    it; the generic title when there is none to follow."""
+    last = (
+        Notice.objects.filter(office=office, cycle__number__lt=cycle.number)
+        .select_related("cycle")
+        .order_by("-cycle__number", "-pk")
+        .first()
+    )
+    if last is not None:
+        mark = f"第{last.cycle.number}期"
+        if last.title.count(mark) == 1:
+            return last.title.replace(mark, f"第{cycle.number}期")
+    return _("Biweekly notice, cycle %(number)d") % {"number": cycle.number}
 
 
 @transaction.atomic
@@ -87,7 +113,7 @@ def notice_draft(
     if cycle.state != CycleState.CLOSED:
         raise InvalidTransition(_("A notice is drafted once the cycle is closed and ranked."))
     title = _text(
-        title or _("Biweekly notice, cycle %(number)d") % {"number": cycle.number},
+        title or default_title(office, cycle),
         field="title",
         label=_("Title"),
         limit=MAX_TITLE,

@@ -99,9 +99,10 @@ def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
     number = Letter.objects.get(pk=campaign.pk).number
     d = FUTURE
     # 共性问题 first: item 2, to A, B and C; then 个性问题: item 1, A leading and C cooperating.
+    # Both items keep the default source, self-inspection: each group heading names it.
     assert rows == [
         [
-            "共性问题（国家、省反馈）",
+            "共性问题（自查发现）",
             "搬迁群众增收压力大",
             "发展后续产业",
             None,
@@ -114,7 +115,7 @@ def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
         [None, None, None, None, rows[0][4], "乙县人民政府", None, "已下发", number],
         [None, None, None, None, rows[0][4], "市农业农村局", None, "已下发", number],
         [
-            "个性问题（自查）",
+            "个性问题（自查发现）",
             "【幸福小区安置点】安置点配套设施不完善",
             "完善配套设施",
             "已完成道路硬化",  # the latest report
@@ -212,11 +213,11 @@ def test_pdf_ledger_is_landscape_with_the_same_columns(world, campaign):
     assert table[:2] == [HEADINGS_TOP_PDF, [""] + HEADINGS[1:-1] + [""]]
     # A group row per category, then the lines; an item's cells are drawn merged (blank below).
     assert table[2:] == [
-        ["共性问题（国家、省反馈）"] + [""] * 8,
+        ["共性问题（自查发现）"] + [""] * 8,
         ["共性问题", "搬迁群众增收压力大", "发展后续产业", "", ongoing, "甲县人民政府", "", "已下发", number],
         ["", "", "", "", ongoing, "乙县人民政府", "", "已下发", number],
         ["", "", "", "", ongoing, "市农业农村局", "", "已下发", number],
-        ["个性问题（自查）"] + [""] * 8,
+        ["个性问题（自查发现）"] + [""] * 8,
         [
             "个性问题",
             "【幸福小区安置点】安置点配套设施不完善",

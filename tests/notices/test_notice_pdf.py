@@ -68,7 +68,7 @@ def test_the_notice_says_in_chinese_what_the_snapshot_holds(published):
         "双周通报",
         "第1期",
         "第1期双周调度情况通报",
-        "（2024年1月1日至2024年1月14日）",
+        "（2024年1月1日至1月14日）",  # the year once, as an office writes it
         OPENING,
         "一、总体情况",
         # Two counties and the department took part; only the counties were ranked.

@@ -33,6 +33,7 @@ from supervision.selectors.rankings import (
     tie_text,
     unit_history,
 )
+from supervision.selectors.search import peer_group_choices
 from supervision.services import DomainError
 from supervision.services.roles import roles_by_unit, unit_ids
 from supervision.services.steps import allowed
@@ -98,12 +99,16 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if group and group not in dict(groups):
         messages.warning(request, _("Unknown peer group; showing all groups."))
         group = ""
+    sees_all = sees_all_units(user)
+    # The filter offers the groups this person can see rows of: every group for the office, for a
+    # unit member their own units' groups, none when that is a single one.
+    offered = dict(groups if sees_all else peer_group_choices(user))
     context: dict[str, Any] = {
         "cycles": cycles,
         "cycle": cycle,
-        "groups": groups,
+        "groups": [(key, label) for key, label in groups if key in offered],
         "group": group,
-        "sees_all": sees_all_units(user),
+        "sees_all": sees_all,
     }
     if cycle is not None:
         escalations = {e.unit_id: e for e in escalations_of(user, cycle)}

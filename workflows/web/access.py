@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
 from supervision.models import OFFICE_ROLES, UNIT_ROLES
 from supervision.services.roles import roles_by_unit
 
@@ -31,3 +34,14 @@ def is_office_member(user: Any) -> bool:
 
 def is_unit_member(user: Any) -> bool:
     return holds_any(user, UNIT_ROLES)
+
+
+def admin_shows_models(request: HttpRequest) -> bool:
+    """Whether the admin site (基础数据) has anything for this person: staff status lets one in,
+    but without a model permission its index only says "you don't have permission", which is
+    where office clerks and observers, staff in the demo, ended up. Superusers: no query; other
+    staff: the permission lookups the admin itself would make (cached on the user)."""
+    user = request.user
+    if not (getattr(user, "is_active", False) and getattr(user, "is_staff", False)):
+        return False
+    return admin.site.has_permission(request) and bool(admin.site.get_app_list(request))

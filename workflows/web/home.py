@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from .access import is_office_member, is_unit_member
+from .access import admin_shows_models, is_office_member, is_unit_member
 
 
 @login_required
@@ -21,4 +21,4 @@ def home(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("office:index"))
     if is_unit_member(request.user):
         return HttpResponseRedirect(reverse("unit:index"))
-    return render(request, "app/no_role.html")
+    return render(request, "app/no_role.html", {"master_data": admin_shows_models(request)})

@@ -42,6 +42,47 @@
     setTimeout(function () { item.remove(); }, 8000);
   }
 
+  // Figures on the page ([data-live] elements: overview cards, queue counts) change with what a
+  // notification reports, but only the bell used to follow it. After a toast the page is read
+  // again in the background (a GET of its own address, as a reload would) and those elements
+  // alone are swapped for their fresh copies, matched by key and order; forms and scroll stay.
+  var LIVE_DELAY = 800; // one read for a burst of notifications
+  var liveTimer = null;
+
+  function liveParts(root) {
+    var parts = {};
+    root.querySelectorAll("[data-live]").forEach(function (el) {
+      var key = el.getAttribute("data-live");
+      (parts[key] = parts[key] || []).push(el);
+    });
+    return parts;
+  }
+
+  function refreshLive() {
+    liveTimer = null;
+    if (!document.querySelector("[data-live]") || !window.fetch || !window.DOMParser) return;
+    var url = location.href;
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) { return response.ok && !response.redirected ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || location.href !== url) return; // gone elsewhere meanwhile
+        var fresh = liveParts(new DOMParser().parseFromString(html, "text/html"));
+        var here = liveParts(document);
+        Object.keys(here).forEach(function (key) {
+          here[key].forEach(function (el, i) {
+            var next = fresh[key] && fresh[key][i];
+            if (next) el.replaceWith(document.importNode(next, true));
+          });
+        });
+      })
+      .catch(function () { /* offline: the figures stay as they were, the next push tries again */ });
+  }
+
+  function liveSoon() {
+    if (liveTimer) clearTimeout(liveTimer);
+    liveTimer = setTimeout(refreshLive, LIVE_DELAY);
+  }
+
   function remember(n) {
     known[n.id] = true;
     if (n.id > lastId) lastId = n.id;
@@ -61,6 +102,7 @@
       known[n.id] = true;
       if (shown++ < MAX_TOASTS) toast(n);
     });
+    if (shown) liveSoon();
     (data.latest || []).forEach(remember);
     setCount(data.unread);
   }
@@ -78,6 +120,7 @@
         remember(data);
         setCount(unread + 1);
         toast(data);
+        liveSoon();
       }
     };
     socket.onclose = function (event) {
