@@ -207,6 +207,11 @@ class Assignment(models.Model):
     def reopen(self) -> None:
         """回头看: the problem rebounded."""
 
+    # A returned one is not among the sources: the office still owes its decision (改派 or not).
+    @state.transition(source=[*OPEN_STATES, S.VERIFIED], target=S.CLOSED)
+    def close_with_lead(self) -> None:
+        """A cooperating unit's part closes when the lead unit's task of the item is written off."""
+
     @state.transition(source=S.ISSUED, target=S.WITHDRAWN)
     def withdraw(self) -> None:
         """The letter was withdrawn while this was still unclaimed."""

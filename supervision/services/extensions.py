@@ -1,5 +1,6 @@
 """Extension requests (延期申请): asked before the deadline, signed by the unit leader,
-decided by the office. The old deadline stays in the request and the audit trail."""
+decided by the office. The old deadline stays in the request and the audit trail. An approved
+extension of a lead task moves its cooperating tasks' deadlines too (services/cooperation.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from supervision import clock
@@ -14,6 +16,7 @@ from supervision.models import Assignment, ExtensionRequest, Role, SignOffKind, 
 
 from . import steps
 from .audit import audit_record
+from .cooperation import assignments_follow_lead_deadline
 from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, notify_unit
 from .office_checks import assignment_deadline_set
@@ -153,24 +156,29 @@ def extension_refuse(*, actor: User, extension: ExtensionRequest | int, comment:
         recipients=[ext.requested_by_id],
         verb="extension_decided",
         assignment=a,
-        text=_("The leader refused the extension request: %(item)s") % message_fields(a),
+        # The reason, shortened: the whole of it is on the task page.
+        text=_("The leader refused the extension request: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(comment).chars(80)},
     )
     return ext
 
 
 @transaction.atomic
 def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment: str = "") -> ExtensionRequest:
-    """The office grants the new deadline; the old one stays on the request and in the audit row."""
+    """The office grants the new deadline; the old one stays on the request and in the audit row.
+    A lead task's cooperating tasks follow it to the new deadline, each with its own audit row."""
     comment = reason_clean(comment, required=False)
     ext, a = _decide(actor=actor, extension=extension, step=EXTENSION_APPROVE, comment=comment)
-    assignment_deadline_set(a=a, deadline=ext.requested_deadline)
+    # Never earlier than it is now: a cooperating task may have moved past the date it asked for
+    # with its lead's extension while its own request waited.
+    assignment_deadline_set(a=a, deadline=max(ext.requested_deadline, a.deadline))
+    assignments_follow_lead_deadline(actor=actor, lead=a, extension=ext)
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LIAISON, Role.LEADER],
         verb="extension_decided",
         assignment=a,
-        text=_("Extension approved until %(date)s: %(item)s")
-        % {"date": date_format(ext.requested_deadline), **message_fields(a)},
+        text=_("Extension approved until %(date)s: %(item)s") % {"date": date_format(a.deadline), **message_fields(a)},
     )
     return ext
 
@@ -184,6 +192,7 @@ def extension_reject(*, actor: User, extension: ExtensionRequest | int, comment:
         roles=[Role.LIAISON, Role.LEADER],
         verb="extension_decided",
         assignment=a,
-        text=_("Extension rejected, the deadline stays: %(item)s") % message_fields(a),
+        text=_("Extension rejected, the deadline stays: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(comment).chars(80)},
     )
     return ext

@@ -92,6 +92,8 @@ def _check_ready(letter: Letter) -> list[_Target]:
     for item in items:
         links = list(item.item_units.all())
         if not links:
+            # 共性: to every addressee as lead, and only to them: never to a copied unit, and
+            # never as a cooperating task (tests/test_cooperation.py holds it).
             targets += [_Target(item, u, UnitRole.LEAD) for u in sorted(addressees)]
             continue
         if sum(1 for link in links if link.role == UnitRole.LEAD) != 1:

@@ -1,17 +1,19 @@
 """The office's side of an assignment: verifying the work (核验) or rejecting it, writing it off
-(销号, the letter closing with its last one), reopening it (回头看), and the new deadline of an
-approved extension."""
+(销号: a lead task's cooperating tasks close with it, the letter with its last one), reopening it
+(回头看), and the new deadline of an approved extension."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.models import Assignment, Role, User
 
+from .cooperation import assignments_close_with_lead
 from .letter_lifecycle import letter_close_if_done, letter_reopen_if_closed
 from .notify import notify_unit
 from .steps import CLOSE, REJECT, REOPEN, VERIFY
@@ -55,14 +57,17 @@ def assignment_reject(*, actor: User, assignment: Assignment | int, reason: str)
         roles=[Role.LIAISON, Role.LEADER],
         verb="verification_rejected",
         assignment=a,
-        text=_("Verification failed: %(item)s") % message_fields(a),
+        # The reason, shortened: the unit reads the whole of it on the task page.
+        text=_("Verification failed: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(reason).chars(80)},
     )
     return a
 
 
 @transaction.atomic
 def assignment_close(*, actor: User, assignment: Assignment | int, comment: str = "") -> Assignment:
-    """销号: the director writes off a verified assignment; the letter closes with its last one."""
+    """销号: the director writes off a verified assignment. A lead task's open cooperating tasks
+    close with it (services/cooperation.py); the letter closes with its last one."""
     comment = reason_clean(comment, required=False)
 
     def apply(a: Assignment, role: str) -> list[str]:
@@ -77,13 +82,18 @@ def assignment_close(*, actor: User, assignment: Assignment | int, comment: str 
         assignment=a,
         text=_("Written off: %(item)s") % message_fields(a),
     )
+    # Before the letter's check: the cooperating tasks closed here count as closed there.
+    assignments_close_with_lead(actor=actor, lead=a)
     letter_close_if_done(actor=actor, role=role, letter_id=a.letter_id)
     return a
 
 
 @transaction.atomic
 def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str) -> Assignment:
-    """回头看: a closed problem rebounded; the unit works on it again."""
+    """回头看: a closed problem rebounded; the unit works on it again.
+
+    Only this task: cooperating tasks closed with a lead stay closed when the lead is reopened,
+    never reopened silently. The office reopens each one that rebounded on its own."""
     reason = reason_clean(reason, label=_("The reason for reopening"))
 
     def apply(a: Assignment, role: str) -> list[str]:
@@ -97,7 +107,7 @@ def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str)
         roles=[Role.LIAISON, Role.LEADER],
         verb="assignment_reopened",
         assignment=a,
-        text=_("Reopened: %(item)s") % message_fields(a),
+        text=_("Reopened: %(item)s. Reason: %(reason)s") % {**message_fields(a), "reason": Truncator(reason).chars(80)},
     )
     return a
 

@@ -4,6 +4,7 @@ either gives the item to another unit (改派) or keeps this one responsible."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from supervision import clock
@@ -78,7 +79,9 @@ def assignment_refuse_return(*, actor: User, assignment: Assignment | int, comme
         verb="signoff_refused",
         assignment=a,
         exclude=actor.pk,
-        text=_("The leader refused the return: %(item)s") % message_fields(a),
+        # The reason, shortened: the whole of it is on the task page.
+        text=_("The leader refused the return: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(comment).chars(80)},
     )
     return a
 
@@ -157,6 +160,7 @@ def assignment_reissue(*, actor: User, assignment: Assignment | int, comment: st
         roles=[Role.LIAISON, Role.LEADER],
         verb="return_rejected",
         assignment=a,
-        text=_("The office kept your unit responsible: %(item)s") % message_fields(a),
+        text=_("The office kept your unit responsible: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(comment).chars(80)},
     )
     return a

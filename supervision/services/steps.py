@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from supervision.models import (
+    OPEN_STATES,
     Assignment,
+    AssignmentState,
     AuditEvent,
     ExtensionRequest,
     Letter,
@@ -219,6 +221,23 @@ NOTICE_PUBLISH = Step(
     wrong_state=gettext_lazy("Only a signed notice can be published; this one is %(state)s."),
 )
 
+# --- cooperating units in step with their lead (配合单位随牵头单位) -----------------------------------
+# Taken by the system when the office acts on an item's lead task (services/cooperation.py): an
+# approved extension of the lead moves its cooperating tasks' deadlines, and its write-off (销号)
+# closes those still open. Reopening the lead (回头看) has no counterpart: the cooperating tasks
+# stay closed, and the office reopens any that rebounded on its own.
+FOLLOW_LEAD_DEADLINE = _a(
+    "follow_lead_deadline",
+    "assignment.deadline_followed",
+    (CLERK, DIRECTOR),
+    office=True,
+    method="",
+    # Every cooperating task not yet done, a returned one too: 改派 hands its deadline on.
+    states=(*OPEN_STATES, AssignmentState.RETURNED),
+    automatic=True,
+)
+CLOSE_WITH_LEAD = _a("close_with_lead", "assignment.closed_with_lead", (DIRECTOR,), office=True, automatic=True)
+
 TABLE: tuple[Step, ...] = (
     CLAIM,
     UNCLAIM,
@@ -252,6 +271,9 @@ TABLE: tuple[Step, ...] = (
     NOTICE_EDIT,
     NOTICE_SIGN,
     NOTICE_PUBLISH,
+    # cooperating units in step with their lead
+    FOLLOW_LEAD_DEADLINE,
+    CLOSE_WITH_LEAD,
 )
 SUBJECTS: dict[type[Model], str] = {
     Assignment: "assignment",

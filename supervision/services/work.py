@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 # rankings as a module: it imports the services package, so its names exist only once it has run.
@@ -224,6 +225,8 @@ def assignment_refuse_completion(*, actor: User, assignment: Assignment | int, c
         recipients=[a.claimed_by_id] if a.claimed_by_id else [],
         verb="signoff_refused",
         assignment=a,
-        text=_("The leader sent back the completion report: %(item)s") % message_fields(a),
+        # The reason, shortened: the whole of it is on the task page.
+        text=_("The leader sent back the completion report: %(item)s. Reason: %(reason)s")
+        % {**message_fields(a), "reason": Truncator(comment).chars(80)},
     )
     return a

@@ -19,11 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from supervision import services
 from supervision.links import notification_url
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
-from supervision.selectors import queues, visibility
+from supervision.selectors import queues, task_page, visibility
 from supervision.selectors.reports import cycle_report
 from supervision.selectors.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
-from supervision.services.roles import office_ids
 from workflows.files import private_file
 from workflows.params import id_or_404
 
@@ -106,6 +105,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ExtensionRequest.objects.filter(assignment=a).select_related("requested_by").order_by("-requested_at")
     )
     offered = buttons.assignment_buttons(request.user, a)
+    timeline = task_page.task_timeline(a)
     context = {
         "a": a,
         "item": a.item,
@@ -115,13 +115,13 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cycle_report": cycle_report(a),
         # A fresh one-time token for the report forms of this page (see forms.ReportForm).
         "form_token": secrets.token_urlsafe(16),
-        "timeline": visibility.assignment_timeline(a),
+        "timeline": timeline,
+        # Which deadline holds once it moved (an extension, the lead's extension): the page says so.
+        "deadline_note": task_page.deadline_note(a, timeline),
         "reports": reports.order_by("-created_at"),
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
         "extensions": [(e, buttons.extension_buttons(request.user, _of(e, a))) for e in extensions],
-        "cooperating": a.item.assignments.exclude(pk=a.pk).select_related("unit")
-        if _sees_all_units(request.user, a)
-        else [],
+        "partners": task_page.task_partners(request.user, a),
     }
     if any(x.key == "reassign" for x in offered):
         context["reassign_targets"] = queues.reassign_targets(a)
@@ -136,11 +136,6 @@ def _of(ext: ExtensionRequest, a: Assignment) -> ExtensionRequest:
 
 def _light(a: Assignment) -> str:
     return Assignment.objects.filter(pk=a.pk).annotate(light=light_expression()).values_list("light", flat=True)[0]
-
-
-def _sees_all_units(user: Any, a: Assignment) -> bool:
-    # The office sees who else holds the item; a cooperating unit sees only its own part.
-    return a.letter.office_id in office_ids(user) or user.is_superuser
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:

@@ -1,0 +1,108 @@
+"""What one task's page reads beyond the task itself: the other units' tasks of the same item a
+person may see, which deadline holds and why, and the timeline told in words that name things."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from supervision.models import Assignment, AssignmentState, AuditEvent, Unit, UnitRole, User
+from supervision.services.roles import office_ids
+
+from .visibility import assignment_timeline
+
+
+@dataclass(frozen=True)
+class Partners:
+    """The other units' live tasks of the same item that the person sees on this task's page."""
+
+    lead: Assignment | None = None  # on a cooperating task's page: the lead unit's task
+    cooperating: list[Assignment] = field(default_factory=list)  # the cooperating units' tasks
+    others: list[Assignment] = field(default_factory=list)  # other leads of a common item (office only)
+    linked: bool = False  # the person may open those tasks (the office)
+
+
+def task_partners(user: User, a: Assignment) -> Partners:
+    """Who else holds the task's item, in one query. The office sees every other unit; a lead
+    unit sees its cooperating units and their tasks' states; a cooperating unit sees its lead
+    unit and the lead task's state, not the other cooperating units. A task moved to another
+    unit (改派) no longer counts; the one that replaced it does."""
+    office = user.is_superuser or a.letter.office_id in office_ids(user)
+    found = (
+        Assignment.objects.filter(item_id=a.item_id)
+        .exclude(pk=a.pk)
+        .exclude(state=AssignmentState.REASSIGNED)
+        .select_related("unit")
+        .only("id", "role", "state", "deadline", "unit", "unit__name", "unit__short_name")
+        .order_by("unit__name", "pk")
+    )
+    if not office:
+        found = found.filter(role=UnitRole.COOPERATING if a.role == UnitRole.LEAD else UnitRole.LEAD)
+    rows = list(found)
+    lead = next((x for x in rows if x.role == UnitRole.LEAD), None) if a.role == UnitRole.COOPERATING else None
+    return Partners(
+        lead=lead,
+        cooperating=[x for x in rows if x.role == UnitRole.COOPERATING],
+        others=[x for x in rows if x.role == UnitRole.LEAD and x is not lead],
+        linked=office,
+    )
+
+
+@dataclass(frozen=True)
+class DeadlineNote:
+    """Why the task's deadline is no longer the item's own (时限要求): which one holds."""
+
+    how: str  # "extension": its own extension; "lead": moved with the lead's; "": moved before (改派)
+    on: dt.date | None  # the day it was moved
+
+
+# The audit actions that move a task's deadline.
+_DEADLINE_MOVES = {"extension.approved": "extension", "assignment.deadline_followed": "lead"}
+
+
+def deadline_note(a: Assignment, events: list[AuditEvent]) -> DeadlineNote | None:
+    """None while the item's deadline holds; else the latest move among the task's ``events``
+    (its timeline, already read). A task given to another unit keeps the deadline it had
+    reached, without a move of its own: then the day is unknown."""
+    if a.deadline == a.item.deadline:
+        return None
+    for ev in reversed(events):
+        if ev.action in _DEADLINE_MOVES:
+            return DeadlineNote(how=_DEADLINE_MOVES[ev.action], on=timezone.localdate(ev.at))
+    return DeadlineNote(how="", on=None)
+
+
+def task_timeline(a: Assignment) -> list[AuditEvent]:
+    """The task's audit rows, oldest first, each with ``said``: what it says on the page. That is
+    its label, or for a move to another unit (改派) and a step taken with the lead task, a
+    sentence that names what changed."""
+    events = list(assignment_timeline(a))
+    unit_ids = {ev.data.get(key) for ev in events for key in ("to_unit", "from_unit") if isinstance(ev.data, dict)}
+    unit_ids.discard(None)
+    names = (
+        {u.pk: u.display_name for u in Unit.objects.filter(pk__in=unit_ids).only("name", "short_name")}
+        if unit_ids
+        else {}
+    )
+    for ev in events:
+        ev.said = _said(ev, names)
+    return events
+
+
+def _said(ev: AuditEvent, names: dict[int, str]) -> str:
+    data = ev.data if isinstance(ev.data, dict) else {}
+    if ev.action == "assignment.reassigned" and data.get("to_unit") in names:
+        return _("Reassigned to %(unit)s") % {"unit": names[data["to_unit"]]}
+    if ev.action == "assignment.issued" and data.get("from_unit") in names:
+        return _("Reassigned here from %(unit)s") % {"unit": names[data["from_unit"]]}
+    if ev.action == "assignment.deadline_followed":
+        return _("Deadline moved with the lead unit's extension: %(old)s → %(new)s") % {
+            "old": data.get("old_deadline", "—"),
+            "new": data.get("new_deadline", "—"),
+        }
+    if ev.action == "assignment.closed_with_lead":
+        return _("Closed with the lead unit's write-off")
+    return ev.label

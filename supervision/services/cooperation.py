@@ -1,0 +1,141 @@
+"""Cooperating units in step with their lead (配合单位随牵头单位).
+
+An item names one lead unit and any number of cooperating units; each holds its own task. The
+cooperating tasks follow the lead task: when the office approves an extension of the lead, their
+deadlines move with it, and when the office writes the lead off (销号), those still open close
+with it. Both are automatic steps of the table (steps.FOLLOW_LEAD_DEADLINE, steps.CLOSE_WITH_LEAD),
+taken inside the office's own transaction on the lead, by the same person in the same role: each
+cooperating task is checked against its step, changed, audited and its unit told.
+
+Reopening the lead (回头看) does not reopen them: a cooperating task closed with its lead stays
+closed until the office reopens that task itself.
+
+Locks: the lead task first (its own step took it), then its cooperating tasks in id order.
+"""
+
+from __future__ import annotations
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision.models import Assignment, ExtensionRequest, Role, UnitRole, User
+
+from . import steps
+from .audit import audit_event, audit_record_many
+from .errors import InvalidTransition
+from .notify import notify_unit
+from .steps import CLOSE_WITH_LEAD, FOLLOW_LEAD_DEADLINE, Step
+from .transitions import message_fields
+
+
+def _cooperating_locked(lead: Assignment, step: Step, actor: User) -> list[tuple[Assignment, str]]:
+    """The lead task's cooperating tasks that ``step`` applies to now, locked in id order, each
+    with the role it is taken in. None when ``lead`` is not a lead task: a common item's tasks
+    are all leads and cooperate with nobody. The step table decides which states it applies from;
+    any other refusal (a role not held) refuses the whole office action."""
+    if lead.role != UnitRole.LEAD:
+        return []
+    found = (
+        Assignment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("unit")
+        .filter(item_id=lead.item_id, role=UnitRole.COOPERATING)
+        .order_by("pk")
+    )
+    taken = []
+    for c in found:
+        # The same letter and item as the lead: the step's checks and the messages read them.
+        c.letter, c.item = lead.letter, lead.item
+        refused = steps.refusal(step, actor, c)
+        if refused is None:
+            taken.append((c, steps.require(step, actor, c)))  # the acting role (roles are cached)
+        elif not isinstance(refused, InvalidTransition):
+            raise refused
+    return taken
+
+
+def assignments_follow_lead_deadline(*, actor: User, lead: Assignment, extension: ExtensionRequest) -> list[Assignment]:
+    """The lead's deadline was just extended: move its cooperating tasks' deadlines with it.
+    A cooperating task already given a later deadline keeps it: following never shortens one.
+    Call under the lead's lock, inside the approval's transaction. Returns the tasks moved."""
+    new = lead.deadline
+    following = [(c, role) for c, role in _cooperating_locked(lead, FOLLOW_LEAD_DEADLINE, actor) if c.deadline < new]
+    if not following:
+        return []
+    now = clock.now()
+    events = []
+    for c, role in following:
+        old = c.deadline
+        c.deadline, c.version, c.updated_at = new, c.version + 1, now  # bulk_update skips auto_now
+        events.append(
+            audit_event(
+                actor=actor,
+                role=role,
+                unit_id=steps.where(FOLLOW_LEAD_DEADLINE, c),
+                action=FOLLOW_LEAD_DEADLINE.action,
+                assignment=c,
+                from_state=c.state,
+                to_state=c.state,
+                data={
+                    "old_deadline": old.isoformat(),
+                    "new_deadline": new.isoformat(),
+                    "lead": lead.pk,
+                    "extension": extension.pk,
+                },
+                at=now,
+            )
+        )
+    moved = [c for c, _role in following]
+    Assignment.objects.bulk_update(moved, ["deadline", "version", "updated_at"])
+    audit_record_many(events)
+    for c in moved:
+        notify_unit(
+            unit_id=c.unit_id,
+            roles=[Role.LIAISON, Role.LEADER],
+            verb="deadline_followed",
+            assignment=c,
+            text=_("The lead unit's deadline was extended, and yours moves with it to %(date)s: %(item)s")
+            % {"date": date_format(new), **message_fields(c)},
+        )
+    return moved
+
+
+def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assignment]:
+    """The lead was just written off: close its cooperating tasks still open (or verified and
+    waiting for their own write-off). A returned one waits for the office's decision instead.
+    Call under the lead's lock, inside the write-off's transaction, before the letter is
+    checked for closing. Returns the tasks closed."""
+    taken = _cooperating_locked(lead, CLOSE_WITH_LEAD, actor)
+    if not taken:
+        return []
+    now = clock.now()
+    events = []
+    for c, role in taken:
+        from_state = c.state
+        c.close_with_lead()
+        c.closed_at, c.version, c.updated_at = now, c.version + 1, now
+        events.append(
+            audit_event(
+                actor=actor,
+                role=role,
+                unit_id=steps.where(CLOSE_WITH_LEAD, c),
+                action=CLOSE_WITH_LEAD.action,
+                assignment=c,
+                from_state=from_state,
+                to_state=c.state,
+                data={"lead": lead.pk, "lead_unit": lead.unit_id},
+                at=now,
+            )
+        )
+    closing = [c for c, _role in taken]
+    Assignment.objects.bulk_update(closing, ["state", "closed_at", "version", "updated_at"])
+    audit_record_many(events)
+    for c in closing:
+        notify_unit(
+            unit_id=c.unit_id,
+            roles=[Role.LIAISON, Role.LEADER],
+            verb="assignment_closed",
+            assignment=c,
+            text=_("Closed with the lead unit's write-off: %(item)s") % message_fields(c),
+        )
+    return closing
