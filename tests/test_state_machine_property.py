@@ -47,7 +47,7 @@ from supervision.models import (
 )
 from supervision.selectors.queues import reassign_targets
 from supervision.services import DomainError
-
+from supervision.services.reminders import assignment_remind
 from tests.conftest import build_world, issue_letter, make_user
 from tests.helpers import snapshot
 from workflows.tasks import buttons
@@ -129,6 +129,7 @@ CALLS = {
     "reject": lambda m, u, a, **kw: s_.assignment_reject(actor=u, assignment=a, reason="现场仍有问题"),
     "close": lambda m, u, a, **kw: s_.assignment_close(actor=u, assignment=a),
     "reopen": lambda m, u, a, **kw: s_.assignment_reopen(actor=u, assignment=a, reason="问题反弹"),
+    "remind": lambda m, u, a, **kw: assignment_remind(actor=u, assignment=a),
     "extension_request": _extension_request,
     "extension_sign": lambda m, u, e, **kw: s_.extension_sign(actor=u, extension=e),
     "extension_refuse": lambda m, u, e, **kw: s_.extension_refuse(actor=u, extension=e, comment="不同意"),

@@ -27,6 +27,7 @@ from supervision.models import (
     SignOff,
 )
 from supervision.services import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed
+from supervision.services.reminders import assignment_remind
 from supervision.services.roles import forget_roles
 from tests.conftest import issue_letter, make_user
 from tests.helpers import (
@@ -495,6 +496,7 @@ BUTTON_CALLS["request_extension"] = "extension_request"
 EXTENSION_BUTTON_CALLS = {key: f"extension_{key}" for key in buttons.EXTENSION}
 OTHER_CALLS = {
     "carry_forward": lambda c, u: services.assignment_carry_forward(actor=u, assignment=c.assignment.pk),
+    "remind": lambda c, u: assignment_remind(actor=u, assignment=c.assignment.pk),
 }
 # "dual" is the unit's liaison and one of its leaders at once; liaison_a is another liaison.
 AGREEMENT_ACTORS = (*ACTORS, "dual")
@@ -547,7 +549,7 @@ def test_buttons_offered_are_exactly_what_the_services_allow(world, path: str, s
     # only if pressing it would be accepted. A leader is never offered to sign their own work.
     _with_dual(world)
     case = _drive_by(world, path, submitter)
-    calls = {**BUTTON_CALLS, "carry_forward": "carry_forward"}
+    calls = {**BUTTON_CALLS, "carry_forward": "carry_forward", "remind": "remind"}
     for name in AGREEMENT_ACTORS:
         user = getattr(world, name)
         a = Assignment.objects.select_related("letter").get(pk=case.assignment.pk)

@@ -39,6 +39,7 @@ from .ranking import (
     TieBreak,
     UnitResult,
 )
+from .receipts import ReadReceipt
 from .units import (
     OFFICE_ROLES,
     UNIT_ROLES,
@@ -90,6 +91,7 @@ __all__ = [
     "Notification",
     "PeerGroup",
     "ProgressReport",
+    "ReadReceipt",
     "ReportKind",
     "Role",
     "RuleSet",

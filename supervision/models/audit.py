@@ -105,6 +105,7 @@ ACTION_LABELS = {
     "assignment.report_carried": _("Progress carried forward unchanged"),
     "assignment.overdue": _("Found overdue"),
     "assignment.chased": _("Chased by a reminder letter"),
+    "assignment.reminded": _("Reminder sent by the office"),
     "cycle.opened": _("Cycle opened"),
     "cycle.closed": _("Cycle closed and ranked"),
     "files.swept": _("Unreferenced stored files deleted"),

@@ -3,6 +3,8 @@ to give (None: it holds). The table in steps names them; a service never calls o
 
 from __future__ import annotations
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -16,6 +18,7 @@ from supervision.models import (
     Letter,
     User,
 )
+from supervision.selectors.reminders import reminded_today
 
 from .cycle_reports import last_progress_report, reported_this_cycle
 from .errors import DomainError, InvalidTransition
@@ -72,5 +75,27 @@ def letter_untaken(letter: Letter, actor: User) -> DomainError | None:
                 taken,
             )
             % {"n": taken}
+        )
+    return None
+
+
+# --- reminders by hand (催办) ------------------------------------------------------------------------
+
+# While it waits on the office's own verification there is nobody at the unit to chase.
+REMINDABLE = tuple(s for s in OPEN_STATES if s != S.AWAITING_VERIFICATION)
+
+
+def overdue_or_stalled(a: Assignment, actor: User) -> DomainError | None:
+    # Red light, or no report in the current cycle; and one reminder a day at most, so that a
+    # unit is chased, not flooded.
+    if a.deadline >= clock.today() and reported_this_cycle(a.pk):
+        return InvalidTransition(
+            _("This assignment is on schedule and has reported in this cycle: there is nothing to remind.")
+        )
+    sent = reminded_today(a.pk)
+    if sent is not None:
+        return InvalidTransition(
+            _("A reminder was already sent for this assignment today at %(time)s: at most one a day.")
+            % {"time": date_format(timezone.localtime(sent), "H:i")}
         )
     return None

@@ -40,7 +40,15 @@ from supervision.models import (
 from .errors import AlreadyClaimed, DomainError, InvalidTransition, NotAllowed
 from .prefetch import MISSING, prefetched
 from .roles import has_role, role_refusal
-from .step_guards import EXTENDABLE, can_carry_forward, deadline_still_moot, letter_untaken, may_ask_more_time
+from .step_guards import (
+    EXTENDABLE,
+    REMINDABLE,
+    can_carry_forward,
+    deadline_still_moot,
+    letter_untaken,
+    may_ask_more_time,
+    overdue_or_stalled,
+)
 
 # A guard: the object's condition beyond its state, as the refusal to give (None: it holds).
 Guard = Callable[[Any, User], DomainError | None]
@@ -238,6 +246,20 @@ FOLLOW_LEAD_DEADLINE = _a(
 )
 CLOSE_WITH_LEAD = _a("close_with_lead", "assignment.closed_with_lead", (DIRECTOR,), office=True, automatic=True)
 
+# --- reminders by hand (催办) ------------------------------------------------------------------------
+# The issuing office chases an overdue or stalled assignment (red light, or no report in the
+# current cycle) with a short text; the unit's liaison and leader are told. Not a state change;
+# at most once a day per assignment (the guard). The services are in services/reminders.py.
+REMIND = _a(
+    "remind",
+    "assignment.reminded",
+    (CLERK, INSPECTOR, DIRECTOR),
+    office=True,
+    method="",
+    states=REMINDABLE,
+    guard=overdue_or_stalled,
+)
+
 TABLE: tuple[Step, ...] = (
     CLAIM,
     UNCLAIM,
@@ -274,6 +296,8 @@ TABLE: tuple[Step, ...] = (
     # cooperating units in step with their lead
     FOLLOW_LEAD_DEADLINE,
     CLOSE_WITH_LEAD,
+    # reminders by hand
+    REMIND,
 )
 SUBJECTS: dict[type[Model], str] = {
     Assignment: "assignment",

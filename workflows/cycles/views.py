@@ -35,6 +35,7 @@ from supervision.selectors.rankings import (
 )
 from supervision.selectors.search import peer_group_choices
 from supervision.services import DomainError
+from supervision.services.receipts import notice_mark_read
 from supervision.services.roles import roles_by_unit, unit_ids
 from supervision.services.steps import allowed
 from workflows.params import clean_text, parse_id
@@ -203,6 +204,7 @@ def _notice(request: HttpRequest, pk: int):
 @require_GET
 def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _notice(request, pk)
+    notice_mark_read(actor=request.user, notice=notice)  # 已阅: a unit member's first opening
     # The notice's steps this person may take now, by key: the step table decides, the page shows.
     steps = {s.key: True for s in allowed(request.user, notice)}
     context = {

@@ -40,6 +40,7 @@ from supervision import clock
 from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
 from supervision.selectors import queues, rankings, visibility
 from supervision.services import DomainError, InvalidInput, NotAllowed
+from supervision.services.receipts import letter_mark_read, notice_mark_read
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 from workflows.params import id_or_404
 
@@ -78,6 +79,7 @@ def _file(handle: IO[bytes], filename: str, content_type: str) -> FileResponse:
 @require_GET
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _visible_letter(request.user, pk)
+    letter_mark_read(actor=request.user, letter=letter)  # 已阅: downloading it is opening it
     pdf = letters.letter_pdf(letter)
     # Opened in the browser's viewer; the name is what "save" offers.
     return _pdf(pdf, letters.letter_filename(letter), inline=True)
@@ -94,6 +96,7 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     notice = rankings.notice_get(request.user, pk)
     if notice is None:
         raise Http404
+    notice_mark_read(actor=request.user, notice=notice)  # 已阅: downloading it is opening it
     return _pdf(notices.notice_pdf(notice), notices.notice_filename(notice), inline=True)
 
 

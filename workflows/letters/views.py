@@ -20,6 +20,7 @@ from supervision.selectors import visibility
 from supervision.selectors.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from supervision.services import DomainError
 from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
+from supervision.services.receipts import letter_mark_read
 from supervision.services.roles import has_role, roles_by_unit
 from supervision.services.steps import allowed
 from workflows.files import private_file
@@ -122,6 +123,7 @@ def letter_new(request: HttpRequest) -> HttpResponse:
 @require_GET
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = _letter(request, pk)
+    letter_mark_read(actor=request.user, letter=letter)  # 已阅: a unit member's first opening
     office_role = has_role(request.user, letter.office_id, [Role.CLERK, Role.DIRECTOR, Role.INSPECTOR, Role.OBSERVER])
     items = Item.objects.filter(letter=letter).prefetch_related("item_units__unit").order_by("seq")
     context: dict[str, Any] = {

@@ -50,6 +50,8 @@ ASSIGNMENT = _buttons(
     Button("reopen", _("Reopen"), "reason", confirm=True, style="danger"),
     Button("carry_forward", _("Nothing changed: carry the last report forward"), "", style="secondary"),
     Button("request_extension", _("Ask for more time"), "deadline", style="secondary"),
+    # 催办: the optional comment is the reminder's text.
+    Button("remind", _("Send a reminder"), "comment", style="secondary"),
 )
 # The report form once this cycle's report is made: a second report amends it (one per cycle).
 AMEND_REPORT = Button("report_progress", _("Amend this cycle's report"), "report")

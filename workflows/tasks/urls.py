@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import batch, views
+from . import batch, reminders, views
 
 app_name = "tasks"
 
 urlpatterns = [
     path("", views.task_list, name="list"),
     path("<int:pk>/", views.task_detail, name="detail"),
+    # 催办: the button the step table offers posts to "act" like every step; this view serves it.
+    path("<int:pk>/do/remind/", reminders.task_remind, name="remind"),
     path("<int:pk>/do/<slug:action>/", views.task_act, name="act"),
+    path("remind-unit/<int:unit_id>/", reminders.unit_remind, name="remind_unit"),
     # 批量办理: the preview (GET) and the confirmation (POST) of a batch action, then its result.
     path("batch/", batch.batch, name="batch"),
     path("batch/<slug:token>/", batch.batch_done, name="batch_done"),
