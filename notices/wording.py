@@ -109,5 +109,4 @@ NOTICE_NAMED_LEAD = "以下单位本期在所在组排名末位，予以点名�
 NOTICE_NAMED_ENTRY = "{unit}（{group}，连续{streak}期排名末位）"
 NOTICE_INTERVIEW = "连续两期排名末位、由分管领导约谈的单位：{units}。"
 NOTICE_REFERRAL = "连续三期及以上排名末位、移交问责的单位：{units}。"
-NOTICE_RULES = "本期排队使用第{version}版评分规则。"
 NOTICE_SCORE_SERIES = "得分"

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from notices import ledger, letters, wording
 from notices import notice as notices
-from notices.filters import LedgerRequest, ledger_letters, ledger_request, ledger_units
+from notices.filters import LedgerRequest, ledger_letters, ledger_request, ledger_unit_label, ledger_units
 from notices.pdf import PDF_CONTENT_TYPE
 from notices.problem_list import letter_items, write_problem_list
 from notices.progress import ImportProgress, new_token, valid_token
@@ -141,15 +141,6 @@ def _ledger_base(request: HttpRequest) -> QuerySet[Assignment]:
     return base
 
 
-def _unit_label(user: User, asked: LedgerRequest) -> str:
-    """单位 on the ledger: the units asked for, or a unit user's own units."""
-    if asked.units:
-        return "、".join(u.name for u in asked.units)
-    if not office_ids(user):
-        return "、".join(u.name for u in visibility.units_of(user).order_by("kind", "sort_order", "id"))
-    return ""
-
-
 def _ledger_rows(request: HttpRequest, asked: LedgerRequest):
     rows = ledger.ledger_queryset(_ledger_base(request), asked.filters)
     return rows.iterator(chunk_size=ledger.CHUNK)
@@ -194,7 +185,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     # Written to a temporary file row by row, then streamed from it: memory stays flat.
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
     ledger.write_ledger_xlsx(
-        _ledger_rows(request, asked), out, unit_label=_unit_label(request.user, asked), day=clock.today()
+        _ledger_rows(request, asked), out, unit_label=ledger_unit_label(asked, request.user), day=clock.today()
     )
     return _file(out, f"{wording.LEDGER_TITLE}.xlsx", XLSX_CONTENT_TYPE)
 
@@ -215,7 +206,7 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
             return render(request, "documents/refused.html", {"message": refusal.message}, status=refusal.status)
         pdf = ledger.ledger_pdf(
             _ledger_rows(request, asked),
-            unit_label=_unit_label(request.user, asked),
+            unit_label=ledger_unit_label(asked, request.user),
             day=clock.today(),
             max_rows=ledger.PDF_MAX_ROWS,
         )

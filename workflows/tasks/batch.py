@@ -94,7 +94,7 @@ def list_query(
     query = request.GET.copy()
     if "filtered" not in query and queue == "all":
         query["open"] = "on"
-    form = forms.FilterForm(query)
+    form = forms.FilterForm(query, user=request.user)
     filters = form.filters()
     base = None if queue == "all" else queues.QUEUES[queue].assignments(request.user)
     return queue, form, filters, base

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup
+from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup, User
 from supervision.parsing import MAX_ID
-from supervision.selectors.search import AssignmentFilters, Light
+from supervision.selectors.search import AssignmentFilters, Light, peer_group_choices
 
 MAX_TEXT = 4000
 
@@ -36,6 +38,13 @@ class FilterForm(forms.Form):
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open = forms.BooleanField(label=_("Open only"), required=False)
+
+    def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the peer groups this person's lists can hold: never the office's own, and none
+        # for a unit member whose units are all in one group.
+        if user is not None:
+            self.fields["peer_group"].choices = [("", _("Any group")), *peer_group_choices(user)]
 
     def filters(self) -> AssignmentFilters:
         # Invalid fields are left out of cleaned_data: the rest still filter (the page says which).
