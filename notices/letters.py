@@ -61,7 +61,8 @@ def _items(letter: Letter) -> list[ItemRow]:
 
 def _stamp(letter: Letter) -> str:
     """What a letter that has not gone out (or was taken back) says across its pages."""
-    if letter.state == LetterState.DRAFT:
+    # Sent for signature (送签) is still a draft on paper.
+    if letter.state in (LetterState.DRAFT, LetterState.PENDING_SIGNATURE):
         return wording.DRAFT
     if letter.state == LetterState.SIGNED:
         return wording.NOT_PUBLISHED

@@ -238,7 +238,8 @@ def _local_date(at: dt.datetime | None) -> dt.date:
 
 def _stamp(notice: Notice) -> str:
     """What a notice not yet published says across its pages."""
-    if notice.state == NoticeState.DRAFT:
+    # Sent for signature (送签) is still a draft on paper.
+    if notice.state in (NoticeState.DRAFT, NoticeState.PENDING_SIGNATURE):
         return wording.DRAFT
     if notice.state != NoticeState.PUBLISHED:
         return wording.NOT_PUBLISHED
@@ -325,6 +326,6 @@ def notice_of_cycle(number: int) -> Notice | None:
     """For the command line, which sees everything: the cycle's published notice, else its
     latest draft (signed before unsigned)."""
     found = list(Notice.objects.filter(cycle__number=number).select_related("cycle"))
-    order = {NoticeState.PUBLISHED: 0, NoticeState.SIGNED: 1, NoticeState.DRAFT: 2}
+    order = {NoticeState.PUBLISHED: 0, NoticeState.SIGNED: 1, NoticeState.PENDING_SIGNATURE: 2, NoticeState.DRAFT: 2}
     found.sort(key=lambda n: (order.get(n.state, 3), -n.pk))
     return found[0] if found else None

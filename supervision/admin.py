@@ -24,12 +24,14 @@ from supervision.models import (
     Membership,
     Notice,
     RuleSet,
+    StandIn,
     Unit,
     UnitResult,
     User,
 )
 from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
+from supervision.services.units import unit_one_person_set
 
 
 class MembershipInline(admin.TabularInline):
@@ -40,12 +42,31 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "peer_group", "parent", "sort_order", "is_active"]
-    list_filter = ["kind", "peer_group", "is_active"]
+    list_display = ["name", "short_name", "kind", "peer_group", "parent", "sort_order", "is_active", "one_person"]
+    list_filter = ["kind", "peer_group", "is_active", "one_person"]
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
     list_editable = ["sort_order", "is_active"]
     list_select_related = ["parent"]
+    # The waiver of four eyes is set through the service, which checks the office role and
+    # audits it: shown here, changed only by the actions below.
+    readonly_fields = ["one_person"]
+    actions = ["mark_one_person", "clear_one_person"]
+
+    def _one_person(self, request, queryset, value: bool) -> None:
+        try:
+            for unit in queryset:
+                unit_one_person_set(actor=request.user, unit=unit, one_person=value)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description=_("Mark as one-person units (four eyes waived)"))
+    def mark_one_person(self, request, queryset) -> None:
+        self._one_person(request, queryset, True)
+
+    @admin.action(description=_("Clear the one-person mark"))
+    def clear_one_person(self, request, queryset) -> None:
+        self._one_person(request, queryset, False)
 
 
 @admin.register(User)
@@ -118,6 +139,18 @@ class LetterAdmin(ReadOnlyAdmin):
         return "、".join(names) or "—"
 
 
+@admin.register(StandIn)
+class StandInAdmin(ReadOnlyAdmin):
+    """Shown, never edited here: a stand-in is named and ended on the stand-in page
+    (services/stand_ins.py), which checks the unit, audits it and tells both people."""
+
+    list_display = ["deputy", "principal", "unit", "starts_on", "ends_on", "ended_at", "created_by"]
+    list_filter = ["unit__kind"]
+    search_fields = ["deputy__username", "deputy__full_name", "principal__username", "principal__full_name"]
+    list_select_related = ["deputy", "principal", "unit", "created_by"]
+    date_hierarchy = "starts_on"
+
+
 @admin.register(Assignment)
 class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["id", "unit", "letter", "role", "state", "deadline", "claimed_by"]
@@ -129,10 +162,10 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "action", "actor", "actor_role", "actor_unit", "from_state", "to_state"]
+    list_display = ["at", "action", "actor", "on_behalf_of", "actor_role", "actor_unit", "from_state", "to_state"]
     list_filter = ["action", "actor_role"]
-    list_select_related = ["actor", "actor_unit"]
-    raw_id_fields = ["letter", "assignment", "actor", "actor_unit"]
+    list_select_related = ["actor", "on_behalf_of", "actor_unit"]
+    raw_id_fields = ["letter", "assignment", "actor", "on_behalf_of", "actor_unit"]
     date_hierarchy = "at"
 
 

@@ -14,8 +14,8 @@ What holds in a sound database:
   transition, never by anything else) equals the number of its audit rows that record a change;
 * letter numbers per prefix and year are 1..n without gap or duplicate, each formatted from its
   prefix, year and serial, and the counter stands at the highest;
-* drafts (and signed letters not yet issued) have no assignments and no number; a closed letter
-  has only closed assignments (or dead ones: reassigned, withdrawn);
+* drafts (and letters awaiting signature or signed but not yet issued) have no assignments and no
+  number; a closed letter has only closed assignments (or dead ones: reassigned, withdrawn);
 * every stored file (evidence, letter attachments) exists at its content-addressed name with the
   size and SHA-256 its row records.
 """
@@ -205,20 +205,24 @@ def letter_numbers() -> Iterator[Violation]:
         yield Violation("letter_number_text", f"letter {pk} is numbered {number!r}, expected {expected!r}")
 
 
+# The states of a letter that has not gone out: no number, no assignments.
+UNISSUED = "('draft', 'pending_signature', 'signed')"
+
+
 def letter_states() -> Iterator[Violation]:
     """Drafts have no assignments and no number; a closed letter only closed or dead assignments."""
     lt, a = Letter, Assignment
     sql = (
         f"SELECT L.{_q('id')}, L.{_c(lt, 'state')}, COUNT(A.{_q('id')}) FROM {_t(lt)} L"
         f" INNER JOIN {_t(a)} A ON A.{_c(a, 'letter')} = L.{_q('id')}"
-        f" WHERE L.{_c(lt, 'state')} IN ('draft', 'signed') GROUP BY L.{_q('id')}, L.{_c(lt, 'state')}"
+        f" WHERE L.{_c(lt, 'state')} IN {UNISSUED} GROUP BY L.{_q('id')}, L.{_c(lt, 'state')}"
         f" ORDER BY L.{_q('id')}"
     )
     for pk, state, n in _rows(sql):
         yield Violation("draft_assignments", f"letter {pk} is {state} (not issued) but has {n} assignment(s)")
     sql = (
         f"SELECT {_q('id')}, {_c(lt, 'state')}, {_c(lt, 'number')} FROM {_t(lt)}"
-        f" WHERE {_c(lt, 'state')} IN ('draft', 'signed') AND {_c(lt, 'number')} IS NOT NULL ORDER BY {_q('id')}"
+        f" WHERE {_c(lt, 'state')} IN {UNISSUED} AND {_c(lt, 'number')} IS NOT NULL ORDER BY {_q('id')}"
     )
     for pk, state, number in _rows(sql):
         yield Violation("draft_number", f"letter {pk} is {state} but already numbered {number}")

@@ -16,8 +16,8 @@ from django.urls import reverse
 from viewflow.fsm.base import TransitionMethod
 
 from supervision import clock, services
-from supervision.models import Assignment, AssignmentState, Cycle, Letter, LetterState, Notice, NoticeState
-from supervision.services import DomainError, steps
+from supervision.models import Assignment, AssignmentState, Cycle, Letter, LetterState, Notice, NoticeState, User
+from supervision.services import DomainError, document_routing, steps
 from tests.conftest import make_user
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
 from tests.factories import draft_letter, signed_in, write_off
@@ -25,6 +25,13 @@ from tests.helpers import ACTORS
 from workflows.tasks import buttons
 
 PEOPLE = (*ACTORS, "dual")  # "dual": the office's clerk and one of its directors at once
+REASON = "整改时限依据不足，请补充后再送签"
+
+
+def _director() -> User:
+    # Whom the step calls send a document to: the world's director.
+    return User.objects.get(username="director")
+
 
 LETTER_CALLS = {
     "edit": lambda u, letter: services.letter_update_draft(
@@ -33,11 +40,15 @@ LETTER_CALLS = {
     "sign": lambda u, letter: services.letter_sign(actor=u, letter=letter),
     "issue": lambda u, letter: services.letter_issue(actor=u, letter=letter),
     "withdraw": lambda u, letter: services.letter_withdraw(actor=u, letter=letter, reason="误发，撤回重发"),
+    "send": lambda u, letter: document_routing.letter_send(actor=u, letter=letter, director=_director()),
+    "return": lambda u, letter: document_routing.letter_return(actor=u, letter=letter, reason=REASON),
 }
 NOTICE_CALLS = {
     "edit": lambda u, notice: services.notice_update_draft(actor=u, notice=notice, title="第1期双周通报（修改）"),
     "sign": lambda u, notice: services.notice_sign(actor=u, notice=notice),
     "publish": lambda u, notice: services.notice_publish(actor=u, notice=notice),
+    "send": lambda u, notice: document_routing.notice_send(actor=u, notice=notice, director=_director()),
+    "return": lambda u, notice: document_routing.notice_return(actor=u, notice=notice, reason=REASON),
 }
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -106,6 +117,9 @@ def _letter_in(world, state: str, *, drafter=None) -> Letter:
         Letter.objects.filter(pk=letter.pk).update(drafter=drafter)
     if state == "draft":
         return letter
+    if state in ("pending", "pending_to_dual"):
+        to = world.dual if state == "pending_to_dual" else world.director
+        return document_routing.letter_send(actor=world.clerk, letter=letter, director=to)
     services.letter_sign(actor=world.director, letter=letter)
     if state == "signed":
         return letter
@@ -122,7 +136,18 @@ def _letter_in(world, state: str, *, drafter=None) -> Letter:
     return letter
 
 
-LETTER_CASES = ["draft", "draft_by_dual", "signed", "issued", "taken", "closed", "withdrawn"]
+LETTER_CASES = [
+    "draft",
+    "draft_by_dual",
+    "pending",
+    "pending_to_dual",
+    "signed",
+    "issued",
+    "taken",
+    "closed",
+    "withdrawn",
+]
+PENDING = {"pending": "pending_signature", "pending_to_dual": "pending_signature"}
 
 
 @pytest.mark.parametrize("case", LETTER_CASES)
@@ -130,7 +155,7 @@ def test_letter_buttons_are_exactly_what_the_services_allow(world, case: str):
     world.dual = make_user("dual_o", world.office, "clerk", "director")
     state = "draft" if case == "draft_by_dual" else case
     letter = _letter_in(world, state, drafter=world.dual if case == "draft_by_dual" else None)
-    expected = {"taken": LetterState.ISSUED}.get(state, state)
+    expected = {"taken": LetterState.ISSUED, **PENDING}.get(state, state)
     assert Letter.objects.get(pk=letter.pk).state == expected
     seen = set()
     for name in PEOPLE:
@@ -140,13 +165,20 @@ def test_letter_buttons_are_exactly_what_the_services_allow(world, case: str):
         seen |= offered
     # The cases reach every step somewhere, and the drafter is never offered their own signature.
     assert seen == {
-        "draft": {"edit", "sign"},
-        "draft_by_dual": {"edit", "sign"},
+        "draft": {"edit", "send", "sign"},
+        "draft_by_dual": {"edit", "send", "sign"},
+        "pending": {"sign", "return"},
+        "pending_to_dual": {"sign", "return"},
         "signed": {"issue"},
         "issued": {"withdraw"},
     }.get(case, set())
     if case == "draft_by_dual":
-        assert _offered(world.dual, Letter.objects.get(pk=letter.pk)) == {"edit"}
+        assert _offered(world.dual, Letter.objects.get(pk=letter.pk)) == {"edit", "send"}
+    if case.startswith("pending"):
+        # Only the director it was sent to signs it or returns it; nobody changes it meanwhile.
+        to, other = (world.dual, world.director) if case == "pending_to_dual" else (world.director, world.dual)
+        assert _offered(to, Letter.objects.get(pk=letter.pk)) == {"sign", "return"}
+        assert _offered(other, Letter.objects.get(pk=letter.pk)) == set()
 
 
 def test_the_letter_page_shows_the_offered_steps_only(world, client):
@@ -183,6 +215,9 @@ def _notice_in(world, cycle, state: str, *, drafter) -> Notice:
     with clock.frozen(at("2024-01-15")):
         notice = services.notice_draft(actor=world.clerk, office=world.office, cycle=cycle)
         Notice.objects.filter(pk=notice.pk).update(drafter=drafter)
+        if state in ("pending", "pending_to_dual"):
+            to = world.dual if state == "pending_to_dual" else world.director
+            document_routing.notice_send(actor=world.clerk, notice=notice.pk, director=to)
         if state in ("signed", "published"):
             services.notice_sign(actor=world.director, notice=notice.pk)
         if state == "published":
@@ -190,13 +225,13 @@ def _notice_in(world, cycle, state: str, *, drafter) -> Notice:
     return notice
 
 
-@pytest.mark.parametrize("case", ["draft", "draft_by_dual", "signed", "published"])
+@pytest.mark.parametrize("case", ["draft", "draft_by_dual", "pending", "pending_to_dual", "signed", "published"])
 def test_notice_buttons_are_exactly_what_the_services_allow(world, closed_cycle, case: str):
     world.dual = make_user("dual_o", world.office, "clerk", "director")
     drafter = world.dual if case == "draft_by_dual" else world.clerk
     notice = _notice_in(world, closed_cycle, "draft" if case == "draft_by_dual" else case, drafter=drafter)
     fresh = lambda: Notice.objects.select_related("cycle").get(pk=notice.pk)  # noqa: E731
-    assert fresh().state == {"draft_by_dual": NoticeState.DRAFT}.get(case, case)
+    assert fresh().state == {"draft_by_dual": NoticeState.DRAFT, **PENDING}.get(case, case)
     seen = set()
     with clock.frozen(at("2024-01-16")):
         for name in PEOPLE:
@@ -204,11 +239,20 @@ def test_notice_buttons_are_exactly_what_the_services_allow(world, closed_cycle,
             offered = _offered(user, fresh())
             assert offered == _accepted(NOTICE_CALLS, user, fresh), (case, name)
             seen |= offered
-    assert seen == {"draft": {"edit", "sign"}, "draft_by_dual": {"edit", "sign"}, "signed": {"publish"}}.get(
-        case, set()
-    )
+    assert seen == {
+        "draft": {"edit", "send", "sign"},
+        "draft_by_dual": {"edit", "send", "sign"},
+        "pending": {"sign", "return"},
+        "pending_to_dual": {"sign", "return"},
+        "signed": {"publish"},
+    }.get(case, set())
     if case == "draft_by_dual":
-        assert _offered(world.dual, fresh()) == {"edit"}
+        assert _offered(world.dual, fresh()) == {"edit", "send"}
+    if case.startswith("pending"):
+        to, other = (world.dual, world.director) if case == "pending_to_dual" else (world.director, world.dual)
+        with clock.frozen(at("2024-01-16")):
+            assert _offered(to, fresh()) == {"sign", "return"}
+            assert _offered(other, fresh()) == set()
 
 
 # --- automatic steps --------------------------------------------------------------------------------

@@ -204,5 +204,6 @@ site = SupervisionSite(
         path("tasks/", include("workflows.tasks.urls")),
         path("letters/", include("workflows.letters.urls")),
         path("cycles/", include("workflows.cycles.urls")),
+        path("stand-ins/", include("workflows.standins.urls")),
     ],
 )

@@ -40,6 +40,7 @@ from .ranking import (
     UnitResult,
 )
 from .receipts import ReadReceipt
+from .stand_ins import StandIn
 from .units import (
     OFFICE_ROLES,
     UNIT_ROLES,
@@ -97,6 +98,7 @@ __all__ = [
     "RuleSet",
     "SignOff",
     "SignOffKind",
+    "StandIn",
     "TieBreak",
     "Unit",
     "UnitKind",

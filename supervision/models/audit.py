@@ -117,4 +117,10 @@ ACTION_LABELS = {
     "notice.edited": _("Notice edited"),
     "notice.signed": _("Notice signed"),
     "notice.published": _("Notice published"),
+    # Document routing (送签 / 退回修改) and items changed in place
+    "letter.sent": _("Sent for signature"),
+    "letter.returned": _("Returned for revision"),
+    "notice.sent": _("Sent for signature"),
+    "notice.returned": _("Returned for revision"),
+    "item.edited": _("Item changed"),
 }

@@ -15,6 +15,9 @@ from .units import LetterKind, LetterPrefix, Unit
 
 class LetterState(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # 送签: sent to a named director, who signs it or returns it to the drafter (退回修改).
+    # Still a draft on paper: nobody may change it meanwhile, and its PDF says 草稿.
+    PENDING_SIGNATURE = "pending_signature", _("Awaiting signature")
     SIGNED = "signed", _("Signed")
     ISSUED = "issued", _("Issued")
     CLOSED = "closed", _("Closed")
@@ -63,8 +66,19 @@ class Letter(models.Model):
         on_delete=models.PROTECT,
         related_name="letters_signed",
     )
+    # While awaiting signature: the director it was sent to (送签), who alone signs or returns it.
+    routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent for signature to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters_routed",
+    )
+    sign_comment = models.TextField(_("signing comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent for signature at"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -82,7 +96,16 @@ class Letter(models.Model):
         return f"{self.number} {self.title}" if self.number else self.title
 
     # --- transitions: the services call these under a row lock, after checking roles ----------
-    @state.transition(source=LetterState.DRAFT, target=LetterState.SIGNED)
+    @state.transition(source=LetterState.DRAFT, target=LetterState.PENDING_SIGNATURE)
+    def send(self) -> None:
+        """送签: to the director named in routed_to."""
+
+    @state.transition(source=LetterState.PENDING_SIGNATURE, target=LetterState.DRAFT)
+    def send_back(self) -> None:
+        """退回修改: the director returns it to the drafter, with a reason."""
+
+    # From a draft too: a director may sign a draft put in front of them (当面签发).
+    @state.transition(source=[LetterState.DRAFT, LetterState.PENDING_SIGNATURE], target=LetterState.SIGNED)
     def sign(self) -> None:
         """签发"""
 

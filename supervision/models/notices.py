@@ -16,6 +16,8 @@ from .units import Unit
 
 class NoticeState(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    # 送签, as for letters: a named director signs it or returns it to the drafter.
+    PENDING_SIGNATURE = "pending_signature", _("Awaiting signature")
     SIGNED = "signed", _("Signed")
     PUBLISHED = "published", _("Published")
 
@@ -39,8 +41,19 @@ class Notice(models.Model):
         on_delete=models.PROTECT,
         related_name="notices_signed",
     )
+    # While awaiting signature: the director it was sent to, who alone signs or returns it.
+    routed_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent for signature to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="notices_routed",
+    )
+    sign_comment = models.TextField(_("signing comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent for signature at"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
@@ -55,7 +68,16 @@ class Notice(models.Model):
         return self.title
 
     # --- transitions: the services call these under a row lock, after checking roles ----------
-    @state.transition(source=NoticeState.DRAFT, target=NoticeState.SIGNED)
+    @state.transition(source=NoticeState.DRAFT, target=NoticeState.PENDING_SIGNATURE)
+    def send(self) -> None:
+        """送签: to the director named in routed_to."""
+
+    @state.transition(source=NoticeState.PENDING_SIGNATURE, target=NoticeState.DRAFT)
+    def send_back(self) -> None:
+        """退回修改: the director returns it to the drafter, with a reason."""
+
+    # From a draft too: a director may sign a draft put in front of them (当面签发).
+    @state.transition(source=[NoticeState.DRAFT, NoticeState.PENDING_SIGNATURE], target=NoticeState.SIGNED)
     def sign(self) -> None:
         """签发"""
 

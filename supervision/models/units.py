@@ -56,6 +56,14 @@ class Unit(models.Model):
     )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # A unit with one person in it (一人单位) cannot have a second pair of eyes sign off what that
+    # person submitted: the office may waive the four-eyes rule for it, and each sign-off that
+    # uses the waiver says so in its audit row. Set only through services/units.py, which audits.
+    one_person = models.BooleanField(
+        _("one-person unit"),
+        default=False,
+        help_text=_("Its sign-offs may be made by whoever submitted them; each such sign-off is recorded."),
+    )
 
     class Meta:
         verbose_name = _("unit")

@@ -93,10 +93,12 @@ def extensions_to_decide(user: User) -> QuerySet[ExtensionRequest]:
 
 
 def letters_to_sign(user: User) -> QuerySet[Letter]:
-    """Drafts a director of their office may sign: never their own (four eyes)."""
-    return Letter.objects.filter(state=LetterState.DRAFT, office_id__in=units_where(user, Role.DIRECTOR)).exclude(
-        drafter_id=user.pk
-    )
+    """Letters a director of their office may sign: those sent to them (送签), and drafts nobody
+    was sent yet (当面签发); never their own (four eyes)."""
+    return Letter.objects.filter(
+        Q(state=LetterState.DRAFT) | Q(state=LetterState.PENDING_SIGNATURE, routed_to_id=user.pk),
+        office_id__in=units_where(user, Role.DIRECTOR),
+    ).exclude(drafter_id=user.pk)
 
 
 def letters_to_issue(user: User) -> QuerySet[Letter]:

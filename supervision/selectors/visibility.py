@@ -144,7 +144,11 @@ def letter_get(user: User, pk: int) -> Letter | None:
 
 
 def assignment_timeline(assignment: Assignment) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(assignment=assignment).select_related("actor", "actor_unit").order_by("at", "id")
+    return (
+        AuditEvent.objects.filter(assignment=assignment)
+        .select_related("actor", "actor_unit", "on_behalf_of")
+        .order_by("at", "id")
+    )
 
 
 def units_of(user: User) -> QuerySet[Unit]:

@@ -31,7 +31,13 @@ def audit_event(
     at: dt.datetime | None = None,
 ) -> AuditEvent:
     """An unsaved audit row. ``letter`` and ``assignment`` take an instance or an id; without a
-    letter, an assignment instance's letter is recorded, so its letter's timeline shows it."""
+    letter, an assignment instance's letter is recorded, so its letter's timeline shows it.
+
+    ``role`` as the step table or roles.has_role hands it over: an ActingRole also says whom a
+    stand-in acted for (recorded as ``on_behalf_of``, "X for Y") and whether a one-person unit's
+    waiver of four eyes let the step through (recorded in ``data`` as ``four_eyes_waived``)."""
+    if getattr(role, "four_eyes_waived", False):
+        data = {**(data or {}), "four_eyes_waived": True}
     if isinstance(letter, Letter):
         letter_id: int | None = letter.pk
     elif letter is not None:
@@ -41,7 +47,8 @@ def audit_event(
     return AuditEvent(
         at=at or clock.now(),
         actor_id=actor.pk if actor is not None else None,
-        actor_role=role,
+        on_behalf_of_id=getattr(role, "on_behalf_of", None),
+        actor_role=str(role),
         actor_unit_id=unit_id,
         action=action,
         letter_id=letter_id,

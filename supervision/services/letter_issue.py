@@ -29,6 +29,9 @@ from .notify import notify, unit_members
 from .steps import LETTER_ISSUE, LETTER_SIGN
 from .steps import require as step_require
 
+# The longest signing comment (签发意见) kept; a longer one is cut.
+MAX_COMMENT = 2000
+
 
 def letter_number(prefix: str, year: int, serial: int) -> str:
     """文号: 吕巩办督〔2023〕19号 — full year in 〔〕, no zero padding."""
@@ -37,15 +40,18 @@ def letter_number(prefix: str, year: int, serial: int) -> str:
 
 @transaction.atomic
 def letter_sign(*, actor: User, letter: Letter, comment: str = "") -> Letter:
-    """签发: the director signs a draft. Four eyes: never the drafter."""
+    """签发: a director signs a draft, or the director it was sent to signs it (送签, see
+    services.document_routing), with an optional comment (签发意见). Four eyes: never the drafter."""
     letter = letter_lock(letter)
     role = step_require(LETTER_SIGN, actor, letter)
-    _check_ready(letter)
+    letter_check_ready(letter)
+    comment = (comment or "").strip()[:MAX_COMMENT]
     from_state = letter.state
     letter.sign()
     letter.signer = actor
     letter.signed_at = clock.now()
-    letter.save(update_fields=["state", "signer", "signed_at", "updated_at"])
+    letter.sign_comment = comment
+    letter.save(update_fields=["state", "signer", "signed_at", "sign_comment", "updated_at"])
     audit_record(
         actor=actor,
         role=role,
@@ -72,8 +78,9 @@ class _Target:
     role: str
 
 
-def _check_ready(letter: Letter) -> list[_Target]:
-    """What issuing would create; raises if the letter is not complete."""
+def letter_check_ready(letter: Letter) -> list[_Target]:
+    """What issuing would create; raises if the letter is not complete (checked again when it is
+    sent for signature, signed and issued)."""
     addressed = list(letter.addressees.values_list("pk", "name", "is_active"))
     if not addressed:
         raise InvalidInput(_("The letter has no addressed unit."), field="addressees")
@@ -127,7 +134,7 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
     """印发: number the signed letter and create one assignment per unit per item, all or nothing."""
     letter = letter_lock(letter)
     role = step_require(LETTER_ISSUE, actor, letter)
-    targets = _check_ready(letter)
+    targets = letter_check_ready(letter)
     # A reminder's items that chase an overdue assignment create nothing: the unit goes on with
     # the assignment it has, which gets an audit row saying it was chased.
     chased = [t for t in targets if t.item.chased_assignment_id]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -122,6 +124,14 @@ def letter_create(
     return letter
 
 
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+# For letter_update_draft's deadline: leave it as it is (None clears it).
+KEEP = _Keep.KEEP
+
+
 @transaction.atomic
 def letter_update_draft(
     *,
@@ -129,10 +139,12 @@ def letter_update_draft(
     letter: Letter,
     title: str | None = None,
     body: str | None = None,
-    deadline: dt.date | None = None,
+    deadline: dt.date | None | _Keep = KEEP,
     addressee_ids: Sequence[int] | None = None,
     cc_ids: Sequence[int] | None = None,
 ) -> Letter:
+    """Change a draft. A field left out (None; for the reply deadline, KEEP) stays as it is; the
+    reply deadline is optional, so None takes it off."""
     letter = letter_lock(letter)
     role = step_require(LETTER_EDIT, actor, letter)
     fields = ["updated_at"]
@@ -142,7 +154,9 @@ def letter_update_draft(
     if body is not None:
         letter.body = text_clean(body, field="body", label=_("Body"), limit=20000, required=False)
         fields.append("body")
-    if deadline is not None:
+    if deadline is not KEEP:
+        if deadline is not None and not isinstance(deadline, dt.date):
+            raise InvalidInput(_("The deadline must be a date."), field="deadline")
         letter.deadline = deadline
         fields.append("deadline")
     letter.save(update_fields=fields)
@@ -213,24 +227,39 @@ def letter_detach(*, actor: User, attachment: LetterAttachment | int) -> None:
     )
 
 
-@transaction.atomic
-def item_add(
+@dataclass(frozen=True)
+class _ItemFields:
+    category: str
+    source: str
+    site: str
+    description: str
+    measures: str
+    deadline: dt.date
+    deadline_kind: str
+    lead_unit_id: int | None
+    cooperating: list[int]
+
+    def unit_links(self, item: Item) -> list[ItemUnit]:
+        links = []
+        if self.lead_unit_id is not None:
+            links.append(ItemUnit(item=item, unit_id=self.lead_unit_id, role=UnitRole.LEAD))
+        links += [ItemUnit(item=item, unit_id=u, role=UnitRole.COOPERATING) for u in self.cooperating]
+        return links
+
+
+def _item_clean(
     *,
-    actor: User,
-    letter: Letter,
     description: str,
     deadline: dt.date,
-    category: str = ItemCategory.SPECIFIC,
-    source: str = ItemSource.SELF_INSPECTION,
-    site: str = "",
-    measures: str = "",
-    deadline_kind: str = DeadlineKind.BY_DATE,
-    lead_unit_id: int | None = None,
-    cooperating_unit_ids: Sequence[int] = (),
-) -> Item:
-    """Add an item to a draft. With no units named it goes to every addressed unit as lead."""
-    letter = letter_lock(letter)
-    role = step_require(LETTER_EDIT, actor, letter)
+    category: str,
+    source: str,
+    site: str,
+    measures: str,
+    deadline_kind: str,
+    lead_unit_id: int | None,
+    cooperating_unit_ids: Sequence[int],
+) -> _ItemFields:
+    """An item's fields as typed, checked the same way when it is added and when it is changed."""
     if category not in ItemCategory.values:
         raise InvalidInput(_("Unknown problem category."), field="category")
     if source not in ItemSource.values:
@@ -249,10 +278,7 @@ def item_add(
         _check_units([lead_unit_id], field="lead_unit")
         if lead_unit_id in cooperating:
             raise InvalidInput(_("The lead unit cannot also be a cooperating unit."), field="cooperating_units")
-    seq = (letter.items.aggregate(m=Max("seq"))["m"] or 0) + 1
-    item = Item.objects.create(
-        letter=letter,
-        seq=seq,
+    return _ItemFields(
         category=category,
         source=source,
         site=site,
@@ -260,12 +286,53 @@ def item_add(
         measures=measures,
         deadline=deadline,
         deadline_kind=deadline_kind,
+        lead_unit_id=lead_unit_id,
+        cooperating=cooperating,
     )
-    links = []
-    if lead_unit_id is not None:
-        links.append(ItemUnit(item=item, unit_id=lead_unit_id, role=UnitRole.LEAD))
-    links += [ItemUnit(item=item, unit_id=u, role=UnitRole.COOPERATING) for u in cooperating]
-    ItemUnit.objects.bulk_create(links)
+
+
+@transaction.atomic
+def item_add(
+    *,
+    actor: User,
+    letter: Letter,
+    description: str,
+    deadline: dt.date,
+    category: str = ItemCategory.SPECIFIC,
+    source: str = ItemSource.SELF_INSPECTION,
+    site: str = "",
+    measures: str = "",
+    deadline_kind: str = DeadlineKind.BY_DATE,
+    lead_unit_id: int | None = None,
+    cooperating_unit_ids: Sequence[int] = (),
+) -> Item:
+    """Add an item to a draft. With no units named it goes to every addressed unit as lead."""
+    letter = letter_lock(letter)
+    role = step_require(LETTER_EDIT, actor, letter)
+    f = _item_clean(
+        description=description,
+        deadline=deadline,
+        category=category,
+        source=source,
+        site=site,
+        measures=measures,
+        deadline_kind=deadline_kind,
+        lead_unit_id=lead_unit_id,
+        cooperating_unit_ids=cooperating_unit_ids,
+    )
+    seq = (letter.items.aggregate(m=Max("seq"))["m"] or 0) + 1
+    item = Item.objects.create(
+        letter=letter,
+        seq=seq,
+        category=f.category,
+        source=f.source,
+        site=f.site,
+        description=f.description,
+        measures=f.measures,
+        deadline=f.deadline,
+        deadline_kind=f.deadline_kind,
+    )
+    ItemUnit.objects.bulk_create(f.unit_links(item))
     audit_record(
         actor=actor,
         role=role,
@@ -273,6 +340,73 @@ def item_add(
         action="item.added",
         letter=letter,
         data={"item": item.pk, "seq": seq},
+    )
+    return item
+
+
+# What item_update may change, in the order the audit row lists them.
+ITEM_FIELDS = ("category", "source", "site", "description", "measures", "deadline", "deadline_kind")
+
+
+@transaction.atomic
+def item_update(
+    *,
+    actor: User,
+    item: Item | int,
+    description: str,
+    deadline: dt.date,
+    category: str = ItemCategory.SPECIFIC,
+    source: str = ItemSource.SELF_INSPECTION,
+    site: str = "",
+    measures: str = "",
+    deadline_kind: str = DeadlineKind.BY_DATE,
+    lead_unit_id: int | None = None,
+    cooperating_unit_ids: Sequence[int] = (),
+) -> Item:
+    """Change an item of a draft in place: every field as the form holds it, checked as item_add
+    checks them; it keeps its number. The audit row names the fields that changed."""
+    pk = item.pk if isinstance(item, Item) else item
+    letter_id = Item.objects.filter(pk=pk).values_list("letter_id", flat=True).first()
+    if letter_id is None:
+        raise NotAllowed(_("This item does not exist or you may not see it."))
+    letter = letter_lock(letter_id)
+    role = step_require(LETTER_EDIT, actor, letter)
+    item = Item.objects.get(pk=pk)
+    f = _item_clean(
+        description=description,
+        deadline=deadline,
+        category=category,
+        source=source,
+        site=site,
+        measures=measures,
+        deadline_kind=deadline_kind,
+        lead_unit_id=lead_unit_id,
+        cooperating_unit_ids=cooperating_unit_ids,
+    )
+    before = {(u, r) for u, r in item.item_units.values_list("unit_id", "role")}
+    after = {(link.unit_id, link.role) for link in f.unit_links(item)}
+    if item.chased_assignment_id and after != before:
+        # A reminder's item chases one unit's overdue task: issuing it creates nothing new, so
+        # naming other units here would mean nothing.
+        raise InvalidInput(
+            _("This item chases an overdue task of one unit: its units cannot be changed."), field="lead_unit"
+        )
+    changed = [name for name in ITEM_FIELDS if getattr(item, name) != getattr(f, name)]
+    for name in changed:
+        setattr(item, name, getattr(f, name))
+    if changed:
+        item.save(update_fields=changed)
+    if after != before:
+        ItemUnit.objects.filter(item=item).delete()
+        ItemUnit.objects.bulk_create(f.unit_links(item))
+        changed.append("units")
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=letter.office_id,
+        action="item.edited",
+        letter=letter,
+        data={"item": item.pk, "seq": item.seq, "changed": changed},
     )
     return item
 

@@ -4,6 +4,7 @@ while a draft, signed by a director who did not draft it, published to the units
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
@@ -34,7 +35,8 @@ MAX_TITLE = 200
 MAX_OPENING = 20000
 
 
-def _lock_notice(notice: Notice | int) -> Notice:
+def notice_lock(notice: Notice | int) -> Notice:
+    """Lock the notice's row for its writer; NotAllowed when there is no such notice."""
     pk = notice.pk if isinstance(notice, Notice) else notice
     try:
         # NO KEY UPDATE, as for letters: audit rows and notifications do not reference it, but
@@ -55,7 +57,17 @@ def _text(value: str | None, *, field: str, label: str, limit: int, required: bo
     return value
 
 
-def _audit(notice: Notice, *, actor: User, role: str, action: str, from_state: str = "", comment: str = "") -> None:
+def notice_audit(
+    notice: Notice,
+    *,
+    actor: User,
+    role: str,
+    action: str,
+    from_state: str = "",
+    comment: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """One audit row of the notice: audit rows have no notice column, so its data names it."""
     audit_record(
         actor=actor,
         role=role,
@@ -64,7 +76,7 @@ def _audit(notice: Notice, *, actor: User, role: str, action: str, from_state: s
         from_state=from_state,
         to_state=notice.state,
         comment=comment,
-        data={"notice": notice.pk, "cycle": notice.cycle.number},
+        data={"notice": notice.pk, "cycle": notice.cycle.number, **(data or {})},
     )
 
 
@@ -133,7 +145,7 @@ def notice_draft(
             )
     except IntegrityError:
         raise InvalidTransition(_("This cycle already has a notice.")) from None
-    _audit(notice, actor=actor, role=role, action="notice.drafted")
+    notice_audit(notice, actor=actor, role=role, action="notice.drafted")
     return notice
 
 
@@ -141,7 +153,7 @@ def notice_draft(
 def notice_update_draft(
     *, actor: User, notice: Notice | int, title: str | None = None, opening: str | None = None
 ) -> Notice:
-    notice = _lock_notice(notice)
+    notice = notice_lock(notice)
     role = steps.require(NOTICE_EDIT, actor, notice)
     fields = ["updated_at"]
     if title is not None:
@@ -151,21 +163,24 @@ def notice_update_draft(
         notice.opening = _text(opening, field="opening", label=_("Opening text"), limit=MAX_OPENING, required=False)
         fields.append("opening")
     notice.save(update_fields=fields)
-    _audit(notice, actor=actor, role=role, action=NOTICE_EDIT.action, from_state=notice.state)
+    notice_audit(notice, actor=actor, role=role, action=NOTICE_EDIT.action, from_state=notice.state)
     return notice
 
 
 @transaction.atomic
 def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Notice:
-    """签发: a director signs the draft. Four eyes: never its drafter."""
-    notice = _lock_notice(notice)
+    """签发: a director signs the draft, or the director it was sent to signs it (送签, see
+    services.document_routing), with an optional comment. Four eyes: never its drafter."""
+    notice = notice_lock(notice)
     role = steps.require(NOTICE_SIGN, actor, notice)
+    comment = (comment or "").strip()[:2000]
     from_state = notice.state
     notice.sign()
     notice.signer = actor
     notice.signed_at = clock.now()
-    notice.save(update_fields=["state", "signer", "signed_at", "updated_at"])
-    _audit(notice, actor=actor, role=role, action=NOTICE_SIGN.action, from_state=from_state, comment=comment[:2000])
+    notice.sign_comment = comment
+    notice.save(update_fields=["state", "signer", "signed_at", "sign_comment", "updated_at"])
+    notice_audit(notice, actor=actor, role=role, action=NOTICE_SIGN.action, from_state=from_state, comment=comment)
     notify(
         recipients=[notice.drafter_id],
         notice=notice,
@@ -178,13 +193,13 @@ def notice_sign(*, actor: User, notice: Notice | int, comment: str = "") -> Noti
 @transaction.atomic
 def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
     """印发: the signed notice goes out; every member of every unit in its cycle's ranking is told."""
-    notice = _lock_notice(notice)
+    notice = notice_lock(notice)
     role = steps.require(NOTICE_PUBLISH, actor, notice)
     from_state = notice.state
     notice.publish()
     notice.published_at = clock.now()
     notice.save(update_fields=["state", "published_at", "updated_at"])
-    _audit(notice, actor=actor, role=role, action=NOTICE_PUBLISH.action, from_state=from_state)
+    notice_audit(notice, actor=actor, role=role, action=NOTICE_PUBLISH.action, from_state=from_state)
     # Every member of every unit in the cycle's ranking, in one INSERT … SELECT, and each told
     # live once the publication has committed.
     now = clock.now()

@@ -16,12 +16,13 @@ from supervision.models import (
     ExtensionRequest,
     ExtensionState,
     Letter,
+    Notice,
     User,
 )
 from supervision.selectors.reminders import reminded_today
 
 from .cycle_reports import last_progress_report, reported_this_cycle
-from .errors import DomainError, InvalidTransition
+from .errors import DomainError, InvalidTransition, NotAllowed
 
 S = AssignmentState
 
@@ -77,6 +78,20 @@ def letter_untaken(letter: Letter, actor: User) -> DomainError | None:
             % {"n": taken}
         )
     return None
+
+
+# --- document routing (送签 / 退回修改) -----------------------------------------------------------
+
+
+def sent_to_actor(doc: Letter | Notice, actor: User) -> DomainError | None:
+    # Once sent for signature, only the director it was sent to signs it or returns it; a draft
+    # nobody was asked to sign may still be signed by any director (当面签发).
+    if doc.state != "pending_signature" or doc.routed_to_id == actor.pk:
+        return None
+    return NotAllowed(
+        _("It was sent to %(name)s for signature: only they can sign it or return it.")
+        % {"name": doc.routed_to.display_name if doc.routed_to_id else "—"}
+    )
 
 
 # --- reminders by hand (催办) ------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from .step_guards import (
     letter_untaken,
     may_ask_more_time,
     overdue_or_stalled,
+    sent_to_actor,
 )
 
 # A guard: the object's condition beyond its state, as the refusal to give (None: it holds).
@@ -173,6 +174,7 @@ LETTER_SIGN = Step(
     True,
     method="sign",
     not_drafter=True,
+    guard=sent_to_actor,  # once sent for signature (送签), only by the director it was sent to
     wrong_state=gettext_lazy("Only a draft letter can be signed; this one is %(state)s."),
 )
 LETTER_ISSUE = Step(
@@ -217,6 +219,7 @@ NOTICE_SIGN = Step(
     True,
     method="sign",
     not_drafter=True,
+    guard=sent_to_actor,  # once sent for signature (送签), only by the director it was sent to
     wrong_state=gettext_lazy("Only a draft notice can be signed; this one is %(state)s."),
 )
 NOTICE_PUBLISH = Step(
@@ -227,6 +230,49 @@ NOTICE_PUBLISH = Step(
     True,
     method="publish",
     wrong_state=gettext_lazy("Only a signed notice can be published; this one is %(state)s."),
+)
+
+# --- document routing (送签 / 退回修改) --------------------------------------------------------------
+# A clerk sends a draft letter or notice to a named director (送签); that director signs it (the
+# signing steps above, guarded by sent_to_actor) or returns it to the drafter with a reason
+# (退回修改), after which it is a draft again. The services are in services/document_routing.py.
+LETTER_SEND = Step(
+    "letter",
+    "send",
+    "letter.sent",
+    (CLERK,),
+    True,
+    method="send",
+    wrong_state=gettext_lazy("Only a draft letter can be sent for signature; this one is %(state)s."),
+)
+LETTER_RETURN = Step(
+    "letter",
+    "return",
+    "letter.returned",
+    (DIRECTOR,),
+    True,
+    method="send_back",
+    guard=sent_to_actor,
+    wrong_state=gettext_lazy("Only a letter awaiting signature can be returned; this one is %(state)s."),
+)
+NOTICE_SEND = Step(
+    "notice",
+    "send",
+    "notice.sent",
+    (CLERK,),
+    True,
+    method="send",
+    wrong_state=gettext_lazy("Only a draft notice can be sent for signature; this one is %(state)s."),
+)
+NOTICE_RETURN = Step(
+    "notice",
+    "return",
+    "notice.returned",
+    (DIRECTOR,),
+    True,
+    method="send_back",
+    guard=sent_to_actor,
+    wrong_state=gettext_lazy("Only a notice awaiting signature can be returned; this one is %(state)s."),
 )
 
 # --- cooperating units in step with their lead (配合单位随牵头单位) -----------------------------------
@@ -293,6 +339,11 @@ TABLE: tuple[Step, ...] = (
     NOTICE_EDIT,
     NOTICE_SIGN,
     NOTICE_PUBLISH,
+    # document routing
+    LETTER_SEND,
+    LETTER_RETURN,
+    NOTICE_SEND,
+    NOTICE_RETURN,
     # cooperating units in step with their lead
     FOLLOW_LEAD_DEADLINE,
     CLOSE_WITH_LEAD,

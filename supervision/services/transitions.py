@@ -35,6 +35,8 @@ ROW_FIELDS = (
     "letter__number",
     "unit__name",
     "unit__short_name",
+    # Four eyes are waived in a one-person unit (steps._verdict).
+    "unit__one_person",
     "item__description",
 )
 
@@ -93,7 +95,11 @@ def step_run(
     checked: a submission already accepted (a double click) is answered as it was, although the
     first one has moved the state on. ``action``, when given, names the audit action once the
     checks have run (a report that turns out to amend this cycle's report is audited as an
-    amendment)."""
+    amendment).
+
+    The role ``steps.require`` returns goes into the audit row as it is: when it came from a
+    stand-in, or through a one-person unit's waiver of four eyes, the row records that too
+    (services/audit.py)."""
     a = assignment_lock(assignment)
     if replay is not None and steps.person_refusal(step, actor, a) is None:
         replay(a)

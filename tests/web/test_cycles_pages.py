@@ -224,7 +224,7 @@ def test_draft_edit_sign_publish_through_the_pages(client, ranked):
 
     c = signed_in(client, ranked.clerk)
     page = c.get(detail)
-    assert set(page.context["steps"]) == {"edit"}
+    assert set(page.context["steps"]) == {"edit", "send"}
     response = c.post(
         reverse("cycles:notice_edit", args=[notice.pk]),
         {"title": "第2期双周通报", "opening": "现将第2期双周调度情况通报如下。"},

@@ -14,6 +14,8 @@ urlpatterns = [
     path("notices/draft/", views.notice_draft, name="notice_draft"),
     path("notices/<int:pk>/", views.notice_detail, name="notice"),
     path("notices/<int:pk>/edit/", views.notice_edit, name="notice_edit"),
+    path("notices/<int:pk>/send/", views.notice_send, name="notice_send"),
+    path("notices/<int:pk>/return/", views.notice_return, name="notice_return"),
     path("notices/<int:pk>/sign/", views.notice_sign, name="notice_sign"),
     path("notices/<int:pk>/publish/", views.notice_publish, name="notice_publish"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from notices.charts import Series, line_chart
 from supervision import services
 from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
+from supervision.selectors.document_routing import directors_to_send_to, last_return, notice_routing
 from supervision.selectors.notices import drafting_office, may_draft_for
 from supervision.selectors.rankings import (
     GROUP_ORDER,
@@ -34,7 +35,7 @@ from supervision.selectors.rankings import (
     unit_history,
 )
 from supervision.selectors.search import peer_group_choices
-from supervision.services import DomainError
+from supervision.services import DomainError, document_routing
 from supervision.services.receipts import notice_mark_read
 from supervision.services.roles import roles_by_unit, unit_ids
 from supervision.services.steps import allowed
@@ -207,6 +208,7 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     notice_mark_read(actor=request.user, notice=notice)  # 已阅: a unit member's first opening
     # The notice's steps this person may take now, by key: the step table decides, the page shows.
     steps = {s.key: True for s in allowed(request.user, notice)}
+    routing_steps = notice_routing(notice)
     context = {
         "notice": notice,
         "c": notice_content(notice),
@@ -214,6 +216,10 @@ def notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "edit_form": forms.OpeningForm(initial={"title": notice.title, "opening": notice.opening})
         if "edit" in steps
         else None,
+        # 拟稿 → 送签 → 退回修改 … → 签发 → 印发, and the return the drafter has to act on.
+        "routing": routing_steps,
+        "returned": last_return(routing_steps, notice),
+        "directors": list(directors_to_send_to(notice)) if "send" in steps else [],
     }
     return render(request, "cycles/notice.html", context)
 
@@ -290,6 +296,36 @@ def notice_sign(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: services.notice_sign(actor=request.user, notice=notice.pk, comment=comment),
         _("Notice signed. It can be published now."),
+    )
+    return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
+
+
+@login_required
+@require_POST
+def notice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    """送签: to the director chosen; anyone else is refused by the service, with its reason."""
+    notice = _notice(request, pk)
+    _call(
+        request,
+        lambda: document_routing.notice_send(
+            actor=request.user, notice=notice.pk, director=parse_id(request.POST.get("director"))
+        ),
+        _("Sent for signature. The director has been told."),
+    )
+    return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
+
+
+@login_required
+@require_POST
+def notice_return(request: HttpRequest, pk: int) -> HttpResponse:
+    """退回修改: back to the drafter, with the reason the director gives."""
+    notice = _notice(request, pk)
+    _call(
+        request,
+        lambda: document_routing.notice_return(
+            actor=request.user, notice=notice.pk, reason=request.POST.get("reason", "")
+        ),
+        _("Returned to the drafter for revision."),
     )
     return HttpResponseRedirect(reverse("cycles:notice", args=[notice.pk]))
 

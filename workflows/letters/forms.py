@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import DeadlineKind, ItemCategory, ItemSource, LetterKind, LetterState, Unit, User
+from supervision.models import (
+    DeadlineKind,
+    Item,
+    ItemCategory,
+    ItemSource,
+    LetterKind,
+    LetterState,
+    Unit,
+    UnitRole,
+    User,
+)
 from workflows.tasks.forms import MAX_TEXT, MultipleFileField
+
+from .widgets import UnitPicker
+
+
+class DateInput(forms.DateInput):
+    """A browser date field. Its value must be written 2026-12-31 whatever the language: the
+    localized 2026/12/31 does not fit the date input, which then shows empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
 
 
 def _units():
@@ -18,11 +42,14 @@ class LetterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LetterKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("Body"), required=False, max_length=20000, widget=forms.Textarea)
-    deadline = forms.DateField(
-        label=_("Reply deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    # Empty clears the reply deadline: it is optional.
+    deadline = forms.DateField(label=_("Reply deadline"), required=False, widget=DateInput())
+    addressees = forms.ModelMultipleChoiceField(
+        label=_("Addressed units"), queryset=_units(), required=False, widget=UnitPicker()
     )
-    addressees = forms.ModelMultipleChoiceField(label=_("Addressed units"), queryset=_units(), required=False)
-    cc_units = forms.ModelMultipleChoiceField(label=_("Copied units"), queryset=_units(), required=False)
+    cc_units = forms.ModelMultipleChoiceField(
+        label=_("Copied units"), queryset=_units(), required=False, widget=UnitPicker()
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -37,14 +64,37 @@ class ItemForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=ItemCategory.choices, initial=ItemCategory.SPECIFIC)
     source = forms.ChoiceField(label=_("Source"), choices=ItemSource.choices, initial=ItemSource.SELF_INSPECTION)
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
     deadline_kind = forms.ChoiceField(label=_("Deadline kind"), choices=DeadlineKind.choices)
     lead = forms.IntegerField(label=_("Lead unit"), required=False, min_value=1)
-    cooperating = forms.TypedMultipleChoiceField(label=_("Cooperating units"), required=False, coerce=int, choices=[])
+    cooperating = forms.TypedMultipleChoiceField(
+        label=_("Cooperating units"), required=False, coerce=int, choices=[], widget=UnitPicker()
+    )
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
+        units = list(units)
         self.fields["cooperating"].choices = [(u.pk, u.name) for u in units]
+        self.fields["cooperating"].widget.groups = {u.pk: u.peer_group for u in units}
+
+    @classmethod
+    def of_item(cls, item: Item, *, units) -> ItemForm:
+        """The form filled in with an item as it stands, for changing it in place."""
+        links = list(item.item_units.all())
+        return cls(
+            units=units,
+            initial={
+                "description": item.description,
+                "measures": item.measures,
+                "category": item.category,
+                "source": item.source,
+                "site": item.site,
+                "deadline": item.deadline,
+                "deadline_kind": item.deadline_kind,
+                "lead": next((link.unit_id for link in links if link.role == UnitRole.LEAD), None),
+                "cooperating": [link.unit_id for link in links if link.role == UnitRole.COOPERATING],
+            },
+        )
 
 
 class AttachForm(forms.Form):

@@ -17,14 +17,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supervision import services
 from supervision.models import OPEN_STATES, Item, Letter, Role, Unit, User
 from supervision.selectors import visibility
+from supervision.selectors.document_routing import directors_to_send_to, last_return, letter_routing
 from supervision.selectors.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
-from supervision.services import DomainError
+from supervision.services import DomainError, document_routing
 from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
+from supervision.services.letters import item_update
 from supervision.services.receipts import letter_mark_read
 from supervision.services.roles import has_role, roles_by_unit
-from supervision.services.steps import allowed
+from supervision.services.steps import LETTER_EDIT, allowed, refusal
 from workflows.files import private_file
-from workflows.params import id_or_404, int_param
+from workflows.params import id_or_404, int_param, parse_id
 
 from . import forms
 
@@ -126,9 +128,13 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter_mark_read(actor=request.user, letter=letter)  # 已阅: a unit member's first opening
     office_role = has_role(request.user, letter.office_id, [Role.CLERK, Role.DIRECTOR, Role.INSPECTOR, Role.OBSERVER])
     items = Item.objects.filter(letter=letter).prefetch_related("item_units__unit").order_by("seq")
+    routing_steps = letter_routing(letter)
     context: dict[str, Any] = {
         "letter": letter,
         "items": items,
+        # 拟稿 → 送签 → 退回修改 … → 签发 → 印发, and the return the drafter has to act on.
+        "routing": routing_steps,
+        "returned": last_return(routing_steps, letter),
         "attachments": letter.attachments.all(),
         "addressees": letter.addressees.all(),
         "cc_units": letter.cc_units.all(),
@@ -170,7 +176,55 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             }
         )
         context["item_form"] = forms.ItemForm(units=context["addressees"])
+    if "send" in context["steps"]:
+        context["directors"] = list(directors_to_send_to(letter))
     return render(request, "letters/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def item_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    """Change one item of a draft in place (it keeps its number)."""
+    letter = _letter(request, pk)
+    found = Item.objects.filter(pk=id_or_404(item), letter=letter).prefetch_related("item_units").first()
+    if found is None:
+        raise Http404
+    back = HttpResponseRedirect(reverse("letters:detail", args=[letter.pk]))
+    refused = refusal(LETTER_EDIT, request.user, letter)
+    if refused is not None:
+        messages.error(request, str(refused))
+        return back
+    units = list(letter.addressees.all())
+    if request.method == "POST":
+        form = forms.ItemForm(request.POST, units=units)
+        if form.is_valid():
+            d = form.cleaned_data
+            done = _call(
+                request,
+                lambda: item_update(
+                    actor=request.user,
+                    item=found,
+                    description=d["description"],
+                    measures=d["measures"],
+                    category=d["category"],
+                    source=d["source"],
+                    site=d["site"],
+                    deadline=d["deadline"],
+                    deadline_kind=d["deadline_kind"],
+                    lead_unit_id=d["lead"],
+                    cooperating_unit_ids=d["cooperating"],
+                ),
+                _("Item saved."),
+            )
+            if done:
+                return back
+        else:
+            messages.error(request, _("Check the item's fields: %(errors)s") % {"errors": _errors(form)})
+    else:
+        form = forms.ItemForm.of_item(found, units=units)
+    return render(
+        request, "letters/item_edit.html", {"letter": letter, "item": found, "item_form": form, "addressees": units}
+    )
 
 
 @login_required
@@ -247,6 +301,19 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             request,
             lambda: services.letter_sign(actor=user, letter=letter, comment=post.get("comment", "")[:2000]),
             _("Signed. The letter can now be issued."),
+        )
+    elif action == "send":
+        _call(
+            request,
+            # Anything but a director of the office is refused by the service, with its reason.
+            lambda: document_routing.letter_send(actor=user, letter=letter, director=parse_id(post.get("director"))),
+            _("Sent for signature. The director has been told."),
+        )
+    elif action == "return":
+        _call(
+            request,
+            lambda: document_routing.letter_return(actor=user, letter=letter, reason=post.get("reason", "")),
+            _("Returned to the drafter for revision."),
         )
     elif action == "issue":
         _call(request, lambda: services.letter_issue(actor=user, letter=letter), _("Issued to the units."))
