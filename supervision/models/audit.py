@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,6 +13,17 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The person the actor stood in for (授权代理) when the acting role came from a stand-in
+    # (services/roles.py), e.g. a deputy signing for a leader on leave: the action is theirs,
+    # taken for the principal. Null for an action on one's own account.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("on behalf of"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -60,6 +72,19 @@ class AuditEvent(models.Model):
     @property
     def label(self) -> str:
         return str(ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def actor_label(self) -> str:
+        """Who acted, as a timeline names them: "X" or, for a stand-in, "X (for Y)"; "" for the
+        system. Select ``actor`` and ``on_behalf_of`` with the rows."""
+        if self.actor is None:
+            return ""
+        if self.on_behalf_of_id is None:
+            return self.actor.display_name
+        return gettext("%(actor)s (for %(principal)s)") % {
+            "actor": self.actor.display_name,
+            "principal": self.on_behalf_of.display_name,
+        }
 
 
 # What each audit action means, for timelines. An action not listed shows its code.
@@ -123,4 +148,9 @@ ACTION_LABELS = {
     "notice.sent": _("Sent for signature"),
     "notice.returned": _("Returned for revision"),
     "item.edited": _("Item changed"),
+    # Stand-ins (授权代理) and one-person units (四眼原则的例外)
+    "stand_in.created": _("Stand-in named"),
+    "stand_in.ended": _("Stand-in ended early"),
+    "unit.one_person_set": _("Marked as a one-person unit"),
+    "unit.one_person_cleared": _("No longer a one-person unit"),
 }

@@ -23,7 +23,7 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.services.roles import roles_by_unit
+from supervision.services.roles import roles_by_unit, stand_in_principals
 
 S = AssignmentState
 
@@ -50,7 +50,12 @@ class Queue:
         if self.unclaimed:
             cond &= Q(claimed_by__isnull=True)
         if self.mine:
-            cond &= Q(claimed_by_id=user.pk)
+            # The user's claims, and while they stand in for someone, that person's claims in
+            # the unit they stand in for (授权代理): the work they are doing for them.
+            theirs = Q(claimed_by_id=user.pk)
+            for unit_id, principals in stand_in_principals(user).items():
+                theirs |= Q(unit_id=unit_id, claimed_by_id__in=sorted(principals))
+            cond &= theirs
         return cond
 
     def assignments(self, user: User) -> QuerySet[Assignment]:
