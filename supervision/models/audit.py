@@ -122,6 +122,8 @@ ACTION_LABELS = {
     "assignment.closed": _("Written off"),
     "assignment.reopened": _("Reopened"),
     "assignment.withdrawn": _("Withdrawn with its letter"),
+    "assignment.deadline_followed": _("Deadline moved with the lead unit's extension"),
+    "assignment.closed_with_lead": _("Closed with the lead unit's write-off"),
     "extension.requested": _("Extension requested"),
     "extension.signed": _("Extension request signed"),
     "extension.refused": _("Extension request refused by the unit leader"),

@@ -343,6 +343,4 @@ def extension_list(request: HttpRequest) -> HttpResponse:
             :200
         ]:
             waiting.append((ext, buttons.extension_buttons(user, ext)))
-    return render(
-        request, "tasks/extensions.html", {"rows": waiting, **batch.list_context(request, "extension")}
-    )
+    return render(request, "tasks/extensions.html", {"rows": waiting, **batch.list_context(request, "extension")})
