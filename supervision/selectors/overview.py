@@ -75,7 +75,8 @@ def office_overview(user: User, today: dt.date | None = None) -> Overview | None
     labels = dict(AssignmentState.choices)
     by_state = [(s, str(labels[s]), totals[f"state_{s}"]) for s in OPEN_STATES]
     letters = Letter.objects.filter(office_id__in=offices).aggregate(
-        drafts=Count("pk", filter=Q(state__in=[LetterState.DRAFT, LetterState.PENDING_SIGNATURE])),
+        # Awaiting signature: sent to a director (送签). A draft nobody sent is still the clerk's.
+        drafts=Count("pk", filter=Q(state=LetterState.PENDING_SIGNATURE)),
         signed=Count("pk", filter=Q(state=LetterState.SIGNED)),
     )
     # Office-wide, not only the requests this person may decide: an inspector or an observer

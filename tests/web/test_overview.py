@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from supervision import clock, services
 from supervision.models import Assignment, Membership, Role
+from supervision.services import document_routing
 from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter, drive, signed_in
 
@@ -53,7 +54,8 @@ def office_data(world):
     drive(world, "awaiting_verification")
     drive(world, "returned")
     drive(world, "ext_awaiting_decision")
-    draft_letter(world)
+    draft_letter(world)  # a draft nobody has sent: still the clerk's, not awaiting signature
+    document_routing.letter_send(actor=world.clerk, letter=draft_letter(world), director=world.director)
     return world
 
 

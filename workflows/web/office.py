@@ -37,7 +37,7 @@ def office_cards(user: Any, o: Overview) -> list[Card]:
     return [
         Card(_("Overdue"), o.overdue, f"{tasks}?filtered=1&overdue=on", "red" if o.overdue else ""),
         Card(_("Open assignments"), o.open_total, tasks),
-        Card(_("Letters awaiting signature"), o.letters_to_sign, f"{letters}?state=draft"),
+        Card(_("Letters awaiting signature"), o.letters_to_sign, f"{letters}?state=pending_signature"),
         Card(_("Signed, to issue"), o.letters_to_issue, f"{letters}?state=signed"),
         Card(
             _("Reports awaiting verification"), o.to_verify, queue_or_state(user, "to_verify", S.AWAITING_VERIFICATION)
