@@ -16,7 +16,7 @@ from supervision import clock, integrity, services
 from supervision.models import AuditEvent, Cycle, Item, ItemUnit, Letter, Notice, Notification
 from supervision.selectors import queues
 from supervision.selectors.document_routing import directors_to_send_to
-from supervision.services import InvalidInput, InvalidTransition, NotAllowed, document_routing
+from supervision.services import InvalidInput, InvalidTransition, NotAllowed, document_routing, stand_ins
 from supervision.services.letters import item_update
 from tests.conftest import make_user
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
@@ -329,3 +329,21 @@ def test_the_item_page_changes_an_item(client, world):
     item = Item.objects.get(pk=item.pk)
     assert (item.description, item.deadline) == ("改过的问题描述", dt.date(2027, 6, 30))
     assert list(item.item_units.values_list("unit_id", "role")) == [(world.unit_b.pk, "lead")]
+
+
+def test_the_stand_in_of_the_director_it_was_sent_to_may_sign_it(world, second_director):
+    # The director is away: their stand-in (a clerk of the office, who holds the director's role
+    # only through the stand-in) signs what was sent to them, recorded as done for them; another
+    # director, to whom it was not sent, still may not.
+    letter = draft_letter(world)
+    document_routing.letter_send(actor=world.clerk, letter=letter, director=world.director)
+    deputy = make_user("clerk2", world.office, "clerk", full_name="赵督办")
+    today = clock.today()
+    stand_ins.standin_create(actor=world.director, deputy=deputy, unit=world.office, starts_on=today, ends_on=today)
+    with pytest.raises(NotAllowed):
+        services.letter_sign(actor=second_director, letter=letter)
+    services.letter_sign(actor=type(deputy).objects.get(pk=deputy.pk), letter=letter)
+    signed = _letter(letter.pk)
+    assert (signed.state, signed.signer) == ("signed", deputy)
+    event = AuditEvent.objects.filter(letter=letter, action="letter.signed").get()
+    assert (event.actor_id, event.actor_role, event.on_behalf_of_id) == (deputy.pk, "director", world.director.pk)

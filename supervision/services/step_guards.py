@@ -23,6 +23,7 @@ from supervision.selectors.reminders import reminded_today
 
 from .cycle_reports import last_progress_report, reported_this_cycle
 from .errors import DomainError, InvalidTransition, NotAllowed
+from .roles import acts_for
 
 S = AssignmentState
 
@@ -84,9 +85,10 @@ def letter_untaken(letter: Letter, actor: User) -> DomainError | None:
 
 
 def sent_to_actor(doc: Letter | Notice, actor: User) -> DomainError | None:
-    # Once sent for signature, only the director it was sent to signs it or returns it; a draft
-    # nobody was asked to sign may still be signed by any director (当面签发).
-    if doc.state != "pending_signature" or doc.routed_to_id == actor.pk:
+    # Once sent for signature, only the director it was sent to (or their stand-in while it runs)
+    # signs it or returns it; a draft nobody was asked to sign may still be signed by any
+    # director (当面签发).
+    if doc.state != "pending_signature" or acts_for(actor, doc.office_id, doc.routed_to_id):
         return None
     return NotAllowed(
         _("It was sent to %(name)s for signature: only they can sign it or return it.")
