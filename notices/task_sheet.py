@@ -155,7 +155,7 @@ def _steps(events: QuerySet[AuditEvent]) -> list[StepRow]:
             at=_when(e.at),
             what=e.label,
             who=_who(
-                e.actor.display_name if e.actor else "",
+                e.actor_label,
                 e.actor_unit.display_name if e.actor_unit else "",
                 e.actor_role,
             ),
@@ -203,7 +203,11 @@ def task_sheet_context(assignment: Assignment) -> dict[str, Any]:
         claimed = a.claimed_by.display_name
         if a.claimed_at:
             claimed += f"（{_said(a.claimed_at)}）"
-    events = AuditEvent.objects.filter(assignment_id=a.pk).select_related("actor", "actor_unit").order_by("at", "id")
+    events = (
+        AuditEvent.objects.filter(assignment_id=a.pk)
+        .select_related("actor", "actor_unit", "on_behalf_of")
+        .order_by("at", "id")
+    )
     return {
         "a": a,
         "item": item,

@@ -3,6 +3,7 @@ house style. Most checks read the HTML; one PDF is drawn (weasyprint is slow).""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -11,8 +12,10 @@ from django.utils import timezone
 
 from notices import layout
 from notices.task_sheet import task_sheet_filename, task_sheet_html, task_sheet_pdf
-from supervision import services
+from supervision import clock, services
 from supervision.models import Assignment
+from supervision.services import stand_ins
+from tests.conftest import make_user
 from tests.helpers import drive
 
 from . import pdfs
@@ -101,3 +104,16 @@ def test_render_a_task_sheet_from_the_command_line(world, worked, tmp_path):
         call_command("render", "task", "999999", "-o", str(tmp_path / "x.pdf"), stdout=out)
     with pytest.raises(CommandError, match=r"\.pdf"):
         call_command("render", "task", str(worked.pk), "-o", str(tmp_path / "x.xlsx"), stdout=out)
+
+
+def test_a_stand_in_step_names_whom_it_was_taken_for(world):
+    # The liaison is away: the colleague standing in claims the task, and the sheet says so.
+    deputy = make_user("liaison_a2", world.unit_a, "leader", full_name="钱代理")
+    today = clock.today()
+    stand_ins.standin_create(
+        actor=world.liaison_a, deputy=deputy, unit=world.unit_a, starts_on=today, ends_on=today + dt.timedelta(days=3)
+    )
+    case = drive(world, "issued")
+    services.assignment_claim(actor=type(deputy).objects.get(pk=deputy.pk), assignment=case.assignment.pk)
+    html = task_sheet_html(Assignment.objects.get(pk=case.assignment.pk))
+    assert "钱代理（代liaison_a）" in html
