@@ -354,3 +354,22 @@ def test_in_a_one_person_unit_the_sign_off_of_ones_own_submission_is_waived_and_
     b_case = drive(world, "completion_requested")
     services.assignment_approve_completion(actor=world.leader_a, assignment=b_case.assignment.pk)
     assert "four_eyes_waived" not in _last(b_case.assignment).data
+
+
+def test_a_stand_in_is_told_of_the_work_they_stand_in_for(world):
+    # A liaison on leave names a colleague: the unit's notifications for the liaison's role reach
+    # the colleague too (once), and stop when the stand-in ends.
+    deputy = make_user("deputy_a", world.unit_a, "leader", full_name="孙代理")
+    today = clock.today()
+    s = standin_create(actor=world.liaison_a, deputy=deputy, unit=world.unit_a, starts_on=today, ends_on=today)
+    issue_letter(world, items=1, units=[world.unit_a])
+    a = Assignment.objects.filter(unit=world.unit_a).latest("pk")
+    services.assignment_claim(actor=world.liaison_a, assignment=a.pk)
+    services.assignment_request_return(actor=world.liaison_a, assignment=a.pk, reason="非本单位职责")
+    services.assignment_refuse_return(actor=world.leader_a, assignment=a.pk, comment="属本单位职责")
+    # The refusal goes to the unit's liaisons: the deputy, standing in for one, is told once.
+    assert Notification.objects.filter(recipient=deputy, verb="signoff_refused").count() == 1
+    standin_end(actor=world.liaison_a, stand_in=s)
+    services.assignment_request_return(actor=world.liaison_a, assignment=a.pk, reason="确非本单位职责")
+    services.assignment_refuse_return(actor=world.leader_a, assignment=a.pk, comment="仍属本单位职责")
+    assert Notification.objects.filter(recipient=deputy, verb="signoff_refused").count() == 1

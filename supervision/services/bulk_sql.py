@@ -28,7 +28,8 @@ from typing import Any
 
 from django.db import connection, models
 
-from supervision.models import Membership, Notification, UnitResult, User
+from supervision import clock
+from supervision.models import Membership, Notification, StandIn, UnitResult, User
 
 
 def _q(name: str) -> str:
@@ -37,15 +38,23 @@ def _q(name: str) -> str:
 
 @cache
 def _notify_unit_sql(role_count: int) -> str:
-    n, m, usr = (_q(x._meta.db_table) for x in (Notification, Membership, User))
+    n, m, usr, st = (_q(x._meta.db_table) for x in (Notification, Membership, User, StandIn))
     f = Notification._meta.get_field
     cols = ", ".join(_q(f(c).column) for c in ("recipient", "verb", "text", "letter", "assignment", "created_at"))
     marks = ", ".join(["%s"] * role_count)
+    uid, unit, role, active = _q("user_id"), _q("unit_id"), _q("role"), _q("is_active")
+    # The holders of the roles, and whoever stands in for one of them in the unit today (授权代理):
+    # a stand-in does the principal's work, so they are told of it too.
     return (
-        f"INSERT INTO {n} ({cols}) SELECT DISTINCT M.{_q('user_id')}, %s, %s, %s, %s, %s FROM {m} M"
-        f" INNER JOIN {usr} X ON X.{_q('id')} = M.{_q('user_id')}"
-        f" WHERE M.{_q('unit_id')} = %s AND M.{_q('role')} IN ({marks}) AND X.{_q('is_active')}"
-        f" AND M.{_q('user_id')} <> %s"
+        f"INSERT INTO {n} ({cols}) SELECT DISTINCT R.uid, %s, %s, %s, %s, %s FROM ("
+        f"SELECT M.{uid} AS uid FROM {m} M INNER JOIN {usr} X ON X.{_q('id')} = M.{uid}"
+        f" WHERE M.{unit} = %s AND M.{role} IN ({marks}) AND X.{active}"
+        f" UNION SELECT S.{_q('deputy_id')} FROM {st} S"
+        f" INNER JOIN {m} M ON M.{uid} = S.{_q('principal_id')} AND M.{unit} = S.{unit}"
+        f" INNER JOIN {usr} X ON X.{_q('id')} = S.{_q('deputy_id')}"
+        f" WHERE S.{unit} = %s AND M.{role} IN ({marks}) AND X.{active} AND S.{_q('ended_at')} IS NULL"
+        f" AND S.{_q('starts_on')} <= %s AND S.{_q('ends_on')} >= %s"
+        f") R WHERE R.uid <> %s"
         f" RETURNING {_q('id')}, {_q(f('recipient').column)}"
     )
 
@@ -61,10 +70,13 @@ def notify_unit_roles(
     created_at: Any,
     exclude: int | None,
 ) -> list[tuple[int, int]]:
-    """One inbox row for each active holder of ``roles`` in the unit, in one INSERT … SELECT.
-    Returns (notification id, recipient id) of each row, for the live push."""
+    """One inbox row for each active holder of ``roles`` in the unit, and for each active stand-in
+    of one of them there today, in one INSERT … SELECT. Returns (notification id, recipient id)
+    of each row, for the live push."""
     created = Notification._meta.get_field("created_at").get_db_prep_save(created_at, connection)
-    params = [verb, text[:300], letter_id, assignment_id, created, unit_id, *roles, exclude or 0]
+    today = StandIn._meta.get_field("starts_on").get_db_prep_value(clock.today(), connection)
+    params = [verb, text[:300], letter_id, assignment_id, created, unit_id, *roles, unit_id, *roles, today, today]
+    params.append(exclude or 0)
     with connection.cursor() as cursor:
         cursor.execute(_notify_unit_sql(len(roles)), params)
         return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]
