@@ -8,6 +8,8 @@ only, never the drafter, never whoever made the submission being signed off) and
 beyond its state (its guard, from step_guards). ``refusal`` reads a step against a person and an
 object; the services raise what it returns, under their row lock, and the pages offer exactly
 the steps it has nothing against (``allowed``). A test walks the table to hold the two together.
+The letters' and notices' steps are declared in document_steps.py, the Step type in
+step_types.py; all of them are in TABLE here.
 
 Checks on what a person types (a reason, a date, a target unit) stay in the services: the
 buttons are offered whatever the form will hold, and a bad form is refused as InvalidInput.
@@ -15,7 +17,6 @@ buttons are offered whatever the form will hold, and a bad form is refused as In
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,13 +31,26 @@ from supervision.models import (
     AuditEvent,
     ExtensionRequest,
     Letter,
-    LetterState,
     Notice,
-    NoticeState,
     Role,
     User,
 )
 
+from .document_steps import (
+    LETTER_CLOSE,
+    LETTER_EDIT,
+    LETTER_ISSUE,
+    LETTER_REOPEN,
+    LETTER_RETURN,
+    LETTER_SEND,
+    LETTER_SIGN,
+    LETTER_WITHDRAW,
+    NOTICE_EDIT,
+    NOTICE_PUBLISH,
+    NOTICE_RETURN,
+    NOTICE_SEND,
+    NOTICE_SIGN,
+)
 from .errors import AlreadyClaimed, DomainError, InvalidTransition, NotAllowed
 from .prefetch import MISSING, prefetched
 from .roles import ActingRole, acts_for, deputies_of, has_role, role_refusal, stand_in_principals
@@ -45,45 +59,10 @@ from .step_guards import (
     REMINDABLE,
     can_carry_forward,
     deadline_still_moot,
-    letter_untaken,
     may_ask_more_time,
     overdue_or_stalled,
-    sent_to_actor,
 )
-
-# A guard: the object's condition beyond its state, as the refusal to give (None: it holds).
-Guard = Callable[[Any, User], DomainError | None]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One transition: what it runs, what it records, who may take it and on what condition."""
-
-    subject: str  # "assignment" | "extension" | "letter" | "notice"
-    key: str  # its name in the pages' URLs and forms, unique within the subject
-    action: str  # the audit action it writes
-    roles: tuple[str, ...]  # in order of preference: the first one held is the acting role
-    # True: a role in the issuing office; False: in the assignment's unit. Letters and notices
-    # belong to an office, so their steps always judge there.
-    office: bool
-    method: str = ""  # the viewflow.fsm transition it runs; "" for a step that is not one
-    states: tuple[str, ...] = ()  # for a step without a method: the states it applies from
-    claimer_only: bool = False  # once claimed, only the claimer (before: any holder of the role)
-    claimer_or_leader: bool = False  # once claimed, the claimer or a leader of the unit
-    unclaimed: bool = False  # only while nobody has claimed it
-    # The audit action of the submission this step signs off. Whoever made that submission may
-    # not sign it off, even when they hold the signing role too (four eyes): a liaison who is
-    # also the unit's leader needs another leader.
-    signs_off: str = ""
-    not_drafter: bool = False  # four eyes on a document: never signed by its drafter
-    not_requester: bool = False  # four eyes on an extension: never signed by whoever asked
-    guard: Guard | None = None
-    # Taken by the system on behalf of another step (a letter closes with its last assignment):
-    # recorded like any step, never offered as a button.
-    automatic: bool = False
-    # The refusal when the object is in another state ("%(state)s" is its state's label).
-    wrong_state: str = ""
-
+from .step_types import Step
 
 # --- the table -------------------------------------------------------------------------------------
 
@@ -155,125 +134,6 @@ EXTENSION_SIGN = _e("sign", "extension.signed", (LEADER,), office=False, not_req
 EXTENSION_REFUSE = _e("refuse", "extension.refused", (LEADER,), office=False)
 EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=deadline_still_moot)
 EXTENSION_REJECT = _e("reject", "extension.rejected", (CLERK, DIRECTOR), office=True)
-
-# Letters: 拟稿 (edits while a draft), 签发, 印发, 撤回; closing and reopening follow the assignments.
-LETTER_EDIT = Step(
-    "letter",
-    "edit",
-    "letter.edited",
-    (CLERK,),
-    True,
-    states=(LetterState.DRAFT,),
-    wrong_state=gettext_lazy("Only a draft letter can be changed; this one is %(state)s."),
-)
-LETTER_SIGN = Step(
-    "letter",
-    "sign",
-    "letter.signed",
-    (DIRECTOR,),
-    True,
-    method="sign",
-    not_drafter=True,
-    guard=sent_to_actor,  # once sent for signature (送签), only by the director it was sent to
-    wrong_state=gettext_lazy("Only a draft letter can be signed; this one is %(state)s."),
-)
-LETTER_ISSUE = Step(
-    "letter",
-    "issue",
-    "letter.issued",
-    (CLERK, DIRECTOR),
-    True,
-    method="issue",
-    wrong_state=gettext_lazy("Only a signed letter can be issued; this one is %(state)s."),
-)
-LETTER_WITHDRAW = Step(
-    "letter",
-    "withdraw",
-    "letter.withdrawn",
-    (CLERK, DIRECTOR),
-    True,
-    method="withdraw",
-    guard=letter_untaken,
-    wrong_state=gettext_lazy("Only an issued letter can be withdrawn; this one is %(state)s."),
-)
-LETTER_CLOSE = Step("letter", "close", "letter.closed", (DIRECTOR,), True, method="close", automatic=True)
-LETTER_REOPEN = Step(
-    "letter", "reopen", "letter.reopened", (INSPECTOR, DIRECTOR), True, method="reopen", automatic=True
-)
-
-# Notices: edits while a draft, 签发, 印发.
-NOTICE_EDIT = Step(
-    "notice",
-    "edit",
-    "notice.edited",
-    (CLERK,),
-    True,
-    states=(NoticeState.DRAFT,),
-    wrong_state=gettext_lazy("Only a draft notice can be changed; this one is %(state)s."),
-)
-NOTICE_SIGN = Step(
-    "notice",
-    "sign",
-    "notice.signed",
-    (DIRECTOR,),
-    True,
-    method="sign",
-    not_drafter=True,
-    guard=sent_to_actor,  # once sent for signature (送签), only by the director it was sent to
-    wrong_state=gettext_lazy("Only a draft notice can be signed; this one is %(state)s."),
-)
-NOTICE_PUBLISH = Step(
-    "notice",
-    "publish",
-    "notice.published",
-    (CLERK, DIRECTOR),
-    True,
-    method="publish",
-    wrong_state=gettext_lazy("Only a signed notice can be published; this one is %(state)s."),
-)
-
-# --- document routing (送签 / 退回修改) --------------------------------------------------------------
-# A clerk sends a draft letter or notice to a named director (送签); that director signs it (the
-# signing steps above, guarded by sent_to_actor) or returns it to the drafter with a reason
-# (退回修改), after which it is a draft again. The services are in services/document_routing.py.
-LETTER_SEND = Step(
-    "letter",
-    "send",
-    "letter.sent",
-    (CLERK,),
-    True,
-    method="send",
-    wrong_state=gettext_lazy("Only a draft letter can be sent for signature; this one is %(state)s."),
-)
-LETTER_RETURN = Step(
-    "letter",
-    "return",
-    "letter.returned",
-    (DIRECTOR,),
-    True,
-    method="send_back",
-    guard=sent_to_actor,
-    wrong_state=gettext_lazy("Only a letter awaiting signature can be returned; this one is %(state)s."),
-)
-NOTICE_SEND = Step(
-    "notice",
-    "send",
-    "notice.sent",
-    (CLERK,),
-    True,
-    method="send",
-    wrong_state=gettext_lazy("Only a draft notice can be sent for signature; this one is %(state)s."),
-)
-NOTICE_RETURN = Step(
-    "notice",
-    "return",
-    "notice.returned",
-    (DIRECTOR,),
-    True,
-    method="send_back",
-    guard=sent_to_actor,
-    wrong_state=gettext_lazy("Only a notice awaiting signature can be returned; this one is %(state)s."),
-)
 
 # --- cooperating units in step with their lead (配合单位随牵头单位) -----------------------------------
 # Taken by the system when the office acts on an item's lead task (services/cooperation.py): an

@@ -30,7 +30,8 @@ MAX_REPORT = 4000
 # columns instead of all sixty: compiling and reading the full query was a third of a
 # transition's time (bench/run.py --profile).
 ROW_FIELDS = (
-    *(f.name for f in Assignment._meta.concrete_fields),
+    # The assignment's own columns (the _meta API's get_fields(), concrete ones without m2m).
+    *(f.name for f in Assignment._meta.get_fields() if f.concrete and not f.many_to_many),
     "letter__office",
     "letter__number",
     "unit__name",
