@@ -77,6 +77,21 @@ class ItemForm(forms.Form):
         self.fields["cooperating"].choices = [(u.pk, u.name) for u in units]
         self.fields["cooperating"].widget.groups = {u.pk: u.peer_group for u in units}
 
+    def item_fields(self) -> dict:
+        """The cleaned fields as item_add and item_update take them (call after is_valid())."""
+        d = self.cleaned_data
+        return {
+            "description": d["description"],
+            "measures": d["measures"],
+            "category": d["category"],
+            "source": d["source"],
+            "site": d["site"],
+            "deadline": d["deadline"],
+            "deadline_kind": d["deadline_kind"],
+            "lead_unit_id": d["lead"],
+            "cooperating_unit_ids": d["cooperating"],
+        }
+
     @classmethod
     def of_item(cls, item: Item, *, units) -> ItemForm:
         """The form filled in with an item as it stands, for changing it in place."""

@@ -198,24 +198,8 @@ def item_edit(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     if request.method == "POST":
         form = forms.ItemForm(request.POST, units=units)
         if form.is_valid():
-            d = form.cleaned_data
-            done = _call(
-                request,
-                lambda: item_update(
-                    actor=request.user,
-                    item=found,
-                    description=d["description"],
-                    measures=d["measures"],
-                    category=d["category"],
-                    source=d["source"],
-                    site=d["site"],
-                    deadline=d["deadline"],
-                    deadline_kind=d["deadline_kind"],
-                    lead_unit_id=d["lead"],
-                    cooperating_unit_ids=d["cooperating"],
-                ),
-                _("Item saved."),
-            )
+            fields = form.item_fields()
+            done = _call(request, lambda: item_update(actor=request.user, item=found, **fields), _("Item saved."))
             if done:
                 return back
         else:
@@ -257,24 +241,8 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if not form.is_valid():
             messages.error(request, _("Check the item's fields: %(errors)s") % {"errors": _errors(form)})
             return back
-        d = form.cleaned_data
-        _call(
-            request,
-            lambda: services.item_add(
-                actor=user,
-                letter=letter,
-                description=d["description"],
-                measures=d["measures"],
-                category=d["category"],
-                source=d["source"],
-                site=d["site"],
-                deadline=d["deadline"],
-                deadline_kind=d["deadline_kind"],
-                lead_unit_id=d["lead"],
-                cooperating_unit_ids=d["cooperating"],
-            ),
-            _("Item added."),
-        )
+        fields = form.item_fields()
+        _call(request, lambda: services.item_add(actor=user, letter=letter, **fields), _("Item added."))
     elif action == "delete_item":
         item = Item.objects.filter(pk=id_or_404(post.get("item")), letter=letter).first()
         if item is None:
