@@ -29,7 +29,7 @@ from .deadlines import DeadlineError, parse_deadline
 from .directory import UnitDirectory, normalise
 from .problem_list import BY_KEY, COLUMNS
 from .progress import ImportProgress
-from .workbook import Rows, UnreadableWorkbook, open_rows
+from .workbook import Rows, UnreadableWorkbook, cell_text, open_rows
 
 MAX_ROWS = 5000
 MAX_BLANK_RUN = 1000
@@ -110,16 +110,6 @@ def duplicate_key(site: str, description: str) -> tuple[str, str]:
 # --- cell values ------------------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _key(value: str) -> str:
     # Headings and choice labels: width, spaces, a required-field star and a bracketed note
     # ("共性问题（国家、省反馈）") do not matter.
@@ -159,7 +149,7 @@ def _find_header(rows: Iterator[tuple[Any, ...]]) -> tuple[int, dict[str, int], 
         found: dict[str, int] = {}
         errors = []
         for index, value in enumerate(row):
-            key = headings.get(_key(_text(value)))
+            key = headings.get(_key(cell_text(value)))
             if key is None:
                 continue
             if key in found:
@@ -228,7 +218,7 @@ def _parse_rows(
         if progress is not None:
             progress.reading(number - header_row, total)
         cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
-        if all(_text(v) == "" for k, v in cells.items() if k != "seq"):
+        if all(cell_text(v) == "" for k, v in cells.items() if k != "seq"):
             # A blank line, or a numbered one nobody filled in. Sheets formatted down to row
             # 1,048,576 end in a million of them: a long enough run is the end of the list.
             blank += 1
@@ -266,7 +256,7 @@ class _RowParser:
         self.errors.append(RowError(row, BY_KEY[key].heading, message))
 
     def text(self, row: int, cells: dict[str, Any], key: str, *, limit: int, required: bool = False) -> str:
-        value = _text(cells.get(key))
+        value = cell_text(cells.get(key))
         if required and not value:
             self.error(row, key, _("Missing: this column is required."))
         elif len(value) > limit:
@@ -278,7 +268,7 @@ class _RowParser:
         return value
 
     def choice(self, row: int, cells: dict[str, Any], key: str, table: dict[str, str], labels: list[str]) -> str:
-        value = _text(cells.get(key))
+        value = cell_text(cells.get(key))
         found = table.get(_key(value))
         if found is None:
             self.error(
@@ -310,25 +300,25 @@ class _RowParser:
     def parse(self, row: int, cells: dict[str, Any]) -> ParsedItem | None:
         errors_before = len(self.errors)
         category = ""
-        if not _text(cells.get("category")):
+        if not cell_text(cells.get("category")):
             self.error(row, "category", _("Missing: this column is required."))
         else:
             category = self.choice(row, cells, "category", self.categories, self.category_labels)
         source = DEFAULT_SOURCE
-        if _text(cells.get("source")):
+        if cell_text(cells.get("source")):
             source = self.choice(row, cells, "source", self.sources, self.source_labels)
         site = self.text(row, cells, "site", limit=MAX_SITE)
         description = self.text(row, cells, "description", limit=MAX_TEXT, required=True)
         measures = self.text(row, cells, "measures", limit=MAX_TEXT)
 
         lead = None
-        lead_names = [n for n in UNIT_SEPARATORS.split(_text(cells.get("lead"))) if n.strip()]
+        lead_names = [n for n in UNIT_SEPARATORS.split(cell_text(cells.get("lead"))) if n.strip()]
         if len(lead_names) > 1:
             self.error(row, "lead", _("Name one lead unit; put the others under cooperating units."))
         elif lead_names:
             lead = self.unit(row, "lead", lead_names[0].strip())
         cooperating: list[Unit] = []
-        for name in UNIT_SEPARATORS.split(_text(cells.get("cooperating"))):
+        for name in UNIT_SEPARATORS.split(cell_text(cells.get("cooperating"))):
             unit = self.unit(row, "cooperating", name.strip()) if name.strip() else None
             if unit is not None and unit not in cooperating:
                 cooperating.append(unit)
@@ -339,7 +329,7 @@ class _RowParser:
 
         deadline, kind = None, ""
         raw_deadline = cells.get("deadline")
-        if _text(raw_deadline) == "":
+        if cell_text(raw_deadline) == "":
             self.error(row, "deadline", _("Missing: this column is required."))
         else:
             try:

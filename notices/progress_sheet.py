@@ -43,7 +43,7 @@ from . import wording
 from .directory import normalise
 from .importer import RowError
 from .progress import ImportProgress
-from .workbook import Rows, UnreadableWorkbook, open_rows
+from .workbook import Rows, UnreadableWorkbook, cell_text, open_rows
 from .xlsx import text
 
 
@@ -243,18 +243,8 @@ class ProgressUpload:
         return said
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 def _heading_key(value: Any) -> str:
-    return normalise(_cell_text(value)).replace("*", "")
+    return normalise(cell_text(value)).replace("*", "")
 
 
 def _find_header(rows: Iterator[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
@@ -285,7 +275,7 @@ def _wrong_sheet() -> str:
 
 
 def _task_id(value: Any) -> int | None:
-    raw = _cell_text(value)
+    raw = cell_text(value)
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else None
 
 
@@ -318,7 +308,7 @@ def _parse_rows(opened: Rows, actor: User, progress: ImportProgress | None) -> P
     for number, row in enumerate(rows, start=header_row + 1):
         if progress is not None:
             progress.reading(number - header_row, total)
-        said = _cell_text(row[columns["progress"]] if columns["progress"] < len(row) else None)
+        said = cell_text(row[columns["progress"]] if columns["progress"] < len(row) else None)
         if not said:
             # Rows nobody filled in are skipped. Sheets formatted far down end in a long run of
             # them: that is the end of the list.

@@ -5,6 +5,7 @@ refusal is a message the office can act on; ``notices.importer`` reads the rows.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterator
@@ -139,3 +140,15 @@ def open_rows(file: IO[bytes] | str) -> Rows | str:
             workbook.close()
 
     return Rows(rows(), last_row if isinstance(last_row, int) else None)
+
+
+def cell_text(value: Any) -> str:
+    """A cell's value as the text a person typed: whole numbers without ".0", dates in ISO form,
+    trimmed; "" for an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).strip()
