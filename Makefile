@@ -31,7 +31,8 @@ install: sysdeps $(VENV)/.installed
 install-test: sysdeps $(VENV)/.installed-test
 
 # tick (cycles, lights, reminders) runs every minute in the background, as cron does in
-# production, and stops with the server.
+# production, and one task worker (db_worker: documents, imports, outgoing messages) beside it;
+# both stop with the server.
 # The settings default to production; this target is the development server, so it says so.
 run: export DEBUG = 1
 run: install
@@ -40,7 +41,8 @@ run: install
 	$(BIN)/python manage.py tick
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@(while sleep 60; do $(BIN)/python manage.py tick; done) & TICK=$$!; \
-	trap 'kill $$TICK 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & WORKER=$$!; \
+	trap 'kill $$TICK $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-test

@@ -98,6 +98,15 @@ INSTALLED_APPS = [
     # Rate limits (workflows/documents/render_limits.py); installed for its check that the cache is shared.
     "django_ratelimit",
     "channels",
+    # The background worker: Django 6's Tasks API (backport) and its database queue, whose
+    # `db_worker` command runs the jobs (README, "Background worker").
+    "django_tasks",
+    "django_tasks_db",
+    # The REST API (workflows/api/) and its OpenAPI 3 schema; the sidecar vendors Swagger UI and
+    # Redoc, so the documentation page loads nothing from a CDN.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Material frontend (the app shell) and viewflow.fsm; the workflow engine is not installed:
     # the state machine runs on our own tables (README, architecture).
     "viewflow",
@@ -433,3 +442,72 @@ CYCLE_REMINDER_DAYS = [int(d) for d in env_list("CYCLE_REMINDER_DAYS", "3,1")]
 # Escalation ladder: consecutive cycles ranked last in the peer group before a unit is named in
 # the notice, put on the interview (约谈) list, and referred for accountability (问责).
 CYCLE_LADDER = [int(n) for n in env_list("CYCLE_LADDER", "1,2,3")]
+
+# --- Background worker (django-tasks + django-tasks-db) ----------------------------------------
+# Jobs are rows in the database (SQLite embedded, PostgreSQL in production), run by
+# `manage.py db_worker`: one beside the server in `make run`, as many processes on as many machines
+# as needed in production (each takes rows with SELECT … FOR UPDATE SKIP LOCKED on PostgreSQL).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A document or import job that fails is tried again this many times in all, then shown as failed
+# (with its error) to whoever asked and to the office, who may retry it.
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", 3))
+# Files a job produced are kept this many hours, then deleted by tick.
+JOB_FILE_HOURS = int(os.environ.get("JOB_FILE_HOURS", 24))
+
+# --- Messages leaving the app (outbox; supervision/outbox/) --------------------------------------
+# Links inside e-mails and robot messages point here.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# E-mail: SMTP in production (EMAIL_HOST …), printed to the console in development.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 20))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "督查督办系统 <noreply@localhost>")
+# The group robots' documented addresses; tests and air-gapped sites point them elsewhere.
+WECOM_WEBHOOK_URL = os.environ.get("WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
+DINGTALK_WEBHOOK_URL = os.environ.get("DINGTALK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send")
+# Seconds a channel may take to answer.
+OUTBOX_TIMEOUT = float(os.environ.get("OUTBOX_TIMEOUT", 10))
+# Tries before a delivery is shown as failed; waits grow 30 s, 1 min, 2 min … (capped at an hour).
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6))
+OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30))
+# Encrypts webhook keys and signing secrets at rest (Fernet). Defaults to a key derived from
+# SECRET_KEY; set it apart to rotate SECRET_KEY without re-entering every robot's key.
+FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
+
+# --- REST API (workflows/api/) -----------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "workflows.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["workflows.api.auth.TokenScopePermission"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["workflows.api.auth.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": os.environ.get("API_RATE", "600/min")},
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "督查督办系统 API",
+    "DESCRIPTION": "Units, letters, items, tasks, reports, cycles, rankings and notices; every task "
+    "transition through the same rules as the web pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,5 +1,6 @@
 """The domain model, split by subdomain."""
 
+from .api_tokens import ApiToken, TokenScope
 from .assignments import (
     OPEN_STATES,
     PHASES,
@@ -15,6 +16,7 @@ from .assignments import (
 )
 from .audit import AuditEvent
 from .cycles import Cycle, CycleState, DeadlineReminder
+from .jobs import Job, JobState
 from .letters import (
     DeadlineKind,
     Item,
@@ -28,6 +30,15 @@ from .letters import (
 )
 from .notices import Notice, NoticeState
 from .notifications import Notification
+from .outbox import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    MessagePreference,
+    OutboxEvent,
+)
 from .ranking import (
     DEFAULT_WEIGHTS,
     FIGURE_FIELDS,
@@ -56,6 +67,17 @@ from .units import (
 )
 
 __all__ = [
+    "OutboxEvent",
+    "MessagePreference",
+    "DeliveryStatus",
+    "DeliveryAttempt",
+    "Delivery",
+    "ChannelKind",
+    "Channel",
+    "JobState",
+    "Job",
+    "TokenScope",
+    "ApiToken",
     "DEFAULT_WEIGHTS",
     "FIGURE_FIELDS",
     "OFFICE_ROLES",
