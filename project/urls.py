@@ -24,5 +24,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # Document downloads and the problem-list import (workflows/documents/urls.py); ahead of the site's catch-alls.
     path("documents/", include("workflows.documents.urls")),
+    # The REST API (workflows/api/): authenticates by itself, answers in JSON.
+    path("api/", include("workflows.api.urls")),
     path("", site.urls),
 ]

@@ -205,5 +205,7 @@ site = SupervisionSite(
         path("letters/", include("workflows.letters.urls")),
         path("cycles/", include("workflows.cycles.urls")),
         path("stand-ins/", include("workflows.standins.urls")),
+        path("messages/", include("workflows.messages.urls")),
+        path("jobs/", include("workflows.jobs.urls")),
     ],
 )

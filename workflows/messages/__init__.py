@@ -1,0 +1,2 @@
+"""Message channels (unit group robots, webhooks), personal message preferences, and the
+office's view of deliveries and background jobs."""
