@@ -52,10 +52,25 @@ def env_example() -> dict[str, str]:
     return values
 
 
-def test_the_kit_has_web_processes_tick_and_backup():
-    assert SERVICES == ["supervision-backup.service", "supervision-daphne@.service", "supervision-tick.service"]
-    # No unit for a worker that does not exist yet: it would only fail to start.
-    assert not list(UNITS.glob("*worker*"))
+def test_the_kit_has_web_processes_workers_tick_and_backup():
+    assert SERVICES == [
+        "supervision-backup.service",
+        "supervision-daphne@.service",
+        "supervision-tick.service",
+        "supervision-worker@.service",
+    ]
+
+
+def test_workers_run_every_queue_restart_and_belong_to_the_target():
+    worker = unit("supervision-worker@.service")
+    program = shlex.split(worker["Service"]["ExecStart"])
+    assert program[1:3] == ["manage.py", "db_worker"]
+    assert program[program.index("--queue-name") + 1] == "*"
+    # Reloading on code changes is for development: it may cut a job off half-way.
+    assert "--no-reload" in program
+    assert worker["Service"]["Restart"] == "always"
+    assert worker["Unit"]["PartOf"] == "supervision.target"
+    assert worker["Install"]["WantedBy"] == "supervision.target"
 
 
 @pytest.mark.parametrize("name", SERVICES)
@@ -118,7 +133,9 @@ def test_systemd_accepts_the_units(tmp_path):
         text = text.replace(APP_DIR, str(settings.BASE_DIR))
         (tmp_path / path.name).write_text(text, encoding="utf-8")
     shutil.copy(tmp_path / "supervision-daphne@.service", tmp_path / "supervision-daphne@8001.service")
-    names = [p.name for p in tmp_path.iterdir() if p.name != "supervision-daphne@.service"]
+    shutil.copy(tmp_path / "supervision-worker@.service", tmp_path / "supervision-worker@1.service")
+    templates = {"supervision-daphne@.service", "supervision-worker@.service"}
+    names = [p.name for p in tmp_path.iterdir() if p.name not in templates]
     done = subprocess.run(
         ["systemd-analyze", "verify", "--man=no", *(f"./{n}" for n in sorted(names))],
         cwd=tmp_path,
