@@ -50,7 +50,23 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-test: install-test lint test-sqlite test-postgres
+# Both runs at once: each is one Python process, and the machine has two cores. The PostgreSQL
+# run's output is kept in var/ and printed after the SQLite run's; either failing fails the target.
+test: install-test lint
+	@mkdir -p var; reachable=$$($(BIN)/python scripts/services.py $(TEST_DATABASE_URL) $(TEST_REDIS_URL)) || exit 1; \
+	if [ "$$reachable" = yes ]; then \
+		echo "Running the suite on SQLite and, beside it, on PostgreSQL with the Redis channel layer"; \
+		( DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest -p no:cacheprovider \
+			> var/test-postgres.log 2>&1; echo $$? > var/test-postgres.rc ) & PG=$$!; \
+	else \
+		echo "PostgreSQL or Redis not reachable: only the SQLite run (set TEST_DATABASE_URL / TEST_REDIS_URL)."; \
+	fi; \
+	$(BIN)/python -m pytest; sqlite=$$?; \
+	if [ "$$reachable" = yes ]; then \
+		wait $$PG; echo; echo "=== PostgreSQL + Redis run ==="; cat var/test-postgres.log; pg=$$(cat var/test-postgres.rc); \
+	else pg=0; fi; \
+	echo "SQLite run: exit $$sqlite; PostgreSQL run: exit $$pg"; \
+	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
 test-sqlite:
 	$(BIN)/python -m pytest
