@@ -1,0 +1,222 @@
+"""Reading the message channels, a person's message preferences, and the office's monitor of
+deliveries that failed or wait, and of background jobs that failed.
+
+Who may see a unit's channels is who may change them (services/channels.py channel_authority):
+the office's clerks and directors, and the unit's leader. Every list here is read in a fixed
+number of queries, whatever the number of channels, deliveries or attempts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+
+from supervision import events as catalog
+from supervision.models import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Job,
+    JobState,
+    MessagePreference,
+    Role,
+    Unit,
+    User,
+)
+from supervision.parsing import clean_text
+from supervision.services.channels import channel_authority, default_events
+from supervision.services.preferences import preference_defaults
+from supervision.services.roles import roles_by_unit
+
+# Deliveries shown under each channel on its page.
+RECENT_PER_CHANNEL = 5
+# Units a search on the office's channel page offers at most.
+UNIT_SEARCH_LIMIT = 30
+# Rows of the monitor's lists per page.
+MONITOR_PAGE = 50
+# What the monitor lists: what did not go, and what waits for quiet hours to end.
+MONITOR_STATUSES = (DeliveryStatus.FAILED, DeliveryStatus.HELD)
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    channel: Channel
+    recent: list[Delivery]
+    # Whether a key / secret is stored: the page says "set", never what it is.
+    key_set: bool
+    secret_set: bool
+    # What it carries, as the catalog names it (its kind's defaults when it names none).
+    event_labels: list[str]
+
+
+@dataclass(frozen=True)
+class UnitChannels:
+    unit_id: int
+    name: str
+    channels: int
+    enabled: int
+
+
+@dataclass(frozen=True)
+class MonitorFilter:
+    status: str = ""  # one of MONITOR_STATUSES, or "" for both
+    kind: str = ""  # a ChannelKind, or "" for any
+    unit_id: int | None = None  # the unit whose robots carried it
+
+    @property
+    def statuses(self) -> tuple[str, ...]:
+        return (self.status,) if self.status in MONITOR_STATUSES else tuple(MONITOR_STATUSES)
+
+
+@dataclass
+class MonitorPage:
+    deliveries: list[Delivery]
+    has_more: bool
+    page: int
+    counts: dict[str, int] = field(default_factory=dict)  # status → deliveries, for the whole office
+
+
+# --- who ------------------------------------------------------------------------------------------
+
+
+def may_configure(user: User, unit_id: int | None) -> bool:
+    """Whether the person may see and change the unit's channels (None: the integrations)."""
+    return channel_authority(user, unit_id) is not None
+
+
+def is_office_configurer(user: User) -> bool:
+    """A clerk or director of an office: any unit's channels, the integrations, the monitor."""
+    return channel_authority(user, None) is not None
+
+
+def led_units(user: User) -> list[Unit]:
+    """The active units the person leads (or stands in for a leader of), whose robots they keep."""
+    ids = [unit for unit, roles in roles_by_unit(user).items() if Role.LEADER in roles]
+    if not ids:
+        return []
+    return list(Unit.objects.filter(pk__in=ids, is_active=True).order_by("kind", "sort_order", "id"))
+
+
+def units_with_channels() -> list[UnitChannels]:
+    """Every unit that has a channel, with how many (and how many are on): one grouped query."""
+    rows = (
+        Channel.objects.filter(unit__isnull=False)
+        .values("unit_id", "unit__name", "unit__short_name", "unit__kind", "unit__sort_order")
+        .annotate(n=Count("id"), on=Count("id", filter=Q(enabled=True)))
+        .order_by("unit__kind", "unit__sort_order", "unit_id")
+    )
+    return [UnitChannels(r["unit_id"], r["unit__short_name"] or r["unit__name"], r["n"], r["on"]) for r in rows]
+
+
+def unit_search(text: str) -> list[Unit]:
+    """Active units whose name or short name contains the text, for the office to pick one."""
+    text = clean_text(text, max_length=50)
+    if not text:
+        return []
+    return list(
+        Unit.objects.filter(Q(name__icontains=text) | Q(short_name__icontains=text), is_active=True).order_by(
+            "kind", "sort_order", "id"
+        )[:UNIT_SEARCH_LIMIT]
+    )
+
+
+# --- channels -------------------------------------------------------------------------------------
+
+
+def recent_deliveries(channel_ids: list[int], per_channel: int = RECENT_PER_CHANNEL) -> dict[int, list[Delivery]]:
+    """The newest deliveries of each channel, at most ``per_channel`` each: one query (a window
+    numbering each channel's deliveries, read on the channel/created index)."""
+    if not channel_ids:
+        return {}
+    ranked = (
+        Delivery.objects.filter(channel_id__in=channel_ids)
+        .annotate(
+            n=Window(RowNumber(), partition_by=[F("channel_id")], order_by=[F("created_at").desc(), F("id").desc()])
+        )
+        .filter(n__lte=per_channel)
+        .select_related("event")
+        .order_by("channel_id", "-created_at", "-id")
+    )
+    found: dict[int, list[Delivery]] = {pk: [] for pk in channel_ids}
+    for d in ranked:
+        found[d.channel_id].append(d)
+    return found
+
+
+def channel_rows(unit_id: int | None) -> list[ChannelRow]:
+    """The unit's channels (None: the office's integrations) with their recent deliveries: two
+    queries."""
+    channels = list(
+        Channel.objects.filter(unit_id=unit_id) if unit_id is not None else Channel.objects.filter(unit__isnull=True)
+    )
+    recent = recent_deliveries([c.pk for c in channels])
+    return [
+        ChannelRow(
+            c,
+            recent.get(c.pk, []),
+            bool(c.key_encrypted),
+            bool(c.secret_encrypted),
+            [str(catalog.BY_NAME[n].label) for n in (c.events or default_events(c.kind)) if n in catalog.BY_NAME],
+        )
+        for c in channels
+    ]
+
+
+def channel_for(user: User, pk: int | None) -> Channel | None:
+    """The channel, when the person may configure it (else None: the page answers 404)."""
+    if pk is None:
+        return None
+    channel = Channel.objects.select_related("unit").filter(pk=pk).first()
+    if channel is None or not may_configure(user, channel.unit_id):
+        return None
+    return channel
+
+
+# --- preferences ----------------------------------------------------------------------------------
+
+
+def preference_of(user: User) -> MessagePreference:
+    """The person's saved preferences, or the defaults (unsaved) when they never saved any."""
+    return MessagePreference.objects.filter(user_id=user.pk).first() or preference_defaults(user)
+
+
+# --- the office's monitor -------------------------------------------------------------------------
+
+
+def monitor_counts() -> dict[str, int]:
+    """Deliveries failed and held, in the whole office (one query on the status index)."""
+    counts = dict.fromkeys(MONITOR_STATUSES, 0)
+    for status, n in (
+        Delivery.objects.filter(status__in=MONITOR_STATUSES).values_list("status").annotate(n=Count("id")).order_by()
+    ):
+        counts[status] = n
+    return counts
+
+
+def monitor_deliveries(f: MonitorFilter, page: int = 1) -> MonitorPage:
+    """One page of failed and held deliveries, newest first, with every attempt of each: two
+    queries (the page, its attempts), plus one for the counts."""
+    page = max(1, min(page, 10_000))
+    qs = Delivery.objects.filter(status__in=f.statuses)
+    if f.kind in ChannelKind.values:
+        qs = qs.filter(kind=f.kind)
+    if f.unit_id is not None:
+        qs = qs.filter(channel__unit_id=f.unit_id)
+    start = (page - 1) * MONITOR_PAGE
+    rows = list(
+        qs.select_related("event", "channel", "channel__unit", "user")
+        .prefetch_related(Prefetch("tries", queryset=DeliveryAttempt.objects.order_by("started_at", "id")))
+        .order_by("-due_at", "-id")[start : start + MONITOR_PAGE + 1]
+    )
+    return MonitorPage(rows[:MONITOR_PAGE], len(rows) > MONITOR_PAGE, page, monitor_counts())
+
+
+def failed_jobs(limit: int = MONITOR_PAGE) -> list[Job]:
+    """Background jobs that failed, newest first (one query on the state index)."""
+    return list(
+        Job.objects.filter(state=JobState.FAILED).select_related("requested_by").order_by("-created_at", "-id")[:limit]
+    )

@@ -1,0 +1,486 @@
+"""Message channels (消息渠道): a unit's 企业微信 or 钉钉 group robot, and the office's webhooks to
+other systems (unit None: an integration that gets every event it asks for).
+
+Who: the office's clerks and directors for any unit's channels and for the integrations; a unit's
+leader for their own unit's robots. What the clerk pastes is what the robot's settings page shows:
+
+- 企业微信: the full webhook address ``…/cgi-bin/webhook/send?key=XXXX``. The key is split off and
+  kept encrypted (``Channel.key_encrypted``); ``Channel.url`` is the address without it.
+- 钉钉: the full address ``…/robot/send?access_token=XXXX`` and the 加签 secret (``SEC…``): the token
+  goes to ``key_encrypted``, the secret to ``secret_encrypted``, the address without the token to
+  ``url``.
+- webhook: an https address (http only to this machine, or in development) and a signing secret,
+  generated when left blank and handed back once (``SavedChannel.new_secret``) for the page to show.
+
+A sender puts the address back together from ``url`` and the decrypted key. Secrets are never
+shown again, never logged and never written to an audit row: the audit keeps the address without
+its query, and whether a key or secret was set or replaced. A blank key or secret on a change
+keeps the stored one.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from supervision import clock
+from supervision import events as catalog
+from supervision.crypto import encrypt
+from supervision.models import Channel, ChannelKind, Role, Unit, User
+from supervision.parsing import clean_text, parse_id
+
+from .audit import audit_record
+from .errors import InvalidInput, NotAllowed
+from .roles import has_role, office_ids
+
+# Who in the office configures where messages go: those who may mark a one-person unit too.
+OFFICE_CHANNEL_ROLES = (Role.CLERK, Role.DIRECTOR)
+# A unit's own channels are its work group's robots; webhooks are the office's integrations.
+UNIT_KINDS = (ChannelKind.WECOM, ChannelKind.DINGTALK)
+OFFICE_KINDS = (ChannelKind.WEBHOOK,)
+
+MAX_URL = 500  # Channel.url
+MAX_NAME = 60  # Channel.name
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+# The hosts of the two robot services: an address of theirs pasted under another kind is a mix-up.
+_WECOM_HOST = "qyapi.weixin.qq.com"
+_DINGTALK_HOST = "oapi.dingtalk.com"
+# A robot's key / access token, and a 钉钉 加签 secret, as the services issue them.
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{8,200}$")
+_DINGTALK_SECRET = re.compile(r"^SEC[A-Za-z0-9]{8,200}$")
+# A webhook's signing secret typed in by hand: printable ASCII without spaces, long enough to matter.
+_WEBHOOK_SECRET = re.compile(r"^[\x21-\x7e]{16,200}$")
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The role in which someone changes a channel, and the unit the audit row names."""
+
+    role: str
+    unit_id: int
+
+
+@dataclass(frozen=True)
+class SavedChannel:
+    channel: Channel
+    # A webhook secret the service generated: shown once by the page that saved it, never again.
+    new_secret: str = ""
+
+
+@dataclass(frozen=True)
+class _Address:
+    url: str  # without the key or token
+    key: str  # the key / access token found in the address, or ""
+
+
+# --- who ------------------------------------------------------------------------------------------
+
+
+def channel_authority(actor: User, unit_id: int | None) -> Authority | None:
+    """The role in which ``actor`` may manage the channels of ``unit_id`` (None: the office's
+    integrations): a clerk or director of an office, for any unit and the integrations; the
+    leader of the unit (or their stand-in), for that unit."""
+    if not (actor.is_authenticated and actor.is_active):
+        return None
+    for office in sorted(office_ids(actor)):
+        role = has_role(actor, office, OFFICE_CHANNEL_ROLES)
+        if role is not None:
+            return Authority(role, office)
+    if unit_id is not None:
+        role = has_role(actor, unit_id, (Role.LEADER,))
+        if role is not None:
+            return Authority(role, unit_id)
+    return None
+
+
+def _require_authority(actor: User, unit_id: int | None) -> Authority:
+    found = channel_authority(actor, unit_id)
+    if found is None:
+        if unit_id is None:
+            raise NotAllowed(_("Only the office's clerks and directors may configure integrations."))
+        raise NotAllowed(_("Only the office's clerks and directors, or the unit's leader, may configure its channels."))
+    return found
+
+
+# --- what -----------------------------------------------------------------------------------------
+
+
+def _split(raw: object) -> tuple[SplitResult, list[tuple[str, str]]]:
+    """The address parsed, refused when it is not an http(s) address this app may call."""
+    text = clean_text(raw, max_length=MAX_URL + 1)
+    if not text:
+        raise InvalidInput(_("Give the address."), field="url")
+    if len(text) > MAX_URL:
+        raise InvalidInput(_("The address is too long (at most %(n)d characters).") % {"n": MAX_URL}, field="url")
+    if any(ch.isspace() for ch in text):
+        raise InvalidInput(_("The address may not contain spaces."), field="url")
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError:
+        raise InvalidInput(_("This is not a web address."), field="url") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(_("The address must begin with https://."), field="url")
+    if parts.username or parts.password:
+        # It would be shown on the page and written to the audit trail.
+        raise InvalidInput(_("The address may not contain a user name or password."), field="url")
+    if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS and not settings.DEBUG:
+        raise InvalidInput(
+            _("The address must begin with https:// (http:// only to this machine, for testing)."), field="url"
+        )
+    return parts, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _without(parts: SplitResult, query: list[tuple[str, str]], name: str) -> str:
+    kept = [(k, v) for k, v in query if k != name]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+
+
+def _param(query: list[tuple[str, str]], name: str) -> str:
+    values = [v for k, v in query if k == name]
+    if len(values) > 1:
+        raise InvalidInput(_("The address names %(param)s twice.") % {"param": name}, field="url")
+    return values[0].strip() if values else ""
+
+
+def _robot_address(kind: str, raw_url: object) -> _Address:
+    parts, query = _split(raw_url)
+    host = parts.hostname or ""
+    names = {k for k, _v in query}
+    if kind == ChannelKind.WECOM:
+        if host == _DINGTALK_HOST or ("access_token" in names and "key" not in names):
+            raise InvalidInput(
+                _("This is the address of a DingTalk robot: add it as a DingTalk group robot."), field="url"
+            )
+        key = _param(query, "key")
+        if key and not _TOKEN.match(key):
+            raise InvalidInput(_("The key in this address is not a WeCom robot's key."), field="url")
+        return _Address(_without(parts, query, "key"), key)
+    if host == _WECOM_HOST or ("key" in names and "access_token" not in names):
+        raise InvalidInput(_("This is the address of a WeCom robot: add it as a WeCom group robot."), field="url")
+    token = _param(query, "access_token")
+    if token and not _TOKEN.match(token):
+        raise InvalidInput(_("The access_token in this address is not a DingTalk robot's token."), field="url")
+    return _Address(_without(parts, query, "access_token"), token)
+
+
+def _webhook_address(raw_url: object) -> _Address:
+    parts, query = _split(raw_url)
+    host = parts.hostname or ""
+    if host in (_WECOM_HOST, _DINGTALK_HOST):
+        raise InvalidInput(
+            _("This is a group robot's address: add it on the unit's channel page as a WeCom or DingTalk robot."),
+            field="url",
+        )
+    return _Address(urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")), "")
+
+
+def _name(raw: object) -> str:
+    name = clean_text(raw, max_length=MAX_NAME + 1)
+    if not name:
+        raise InvalidInput(_("Give the channel a name, e.g. the work group's name."), field="name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(_("The name is too long (at most %(n)d characters).") % {"n": MAX_NAME}, field="name")
+    return name
+
+
+def channel_events(raw: Iterable[object] | None) -> list[str]:
+    """The event names chosen, in the catalog's order; an unknown name is refused."""
+    if isinstance(raw, str | bytes) or raw is None:
+        raw = [raw] if raw else []
+    chosen = {str(v) for v in raw}
+    unknown = chosen - catalog.BY_NAME.keys()
+    if unknown:
+        raise InvalidInput(_("Choose the events from the list."), field="events")
+    if not chosen:
+        raise InvalidInput(_("Choose at least one event for this channel to carry."), field="events")
+    return [e.name for e in catalog.EVENTS if e.name in chosen]
+
+
+def default_events(kind: str) -> list[str]:
+    """What a new channel of this kind carries unless the form says otherwise: a robot the
+    tasks' own events (events.ROBOT_DEFAULT), an integration every event."""
+    if kind == ChannelKind.WEBHOOK:
+        return [e.name for e in catalog.EVENTS]
+    return [e.name for e in catalog.EVENTS if e.name in catalog.ROBOT_DEFAULT]
+
+
+def _text(raw: object) -> str:
+    return clean_text(raw, max_length=400) if raw is not None else ""
+
+
+def _dingtalk_secret(raw: str) -> str:
+    if not _DINGTALK_SECRET.match(raw):
+        raise InvalidInput(
+            _("The DingTalk signing secret (加签) begins with SEC: copy it from the robot's security settings."),
+            field="secret",
+        )
+    return raw
+
+
+def _webhook_secret(raw: str) -> str:
+    if not _WEBHOOK_SECRET.match(raw):
+        raise InvalidInput(
+            _("A signing secret is at least 16 characters, without spaces; leave it blank to have one generated."),
+            field="secret",
+        )
+    return raw
+
+
+def _kind(raw: object, unit_id: int | None) -> str:
+    kind = str(raw or "")
+    allowed = OFFICE_KINDS if unit_id is None else UNIT_KINDS
+    if kind not in allowed:
+        if unit_id is None:
+            raise InvalidInput(_("The office's integrations are webhooks."), field="kind")
+        raise InvalidInput(_("A unit's channel is a WeCom or DingTalk group robot."), field="kind")
+    return kind
+
+
+def _audit_url(url: str) -> str:
+    # The address without its query: a webhook's query may carry a token of the receiving system.
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def _record(actor: User, who: Authority, action: str, channel: Channel, **extra: object) -> None:
+    audit_record(
+        actor=actor,
+        role=who.role,
+        unit_id=who.unit_id,
+        action=action,
+        data={
+            "channel": channel.pk,
+            "unit": channel.unit_id,
+            "kind": channel.kind,
+            "name": channel.name,
+            **extra,
+        },
+    )
+
+
+# --- changes --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def channel_create(
+    *,
+    actor: User,
+    unit_id: int | None,
+    kind: str,
+    name: str,
+    url: str,
+    key: str = "",
+    secret: str = "",
+    events: Iterable[str] | None = None,
+    quiet_hours: bool = True,
+) -> SavedChannel:
+    """A new channel for the unit (None: an integration of the office). ``url`` is the address as
+    the robot's page gives it, key included; ``key`` may be given apart instead. ``events``:
+    the event names it carries (None: the kind's defaults)."""
+    if unit_id is not None:
+        unit_id = parse_id(unit_id)
+        if unit_id is None or not Unit.objects.filter(pk=unit_id, is_active=True).exists():
+            raise InvalidInput(_("There is no such unit."), field="unit")
+    who = _require_authority(actor, unit_id)
+    kind = _kind(kind, unit_id)
+    name = _name(name)
+    key, secret = _text(key), _text(secret)
+    new_secret = ""
+    if kind == ChannelKind.WEBHOOK:
+        address = _webhook_address(url)
+        if secret:
+            secret = _webhook_secret(secret)
+        else:
+            secret = new_secret = secrets.token_urlsafe(32)
+        key = ""
+    else:
+        address = _robot_address(kind, url)
+        key = _robot_key(kind, address, key)
+        if not key:
+            raise _missing_key(kind)
+        if kind == ChannelKind.DINGTALK:
+            if not secret:
+                raise _missing_secret()
+            secret = _dingtalk_secret(secret)
+        elif secret:
+            raise InvalidInput(_("A WeCom robot has no signing secret: leave it blank."), field="secret")
+    chosen = channel_events(events) if events is not None else default_events(kind)
+    channel = Channel.objects.create(
+        kind=kind,
+        unit_id=unit_id,
+        name=name,
+        url=address.url,
+        key_encrypted=encrypt(key),
+        secret_encrypted=encrypt(secret),
+        events=chosen,
+        quiet_hours=bool(quiet_hours),
+        enabled=True,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    _record(
+        actor,
+        who,
+        "channel.created",
+        channel,
+        url=_audit_url(channel.url),
+        events=chosen,
+        quiet_hours=channel.quiet_hours,
+        key_set=bool(key),
+        secret_set=bool(secret),
+        secret_generated=bool(new_secret),
+    )
+    return SavedChannel(channel, new_secret)
+
+
+def _robot_key(kind: str, address: _Address, key: str) -> str:
+    """The key (企业微信) or access token (钉钉): the one in the address, or the one given apart."""
+    if key and not _TOKEN.match(key):
+        raise InvalidInput(_("This key is not a robot's key."), field="key")
+    if key and address.key and key != address.key:
+        raise InvalidInput(_("The address and the key field name two different keys: give one."), field="key")
+    return address.key or key
+
+
+def _missing_secret() -> InvalidInput:
+    return InvalidInput(
+        _("Give the DingTalk robot's signing secret (加签, begins with SEC): unsigned messages are refused."),
+        field="secret",
+    )
+
+
+def _missing_key(kind: str) -> InvalidInput:
+    if kind == ChannelKind.WECOM:
+        return InvalidInput(
+            _("Paste the robot's full webhook address, with key=… at its end (the robot's settings show it)."),
+            field="url",
+        )
+    return InvalidInput(
+        _("Paste the robot's full address, with access_token=… at its end (the robot's settings show it)."),
+        field="url",
+    )
+
+
+def _locked(channel: Channel | int) -> Channel:
+    pk = parse_id(channel.pk if isinstance(channel, Channel) else channel)
+    found = Channel.objects.select_for_update().filter(pk=pk).first() if pk is not None else None
+    if found is None:
+        raise NotAllowed(_("This channel does not exist or you may not change it."))
+    return found
+
+
+@transaction.atomic
+def channel_update(
+    *,
+    actor: User,
+    channel: Channel | int,
+    name: str,
+    url: str,
+    key: str = "",
+    secret: str = "",
+    events: Iterable[str] | None = None,
+    quiet_hours: bool = True,
+    renew_secret: bool = False,
+) -> SavedChannel:
+    """Change a channel; its kind and unit stay. A blank key or secret keeps the stored one (an
+    address pasted with its key replaces the key); ``renew_secret`` has a webhook's secret
+    generated anew and handed back once."""
+    found = _locked(channel)
+    who = _require_authority(actor, found.unit_id)
+    name = _name(name)
+    key, secret = _text(key), _text(secret)
+    new_key, new_secret_value, generated = "", "", ""
+    if found.kind == ChannelKind.WEBHOOK:
+        address = _webhook_address(url)
+        if secret:
+            new_secret_value = _webhook_secret(secret)
+        elif renew_secret:
+            new_secret_value = generated = secrets.token_urlsafe(32)
+    else:
+        address = _robot_address(found.kind, url)
+        new_key = _robot_key(found.kind, address, key)
+        if not new_key and not found.key_encrypted:
+            raise _missing_key(found.kind)
+        if found.kind == ChannelKind.DINGTALK:
+            if secret:
+                new_secret_value = _dingtalk_secret(secret)
+            elif not found.secret_encrypted:
+                raise _missing_secret()
+        elif secret:
+            raise InvalidInput(_("A WeCom robot has no signing secret: leave it blank."), field="secret")
+    chosen = channel_events(events) if events is not None else list(found.events)
+    changed = [
+        field
+        for field, old, new in (
+            ("name", found.name, name),
+            ("url", found.url, address.url),
+            ("events", list(found.events), chosen),
+            ("quiet_hours", found.quiet_hours, bool(quiet_hours)),
+        )
+        if old != new
+    ]
+    if new_key:
+        found.key_encrypted = encrypt(new_key)
+    if new_secret_value:
+        found.secret_encrypted = encrypt(new_secret_value)
+    if not changed and not new_key and not new_secret_value:
+        return SavedChannel(found)
+    found.name, found.url, found.events, found.quiet_hours = name, address.url, chosen, bool(quiet_hours)
+    if new_key or new_secret_value or "url" in changed:
+        # The last error was about the old address or secret.
+        found.last_error = ""
+    found.save(
+        update_fields=["name", "url", "events", "quiet_hours", "key_encrypted", "secret_encrypted", "last_error"]
+    )
+    _record(
+        actor,
+        who,
+        "channel.updated",
+        found,
+        changed=changed,
+        url=_audit_url(found.url),
+        # A key pasted again is recorded as replaced even when it is the same: nobody compares secrets.
+        key_replaced=bool(new_key),
+        secret_replaced=bool(new_secret_value),
+        secret_generated=bool(generated),
+    )
+    return SavedChannel(found, generated)
+
+
+def _set_enabled(actor: User, channel: Channel | int, enabled: bool) -> Channel:
+    found = _locked(channel)
+    who = _require_authority(actor, found.unit_id)
+    if found.enabled == enabled:
+        return found
+    found.enabled = enabled
+    found.save(update_fields=["enabled"])
+    _record(actor, who, "channel.enabled" if enabled else "channel.disabled", found)
+    return found
+
+
+@transaction.atomic
+def channel_disable(*, actor: User, channel: Channel | int) -> Channel:
+    """Stop sending to a channel without forgetting it (its key, secret and deliveries stay)."""
+    return _set_enabled(actor, channel, False)
+
+
+@transaction.atomic
+def channel_enable(*, actor: User, channel: Channel | int) -> Channel:
+    return _set_enabled(actor, channel, True)
+
+
+@transaction.atomic
+def channel_delete(*, actor: User, channel: Channel | int) -> None:
+    """Remove a channel, with its deliveries; the audit row keeps what it was."""
+    found = _locked(channel)
+    who = _require_authority(actor, found.unit_id)
+    _record(actor, who, "channel.deleted", found, url=_audit_url(found.url))
+    found.delete()
