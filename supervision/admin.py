@@ -14,14 +14,20 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import (
     WEIGHT_FIELDS,
+    ApiToken,
     Assignment,
     AuditEvent,
+    Channel,
     Cycle,
+    Delivery,
+    DeliveryAttempt,
     Escalation,
+    Job,
     Letter,
     LetterNumberCounter,
     LetterPrefix,
     Membership,
+    MessagePreference,
     Notice,
     RuleSet,
     StandIn,
@@ -31,6 +37,7 @@ from supervision.models import (
 )
 from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
+from supervision.services.channels import channel_disable, channel_enable
 from supervision.services.units import unit_one_person_set
 
 
@@ -248,3 +255,114 @@ class NoticeAdmin(ReadOnlyAdmin):
     list_display = ["title", "cycle", "office", "state", "drafter", "signer", "published_at"]
     list_filter = ["state"]
     list_select_related = ["cycle", "office", "drafter", "signer"]
+
+
+# --- messages that leave the app, background jobs, API tokens ---------------------------------------
+
+
+@admin.register(Channel)
+class ChannelAdmin(ReadOnlyAdmin):
+    """Shown, never edited here: channels are configured on the message-channel pages
+    (services/channels.py), which check who may, split and encrypt keys and audit the change.
+    The encrypted key and secret are left out: the page says whether they are set."""
+
+    list_display = ["name", "kind", "unit", "url", "enabled", "quiet_hours", "last_ok_at", "last_error"]
+    list_filter = ["kind", "enabled", "unit__kind"]
+    search_fields = ["name", "unit__name", "url"]
+    list_select_related = ["unit", "created_by"]
+    fields = [
+        "kind",
+        "unit",
+        "name",
+        "url",
+        "key_set",
+        "secret_set",
+        "events",
+        "quiet_hours",
+        "enabled",
+        "created_by",
+        "created_at",
+        "last_ok_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+    actions = ["turn_off", "turn_on"]
+
+    @admin.display(description=_("key"), boolean=True)
+    def key_set(self, obj: Channel) -> bool:
+        return bool(obj.key_encrypted)
+
+    @admin.display(description=_("signing secret"), boolean=True)
+    def secret_set(self, obj: Channel) -> bool:
+        return bool(obj.secret_encrypted)
+
+    def _switch(self, request, queryset, service) -> None:
+        try:
+            for channel in queryset:
+                service(actor=request.user, channel=channel)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description=_("Turn off (send nothing to them)"))
+    def turn_off(self, request, queryset) -> None:
+        self._switch(request, queryset, channel_disable)
+
+    @admin.action(description=_("Turn on"))
+    def turn_on(self, request, queryset) -> None:
+        self._switch(request, queryset, channel_enable)
+
+
+class DeliveryAttemptInline(admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ["started_at", "ok", "status_code", "duration_ms", "error"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    """What the outbox sent or tries to send; retried from the office's monitor page."""
+
+    list_display = ["created_at", "kind", "channel", "user", "status", "attempts", "due_at", "last_error"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["channel", "user", "event"]
+    raw_id_fields = ["event", "channel", "user", "digest"]
+    date_hierarchy = "created_at"
+    inlines = [DeliveryAttemptInline]
+
+
+@admin.register(MessagePreference)
+class MessagePreferenceAdmin(ReadOnlyAdmin):
+    """Shown, never edited here: each person sets their own on the message settings page."""
+
+    list_display = ["user", "email", "events", "digest", "quiet_start", "quiet_end", "quiet_rest_days", "updated_at"]
+    list_filter = ["email", "digest"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "title", "kind", "requested_by", "state", "attempts", "finished_at"]
+    list_filter = ["state", "kind"]
+    search_fields = ["title", "requested_by__username"]
+    list_select_related = ["requested_by"]
+    # The parameters and result may hold ids and row errors of an import; the file is private and
+    # served only through the jobs' own page, which checks who asks.
+    exclude = ["params", "result", "file"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Shown without the hash: its owner creates and revokes tokens; the prefix tells them apart."""
+
+    list_display = ["name", "user", "prefix", "scope", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    exclude = ["key_hash"]

@@ -17,12 +17,7 @@ from supervision.services.channels import (
     channel_update,
 )
 from tests.helpers import last_audit_id, new_audit
-
-WECOM = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6-7a1b-4bc4-97a0-0ec2fa5aaa01"
-WECOM_KEY = "693a91f6-7a1b-4bc4-97a0-0ec2fa5aaa01"
-DINGTALK = "https://oapi.dingtalk.com/robot/send?access_token=" + "ab12" * 16
-DINGTALK_TOKEN = "ab12" * 16
-DINGTALK_SECRET = "SEC" + "9f" * 32
+from tests.messages.scene import DINGTALK, DINGTALK_SECRET, DINGTALK_TOKEN, WECOM, WECOM_KEY
 
 
 def _wecom(actor, unit, **kw):
