@@ -8,7 +8,11 @@ the background in the embedded mode). Each run, in one transaction:
 3. sends the near-due reminders (CYCLE_REMINDER_DAYS before the deadline, once each);
 4. marks assignments newly overdue, and adds them to a draft reminder letter (催办函) for their
    letter (services.reminder_letters) — a draft the office's clerk reviews, signs off with the
-   director and issues.
+   director and issues; each newly overdue assignment is also an ``assignment.overdue`` outbox
+   event, for its unit's work-group robot (once per lapse: keyed on ``overdue_since``);
+5. after that transaction, for the outbox (supervision/outbox/): folds the daily digests that
+   are due, and queues the worker when something waits (a dispatch job lost between a commit and
+   its enqueue, a retry or a message held for quiet hours that came due).
 
 Idempotent: every step writes only what is not there yet, so a second run at the same moment
 writes nothing. Two runs at once are serialised by a lock held for the whole transaction (an
@@ -38,9 +42,14 @@ from supervision.models import (
     DeadlineReminder,
     Membership,
     Notification,
+    OutboxEvent,
     ProgressReport,
     Role,
 )
+from supervision.outbox.digests import digests_fold
+from supervision.outbox.dispatch import work_waiting
+from supervision.outbox.tasks import dispatch_enqueue
+from supervision.outbox.write import outbox_event_build, outbox_events_save
 from supervision.selectors.search import Light, light_filter
 
 from .audit import audit_event, audit_record, audit_record_many
@@ -67,6 +76,8 @@ class TickResult:
     overdue_cleared: int = 0
     reminder_letters: list[int] = field(default_factory=list)  # ids of drafts created or extended
     files_swept: int = 0  # stored files no row referred to, deleted
+    digests: int = 0  # daily digest e-mails made
+    dispatch_queued: bool = False  # the outbox had work waiting and its worker was queued
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -80,6 +91,7 @@ class TickResult:
             or self.overdue
             or self.overdue_cleared
             or self.reminder_letters
+            or self.digests
         )
 
 
@@ -103,7 +115,19 @@ def tick_run(*, now: dt.datetime | None = None) -> TickResult:
     if result.closed:
         # Every two weeks, outside the tick's transaction (files are not transactional).
         result.files_swept = stored_files_sweep(now=now).deleted
+    with clock.frozen(now):
+        outbox_tick(now=now, result=result)
     return result
+
+
+def outbox_tick(*, now: dt.datetime, result: TickResult | None = None) -> None:
+    """The outbox's minute: fold the daily digests due, and queue the worker if anything waits.
+    Outside the clock's transaction: a digest is its own small transaction, and a queue check that
+    sees the clock's own events committed does not queue a second job for them."""
+    result = result if result is not None else TickResult()
+    result.digests += digests_fold(now=now)
+    if work_waiting(now):
+        result.dispatch_queued = dispatch_enqueue()
 
 
 # --- cycles ---------------------------------------------------------------------------------------
@@ -253,6 +277,7 @@ def deadline_reminders_send(*, now: dt.datetime, result: TickResult | None = Non
     members = _members({r[1] for r in fresh})
     # One multi-row INSERT … RETURNING for all, then one push per assignment's batch after commit.
     outbox: list[Notification] = []
+    events: list[OutboxEvent] = []
     batches = []
     for pk, unit_id, letter_id, deadline, description, left, _threshold in fresh:
         if left == 0:
@@ -273,7 +298,20 @@ def deadline_reminders_send(*, now: dt.datetime, result: TickResult | None = Non
         ]
         outbox += told
         batches.append((told, text, letter_id, pk))
+        events.append(
+            outbox_event_build(
+                verb="deadline_near",
+                text=text,
+                letter_id=letter_id,
+                assignment_id=pk,
+                unit_ids=[unit_id],
+                recipient_ids=[n.recipient_id for n in told],
+                payload={"deadline": deadline.isoformat(), "days_left": left},
+                created_at=now,
+            )
+        )
     Notification.objects.bulk_create(outbox)
+    outbox_events_save(events)
     push_batches_after_commit(
         [
             (
@@ -313,7 +351,7 @@ def overdue_assignments_chase(*, now: dt.datetime, result: TickResult | None = N
         Assignment.objects.select_for_update(no_key=True, of=("self",))
         .filter(red, overdue_since__isnull=True)
         .order_by("letter_id", "pk")
-        .values_list("pk", "letter_id", "unit_id", "state", "deadline")
+        .values_list("pk", "letter_id", "unit_id", "state", "deadline", "item__description")
     )
     if not found:
         return []
@@ -330,12 +368,28 @@ def overdue_assignments_chase(*, now: dt.datetime, result: TickResult | None = N
                 to_state=state,
                 data={"deadline": deadline.isoformat()},
             )
-            for pk, letter_id, _unit, state, deadline in found
+            for pk, letter_id, _unit, state, deadline, _item in found
+        ]
+    )
+    # Nobody is told in the inbox (the lists turn red, the reminder letter follows): the event is
+    # for the unit's work-group robot and the integrations. Once per lapse, as the mark above.
+    outbox_events_save(
+        [
+            outbox_event_build(
+                verb="assignment_overdue",
+                text=_("Overdue since %(date)s: %(item)s") % {"date": date_format(deadline), "item": item[:60]},
+                letter_id=letter_id,
+                assignment_id=pk,
+                unit_ids=[unit_id],
+                payload={"state": state, "deadline": deadline.isoformat()},
+                created_at=now,
+            )
+            for pk, letter_id, unit_id, state, deadline, item in found
         ]
     )
     result.overdue += len(found)
     by_letter: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pk, letter_id, unit_id, _state, _deadline in found:
+    for pk, letter_id, unit_id, _state, _deadline, _item in found:
         by_letter[letter_id].append((pk, unit_id))
     for letter_id, chased in by_letter.items():
         try:

@@ -1,11 +1,16 @@
-"""Notifications into the persistent inbox, written in the same transaction as the change."""
+"""Notifications into the persistent inbox, written in the same transaction as the change.
+
+Each call also writes one outbox event (supervision/outbox/write.py): one more INSERT, no read.
+The worker later finds the e-mails and work-group robots that should carry it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from supervision import clock
 from supervision.models import Assignment, Letter, Membership, Notice, Notification, Unit
+from supervision.outbox.write import outbox_event_add
 
 from . import bulk_sql
 from .push import push_after_commit
@@ -50,6 +55,19 @@ def notify(
         for uid in ids
     ]
     Notification.objects.bulk_create(rows)
+    outbox_event_add(
+        verb=verb,
+        text=text,
+        letter_id=letter_id,
+        assignment_id=assignment.pk if assignment is not None else None,
+        notice_id=notice.pk if notice is not None else None,
+        # An assignment's unit, or the unit the notification is about; a letter's addressed units
+        # are found by the worker (expand.py), so the transition reads nothing more.
+        unit_ids=[assignment.unit_id] if assignment is not None else ([unit.pk] if unit is not None else []),
+        recipient_ids=ids,
+        payload=_payload(letter=letter, assignment=assignment, notice=notice),
+        created_at=now,
+    )
     push_after_commit(
         [(n.pk, n.recipient_id) for n in rows],
         verb=verb,
@@ -85,7 +103,31 @@ def notify_unit(
         created_at=now,
         exclude=exclude,
     )
+    outbox_event_add(
+        verb=verb,
+        text=text,
+        letter_id=assignment.letter_id,
+        assignment_id=assignment.pk,
+        unit_ids=[unit_id],
+        recipient_ids=[uid for _nid, uid in created],
+        payload=_payload(assignment=assignment),
+        created_at=now,
+    )
     push_after_commit(
         created, verb=verb, text=text, letter_id=assignment.letter_id, assignment_id=assignment.pk, created_at=now
     )
     return len(created)
+
+
+def _payload(
+    *, letter: Letter | None = None, assignment: Assignment | None = None, notice: Notice | None = None
+) -> dict[str, Any]:
+    """What the transition knows without a query, for integrations: the state it left the object
+    in, an assignment's deadline, a letter's number."""
+    if assignment is not None:
+        return {"state": assignment.state, "deadline": assignment.deadline.isoformat() if assignment.deadline else None}
+    if letter is not None:
+        return {"state": letter.state, "number": letter.number}
+    if notice is not None:
+        return {"state": notice.state}
+    return {}

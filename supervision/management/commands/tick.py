@@ -18,8 +18,9 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # translated when the parser is built, not at import
         return _(
-            "Open and close reporting cycles, rank closed cycles, refresh the lights, send near-due reminders "
-            "and draft reminder letters for overdue assignments. Run it every minute from cron."
+            "Open and close reporting cycles, rank closed cycles, refresh the lights, send near-due reminders, "
+            "draft reminder letters for overdue assignments, send the daily message digests and wake the "
+            "message worker when messages wait. Run it every minute from cron."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             )
         if result.files_swept:
             parts.append(_("%(n)d unreferenced files deleted") % {"n": result.files_swept})
+        if result.digests:
+            parts.append(_("%(n)d daily digests") % {"n": result.digests})
         if result.overdue_cleared:
             parts.append(_("%(n)d no longer overdue") % {"n": result.overdue_cleared})
         self.stdout.write(_("tick: %(what)s") % {"what": "; ".join(parts)})

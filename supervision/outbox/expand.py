@@ -1,0 +1,207 @@
+"""Expanding events into deliveries: which e-mail addresses and channels carry each event.
+
+Run by the worker, never inside a transition: the reads a transition saved (who has an e-mail
+address, who wants what, which robots a unit has) happen here, in a few queries per batch of
+events. Per event:
+
+- an e-mail to each person told in the inbox who has an address, wants e-mail, and wants the
+  event's group (no preference row: the defaults, events.EMAIL_DEFAULT_GROUPS);
+- each enabled channel of the units the event concerns that carries the event (a channel's own
+  list of events, or for a group robot events.ROBOT_DEFAULT, for a webhook every event);
+- each enabled office-wide channel (no unit), with the same filter.
+
+A delivery starts PENDING (due now), HELD until the end of quiet hours (a person's, or the
+office's for a channel with quiet hours on), or DIGEST (a person who chose the daily digest).
+Urgent events (the office's reminders) are never held or folded.
+
+The unique constraints on Delivery make a second expansion of an event (two workers, a job run
+twice) insert nothing: rows go in with ON CONFLICT DO NOTHING, and the event is then marked
+expanded in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Q
+
+from supervision import events
+from supervision.models import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryStatus,
+    Letter,
+    MessagePreference,
+    Notice,
+    OutboxEvent,
+    UnitResult,
+    User,
+)
+
+from .quiet import DEFAULT_WINDOW, QuietWindow
+from .write import CHANNEL_TEST
+
+# Events expanded per transaction: a notice to a province is 10,000 people in one event, so this
+# bounds the number of events, and the people are read in chunks.
+EXPAND_BATCH = 100
+# SQLite's limit on bound parameters (999 in old builds): id lists are read in chunks below it.
+CHUNK = 900
+
+ROBOTS = frozenset({ChannelKind.WECOM, ChannelKind.DINGTALK})
+
+
+def _chunks(ids: Iterable[int]) -> list[list[int]]:
+    items = sorted(set(ids))
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def channel_carries(channel: Channel, name: str) -> bool:
+    """Whether a channel carries an event: its own list, else its kind's default."""
+    if channel.events:
+        return name in channel.events
+    if channel.kind in ROBOTS:
+        return name in events.ROBOT_DEFAULT
+    return channel.kind == ChannelKind.WEBHOOK
+
+
+def email_wanted(pref: MessagePreference | None, name: str) -> bool:
+    """Whether a person wants an event by e-mail (no preference row: the defaults)."""
+    event = events.BY_NAME.get(name)
+    if event is None:
+        return False  # a test message or a digest is not for personal e-mail
+    if pref is None:
+        return event.group.code in events.EMAIL_DEFAULT_GROUPS
+    return pref.email and event.group.code in (pref.events or [])
+
+
+def _fill_units(batch: list[OutboxEvent]) -> list[OutboxEvent]:
+    """The units a letter or notice event concerns, which the transition did not read: a letter's
+    addressed (or copied) units, a published notice's ranked units. Stored on the event, so the
+    API's feed shows them too. Returns the events changed."""
+    issued = [e for e in batch if not e.unit_ids and e.letter_id and e.name in {"letter.issued", "letter.withdrawn"}]
+    copied = [e for e in batch if not e.unit_ids and e.letter_id and e.name == "letter.copied"]
+    ranked = [e for e in batch if not e.unit_ids and e.name == "notice.published" and e.notice_id]
+    found: dict[int, set[int]] = defaultdict(set)
+    for rows, through in ((issued, Letter.addressees.through), (copied, Letter.cc_units.through)):
+        if rows:
+            pairs = through.objects.filter(letter_id__in=[e.letter_id for e in rows]).values_list(
+                "letter_id", "unit_id"
+            )
+            by_letter: dict[int, set[int]] = defaultdict(set)
+            for letter_id, unit_id in pairs:
+                by_letter[letter_id].add(unit_id)
+            for e in rows:
+                found[e.pk] = by_letter.get(e.letter_id, set())
+    if ranked:
+        cycles = dict(Notice.objects.filter(pk__in=[e.notice_id for e in ranked]).values_list("pk", "cycle_id"))
+        by_cycle: dict[int, set[int]] = defaultdict(set)
+        for cycle_id, unit_id in UnitResult.objects.filter(cycle_id__in=set(cycles.values())).values_list(
+            "cycle_id", "unit_id"
+        ):
+            by_cycle[cycle_id].add(unit_id)
+        for e in ranked:
+            found[e.pk] = by_cycle.get(cycles.get(e.notice_id), set())
+    changed = []
+    for e in batch:
+        if found.get(e.pk):
+            e.unit_ids = sorted(found[e.pk])
+            changed.append(e)
+    return changed
+
+
+def _people(ids: set[int]) -> tuple[dict[int, str], dict[int, MessagePreference]]:
+    """E-mail addresses of the active people among ``ids`` who have one, and their preferences."""
+    addresses: dict[int, str] = {}
+    prefs: dict[int, MessagePreference] = {}
+    for chunk in _chunks(ids):
+        rows = User.objects.filter(pk__in=chunk, is_active=True).exclude(email="").values_list("pk", "email")
+        addresses.update(rows)
+    for chunk in _chunks(addresses):
+        prefs.update((p.user_id, p) for p in MessagePreference.objects.filter(user_id__in=chunk))
+    return addresses, prefs
+
+
+def _placed(delivery: Delivery, *, now: dt.datetime, urgent: bool, window: QuietWindow | None, digest: bool) -> None:
+    """Status and due moment of a new delivery."""
+    if urgent:
+        return
+    if digest:
+        delivery.status = DeliveryStatus.DIGEST
+        delivery.due_at = (window or DEFAULT_WINDOW).next_morning(now)
+    elif window is not None and window.is_quiet(now):
+        delivery.status = DeliveryStatus.HELD
+        delivery.due_at = window.next_open(now)
+
+
+def deliveries_for(
+    event: OutboxEvent,
+    *,
+    now: dt.datetime,
+    channels: list[Channel],
+    addresses: dict[int, str],
+    prefs: dict[int, MessagePreference],
+) -> list[Delivery]:
+    """The deliveries of one event (unsaved)."""
+    rows: list[Delivery] = []
+
+    def new(**fields: object) -> Delivery:
+        return Delivery(event=event, status=DeliveryStatus.PENDING, due_at=now, created_at=now, **fields)
+
+    if event.name == CHANNEL_TEST:
+        # Addressed to one channel only, whatever its filters and quiet hours: the person testing
+        # it is waiting for it.
+        target = event.payload.get("channel")
+        return [new(kind=c.kind, channel=c) for c in channels if c.pk == target and c.kind != ChannelKind.EMAIL]
+    units = set(event.unit_ids or [])
+    for channel in channels:
+        if not channel.enabled or channel.kind == ChannelKind.EMAIL:
+            continue  # e-mail goes to people (below); a channel of that kind carries nothing
+        if channel.unit_id is not None and channel.unit_id not in units:
+            continue
+        if not channel_carries(channel, event.name):
+            continue
+        d = new(kind=channel.kind, channel=channel)
+        _placed(d, now=now, urgent=event.urgent, window=DEFAULT_WINDOW if channel.quiet_hours else None, digest=False)
+        rows.append(d)
+    for user_id in event.recipient_ids or []:
+        if user_id not in addresses:
+            continue
+        pref = prefs.get(user_id)
+        if not email_wanted(pref, event.name):
+            continue
+        d = new(kind=ChannelKind.EMAIL, user_id=user_id)
+        _placed(d, now=now, urgent=event.urgent, window=QuietWindow.of(pref), digest=bool(pref and pref.digest))
+        rows.append(d)
+    return rows
+
+
+def events_expand(*, now: dt.datetime, limit: int = EXPAND_BATCH) -> int:
+    """Expand up to ``limit`` unexpanded events, oldest first, in one transaction. Returns how
+    many were expanded (0: none left). Two workers at once take different events on PostgreSQL
+    (SKIP LOCKED); on SQLite the write lock serialises them."""
+    with transaction.atomic():
+        pending = OutboxEvent.objects.filter(expanded_at__isnull=True).order_by("created_at", "id")
+        if connection.vendor == "postgresql":
+            pending = pending.select_for_update(skip_locked=True)
+        batch = list(pending[:limit])
+        if not batch:
+            return 0
+        changed = _fill_units(batch)
+        unit_ids = {u for e in batch for u in e.unit_ids or []}
+        # A test message reaches its channel even while the channel is off: it is tried first.
+        tested = [e.payload.get("channel") for e in batch if e.name == CHANNEL_TEST]
+        scope = Q(enabled=True) & (Q(unit__isnull=True) | Q(unit_id__in=sorted(unit_ids)))
+        channels = list(Channel.objects.filter(scope | Q(pk__in=[c for c in tested if isinstance(c, int)])))
+        addresses, prefs = _people({u for e in batch for u in e.recipient_ids or []})
+        rows = [
+            d for e in batch for d in deliveries_for(e, now=now, channels=channels, addresses=addresses, prefs=prefs)
+        ]
+        Delivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+        for e in changed:
+            OutboxEvent.objects.filter(pk=e.pk).update(unit_ids=e.unit_ids)
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in batch]).update(expanded_at=now)
+    return len(batch)

@@ -1,0 +1,90 @@
+"""The work groups' robots: 企业微信 (WeCom) and 钉钉 (DingTalk) custom robots, markdown messages.
+
+企业微信: ``POST {url}?key=K`` with ``{"msgtype": "markdown", "markdown": {"content": …}}``.
+钉钉: ``POST {url}?access_token=T&timestamp=MS&sign=S`` with ``{"msgtype": "markdown",
+"markdown": {"title": …, "text": …}}``; with a signing secret (加签) ``S`` is the URL-encoded
+base64 of HMAC-SHA256(key=secret, msg=f"{MS}\\n{secret}"), MS the time in milliseconds.
+Both answer ``{"errcode": 0, "errmsg": "ok"}``; any other errcode is a failure, retried. Each
+robot takes about 20 messages a minute: the worker paces them (dispatch.py), and a rate-limit
+answer is retried after a minute.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from urllib.parse import quote_plus
+
+from django.utils.translation import gettext as _
+
+from supervision.crypto import decrypt
+from supervision.models import Delivery
+
+from ..messages import facts_of, robot_markdown
+from .base import Outcome, Response, http_post, redact
+
+# WeCom 45009 and DingTalk 130101: too many messages; wait a minute.
+RATE_LIMITED = frozenset({45009, 130101})
+RATE_LIMIT_WAIT = 60
+# WeCom's markdown content is limited to 4,096 bytes; DingTalk's is larger. Both get this.
+MAX_CONTENT = 3800
+HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _with_query(url: str, query: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest).decode())
+
+
+def _shorten(text: str) -> str:
+    data = text.encode()
+    return text if len(data) <= MAX_CONTENT else data[:MAX_CONTENT].decode(errors="ignore") + "…"
+
+
+def _answer(response: Response, secrets: list[str]) -> Outcome:
+    """A robot's answer: HTTP 200 and errcode 0, or a failure saying which."""
+    if response.status != 200:
+        return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", secrets))
+    try:
+        answer = json.loads(response.body.decode() or "{}")
+        code = int(answer.get("errcode", -1))
+    except (ValueError, AttributeError, TypeError):
+        return Outcome(False, 200, _("The robot's answer is not JSON."))
+    if code == 0:
+        return Outcome(True, 200)
+    message = redact(f"errcode {code}: {answer.get('errmsg', '')}", secrets)
+    return Outcome(False, 200, message, RATE_LIMIT_WAIT if code in RATE_LIMITED else None)
+
+
+def wecom_send(delivery: Delivery) -> Outcome:
+    channel = delivery.channel
+    key = decrypt(channel.key_encrypted)
+    if not key:
+        return Outcome(False, error=_("The robot's key is missing: enter it again on the channel page."))
+    _title, text = robot_markdown(facts_of(delivery.event))
+    body = json.dumps({"msgtype": "markdown", "markdown": {"content": _shorten(text)}}, ensure_ascii=False)
+    response = http_post(_with_query(channel.url, f"key={quote_plus(key)}"), body.encode(), HEADERS)
+    return _answer(response, [key])
+
+
+def dingtalk_send(delivery: Delivery) -> Outcome:
+    channel = delivery.channel
+    token = decrypt(channel.key_encrypted)
+    if not token:
+        return Outcome(False, error=_("The robot's access token is missing: enter it again on the channel page."))
+    secret = decrypt(channel.secret_encrypted)
+    query = f"access_token={quote_plus(token)}"
+    if secret:
+        ms = int(time.time() * 1000)
+        query += f"&timestamp={ms}&sign={dingtalk_sign(secret, ms)}"
+    title, text = robot_markdown(facts_of(delivery.event))
+    body = json.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": _shorten(text)}}, ensure_ascii=False)
+    response = http_post(_with_query(channel.url, query), body.encode(), HEADERS)
+    return _answer(response, [token, secret])

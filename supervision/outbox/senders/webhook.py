@@ -1,0 +1,61 @@
+"""Generic webhook: ``POST`` the event as JSON (payload.event_body, exactly what the API's event
+feed lists), signed when the channel has a secret:
+
+    X-Supervision-Event: assignment.overdue
+    X-Supervision-Delivery: <delivery uuid>     the same on every retry: drop a repeat by it
+    X-Supervision-Timestamp: <unix seconds>
+    X-Supervision-Signature: sha256=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>
+
+A receiver recomputes the signature over the raw body, compares in constant time and rejects
+old timestamps. A channel key, when set, goes as ``Authorization: Bearer <key>``. Any 2xx
+answer is a delivery; anything else is retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+from supervision.crypto import decrypt
+from supervision.models import Delivery
+
+from ..payload import event_body
+from .base import Outcome, http_post, redact
+
+
+def webhook_signature(secret: str, timestamp: int | str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def webhook_request(delivery: Delivery, *, now: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """(body, headers) of a delivery's request."""
+    event = delivery.event
+    body = json.dumps(event_body(event), ensure_ascii=False, separators=(",", ":")).encode()
+    timestamp = int(now if now is not None else time.time())
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "supervision-outbox/1",
+        "X-Supervision-Event": event.name,
+        "X-Supervision-Delivery": str(delivery.uuid),
+        "X-Supervision-Timestamp": str(timestamp),
+    }
+    secret = decrypt(delivery.channel.secret_encrypted)
+    if secret:
+        headers["X-Supervision-Signature"] = webhook_signature(secret, timestamp, body)
+    key = decrypt(delivery.channel.key_encrypted)
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
+    return body, headers
+
+
+def webhook_send(delivery: Delivery) -> Outcome:
+    channel = delivery.channel
+    body, headers = webhook_request(delivery)
+    response = http_post(channel.url, body, headers)
+    if response.status is not None and 200 <= response.status < 300:
+        return Outcome(True, response.status)
+    secrets = [decrypt(channel.secret_encrypted), decrypt(channel.key_encrypted)]
+    return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", secrets))
