@@ -37,6 +37,7 @@ from supervision.models import (
 )
 
 from .history import Replay
+from .messaging import configure_channels, demo_email
 from .plan import Planner
 from .stories import Member, World
 from .units import (
@@ -104,6 +105,8 @@ def load_demo(*, log: Callable[[str], None] = print, scale: float = 1.0, seed: i
         )
         replay = Replay(world, campaign, seed, log)
         replay.run()
+        # After the history: the channels carry what happens from now on.
+        configure_channels(world, rng)
         return _summary(started, replay.failures)
 
 
@@ -173,7 +176,14 @@ def _create_world(rng: random.Random, log: Callable[[str], None]) -> World:
 
 def _user(username: str, full_name: str, title: str, password: str, unit: Unit, role: str, staff: bool) -> User:
     # Office people also use the admin site for master data (units, people, prefixes).
-    user = User.objects.create(username=username, password=password, full_name=full_name, title=title, is_staff=staff)
+    user = User.objects.create(
+        username=username,
+        password=password,
+        full_name=full_name,
+        title=title,
+        email=demo_email(username),
+        is_staff=staff,
+    )
     Membership.objects.create(user=user, unit=unit, role=role)
     return user
 

@@ -1,0 +1,54 @@
+"""The demo's message channels, set up through the services as a clerk would: 离石区's work group
+has a 企业微信 robot, 临县's a 钉钉 robot with its 加签 secret, and the office an integration
+webhook. All three point at the local receiver (``manage.py receive_messages --port 8025``), so
+what the outbox sends can be watched without reaching anything outside this machine.
+
+Every demo account has a fictional address (``<username>@lvliang.example.gov.cn``): set where the
+accounts are made (loader._user), so the e-mails the outbox writes have somewhere to go.
+"""
+
+from __future__ import annotations
+
+import random
+
+from supervision.models import ChannelKind
+from supervision.services.channels import channel_create
+
+from .stories import World
+
+RECEIVER = "http://127.0.0.1:8025"
+EMAIL_DOMAIN = "lvliang.example.gov.cn"
+
+
+def demo_email(username: str) -> str:
+    return f"{username}@{EMAIL_DOMAIN}"
+
+
+def configure_channels(world: World, rng: random.Random) -> None:
+    """The three demo channels. Keys and secrets come from the seeded generator: the same demo
+    every time, and nothing that looks like a real robot's."""
+    lishi, linxian = world.members["lishi"], world.members["linxian"]
+    channel_create(
+        actor=world.clerk,
+        unit_id=lishi.unit.pk,
+        kind=ChannelKind.WECOM,
+        name=f"{lishi.unit.short_name}整改工作群",
+        url=f"{RECEIVER}/wecom?key=demo-{rng.getrandbits(64):016x}",
+    )
+    channel_create(
+        # A unit's leader keeps their own group's robot.
+        actor=linxian.leader,
+        unit_id=linxian.unit.pk,
+        kind=ChannelKind.DINGTALK,
+        name=f"{linxian.unit.short_name}整改工作群",
+        url=f"{RECEIVER}/dingtalk?access_token=demo{rng.getrandbits(128):032x}",
+        secret=f"SECdemo{rng.getrandbits(128):032x}",
+    )
+    channel_create(
+        actor=world.clerk,
+        unit_id=None,
+        kind=ChannelKind.WEBHOOK,
+        name="督查督办数据共享接口（演示）",
+        url=f"{RECEIVER}/webhook",
+        secret=f"demo-webhook-secret-{rng.getrandbits(64):016x}",
+    )
