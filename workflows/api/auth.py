@@ -5,19 +5,17 @@ revoked nor expired, and acts as its owner. A read-only token may only read."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
 
 from supervision import clock
 from supervision.models import ApiToken, TokenScope
+from supervision.services.api_tokens import TOKEN_PREFIX, token_hash
 
-TOKEN_PREFIX = "sv_"
-
-
-def token_hash(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+# The longest token worth hashing: ours are 46 characters.
+MAX_TOKEN_CHARS = 100
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -33,6 +31,8 @@ class TokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("The token is not valid.")) from None
+        if not raw.startswith(TOKEN_PREFIX) or len(raw) > MAX_TOKEN_CHARS:
+            raise exceptions.AuthenticationFailed(_("The token is not valid."))
         token = (
             ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw), revoked_at__isnull=True).first()
         )
@@ -48,6 +48,20 @@ class TokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return self.keyword
+
+
+class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How the schema names the token: ``Authorization: Bearer sv_…`` (registered on import)."""
+
+    target_class = TokenAuthentication
+    name = "token"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token (sv_…), created on the API tokens page of one's user menu.",
+        }
 
 
 class TokenScopePermission(permissions.BasePermission):
@@ -68,6 +82,11 @@ class TokenRateThrottle(throttling.SimpleRateThrottle):
     """Requests per token (or per signed-in user for the session), counted in the shared cache."""
 
     scope = "token"
+
+    def get_rate(self) -> str | None:
+        # Read when asked, not when the class was defined: a changed setting (API_RATE, a test's
+        # override) takes effect without a restart of the import.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
     def get_cache_key(self, request, view) -> str | None:
         if isinstance(request.auth, ApiToken):
