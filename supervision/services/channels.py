@@ -10,7 +10,9 @@ leader for their own unit's robots. What the clerk pastes is what the robot's se
   goes to ``key_encrypted``, the secret to ``secret_encrypted``, the address without the token to
   ``url``.
 - webhook: an https address (http only to this machine, or in development) and a signing secret,
-  generated when left blank and handed back once (``SavedChannel.new_secret``) for the page to show.
+  generated when left blank and handed back once (``SavedChannel.new_secret``) for the page to show;
+  optionally the receiving system's access token (sent as ``Authorization: Bearer``), in
+  ``key_encrypted``.
 
 A sender puts the address back together from ``url`` and the decrypted key. Secrets are never
 shown again, never logged and never written to an audit row: the audit keeps the address without
@@ -234,6 +236,16 @@ def _webhook_secret(raw: str) -> str:
     return raw
 
 
+def _bearer(raw: str) -> str:
+    """A webhook's optional access token for the receiving system (sent as Authorization: Bearer)."""
+    if raw and not _WEBHOOK_SECRET.match(raw):
+        raise InvalidInput(
+            _("An access token is at least 16 characters, without spaces; leave it blank if the system needs none."),
+            field="key",
+        )
+    return raw
+
+
 def _kind(raw: object, unit_id: int | None) -> str:
     kind = str(raw or "")
     allowed = OFFICE_KINDS if unit_id is None else UNIT_KINDS
@@ -300,7 +312,7 @@ def channel_create(
             secret = _webhook_secret(secret)
         else:
             secret = new_secret = secrets.token_urlsafe(32)
-        key = ""
+        key = _bearer(key)
     else:
         address = _robot_address(kind, url)
         key = _robot_key(kind, address, key)
@@ -404,6 +416,7 @@ def channel_update(
             new_secret_value = _webhook_secret(secret)
         elif renew_secret:
             new_secret_value = generated = secrets.token_urlsafe(32)
+        new_key = _bearer(key)
     else:
         address = _robot_address(found.kind, url)
         new_key = _robot_key(found.kind, address, key)

@@ -30,6 +30,10 @@ def _posts(world, channel: Channel) -> list[tuple[str, dict]]:
             (reverse("messages:channel_edit", args=[10**30]), form),
             (reverse("messages:channel_act", args=[channel.pk, "explode"]), {"x": v}),
             (reverse("messages:channel_act", args=[10**30, "delete"]), {"x": v}),
+            (reverse("messages:channel_test", args=[10**30]), {"x": v}),
+            (reverse("messages:delivery_retry", args=[10**30]), {"next": v}),
+            (reverse("messages:retry_selected"), {"id": [v, v], "next": v}),
+            (reverse("messages:job_retry", args=["5f0c1e7e-0000-4000-8000-000000000000"]), {"next": v}),
             (
                 reverse("messages:preferences"),
                 {
@@ -59,5 +63,9 @@ def test_odd_posts_never_answer_500_and_save_nothing(world, who):
     assert list(Channel.objects.values()) == before
     assert not MessagePreference.objects.exists()
     for v in ODD:
-        response = client.get(reverse("messages:channels"), {"q": v})
-        assert response.status_code < 500, (who, v)
+        for url, query in (
+            (reverse("messages:channels"), {"q": v}),
+            (reverse("messages:monitor"), {"status": v, "kind": v, "unit": v, "page": v}),
+        ):
+            response = client.get(url, query)
+            assert response.status_code < 500, (who, url, v)

@@ -30,6 +30,13 @@ class ChannelForm(forms.Form):
         max_length=600,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "url"}),
     )
+    key = forms.CharField(
+        label=_("Access token of the receiving system"),
+        required=False,
+        max_length=400,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
     secret = forms.CharField(
         label=_("Signing secret"),
         required=False,
@@ -58,6 +65,15 @@ class ChannelForm(forms.Form):
             del self.fields["renew_secret"]
         if kind == ChannelKind.WECOM:
             del self.fields["secret"]
+        if kind != ChannelKind.WEBHOOK:
+            # A robot's key comes with its address.
+            del self.fields["key"]
+        else:
+            self.fields["key"].help_text = (
+                _("Leave blank to keep the stored token.")
+                if editing
+                else _("Optional: sent as Authorization: Bearer …, if the receiving system asks for one.")
+            )
         self.fields["url"].help_text = _address_help(kind)
         if "secret" in self.fields:
             self.fields["secret"].help_text = _secret_help(kind, editing=bool(editing))
@@ -67,6 +83,7 @@ class ChannelForm(forms.Form):
         return {
             "name": data["name"],
             "url": data["url"],
+            "key": data.get("key", ""),
             "secret": data.get("secret", ""),
             "events": data["events"],
             "quiet_hours": data["quiet_hours"],

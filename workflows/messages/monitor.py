@@ -6,6 +6,8 @@ the outbox's and the jobs' services."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from supervision.models import ChannelKind
+from supervision.outbox.services import channel_test_message, deliveries_retry_failed, delivery_retry
 from supervision.selectors import messages as sel
 from supervision.services import DomainError
-from workflows.params import int_param, parse_id
+from workflows.params import id_or_404, int_param, parse_id
 
 from .channels import channel_or_404, channel_page
 
@@ -73,14 +76,9 @@ def monitor(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def delivery_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
-    from supervision.outbox.services import delivery_retry
-
     _office_only(request)
-    delivery_id = parse_id(pk)
     try:
-        if delivery_id is None:
-            raise DomainError(_("This delivery does not exist."))
-        delivery_retry(actor=request.user, delivery_id=delivery_id)
+        delivery_retry(actor=request.user, delivery_id=id_or_404(pk))
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -91,8 +89,6 @@ def delivery_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry_selected(request: HttpRequest) -> HttpResponse:
-    from supervision.outbox.services import deliveries_retry_failed
-
     _office_only(request)
     ids = sorted({i for raw in request.POST.getlist("id")[:RETRY_AT_ONCE] if (i := parse_id(raw)) is not None})
     if not ids:
@@ -103,21 +99,20 @@ def retry_selected(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        n = result if isinstance(result, int) else len(ids)
-        messages.success(request, _("%(n)d messages are queued to be sent again.") % {"n": n})
+        if result:
+            messages.success(request, _("Messages queued to be sent again: %(n)d.") % {"n": result})
+        else:
+            messages.warning(request, _("None of the selected messages had failed: nothing was sent again."))
     return HttpResponseRedirect(_back(request))
 
 
 @login_required
 @require_POST
-def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+def job_retry_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     from supervision.services.jobs import job_retry
 
     _office_only(request)
-    job_id = parse_id(pk)
     try:
-        if job_id is None:
-            raise DomainError(_("This job does not exist."))
         job_retry(actor=request.user, job_id=job_id)
     except DomainError as exc:
         messages.error(request, str(exc))
@@ -129,8 +124,6 @@ def job_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def channel_test(request: HttpRequest, pk: int) -> HttpResponse:
-    from supervision.outbox.services import channel_test_message
-
     channel = channel_or_404(request, pk)
     try:
         channel_test_message(actor=request.user, channel=channel)

@@ -20,5 +20,5 @@ urlpatterns = [
     path("monitor/", monitor.monitor, name="monitor"),
     path("monitor/retry/", monitor.retry_selected, name="retry_selected"),
     path("deliveries/<int:pk>/retry/", monitor.delivery_retry_view, name="delivery_retry"),
-    path("jobs/<int:pk>/retry/", monitor.job_retry_view, name="job_retry"),
+    path("jobs/<uuid:job_id>/retry/", monitor.job_retry_view, name="job_retry"),
 ]
