@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from supervision import clock
 from supervision.models import Channel, Delivery, DeliveryStatus, OutboxEvent, Role, User
 from supervision.services.audit import audit_record
+from supervision.services.channels import channel_authority
 from supervision.services.errors import InvalidInput, InvalidTransition, NotAllowed
 from supervision.services.roles import has_role, office_ids
 
@@ -19,8 +20,6 @@ from .write import CHANNEL_TEST, dispatch_soon
 
 # Who in the office looks after the messages that leave the system.
 OUTBOX_ROLES = (Role.DIRECTOR, Role.CLERK)
-# Who in a unit may test the unit's own channels.
-UNIT_CHANNEL_ROLES = (Role.LEADER, Role.LIAISON)
 # Deliveries the office may send again: failed ones, those waiting for a retry, or held for
 # quiet hours (sent now).
 RETRYABLE = (DeliveryStatus.FAILED, DeliveryStatus.PENDING, DeliveryStatus.HELD)
@@ -103,19 +102,6 @@ def deliveries_retry_failed(*, actor: User, ids: Iterable[int]) -> int:
     return len(rows)
 
 
-def _channel_role(actor: User, channel: Channel) -> tuple[int, str] | None:
-    """(unit id, role) in which the actor may test the channel: the office's for any channel, the
-    unit's leader or liaison for the unit's own."""
-    office = _office_role(actor)
-    if office is not None:
-        return office
-    if channel.unit_id is not None:
-        role = has_role(actor, channel.unit_id, UNIT_CHANNEL_ROLES)
-        if role is not None:
-            return channel.unit_id, role
-    return None
-
-
 @transaction.atomic
 def channel_test_message(*, actor: User, channel: Channel | int) -> OutboxEvent:
     """A test message to one channel only (even while it is switched off, and in quiet hours):
@@ -124,10 +110,11 @@ def channel_test_message(*, actor: User, channel: Channel | int) -> OutboxEvent:
     found = Channel.objects.select_for_update().filter(pk=pk).first()
     if found is None:
         raise InvalidInput(_("There is no such channel."), field="channel")
-    acting = _channel_role(actor, found)
-    if acting is None:
-        raise NotAllowed(_("Only the office, or the unit's leader or liaison, may test this channel."))
-    unit_id, role = acting
+    # Whoever may configure the channel may test it (services/channels.py says who).
+    who = channel_authority(actor, found.unit_id)
+    if who is None:
+        raise NotAllowed(_("Only those who may configure this channel may send it a test message."))
+    unit_id, role = who.unit_id, who.role
     now = clock.now()
     event = OutboxEvent.objects.create(
         name=CHANNEL_TEST,
