@@ -32,7 +32,8 @@ install-test: sysdeps $(VENV)/.installed-test
 
 # tick (cycles, lights, reminders) runs every minute in the background, as cron does in
 # production, and one task worker (db_worker: documents, imports, outgoing messages) beside it;
-# both stop with the server.
+# the demo's group robots and webhook point at receive_messages on 127.0.0.1:8025, which prints
+# what they would have received (e-mails print to the console). All stop with the server.
 # The settings default to production; this target is the development server, so it says so.
 run: export DEBUG = 1
 run: install
@@ -42,7 +43,8 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	@(while sleep 60; do $(BIN)/python manage.py tick; done) & TICK=$$!; \
 	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & WORKER=$$!; \
-	trap 'kill $$TICK $$WORKER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py receive_messages --port 8025 & RECEIVER=$$!; \
+	trap 'kill $$TICK $$WORKER $$RECEIVER 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: install-test
