@@ -51,6 +51,8 @@ class ChannelRow:
     secret_set: bool
     # What it carries, as the catalog names it (its kind's defaults when it names none).
     event_labels: list[str]
+    # It carries every event of the catalog (the page says so instead of listing them).
+    all_events: bool
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,7 @@ def channel_rows(unit_id: int | None) -> list[ChannelRow]:
             bool(c.key_encrypted),
             bool(c.secret_encrypted),
             [str(catalog.BY_NAME[n].label) for n in (c.events or default_events(c.kind)) if n in catalog.BY_NAME],
+            set(c.events or default_events(c.kind)) >= catalog.BY_NAME.keys(),
         )
         for c in channels
     ]

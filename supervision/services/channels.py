@@ -292,11 +292,12 @@ def channel_create(
     key: str = "",
     secret: str = "",
     events: Iterable[str] | None = None,
-    quiet_hours: bool = True,
+    quiet_hours: bool | None = None,
 ) -> SavedChannel:
     """A new channel for the unit (None: an integration of the office). ``url`` is the address as
     the robot's page gives it, key included; ``key`` may be given apart instead. ``events``:
-    the event names it carries (None: the kind's defaults)."""
+    the event names it carries (None: the kind's defaults). ``quiet_hours`` (None: the kind's
+    default): a work group's robot keeps quiet at night, another system needs no quiet."""
     if unit_id is not None:
         unit_id = parse_id(unit_id)
         if unit_id is None or not Unit.objects.filter(pk=unit_id, is_active=True).exists():
@@ -333,7 +334,7 @@ def channel_create(
         key_encrypted=encrypt(key),
         secret_encrypted=encrypt(secret),
         events=chosen,
-        quiet_hours=bool(quiet_hours),
+        quiet_hours=kind != ChannelKind.WEBHOOK if quiet_hours is None else bool(quiet_hours),
         enabled=True,
         created_by=actor,
         created_at=clock.now(),

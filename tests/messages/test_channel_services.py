@@ -60,8 +60,8 @@ def test_a_webhook_secret_is_generated_when_left_blank_and_handed_back_once(worl
         actor=world.director, unit_id=None, kind=ChannelKind.WEBHOOK, name="OA", url="https://oa.example.gov.cn/hook"
     )
     assert len(saved.new_secret) >= 32 and decrypt(saved.channel.secret_encrypted) == saved.new_secret
-    # Every event by default: an integration decides itself what to keep.
-    assert len(saved.channel.events) > len(ROBOT_DEFAULT)
+    # Every event by default, at any hour: an integration decides itself what to keep.
+    assert len(saved.channel.events) > len(ROBOT_DEFAULT) and not saved.channel.quiet_hours
     # Saved again without a secret: the stored one stays, and nothing is handed back.
     again = channel_update(
         actor=world.clerk, channel=saved.channel, name="OA系统", url="https://oa.example.gov.cn/hook2", secret=""
@@ -238,3 +238,17 @@ def test_turning_off_on_and_deleting_are_audited(world):
     assert actions == ["channel.created", "channel.disabled", "channel.enabled", "channel.deleted"]
     with pytest.raises(NotAllowed):
         channel_delete(actor=world.director, channel=c.pk)
+
+
+def test_a_webhook_may_carry_the_receiving_systems_access_token(world):
+    token = "oa-token-" + "x" * 20
+    c = channel_create(
+        actor=world.clerk, unit_id=None, kind="webhook", name="OA", url="https://oa.example.gov.cn/h", key=token
+    ).channel
+    assert decrypt(c.key_encrypted) == token
+    channel_update(actor=world.clerk, channel=c, name="OA", url=c.url, key="")
+    c.refresh_from_db()
+    assert decrypt(c.key_encrypted) == token
+    with pytest.raises(InvalidInput, match="access token is at least 16 characters"):
+        channel_update(actor=world.clerk, channel=c, name="OA", url=c.url, key="short")
+    assert token not in str(list(AuditEvent.objects.values_list("data", flat=True)))

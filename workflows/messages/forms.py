@@ -35,14 +35,14 @@ class ChannelForm(forms.Form):
         required=False,
         max_length=400,
         strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "size": 40}),
     )
     secret = forms.CharField(
         label=_("Signing secret"),
         required=False,
         max_length=400,
         strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password", "size": 40}),
     )
     events = forms.MultipleChoiceField(
         label=_("Events it carries"), required=False, widget=forms.CheckboxSelectMultiple, choices=_event_choices
@@ -60,7 +60,11 @@ class ChannelForm(forms.Form):
         if editing:
             # The kind of a channel stays; only its other fields change.
             del self.fields["kind"]
+        elif len(kinds) == 1:
+            self.fields["kind"].widget = forms.HiddenInput()
         kind = editing or (kinds[0] if len(kinds) == 1 else "")
+        if kind == ChannelKind.WEBHOOK:
+            self.fields["name"].help_text = _("E.g. the name of the receiving system.")
         if kind != ChannelKind.WEBHOOK or not editing:
             del self.fields["renew_secret"]
         if kind == ChannelKind.WECOM:
@@ -77,6 +81,14 @@ class ChannelForm(forms.Form):
         self.fields["url"].help_text = _address_help(kind)
         if "secret" in self.fields:
             self.fields["secret"].help_text = _secret_help(kind, editing=bool(editing))
+
+    def event_groups(self) -> list[tuple[str, list[Any]]]:
+        """The event checkboxes under their catalog groups (a long flat list is hard to scan)."""
+        boxes = {box.data["value"]: box for box in self["events"]}
+        return [
+            (str(g.label), [boxes[e.name] for e in catalog.EVENTS if e.group is g and e.name in boxes])
+            for g in catalog.GROUPS
+        ]
 
     def service_args(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -124,7 +136,7 @@ class PreferenceForm(forms.Form):
         label=_("My e-mail address"),
         required=False,
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "size": 40}),
     )
     events = forms.MultipleChoiceField(
         label=_("What to send"),
