@@ -94,6 +94,7 @@ class Receiver:
         self.secret_for = secret_for
         self.on_message = on_message
         self.messages: list[Received] = []
+        self.started = 0  # requests begun (a hung one counts before it is answered)
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
         self._fail: list[int] = []  # statuses for the next requests
@@ -178,7 +179,18 @@ class Receiver:
         with self._lock:
             return queue.pop(0) if queue else None
 
+    def wait_started(self, count: int, *, seconds: float = 10.0) -> bool:
+        """Wait until ``count`` requests have begun, answered or not."""
+        deadline = time.monotonic() + seconds
+        with self._arrived:
+            while self.started < count and (left := deadline - time.monotonic()) > 0:
+                self._arrived.wait(left)
+            return self.started >= count
+
     def handle(self, path: str, query: dict[str, str], headers: dict[str, str], body: bytes) -> tuple[int, dict]:
+        with self._arrived:
+            self.started += 1
+            self._arrived.notify_all()
         if self._hang:
             time.sleep(self._hang)
         kind = path.strip("/") or "/"
