@@ -37,7 +37,7 @@ from supervision.models import (
 )
 
 from .history import Replay
-from .messaging import configure_channels, demo_email
+from .messaging import configure_channels, demo_email, settle_history
 from .plan import Planner
 from .stories import Member, World
 from .units import (
@@ -105,7 +105,8 @@ def load_demo(*, log: Callable[[str], None] = print, scale: float = 1.0, seed: i
         )
         replay = Replay(world, campaign, seed, log)
         replay.run()
-        # After the history: the channels carry what happens from now on.
+        # After the history: the channels carry what happens from now on, not the history.
+        settle_history()
         configure_channels(world, rng)
         return _summary(started, replay.failures)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 
-from supervision.models import ChannelKind
+from supervision import clock
+from supervision.models import ChannelKind, OutboxEvent
 from supervision.services.channels import channel_create
 
 from .stories import World
@@ -22,6 +23,14 @@ EMAIL_DOMAIN = "lvliang.example.gov.cn"
 
 def demo_email(username: str) -> str:
     return f"{username}@{EMAIL_DOMAIN}"
+
+
+def settle_history() -> int:
+    """Mark the replayed history's outgoing events as handled: ten weeks of letters, reports and
+    reminders happened before the demo had channels, and sending them now would flood the
+    receiver and the console with thousands of stale messages. Only what happens from now on
+    leaves the app. Returns how many were marked."""
+    return OutboxEvent.objects.filter(expanded_at__isnull=True).update(expanded_at=clock.now())
 
 
 def configure_channels(world: World, rng: random.Random) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import random
 
-from demo.messaging import configure_channels, demo_email
+from demo.messaging import configure_channels, demo_email, settle_history
 from demo.stories import Member, World
 from supervision.crypto import decrypt
-from supervision.models import AuditEvent, Channel
+from supervision.models import AuditEvent, Channel, OutboxEvent
 
 
 def test_the_demo_channels_point_at_the_local_receiver(world):
@@ -27,3 +27,11 @@ def test_the_demo_channels_point_at_the_local_receiver(world):
     assert decrypt(channels["dingtalk"].secret_encrypted).startswith("SEC")
     assert AuditEvent.objects.filter(action="channel.created").count() == 3
     assert demo_email("lishi_liaison") == "lishi_liaison@lvliang.example.gov.cn"
+
+
+def test_the_replayed_history_does_not_leave_the_app(world):
+    from supervision.services.notify import notify
+
+    notify(recipients=[world.liaison_a.pk], verb="assignment_overdue", text="十周前的逾期提醒")
+    assert settle_history() == OutboxEvent.objects.count() >= 1
+    assert not OutboxEvent.objects.filter(expanded_at__isnull=True).exists()
