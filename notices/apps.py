@@ -9,4 +9,4 @@ class NoticesConfig(AppConfig):
     verbose_name = _("Documents and notices")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the font checks)
+        from . import checks, jobs  # noqa: F401  (register the font checks and the kinds of background job)

@@ -18,7 +18,7 @@ the workbook's first, which is the one it reads.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -81,6 +81,7 @@ HEADER_ROW = 3  # title, unit and date, then the headings
 HEADER_SEARCH_ROWS = 10
 MAX_ROWS = 5000
 MAX_BLANK_RUN = 1000
+PROGRESS_EVERY = 100
 
 _THIN = Side(style="thin", color="000000")
 _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -140,8 +141,16 @@ def _last_report(a: Assignment) -> str:
 # --- the sheet -----------------------------------------------------------------------------------
 
 
-def write_progress_sheet(out: IO[bytes] | str, assignments: list[Assignment], *, unit_label: str, day: dt.date) -> int:
-    """The sheet for ``assignments`` (from ``reportable``). Returns the rows written."""
+def write_progress_sheet(
+    out: IO[bytes] | str,
+    assignments: list[Assignment],
+    *,
+    unit_label: str,
+    day: dt.date,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """The sheet for ``assignments`` (from ``reportable``). Returns the rows written.
+    ``progress`` (optional) hears ``(rows written, rows in all)`` every ``PROGRESS_EVERY`` rows."""
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_TITLE
@@ -186,6 +195,8 @@ def write_progress_sheet(out: IO[bytes] | str, assignments: list[Assignment], *,
                 cell.alignment = _TOP
                 cell.border = _BOX
             ws.cell(row=row, column=progress_index).protection = Protection(locked=False)
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n, len(assignments))
     count = len(assignments)
     if count:
         letter = ws.cell(row=HEADER_ROW, column=progress_index).column_letter

@@ -13,9 +13,10 @@ from django.urls import reverse
 from notices import layout
 from notices.notice import notice_html, notice_pdf
 from supervision import clock, services
-from supervision.models import Cycle, Notice
+from supervision.models import Cycle, JobState, Notice
 from tests.cycles import at, claim_and_report, cutoff, issue_at, mine, tick, use_calendar
 from tests.helpers import signed_in
+from tests.jobs.helpers import content_of, file_of, job_of, run_jobs
 
 from . import pdfs
 
@@ -144,22 +145,34 @@ def test_until_it_is_published_the_notice_says_so_on_every_page(world, draft):
 # --- the download ------------------------------------------------------------------------------------
 
 
-def test_units_download_published_notices(client, world, published):
+def test_units_download_published_notices(client, world, published, django_capture_on_commit_callbacks):
+    # About twenty pages: asking for the notice sends the reader to a background job's page.
     url = reverse("notices:notice_pdf", args=[published.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = signed_in(client, world.liaison_a).get(url)
+    assert "no-store" in asked["Cache-Control"]
+    first = job_of(asked)
+    assert first.state == JobState.QUEUED
+    run_jobs()
+    # A published notice prints the same for every reader: the next ones get that file at once.
     for user in (world.liaison_a, world.leader_b, world.liaison_c, world.observer):
-        response = signed_in(client, user).get(url)
-        assert response.status_code == 200, user
-        assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
-        assert "no-store" in response["Cache-Control"]
+        c = signed_in(client, user)
+        job = job_of(c.get(url))
+        assert job.state == JobState.DONE, user
+        response = file_of(c, job)
+        content = b"".join(response.streaming_content)
+        assert response["Content-Type"] == "application/pdf" and content.startswith(b"%PDF")
 
 
-def test_a_unit_cannot_fetch_an_unpublished_notice(client, world, draft):
+def test_a_unit_cannot_fetch_an_unpublished_notice(client, world, draft, django_capture_on_commit_callbacks):
     url = reverse("notices:notice_pdf", args=[draft.pk])
     assert signed_in(client, world.liaison_a).get(url).status_code == 404
     assert signed_in(client, world.outsider).get(url).status_code == 404
     # The office reads its draft, marked as one.
-    response = signed_in(client, world.clerk).get(url)
-    assert response.status_code == 200 and stamps(response.content)[1] == "".join(sorted("草稿"))
+    with django_capture_on_commit_callbacks(execute=True):
+        job = job_of(signed_in(client, world.clerk).get(url))
+    run_jobs()
+    assert stamps(content_of(client, job))[1] == "".join(sorted("草稿"))
     assert signed_in(client, world.clerk).get(reverse("notices:notice_pdf", args=[999999])).status_code == 404
     client.logout()
     assert client.get(url).status_code == 302

@@ -3,7 +3,9 @@
 A liaison downloads the assignments they may report on as one sheet, fills in the progress
 column and uploads it; ``notices.progress_sheet`` checks every row and reports them all or none.
 On errors the page lists every one of them (row, column, message); on success it goes back to
-the list with how many were reported. Only people who report progress somewhere (the role of
+the list with how many were reported. A sheet of hundreds of rows, either way, is a background
+job (``notices.jobs``): the person is sent to its page, which shows the progress, then the file
+or the outcome. Only people who report progress somewhere (the role of
 the step table's report step) reach these pages; the rows come from the same reading as the
 task page's button.
 """
@@ -23,6 +25,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from notices import jobs
+from notices.job_kinds.sheets import reports_somewhere
+from notices.job_kinds.uploads import is_large
 from notices.progress import ImportProgress, new_token, valid_token
 from notices.progress_sheet import (
     PROGRESS_HEADING,
@@ -35,9 +40,10 @@ from notices.progress_sheet import (
 from notices.workbook import MAX_FILE_BYTES
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock
-from supervision.models import User
-from supervision.services.roles import role_refusal, roles_by_unit
+from supervision.services.roles import role_refusal
 from supervision.services.steps import REPORT
+
+from .views import as_job
 
 TEMPLATE = "documents/progress.html"
 
@@ -54,12 +60,8 @@ class ProgressUploadForm(forms.Form):
         return upload
 
 
-def _reports_somewhere(user: User) -> bool:
-    return any(held & set(REPORT.roles) for held in roles_by_unit(user).values())
-
-
 def _not_a_reporter(request: HttpRequest) -> HttpResponse | None:
-    if _reports_somewhere(request.user):
+    if reports_somewhere(request.user):
         return None
     refusal = role_refusal(REPORT.roles)
     return render(request, "documents/refused.html", {"message": refusal.message}, status=403)
@@ -85,6 +87,10 @@ def progress_page(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context)
     if not form.is_valid():
         return render(request, TEMPLATE, context, status=400)
+    if is_large(form.cleaned_data["file"]):
+        name = form.cleaned_data["file"].name
+        title = _("Progress sheet “%(name)s”") % {"name": name[:100]}
+        return as_job(request, kind=jobs.PROGRESS_UPLOAD, params={}, title=title, upload=form.cleaned_data["file"])
     upload = progress_sheet_report(
         actor=request.user,
         workbook_file=form.cleaned_data["file"],
@@ -105,6 +111,9 @@ def progress_xlsx(request: HttpRequest) -> HttpResponse:
     if refused := _not_a_reporter(request):
         return refused
     rows = reportable(request.user)
+    if len(rows) > jobs.PROGRESS_SHEET_INLINE_ROWS:
+        title = _("Progress sheet (%(rows)d assignments)") % {"rows": len(rows)}
+        return as_job(request, kind=jobs.PROGRESS_SHEET, params={}, title=title)
     units = units_label(rows, request.user)
     day = clock.today()
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)

@@ -2,6 +2,11 @@
 template), the ledger page and the problem-list import. The documents themselves are rendered
 by ``notices``; these views only check who asks and hand the result over.
 
+No request renders more than a few pages: a large ledger, a notice and a large import become a
+background job (``supervision.services.jobs``, kinds in ``notices.jobs``) and the person is sent
+to its page, which shows the progress and then offers the file. Small ledgers, letters and
+templates are made in the request.
+
 Meant to be included under a prefix such as ``/documents/``. Every view needs a login and
 reads through the selectors: a letter the user may not see is a 404, never a 403 that would
 confirm it exists, and a refusal from the domain is a page with its message, never a 500.
@@ -16,7 +21,6 @@ from typing import IO
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,9 +30,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from notices import ledger, letters, wording
-from notices import notice as notices
-from notices.filters import LedgerRequest, ledger_letters, ledger_request, ledger_unit_label, ledger_units
+from notices import jobs, ledger, letters, wording
+from notices.filters import ledger_letters, ledger_units
+from notices.job_kinds.ledger import LedgerAsk, ledger_params, ledger_resolve
+from notices.job_kinds.notice import notice_params
+from notices.job_kinds.uploads import is_large
 from notices.pdf import PDF_CONTENT_TYPE
 from notices.problem_list import letter_items, write_problem_list
 from notices.progress import ImportProgress, new_token, valid_token
@@ -37,11 +43,12 @@ from notices.services import letter_import_items
 from notices.workbook import MAX_FILE_BYTES
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock
-from supervision.models import Assignment, AssignmentState, Letter, PeerGroup, User
-from supervision.selectors import queues, rankings, visibility
+from supervision.models import AssignmentState, Letter, PeerGroup, User
+from supervision.selectors import rankings, visibility
 from supervision.services import DomainError, InvalidInput, NotAllowed
+from supervision.services.jobs import job_request
 from supervision.services.receipts import letter_mark_read, notice_mark_read
-from supervision.services.roles import office_ids, roles_by_unit, unit_ids
+from supervision.services.roles import roles_by_unit
 from workflows.params import id_or_404
 
 from .render_limits import ledger_pdf_refusal
@@ -71,6 +78,17 @@ def _file(handle: IO[bytes], filename: str, content_type: str) -> FileResponse:
     return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
 
 
+def as_job(request: HttpRequest, *, kind: str, params: dict, title: str, upload=None) -> HttpResponse:
+    """Ask for a background job and go to its page; a refusal is a page with its message."""
+    try:
+        job = job_request(actor=request.user, kind=kind, params=params, title=title, upload=upload)
+    except NotAllowed as exc:
+        return _refused(request, exc, status=403)
+    except DomainError as exc:
+        return _refused(request, exc)
+    return HttpResponseRedirect(reverse("jobs:detail", args=[job.uuid]))
+
+
 # --- letters ---------------------------------------------------------------------------------------
 
 
@@ -97,53 +115,17 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     if notice is None:
         raise Http404
     notice_mark_read(actor=request.user, notice=notice)  # 已阅: downloading it is opening it
-    return _pdf(notices.notice_pdf(notice), notices.notice_filename(notice), inline=True)
+    # About twenty pages: drawn by the worker (or handed over at once when a reader had the
+    # published notice drawn in the last hours).
+    return as_job(request, kind=jobs.NOTICE_PDF, params=notice_params(notice), title=notice.title)
 
 
 # --- the ledger --------------------------------------------------------------------------------------
 
 
-def _ledger_request(request: HttpRequest) -> LedgerRequest:
+def _ledger(request: HttpRequest) -> LedgerAsk:
     # The assignment lists' query-string names: a list's export link is its own query string.
-    get = request.GET
-    asked = ledger_request(
-        units=get.getlist("unit"),
-        letter=get.get("letter"),
-        states=get.getlist("state"),
-        peer_group=get.get("peer_group"),
-        letters=visibility.letters_visible_to(request.user),
-        text=get.get("q"),
-        light=get.get("light"),
-        category=get.get("category"),
-        source=get.get("source"),
-        site=get.get("site"),
-        overdue=get.get("overdue"),
-        open_only=get.get("open"),
-    )
-    user = request.user
-    if asked.units and not (user.is_superuser or office_ids(user)):
-        # A unit's ledger holds its own rows only: naming another unit would print its name over
-        # an empty table, so it is refused instead.
-        own = set(unit_ids(user))
-        for unit in asked.units:
-            if unit.pk not in own:
-                raise InvalidInput(_("“%(unit)s” is not one of your units.") % {"unit": unit.name}, field="unit")
-    return asked
-
-
-def _ledger_base(request: HttpRequest) -> QuerySet[Assignment]:
-    """What the user may see, narrowed to a list's queue (``queue=to_verify``…) when one is named,
-    exactly as the list page narrows it; an unknown queue is the whole list, as there."""
-    base = visibility.assignments_visible_to(request.user)
-    queue = queues.QUEUES.get(request.GET.get("queue", ""))
-    if queue is not None:
-        base = base.filter(pk__in=queue.assignments(request.user).values("pk"))
-    return base
-
-
-def _ledger_rows(request: HttpRequest, asked: LedgerRequest):
-    rows = ledger.ledger_queryset(_ledger_base(request), asked.filters)
-    return rows.iterator(chunk_size=ledger.CHUNK)
+    return ledger_resolve(request.user, ledger_params(request.GET))
 
 
 def _no_role(request: HttpRequest) -> HttpResponse | None:
@@ -179,13 +161,17 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     if refused := _no_role(request):
         return refused
     try:
-        asked = _ledger_request(request)
+        asked = _ledger(request)
+        rows = asked.rows.count()
     except InvalidInput as exc:
         return _refused(request, exc)
+    if rows > jobs.LEDGER_XLSX_INLINE_ROWS:
+        title = _("Ledger as Excel (%(rows)d rows)") % {"rows": rows}
+        return as_job(request, kind=jobs.LEDGER_XLSX, params=ledger_params(request.GET), title=title)
     # Written to a temporary file row by row, then streamed from it: memory stays flat.
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
     ledger.write_ledger_xlsx(
-        _ledger_rows(request, asked), out, unit_label=ledger_unit_label(asked, request.user), day=clock.today()
+        asked.rows.iterator(chunk_size=ledger.CHUNK), out, unit_label=asked.unit_label, day=clock.today()
     )
     return _file(out, f"{wording.LEDGER_TITLE}.xlsx", XLSX_CONTENT_TYPE)
 
@@ -197,16 +183,19 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
     if refused := _no_role(request):
         return refused
     try:
-        asked = _ledger_request(request)
+        asked = _ledger(request)
         # Counted first (one COUNT query): too large a PDF is refused before any row is fetched.
-        rows = ledger.ledger_queryset(_ledger_base(request), asked.filters).count()
+        rows = asked.rows.count()
         if rows > ledger.PDF_MAX_ROWS:
             raise ledger.too_many_rows(ledger.PDF_MAX_ROWS)
         if refusal := ledger_pdf_refusal(request, rows):
             return render(request, "documents/refused.html", {"message": refusal.message}, status=refusal.status)
+        if rows > jobs.LEDGER_PDF_INLINE_ROWS:
+            title = _("Ledger as PDF (%(rows)d rows)") % {"rows": rows}
+            return as_job(request, kind=jobs.LEDGER_PDF, params=ledger_params(request.GET), title=title)
         pdf = ledger.ledger_pdf(
-            _ledger_rows(request, asked),
-            unit_label=ledger_unit_label(asked, request.user),
+            asked.rows.iterator(chunk_size=ledger.CHUNK),
+            unit_label=asked.unit_label,
             day=clock.today(),
             max_rows=ledger.PDF_MAX_ROWS,
         )
@@ -282,6 +271,12 @@ def letter_import(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "documents/import.html", context)
     if not form.is_valid():
         return render(request, "documents/import.html", context, status=400)
+    upload = form.cleaned_data["file"]
+    if is_large(upload):
+        # Hundreds of rows: read and saved by the worker, from a private copy of the file.
+        params = {"letter": letter.pk, "year": form.cleaned_data.get("year")}
+        title = _("Problem list into “%(letter)s”") % {"letter": letter.title}
+        return as_job(request, kind=jobs.PROBLEM_LIST_IMPORT, params=params, title=title, upload=upload)
     try:
         result = letter_import_items(
             actor=request.user,
