@@ -22,6 +22,7 @@ from supervision.models import ChannelKind
 from supervision.outbox.services import channel_test_message, deliveries_retry_failed, delivery_retry
 from supervision.selectors import messages as sel
 from supervision.services import DomainError
+from supervision.services.jobs import job_retry
 from workflows.params import id_or_404, int_param, parse_id
 
 from .channels import channel_or_404, channel_page
@@ -109,8 +110,6 @@ def retry_selected(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def job_retry_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
-    from supervision.services.jobs import job_retry
-
     _office_only(request)
     try:
         job_retry(actor=request.user, job_id=job_id)
