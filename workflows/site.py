@@ -117,6 +117,9 @@ class OfficeApp(ShellApp):
         MenuItem(_("Extension requests"), "schedule", "tasks:extensions", roles=(Role.CLERK, Role.DIRECTOR)),
         MenuItem(_("Letters"), "description", "letters:list"),
         MenuItem(_("Ledger (台账)"), "table_view", "notices:ledger_page"),
+        MenuItem(_("Message channels"), "forum", "messages:channels", roles=(Role.CLERK, Role.DIRECTOR)),
+        MenuItem(_("Integrations"), "webhook", "messages:integrations", roles=(Role.CLERK, Role.DIRECTOR)),
+        MenuItem(_("Messages and background jobs"), "outbox", "messages:monitor", roles=(Role.CLERK, Role.DIRECTOR)),
     )
 
 
@@ -137,6 +140,7 @@ class UnitApp(ShellApp):
         MenuItem(_("Ledger (台账)"), "table_view", "notices:ledger_page"),
         MenuItem(_("Our ranking"), "leaderboard", "cycles:unit_mine"),
         MenuItem(_("Notices"), "campaign", "cycles:notices"),
+        MenuItem(_("Message channels"), "forum", "messages:channels", roles=(Role.LEADER,)),
     )
 
 
@@ -207,5 +211,6 @@ site = SupervisionSite(
         path("stand-ins/", include("workflows.standins.urls")),
         path("messages/", include("workflows.messages.urls")),
         path("jobs/", include("workflows.jobs.urls")),
+        path("api-tokens/", include("workflows.api.token_urls")),
     ],
 )
