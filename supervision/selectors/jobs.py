@@ -11,10 +11,21 @@ import uuid
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import pgettext_lazy
 
 from supervision import clock
 from supervision.models import Job, JobState, User
 from supervision.services.jobs import may_manage
+
+# A job's state as its pages name it: "Running" and "Done" mean other things elsewhere in the
+# catalog (a stand-in running, an assignment done), hence the context.
+STATE_LABELS = {
+    JobState.QUEUED: pgettext_lazy("job state", "Queued"),
+    JobState.RUNNING: pgettext_lazy("job state", "Running"),
+    JobState.DONE: pgettext_lazy("job state", "Ready"),
+    JobState.FAILED: pgettext_lazy("job state", "Failed"),
+    JobState.EXPIRED: pgettext_lazy("job state", "Deleted"),
+}
 
 # "My downloads" lists the jobs of the last day, the time their files are kept by default.
 RECENT = dt.timedelta(days=1)
@@ -48,12 +59,16 @@ def jobs_recent(user: User, *, now: dt.datetime | None = None) -> QuerySet[Job]:
     return Job.objects.filter(requested_by=user, created_at__gte=since).order_by("-created_at", "-id")[:MAX_LISTED]
 
 
+def job_state_label(job: Job) -> str:
+    return str(STATE_LABELS.get(job.state, job.state))
+
+
 def job_status(job: Job) -> dict[str, Any]:
     """What the job page's poll needs, from the row alone."""
     result = job.result if isinstance(job.result, dict) else {}
     return {
         "state": job.state,
-        "state_label": str(job.get_state_display()),
+        "state_label": job_state_label(job),
         "rows_done": job.rows_done,
         "rows_total": job.rows_total,
         "percent": job.percent,

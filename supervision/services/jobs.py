@@ -257,9 +257,7 @@ def job_retry(*, actor: User, job_id: Any) -> Job:
         if job is None or not may_manage(actor, job):
             raise NotAllowed(_("This job does not exist, or it is not yours."))
         if job.state != JobState.FAILED:
-            raise InvalidTransition(
-                _("Only a failed job can be tried again; this one is %(state)s.") % {"state": job.get_state_display()}
-            )
+            raise InvalidTransition(_("Only a job that failed can be tried again."))
         # It runs as the person who asked: they must still be allowed to ask for it.
         _kind(job.kind).check(job.requested_by, _asked(job.params))
         error = job.error

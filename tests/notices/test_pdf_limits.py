@@ -1,6 +1,7 @@
-"""The ledger PDF is drawn in the web request: an observer cannot start a large one, and nobody
-can start large ones back to back. Each refusal is a page that says what to do instead (narrow
-the filters, or take the Excel file, which has no limit)."""
+"""A large ledger PDF keeps a process busy (the task worker's, past a few pages): an observer
+cannot start a large one, and nobody can start large ones back to back. Each refusal is a page
+that says what to do instead (narrow the filters, or take the Excel file, which has no limit),
+and it comes before any job is queued."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.urls import reverse
 
-from supervision.models import Membership, Role
+from notices import jobs
+from supervision.models import Job, Membership, Role
 from tests.conftest import issue_letter
 from tests.helpers import browser_for
 
@@ -69,3 +71,13 @@ def test_the_rate_limit_check_runs_and_passes_in_the_embedded_mode(settings):
     # process), so `manage.py check` stays clean there.
     assert "django_ratelimit" in settings.INSTALLED_APPS
     call_command("check", "--fail-level", "WARNING")
+
+
+def test_the_limits_hold_for_ledgers_drawn_by_the_worker(world, four_rows, monkeypatch):
+    monkeypatch.setattr(jobs, "LEDGER_PDF_INLINE_ROWS", 1)
+    clerk = browser_for(world.clerk)
+    assert [_pdf(clerk).status_code for _ in range(2)] == [302, 302]
+    assert _pdf(clerk).status_code == 429
+    assert _pdf(browser_for(world.observer)).status_code == 403
+    # Asking twice while the first is prepared is that same job; the refusals queued nothing.
+    assert Job.objects.count() == 1

@@ -1,8 +1,9 @@
-"""How much PDF a person may have rendered in a web request.
+"""How much ledger PDF a person may have drawn.
 
-A ledger PDF is drawn in the request that asks for it (until the task worker takes documents
-over): 3,000 rows keep a server process busy for tens of seconds, and a few people asking at
-once would hold every process. So, before rendering, the rows are counted (one COUNT query) and:
+A ledger PDF of more than a few pages is drawn by the task worker (a background job, see
+``notices.jobs``), but 3,000 rows still keep a worker busy for tens of seconds, and a few people
+asking at once would hold every worker while everyone else's documents wait. So, before a job is
+asked for (or a small PDF drawn in the request), the rows are counted (one COUNT query) and:
 
 - past ``ledger.PDF_MAX_ROWS`` nobody gets a PDF (the Excel download has no limit);
 - a person who only observes (a leader reading the figures, who holds no working role) gets at
@@ -12,7 +13,8 @@ once would hold every process. So, before rendering, the rows are counted (one C
   times per person (django-ratelimit's "count/period", e.g. "2/10m"), counted in the shared cache
   so every server process sees the same count (Redis when ``REDIS_URL`` is set).
 
-Small PDFs are never limited: they cost about what a page does.
+Small PDFs are never limited: they cost about what a page does. Each person also has at most
+``supervision.services.jobs.MAX_PENDING`` jobs waiting or running at once.
 """
 
 from __future__ import annotations

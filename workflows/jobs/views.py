@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from supervision.models import Job, JobState
-from supervision.selectors.jobs import job_get, job_status, jobs_recent
+from supervision.selectors.jobs import job_get, job_state_label, job_status, jobs_recent
 from supervision.services import DomainError
 from supervision.services.jobs import job_retry, may_manage
 
@@ -64,7 +64,10 @@ def progress_text(status: dict[str, Any]) -> str:
 @login_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "jobs/list.html", {"jobs": list(jobs_recent(request.user))})
+    jobs = list(jobs_recent(request.user))
+    for job in jobs:
+        job.state_label = job_state_label(job)
+    return render(request, "jobs/list.html", {"jobs": jobs})
 
 
 @never_cache
@@ -80,6 +83,7 @@ def job_detail(request: HttpRequest, job_id: object) -> HttpResponse:
         {
             "job": job,
             "progress_text": progress_text(status),
+            "state_label": status["state_label"],
             "result": result,
             "pending": job.state in (JobState.QUEUED, JobState.RUNNING),
             "may_retry": job.state == JobState.FAILED and may_manage(request.user, job),
