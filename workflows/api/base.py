@@ -32,16 +32,21 @@ def parsed(serializer: type[serializers.Serializer], data: Any, **kwargs: Any) -
 
 def query(request: Request, serializer: type[serializers.Serializer]) -> dict[str, Any]:
     """The query string read through ``serializer``: each parameter once, unknown ones refused
-    (a typo in a filter would otherwise widen the list silently)."""
+    (a typo in a filter would otherwise widen the list silently). Every fault is named at once."""
     params = request.query_params
-    known = set(serializer().fields) | {"size", "cursor"}
-    unknown = sorted(k for k in params if k not in known)
-    if unknown:
-        raise ValidationError({k: [_("Unknown parameter.")] for k in unknown})
-    repeated = sorted(k for k in params if len(params.getlist(k)) > 1)
-    if repeated:
-        raise ValidationError({k: [_("Give this parameter once.")] for k in repeated})
-    return parsed(serializer, {k: params[k] for k in params if k in serializer().fields})
+    fields = set(serializer().fields)
+    errors: dict[str, list[str]] = {}
+    for name in params:
+        if name not in fields | {"size", "cursor"}:
+            errors[name] = [_("Unknown parameter.")]
+        elif len(params.getlist(name)) > 1:
+            errors[name] = [_("Give this parameter once.")]
+    s = serializer(data={k: params[k] for k in params if k in fields and k not in errors})
+    if not s.is_valid():
+        errors.update(s.errors)
+    if errors:
+        raise ValidationError(errors)
+    return dict(s.validated_data)
 
 
 def step_links(request: Request, url_name: str, pk: int, offered: list[tuple[str, Any, str]]) -> list[dict[str, str]]:

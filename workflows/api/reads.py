@@ -8,6 +8,7 @@ person sees here exactly what their pages show them; anything else is 404.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,18 +39,22 @@ class MeView(ApiView):
     def get(self, request: Request) -> Response:
         user = request.user
         token = request.auth if isinstance(request.auth, ApiToken) else None
-        user.roles = {str(unit): sorted(roles) for unit, roles in sorted(roles_by_unit(user).items())}
-        user.token = (
+        return Response(
             {
-                "name": token.name,
-                "prefix": token.prefix,
-                "scope": token.scope,
-                "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+                "id": user.pk,
+                "username": user.username,
+                "name": user.display_name,
+                "roles": {str(unit): sorted(roles) for unit, roles in sorted(roles_by_unit(user).items())},
+                "token": None
+                if token is None
+                else {
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "scope": token.scope,
+                    "expires_at": timezone.localtime(token.expires_at).isoformat() if token.expires_at else None,
+                },
             }
-            if token is not None
-            else None
         )
-        return Response(out.MeOut(user).data)
 
 
 # --- units ----------------------------------------------------------------------------------------
