@@ -54,6 +54,7 @@ from supervision.selectors.search import Light, light_filter
 
 from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError
+from .jobs import job_files_prune, jobs_recover
 from .push import notification_payload, push_batches_after_commit
 from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current
 from .reminder_letters import reminder_draft_extend
@@ -78,6 +79,8 @@ class TickResult:
     files_swept: int = 0  # stored files no row referred to, deleted
     digests: int = 0  # daily digest e-mails made
     dispatch_queued: bool = False  # the outbox had work waiting and its worker was queued
+    jobs_expired: int = 0  # background jobs whose files were deleted after JOB_FILE_HOURS
+    jobs_recovered: int = 0  # jobs whose worker died, queued again (or failed, tries spent)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -92,6 +95,8 @@ class TickResult:
             or self.overdue_cleared
             or self.reminder_letters
             or self.digests
+            or self.jobs_expired
+            or self.jobs_recovered
         )
 
 
@@ -117,6 +122,9 @@ def tick_run(*, now: dt.datetime | None = None) -> TickResult:
         result.files_swept = stored_files_sweep(now=now).deleted
     with clock.frozen(now):
         outbox_tick(now=now, result=result)
+        # Outside the clock's transaction too: pruning deletes files, and each is its own small write.
+        result.jobs_expired = job_files_prune(now=now)
+        result.jobs_recovered = jobs_recover(now=now)
     return result
 
 

@@ -17,6 +17,7 @@ from supervision import clock
 from supervision.models import AuditEvent, Job, JobState
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from supervision.services import jobs as job_services
+from supervision.services.cycles import tick_run
 from supervision.services.jobs import (
     KINDS,
     JobKind,
@@ -197,6 +198,18 @@ def test_files_are_pruned_once_they_expire(world, script, django_capture_on_comm
     assert liaison.get(reverse("jobs:file", args=[job.uuid])).status_code == 404
     assert "has been deleted" in liaison.get(reverse("jobs:detail", args=[job.uuid])).content.decode()
     assert job_files_prune(now=job.expires_at + dt.timedelta(days=1)) == 0
+
+
+def test_the_minute_clock_prunes_expired_files(world, script, django_capture_on_commit_callbacks):
+    # `manage.py tick` is what deletes them in production: the prune must be wired into it.
+    job = _ask(world, django_capture_on_commit_callbacks)
+    run_jobs()
+    job.refresh_from_db()
+    name = job.file.name
+    assert tick_run(now=job.expires_at - dt.timedelta(seconds=1)).jobs_expired == 0
+    assert tick_run(now=job.expires_at).jobs_expired == 1
+    job.refresh_from_db()
+    assert job.state == JobState.EXPIRED and not default_storage.exists(name)
 
 
 def test_a_shared_file_stays_while_a_job_still_refers_to_it(world, script, django_capture_on_commit_callbacks):

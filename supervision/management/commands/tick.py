@@ -49,6 +49,10 @@ class Command(BaseCommand):
             parts.append(_("%(n)d unreferenced files deleted") % {"n": result.files_swept})
         if result.digests:
             parts.append(_("%(n)d daily digests") % {"n": result.digests})
+        if result.jobs_expired:
+            parts.append(_("%(n)d background jobs' files deleted") % {"n": result.jobs_expired})
+        if result.jobs_recovered:
+            parts.append(_("%(n)d background jobs taken back from a stopped worker") % {"n": result.jobs_recovered})
         if result.overdue_cleared:
             parts.append(_("%(n)d no longer overdue") % {"n": result.overdue_cleared})
         self.stdout.write(_("tick: %(what)s") % {"what": "; ".join(parts)})
