@@ -10,14 +10,16 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class JobState(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-    EXPIRED = "expired", _("Expired")
+    # With a context: "Running" and "Done" already name a stand-in's and a task's states.
+    QUEUED = "queued", pgettext_lazy("job state", "Queued")
+    RUNNING = "running", pgettext_lazy("job state", "Running")
+    DONE = "done", pgettext_lazy("job state", "Done")
+    FAILED = "failed", pgettext_lazy("job state", "Failed")
+    EXPIRED = "expired", pgettext_lazy("job state", "Expired")
 
 
 class Job(models.Model):
