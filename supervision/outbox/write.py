@@ -64,14 +64,18 @@ def outbox_events_save(rows: Sequence[OutboxEvent]) -> None:
     if not rows:
         return
     if len(rows) == 1:
-        rows[0].save(force_insert=True)
+        # Nearly every transition comes here: one cached INSERT (services/bulk_sql.py says why).
+        from supervision.services.bulk_sql import outbox_event_insert
+
+        outbox_event_insert(rows[0])
     else:
         OutboxEvent.objects.bulk_create(rows, batch_size=500)
     dispatch_soon()
 
 
 def outbox_event_add(**fields: Any) -> OutboxEvent:
-    """Build and write one event (see ``outbox_event_build`` for the fields)."""
+    """Build and write one event (see ``outbox_event_build`` for the fields). The event is
+    returned without its id (it is not read back)."""
     event = outbox_event_build(**fields)
     outbox_events_save([event])
     return event
