@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from project.limits import body_limit, form_limit
 from supervision.models import Assignment, AuditEvent, Evidence, ProgressReport
 from tests.factories import signed_in
 
@@ -77,3 +78,11 @@ def test_a_bad_report_changes_nothing_and_says_why(world, letter, assignment_a, 
     r = liaison.post_multipart(f"/api/assignments/{assignment_a.pk}/report_progress/", {"text": "进展", "files": [exe]})
     assert r.status_code == 400
     assert not ProgressReport.objects.exists() and not Evidence.objects.exists()
+
+
+def test_a_report_sent_to_the_api_may_carry_as_much_evidence_as_one_sent_from_the_page():
+    # The body limit (project/limits.py) lets the evidence through on both routes, and only there.
+    page = body_limit("/tasks/12/do/report_progress/")
+    assert body_limit("/api/assignments/12/report_progress/") == page
+    assert body_limit("/api/assignments/12/submit_completion/") == page
+    assert body_limit("/api/assignments/12/claim/") == form_limit() < page

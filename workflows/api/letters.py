@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supervision import services
-from supervision.models import Item, Letter, Role, Unit, UnitKind
+from supervision.models import Item, Letter, Role, Unit, UnitKind, User
 from supervision.parsing import clean_text
 from supervision.selectors import visibility
 from supervision.selectors.queues import units_where
@@ -65,7 +65,7 @@ def letter_out(request: Request, pk: int) -> dict | None:
     return out.LetterDetailOut(letter, context={"request": request}).data if letter is not None else None
 
 
-def _drafting_office(user, wanted: int | None) -> Unit:
+def _drafting_office(user: User, wanted: int | None) -> Unit:
     """The office a clerk drafts in: the one named, else their office (the first, as the page)."""
     if wanted is not None:
         office = Unit.objects.filter(pk=wanted, kind=UnitKind.OFFICE).first()

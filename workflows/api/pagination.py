@@ -2,9 +2,12 @@
 
 Every list is cut by a keyset (the last row's sort key, base64 in ``?cursor=``) rather than an
 offset, so the thousandth page costs what the first costs and rows written meanwhile neither
-repeat nor vanish. The assignment lists use the web lists' own cursor (selectors/search.py); the
-other lists sort on their id, and the event feed on (time, id). A cursor that is not one of ours
+repeat nor vanish. The lists sort on their id, the event feed and the reports on (time, id); a
+closed cycle's ranking, whose rows never change, by their place. A cursor that is not one of ours
 answers 400, never page one silently: an integration would otherwise loop on the first page.
+
+The task list is the exception: it is the task list page's query and keeps that page's cursor
+and rule (selectors/search.py), under which a cursor it did not hand out means the first page.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ MAX_CURSOR = 120
 # Offset cursors serve lists of frozen rows a few thousand long (a cycle's units).
 MAX_OFFSET = 1_000_000
 
-SIZE = OpenApiParameter("size", int, description="Rows per page (1–200, default 50).", required=False, many=False)
+SIZE = OpenApiParameter("size", int, description="Rows per page (1–200, default 50).", required=False)
 CURSOR = OpenApiParameter(
     "cursor", str, description="The `next` link's cursor: the page after the one it ended.", required=False
 )

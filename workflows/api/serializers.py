@@ -22,6 +22,7 @@ def absolute(context: dict[str, Any], url_name: str, *args: Any) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class PageLink(serializers.Field):
     """The absolute URL of a web page (or API endpoint) about the object: ``url_name`` with its id."""
 
@@ -33,9 +34,6 @@ class PageLink(serializers.Field):
 
     def to_representation(self, value: Any) -> str:
         return absolute(self.context, self.url_name, value)
-
-
-PageLink = extend_schema_field(OpenApiTypes.URI)(PageLink)
 
 
 class ErrorOut(serializers.Serializer):
@@ -203,12 +201,6 @@ class AssignmentOut(serializers.Serializer):
     version = serializers.IntegerField()
     url = PageLink("tasks:detail")
     api_url = PageLink("api:assignment")
-
-
-class CycleReportOut(serializers.Serializer):
-    cycle = serializers.IntegerField(source="cycle.number", allow_null=True)
-    reported = serializers.BooleanField(help_text="This cycle's progress report is made.")
-    cutoff_at = serializers.DateTimeField(allow_null=True)
 
 
 class AssignmentDetailOut(AssignmentOut):

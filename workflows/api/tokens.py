@@ -5,6 +5,8 @@ services of supervision/services/api_tokens.py; a refusal comes back on the page
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -15,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from supervision import clock
+from supervision.models import ApiToken
 from supervision.selectors.api_tokens import tokens_of
 from supervision.services import DomainError
 from supervision.services.api_tokens import token_create, token_revoke
@@ -23,7 +26,7 @@ from workflows.params import id_or_404
 from .token_forms import TokenForm
 
 
-def _status(token, now) -> str:
+def _status(token: ApiToken, now: dt.datetime) -> str:
     if token.revoked_at is not None:
         return "revoked"
     if token.expires_at is not None and token.expires_at <= now:
@@ -60,7 +63,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             "raw": raw,
             "rows": [(t, _status(t, now)) for t in tokens_of(request.user)],
             "docs": reverse("api:docs"),
-            "api_root": request.build_absolute_uri(reverse("api:me")).rsplit("me/", 1)[0],
+            "me_url": request.build_absolute_uri(reverse("api:me")),
         },
         status=400 if request.method == "POST" and created is None else 200,
     )
