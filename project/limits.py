@@ -65,6 +65,8 @@ def import_limit() -> int:
 ROUTES: tuple[tuple[re.Pattern[str], Callable[[], int]], ...] = (
     # A task's actions: progress reports and completion reports carry evidence files.
     (re.compile(r"^/tasks/\d+/do/[\w-]+/$"), upload_limit),
+    # The API's progress and completion reports carry them too (multipart).
+    (re.compile(r"^/api/assignments/\d+/(report_progress|submit_completion)/$"), upload_limit),
     # A letter's attachments.
     (re.compile(r"^/letters/\d+/do/attach/$"), upload_limit),
     # A problem list imported into a draft letter.

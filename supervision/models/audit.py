@@ -155,4 +155,18 @@ ACTION_LABELS = {
     "stand_in.ended": _("Stand-in ended early"),
     "unit.one_person_set": _("Marked as a one-person unit"),
     "unit.one_person_cleared": _("No longer a one-person unit"),
+    # Messages leaving the app, background jobs and API tokens
+    "channel.created": _("Message channel added"),
+    "channel.updated": _("Message channel changed"),
+    "channel.disabled": _("Message channel turned off"),
+    "channel.enabled": _("Message channel turned on"),
+    "channel.deleted": _("Message channel deleted"),
+    "channel.tested": _("Test message sent"),
+    "delivery.retried": _("Message sent again"),
+    "deliveries.retried": _("Messages sent again"),
+    "message_preference.updated": _("Message settings changed"),
+    "job.retried": _("Background job retried"),
+    "jobs.pruned": _("Expired background job files deleted"),
+    "api_token.created": _("API token created"),
+    "api_token.revoked": _("API token revoked"),
 }
