@@ -178,11 +178,20 @@ DATABASE_URL = os.environ.get("DATABASE_URL", "")
 DB_POOL = env_bool("DB_POOL", True)
 DB_POOL_MIN = int(os.environ.get("DB_POOL_MIN", 2))
 DB_POOL_MAX = int(os.environ.get("DB_POOL_MAX", 20))
+# SQLite serves several processes (server, tick, the worker) from one file: WAL lets them read
+# while one writes; IMMEDIATE takes the write lock at BEGIN so two writers queue instead of failing
+# half-way. Applied to the embedded database and to a sqlite:// DATABASE_URL alike.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
+    "transaction_mode": "IMMEDIATE",
+}
 if DATABASE_URL:
     # With the pool, Django turns health checks into the pool's check on checkout: a connection
     # broken by a database restart is replaced, not handed to a request.
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)}
-    if DB_POOL:
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+    elif DB_POOL:
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": DB_POOL_MIN,
             "max_size": DB_POOL_MAX,
@@ -195,12 +204,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                # WAL lets the web server read while tick or a command writes; IMMEDIATE takes the
-                # write lock at BEGIN so two writers queue instead of failing half-way.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;",
-                "transaction_mode": "IMMEDIATE",
-            },
+            "OPTIONS": dict(SQLITE_OPTIONS),
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -71,11 +71,15 @@ def test_embedded_defaults_are_chinese_and_shanghai():
     assert settings.TIME_ZONE == "Asia/Shanghai"
 
 
-def test_the_embedded_database_file_runs_in_wal_mode(tmp_path):
+@pytest.mark.parametrize("by_url", [False, True], ids=["embedded", "sqlite-url"])
+def test_the_embedded_database_file_runs_in_wal_mode(tmp_path, by_url):
     # The test database lives in memory, where SQLite cannot keep a write-ahead log: only a real
-    # file made from the settings shows whether the web server may read while tick writes.
+    # file made from the settings shows whether the web server may read while tick and the worker
+    # write. A sqlite:// DATABASE_URL gets the same options as the embedded default.
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
     env.update(VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="project.settings", DEBUG="1")
+    if by_url:
+        env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     code = (
         "import django; django.setup(); from django.db import connection\n"
         "with connection.cursor() as c:\n"
