@@ -110,7 +110,7 @@ class Receiver:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> Receiver:
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler(self))
+        server = _Server(("127.0.0.1", self.port), _handler(self))
         server.daemon_threads = True
         self.port = server.server_address[1]
         self._server = server
@@ -269,6 +269,12 @@ class Receiver:
         if not isinstance(data, dict) or "id" not in data:
             return 400, {"ok": False, "error": "not an event"}, verified
         return 200, {"ok": True}, verified
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when several senders connect at once, and a
+    # dropped connection is retried by the sender's kernel a second later.
+    request_queue_size = 128
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -27,6 +27,15 @@ class Outcome:
     error: str = ""
     # Seconds to wait at least before the next try (a provider's rate limit), else the backoff.
     retry_after: int | None = None
+
+
+# A prepared message's sending: network only, no database, no translation (other threads run it).
+Transmit = Callable[[], Outcome]
+
+
+def failed(error: str) -> Transmit:
+    """A transmission that fails at once (nothing to send: a key missing, no address)."""
+    return lambda: Outcome(False, error=error)
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:

@@ -15,7 +15,7 @@ from supervision.models import Delivery
 
 from ..messages import Facts, digest_bodies, digest_subject, email_bodies, email_subject, facts_of
 from ..write import DIGEST
-from .base import Outcome, redact
+from .base import Outcome, Transmit, failed, redact
 
 
 def _message_id(delivery: Delivery) -> str:
@@ -57,12 +57,16 @@ def email_message(delivery: Delivery) -> EmailMultiAlternatives | None:
     return message
 
 
-def email_send(delivery: Delivery) -> Outcome:
+def email_prepare(delivery: Delivery) -> Transmit:
     message = email_message(delivery)
     if message is None:
-        return Outcome(False, error=_("The recipient has no e-mail address."))
-    try:
-        message.send(fail_silently=False)
-    except (smtplib.SMTPException, OSError, ValueError) as exc:
-        return Outcome(False, error=redact(f"{type(exc).__name__}: {exc}", [settings.EMAIL_HOST_PASSWORD]))
-    return Outcome(True)
+        return failed(_("The recipient has no e-mail address."))
+
+    def transmit() -> Outcome:
+        try:
+            message.send(fail_silently=False)
+        except (smtplib.SMTPException, OSError, ValueError) as exc:
+            return Outcome(False, error=redact(f"{type(exc).__name__}: {exc}", [settings.EMAIL_HOST_PASSWORD]))
+        return Outcome(True)
+
+    return transmit

@@ -24,7 +24,7 @@ from supervision.crypto import decrypt
 from supervision.models import Delivery
 
 from ..messages import facts_of, robot_markdown
-from .base import Outcome, Response, http_post, redact
+from .base import Outcome, Response, Transmit, failed, http_post, redact
 
 # WeCom 45009 and DingTalk 130101: too many messages; wait a minute.
 RATE_LIMITED = frozenset({45009, 130101})
@@ -63,28 +63,34 @@ def _answer(response: Response, secrets: list[str]) -> Outcome:
     return Outcome(False, 200, message, RATE_LIMIT_WAIT if code in RATE_LIMITED else None)
 
 
-def wecom_send(delivery: Delivery) -> Outcome:
+def wecom_prepare(delivery: Delivery) -> Transmit:
     channel = delivery.channel
     key = decrypt(channel.key_encrypted)
     if not key:
-        return Outcome(False, error=_("The robot's key is missing: enter it again on the channel page."))
+        return failed(_("The robot's key is missing: enter it again on the channel page."))
     _title, text = robot_markdown(facts_of(delivery.event))
-    body = json.dumps({"msgtype": "markdown", "markdown": {"content": _shorten(text)}}, ensure_ascii=False)
-    response = http_post(_with_query(channel.url, f"key={quote_plus(key)}"), body.encode(), HEADERS)
-    return _answer(response, [key])
+    body = json.dumps({"msgtype": "markdown", "markdown": {"content": _shorten(text)}}, ensure_ascii=False).encode()
+    url = _with_query(channel.url, f"key={quote_plus(key)}")
+    return lambda: _answer(http_post(url, body, HEADERS), [key])
 
 
-def dingtalk_send(delivery: Delivery) -> Outcome:
+def dingtalk_prepare(delivery: Delivery) -> Transmit:
     channel = delivery.channel
     token = decrypt(channel.key_encrypted)
     if not token:
-        return Outcome(False, error=_("The robot's access token is missing: enter it again on the channel page."))
+        return failed(_("The robot's access token is missing: enter it again on the channel page."))
     secret = decrypt(channel.secret_encrypted)
-    query = f"access_token={quote_plus(token)}"
-    if secret:
-        ms = int(time.time() * 1000)
-        query += f"&timestamp={ms}&sign={dingtalk_sign(secret, ms)}"
     title, text = robot_markdown(facts_of(delivery.event))
-    body = json.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": _shorten(text)}}, ensure_ascii=False)
-    response = http_post(_with_query(channel.url, query), body.encode(), HEADERS)
-    return _answer(response, [token, secret])
+    body = json.dumps(
+        {"msgtype": "markdown", "markdown": {"title": title, "text": _shorten(text)}}, ensure_ascii=False
+    ).encode()
+
+    def transmit() -> Outcome:
+        query = f"access_token={quote_plus(token)}"
+        if secret:
+            # Signed when sent, not when prepared: 钉钉 refuses a timestamp an hour old.
+            ms = int(time.time() * 1000)
+            query += f"&timestamp={ms}&sign={dingtalk_sign(secret, ms)}"
+        return _answer(http_post(_with_query(channel.url, query), body, HEADERS), [token, secret])
+
+    return transmit

@@ -22,7 +22,7 @@ from supervision.crypto import decrypt
 from supervision.models import Delivery
 
 from ..payload import event_body
-from .base import Outcome, http_post, redact
+from .base import Outcome, Transmit, http_post, redact
 
 
 def webhook_signature(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -30,32 +30,32 @@ def webhook_signature(secret: str, timestamp: int | str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def webhook_request(delivery: Delivery, *, now: float | None = None) -> tuple[bytes, dict[str, str]]:
-    """(body, headers) of a delivery's request."""
-    event = delivery.event
-    body = json.dumps(event_body(event), ensure_ascii=False, separators=(",", ":")).encode()
-    timestamp = int(now if now is not None else time.time())
+def webhook_headers(delivery: Delivery, body: bytes, *, secret: str, key: str, timestamp: int) -> dict[str, str]:
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": "supervision-outbox/1",
-        "X-Supervision-Event": event.name,
+        "X-Supervision-Event": delivery.event.name,
         "X-Supervision-Delivery": str(delivery.uuid),
         "X-Supervision-Timestamp": str(timestamp),
     }
-    secret = decrypt(delivery.channel.secret_encrypted)
     if secret:
         headers["X-Supervision-Signature"] = webhook_signature(secret, timestamp, body)
-    key = decrypt(delivery.channel.key_encrypted)
     if key:
         headers["Authorization"] = f"Bearer {key}"
-    return body, headers
+    return headers
 
 
-def webhook_send(delivery: Delivery) -> Outcome:
+def webhook_prepare(delivery: Delivery) -> Transmit:
     channel = delivery.channel
-    body, headers = webhook_request(delivery)
-    response = http_post(channel.url, body, headers)
-    if response.status is not None and 200 <= response.status < 300:
-        return Outcome(True, response.status)
-    secrets = [decrypt(channel.secret_encrypted), decrypt(channel.key_encrypted)]
-    return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", secrets))
+    body = json.dumps(event_body(delivery.event), ensure_ascii=False, separators=(",", ":")).encode()
+    secret, key = decrypt(channel.secret_encrypted), decrypt(channel.key_encrypted)
+
+    def transmit() -> Outcome:
+        # Stamped and signed when sent: a receiver rejects old timestamps.
+        headers = webhook_headers(delivery, body, secret=secret, key=key, timestamp=int(time.time()))
+        response = http_post(channel.url, body, headers)
+        if response.status is not None and 200 <= response.status < 300:
+            return Outcome(True, response.status)
+        return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", [secret, key]))
+
+    return transmit
