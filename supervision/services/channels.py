@@ -17,7 +17,8 @@ leader for their own unit's robots. What the clerk pastes is what the robot's se
 A sender puts the address back together from ``url`` and the decrypted key. Secrets are never
 shown again, never logged and never written to an audit row: the audit keeps the address without
 its query, and whether a key or secret was set or replaced. A blank key or secret on a change
-keeps the stored one.
+keeps the stored one, as long as the address stays on the same server (scheme, host and port):
+a stored key or secret is never sent to a server other than the one it was given for.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ OFFICE_KINDS = (ChannelKind.WEBHOOK,)
 MAX_URL = 500  # Channel.url
 MAX_NAME = 60  # Channel.name
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # The hosts of the two robot services: an address of theirs pasted under another kind is a mix-up.
 _WECOM_HOST = "qyapi.weixin.qq.com"
 _DINGTALK_HOST = "oapi.dingtalk.com"
@@ -382,6 +384,52 @@ def _missing_key(kind: str) -> InvalidInput:
     )
 
 
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """The server an address reaches: scheme, host and port (the scheme's own when none is given)."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+def _credentials_again(found: Channel, *, key: str, secret: str) -> None:
+    """Refuse an address on another server unless each stored key and secret is given again.
+
+    Whoever may change a channel may change its address, but the key and secret may have been
+    set by someone else (the office's robot key, an integration's token): kept as they are, they
+    would be sent to, or sign messages for, a server of the changer's choosing."""
+    if found.key_encrypted and not key:
+        if found.kind == ChannelKind.WEBHOOK:
+            raise InvalidInput(
+                _(
+                    "The address is on another server than before: give the receiving system's access token "
+                    "again, so that the stored one is not sent to the new server."
+                ),
+                field="key",
+            )
+        raise InvalidInput(
+            _(
+                "The address is on another server than before: paste the robot's full address with its key "
+                "again, so that the stored key is not sent to the new server."
+            ),
+            field="url",
+        )
+    if found.secret_encrypted and not secret:
+        if found.kind == ChannelKind.WEBHOOK:
+            raise InvalidInput(
+                _(
+                    "The address is on another server than before: type a new signing secret or have one "
+                    "generated, so that the new server gets no message signed with the stored one."
+                ),
+                field="secret",
+            )
+        raise InvalidInput(
+            _(
+                "The address is on another server than before: give the robot's signing secret again, so "
+                "that the stored one is not used for the new server."
+            ),
+            field="secret",
+        )
+
+
 def _locked(channel: Channel | int) -> Channel:
     pk = parse_id(channel.pk if isinstance(channel, Channel) else channel)
     found = Channel.objects.select_for_update().filter(pk=pk).first() if pk is not None else None
@@ -404,8 +452,9 @@ def channel_update(
     renew_secret: bool = False,
 ) -> SavedChannel:
     """Change a channel; its kind and unit stay. A blank key or secret keeps the stored one (an
-    address pasted with its key replaces the key); ``renew_secret`` has a webhook's secret
-    generated anew and handed back once."""
+    address pasted with its key replaces the key) while the address stays on the same server;
+    an address on another server needs every stored key and secret given again.
+    ``renew_secret`` has a webhook's secret generated anew and handed back once."""
     found = _locked(channel)
     who = _require_authority(actor, found.unit_id)
     name = _name(name)
@@ -430,6 +479,8 @@ def channel_update(
                 raise _missing_secret()
         elif secret:
             raise InvalidInput(_("A WeCom robot has no signing secret: leave it blank."), field="secret")
+    if _origin(address.url) != _origin(found.url):
+        _credentials_again(found, key=new_key, secret=new_secret_value)
     chosen = channel_events(events) if events is not None else list(found.events)
     changed = [
         field
