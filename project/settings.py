@@ -477,6 +477,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "督查督办系统 <n
 # The group robots' documented addresses; tests and air-gapped sites point them elsewhere.
 WECOM_WEBHOOK_URL = os.environ.get("WECOM_WEBHOOK_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send")
 DINGTALK_WEBHOOK_URL = os.environ.get("DINGTALK_WEBHOOK_URL", "https://oapi.dingtalk.com/robot/send")
+# A group robot's address must be on the server of the address above for its kind (a unit's leader
+# adds robots, and must not make this server call hosts of the internal network), or on one of
+# these: an office whose network reaches the providers through a proxy lists it here ("host",
+# "host:port", or "http://host:port" when the proxy speaks plain http). In development (DEBUG)
+# the local receiver on 127.0.0.1 is allowed too.
+ROBOT_EXTRA_HOSTS = env_list("ROBOT_EXTRA_HOSTS", "")
 # Seconds a channel may take to answer.
 OUTBOX_TIMEOUT = float(os.environ.get("OUTBOX_TIMEOUT", 10))
 # Tries before a delivery is shown as failed; waits grow 30 s, 1 min, 2 min … (capped at an hour).

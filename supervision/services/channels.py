@@ -14,6 +14,10 @@ leader for their own unit's robots. What the clerk pastes is what the robot's se
   optionally the receiving system's access token (sent as ``Authorization: Bearer``), in
   ``key_encrypted``.
 
+A robot's address is on its provider's server (or a host of ROBOT_EXTRA_HOSTS; loopback too in
+development): a leader may add one, and must not be able to have the server call inside the
+office's network. Webhooks, the office's alone, may go to any https address.
+
 A sender puts the address back together from ``url`` and the decrypted key. Secrets are never
 shown again, never logged and never written to an audit row: the audit keeps the address without
 its query, and whether a key or secret was set or replaced. A blank key or secret on a change
@@ -135,11 +139,57 @@ def _split(raw: object) -> tuple[SplitResult, list[tuple[str, str]]]:
     if parts.username or parts.password:
         # It would be shown on the page and written to the audit trail.
         raise InvalidInput(_("The address may not contain a user name or password."), field="url")
+    return parts, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def _origin(url: str | SplitResult) -> tuple[str, str, int | None]:
+    """The server an address reaches: scheme, host and port (the scheme's own when none is given)."""
+    parts = urlsplit(url) if isinstance(url, str) else url
+    return parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
+
+
+def _development() -> bool:
+    """A development installation (``make run``, the test suite): DEVELOPMENT_MODE is what the
+    environment said, which stays on when a test runner switches DEBUG off."""
+    return bool(settings.DEBUG or settings.DEVELOPMENT_MODE)
+
+
+def _robot_origins(kind: str) -> tuple[str, set[tuple[str, str, int | None]]]:
+    """Where a robot of this kind may be: its provider's server (the scheme, host and port of
+    WECOM_WEBHOOK_URL / DINGTALK_WEBHOOK_URL), and ROBOT_EXTRA_HOSTS ("host", "host:port" or
+    "scheme://host:port"; https on its own port unless it says otherwise), e.g. the proxy through
+    which an office's network reaches the providers. Returns the provider's address too, for the
+    refusal to name."""
+    provider = urlsplit(settings.WECOM_WEBHOOK_URL if kind == ChannelKind.WECOM else settings.DINGTALK_WEBHOOK_URL)
+    allowed = {_origin(provider)}
+    for entry in settings.ROBOT_EXTRA_HOSTS:
+        try:
+            allowed.add(_origin(entry if "://" in entry else f"https://{entry}"))
+        except ValueError:  # a port that is not a number: the entry allows nothing
+            continue
+    return urlunsplit((provider.scheme, provider.netloc, "/", "", "")), allowed
+
+
+def _require_robot_host(kind: str, parts: SplitResult) -> None:
+    """A robot posts to its provider: an address anywhere else is refused, so that whoever may add
+    a robot (a unit's leader) cannot have the server call, and report on, hosts of the internal
+    network. In development the local receiver (``manage.py receive_messages``) stands in."""
+    if _development() and (parts.hostname or "") in _LOCAL_HOSTS:
+        return
+    start, allowed = _robot_origins(kind)
+    if _origin(parts) not in allowed:
+        raise InvalidInput(
+            _("A group robot's address begins with %(start)s: paste the address the robot's settings show.")
+            % {"start": start},
+            field="url",
+        )
+
+
+def _require_https(parts: SplitResult) -> None:
     if parts.scheme == "http" and parts.hostname not in _LOCAL_HOSTS and not settings.DEBUG:
         raise InvalidInput(
             _("The address must begin with https:// (http:// only to this machine, for testing)."), field="url"
         )
-    return parts, parse_qsl(parts.query, keep_blank_values=True)
 
 
 def _without(parts: SplitResult, query: list[tuple[str, str]], name: str) -> str:
@@ -163,12 +213,14 @@ def _robot_address(kind: str, raw_url: object) -> _Address:
             raise InvalidInput(
                 _("This is the address of a DingTalk robot: add it as a DingTalk group robot."), field="url"
             )
+        _require_robot_host(kind, parts)
         key = _param(query, "key")
         if key and not _TOKEN.match(key):
             raise InvalidInput(_("The key in this address is not a WeCom robot's key."), field="url")
         return _Address(_without(parts, query, "key"), key)
     if host == _WECOM_HOST or ("key" in names and "access_token" not in names):
         raise InvalidInput(_("This is the address of a WeCom robot: add it as a WeCom group robot."), field="url")
+    _require_robot_host(kind, parts)
     token = _param(query, "access_token")
     if token and not _TOKEN.match(token):
         raise InvalidInput(_("The access_token in this address is not a DingTalk robot's token."), field="url")
@@ -177,6 +229,7 @@ def _robot_address(kind: str, raw_url: object) -> _Address:
 
 def _webhook_address(raw_url: object) -> _Address:
     parts, query = _split(raw_url)
+    _require_https(parts)
     host = parts.hostname or ""
     if host in (_WECOM_HOST, _DINGTALK_HOST):
         raise InvalidInput(
@@ -382,12 +435,6 @@ def _missing_key(kind: str) -> InvalidInput:
         _("Paste the robot's full address, with access_token=… at its end (the robot's settings show it)."),
         field="url",
     )
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    """The server an address reaches: scheme, host and port (the scheme's own when none is given)."""
-    parts = urlsplit(url)
-    return parts.scheme, parts.hostname or "", parts.port or _DEFAULT_PORTS.get(parts.scheme)
 
 
 def _credentials_again(found: Channel, *, key: str, secret: str) -> None:
