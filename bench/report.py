@@ -8,6 +8,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+from .api import ApiBenchResult
+from .api import report_section as api_section
+from .api import summary_line as api_summary
 from .batch import BatchBenchResult
 from .batch import history_fragment as batch_history
 from .batch import report_section as batch_section
@@ -15,6 +18,9 @@ from .database import Backend
 from .documents import DocumentsResult
 from .fanout import FanoutResult
 from .machine import Machine
+from .outbox import OutboxBenchResult
+from .outbox import report_section as outbox_section
+from .outbox import summary_line as outbox_summary
 from .ranking import RankingResult
 from .ranking import summary as ranking_summary
 from .sockets import SocketsResult, history_fragment, report_section
@@ -114,6 +120,8 @@ def history_line(
     ranking: RankingResult | None = None,
     sockets: SocketsResult | None = None,
     batch: BatchBenchResult | None = None,
+    outbox: OutboxBenchResult | None = None,
+    api: ApiBenchResult | None = None,
 ) -> str:
     line = (
         f"- {machine.date} · {machine.database} · {machine.cpu} ({machine.calibration.split(';')[0]}) · "
@@ -147,6 +155,10 @@ def history_line(
         line += history_fragment(sockets)
     if batch is not None:
         line += batch_history(batch)
+    if outbox is not None:
+        line += " · " + outbox_summary(outbox)
+    if api is not None:
+        line += " · " + api_summary(api)
     return line
 
 
@@ -371,6 +383,8 @@ def render(
     ranking: RankingResult | None = None,
     sockets: SocketsResult | None = None,
     batch: BatchBenchResult | None = None,
+    outbox: OutboxBenchResult | None = None,
+    api: ApiBenchResult | None = None,
 ) -> str:
     s = summarise(fanout, loop)
     lines = [
@@ -419,13 +433,20 @@ def render(
         lines += report_section(sockets, 3 + (documents is not None) + (ranking is not None))
     if batch is not None:
         lines += batch_section(batch, 3 + (documents is not None) + (ranking is not None) + (sockets is not None))
+    number = 3 + sum(x is not None for x in (documents, ranking, sockets, batch))
+    if outbox is not None:
+        number += 1
+        lines += outbox_section(outbox, number)
+    if api is not None:
+        number += 1
+        lines += api_section(api, number)
     lines += [
         HISTORY_HEADING,
         "",
         "One line per run, oldest first.",
         "",
         *history,
-        history_line(machine, s, documents, ranking, sockets, batch),
+        history_line(machine, s, documents, ranking, sockets, batch, outbox, api),
         "",
     ]
     return "\n".join(lines)

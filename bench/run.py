@@ -48,6 +48,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=500, help="tasks of each batch claim and write-off")
     p.add_argument("--batch-rounds", type=int, default=3, help="timed rounds of the batch actions")
     p.add_argument("--no-batch", action="store_true", help="skip the batch-actions benchmark")
+    p.add_argument("--outbox-messages", type=int, default=10_000, help="messages the outbox workers deliver")
+    p.add_argument("--no-outbox", action="store_true", help="skip the outbox benchmark (1 and 2 workers)")
+    p.add_argument("--api-requests", type=int, default=30, help="timed requests per path of the API benchmark")
+    p.add_argument("--no-api", action="store_true", help="skip the API task-list benchmark (200,000 tasks)")
     p.add_argument(
         "--only-batch", action="store_true", help="time only the batch actions and print the figures; write nothing"
     )
@@ -81,7 +85,20 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     backend = setup_django()
 
-    from bench import batch, database, documents, fanout, machine, ranking, report, sockets, transitions, world
+    from bench import (
+        api,
+        batch,
+        database,
+        documents,
+        fanout,
+        machine,
+        outbox,
+        ranking,
+        report,
+        sockets,
+        transitions,
+        world,
+    )
 
     try:
         print("Migrating and emptying the bench database…")
@@ -146,7 +163,27 @@ def main(argv: list[str] | None = None) -> int:
             database.migrate_and_reset()
             so = sockets.run(sockets=args.sockets, servers=args.socket_servers, rounds=args.socket_rounds)
 
-        text = report.render(info, backend, f, t, report.read_history(args.output), d, r, sockets=so, batch=b)
+        ob = None
+        if not args.no_outbox:
+            print(
+                f"Outbox: {args.outbox_messages:,} messages to a local receiver, with 1 and 2 db_worker processes "
+                "(on a fresh data set: the database is emptied first)…"
+            )
+            database.migrate_and_reset()
+            ob = outbox.run(messages=args.outbox_messages)
+
+        ap = None
+        if not args.no_api:
+            print(
+                f"API: the task list at {args.rank_assignments:,} tasks against the page, {args.api_requests} "
+                "requests per path (on a fresh data set: the database is emptied first)…"
+            )
+            database.migrate_and_reset()
+            ap = api.run(units=args.rank_units, assignments=args.rank_assignments, requests=args.api_requests)
+
+        text = report.render(
+            info, backend, f, t, report.read_history(args.output), d, r, sockets=so, batch=b, outbox=ob, api=ap
+        )
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
         print(
@@ -181,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         if b is not None:
             print(batch.summary_line(b))
+        if ob is not None:
+            print(outbox.summary_line(ob))
+        if ap is not None:
+            print(api.summary_line(ap))
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0
     finally:
