@@ -20,6 +20,13 @@ would only be refused again.
 
 Files are private (the default storage, which has no public URL) and kept ``JOB_FILE_HOURS``;
 ``job_files_prune`` (from ``tick``) deletes them and marks their jobs EXPIRED.
+
+A job is handed to the worker after its transaction commits (``on_commit``, robust: a queue that
+refuses is logged, and the person still gets the job's page). Should that hand-over be lost (the
+process died between the commit and the callback, or the queue refused), the job would wait in
+QUEUED for ever, holding one of its requester's ``MAX_PENDING`` places and the dedupe of the same
+request: ``jobs_recover`` (from ``tick``, every minute) queues such a job again once it is
+``LOST_AFTER`` old and the queue holds no task for it.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django_tasks import TaskResultStatus
 
 from supervision import clock
 from supervision.models import Job, JobState, User
@@ -61,6 +69,9 @@ MAX_BACKOFF_SECONDS = 600
 # Progress is written at most this often (seconds): a poll a second sees it move, and a
 # 5,000-row import costs a few dozen UPDATEs, not thousands.
 PROGRESS_INTERVAL = 0.5
+# A job QUEUED for this long with no task for it in the queue lost its hand-over: tick queues it
+# again. Long enough for an on_commit callback to have run many times over.
+LOST_AFTER = dt.timedelta(minutes=3)
 # Where uploads waiting for their job are stored (private, like the results).
 UPLOAD_FOLDER = "jobs/uploads"
 PENDING = (JobState.QUEUED, JobState.RUNNING)
@@ -236,7 +247,7 @@ def job_request(
                 job.expires_at = shared.expires_at
             job.save(force_insert=True)
             if job.state == JobState.QUEUED:
-                transaction.on_commit(lambda: _enqueue(job.pk))
+                transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     except BaseException:
         if stored:
             _delete(stored)
@@ -280,7 +291,7 @@ def job_retry(*, actor: User, job_id: Any) -> Job:
             data={"job": str(job.uuid), "kind": job.kind, "requested_by": job.requested_by_id},
             at=now,
         )
-        transaction.on_commit(lambda: _enqueue(job.pk))
+        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
     job.refresh_from_db()
     return job
 
@@ -369,7 +380,7 @@ def _failed(job: Job, exc: Exception) -> str:
     if not isinstance(exc, DomainError) and job.attempts < settings.JOB_MAX_ATTEMPTS:
         if mine.update(state=JobState.QUEUED, error=message):
             delay = min(MAX_BACKOFF_SECONDS, RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1))
-            transaction.on_commit(lambda: _enqueue(job.pk, delay=delay))
+            transaction.on_commit(lambda: _enqueue(job.pk, delay=delay), robust=True)
             return "will retry"
         return "taken over"
     # Kept (with an uploaded sheet) for a retry until the files of the day are pruned.
@@ -420,16 +431,64 @@ def job_files_prune(*, now: dt.datetime) -> int:
     return expired
 
 
+def _queued_tasks(job_ids: list[int], now: dt.datetime) -> set[int] | None:
+    """Which of these jobs have a task in the queue that will still run (waiting, a retry's
+    ``run_after`` included, or running since less than ``STALE_AFTER``: a worker that died
+    leaves its task RUNNING for good). None when the queue is not the database's, whose tasks
+    cannot be read."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from supervision.jobs_tasks import job_run
+
+    if not isinstance(job_run.get_backend(), DatabaseBackend):
+        return None
+    alive = Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING, started_at__gte=now - STALE_AFTER)
+    # The tasks of waiting jobs are few (at most MAX_PENDING a person): read, then matched here.
+    found = DBTaskResult.objects.filter(alive, task_path=job_run.module_path).values_list("args_kwargs", flat=True)
+    wanted = set(job_ids)
+    held = set()
+    for args_kwargs in found:
+        args = (args_kwargs or {}).get("args") or []
+        if args and args[0] in wanted:
+            held.add(args[0])
+    return held
+
+
+def _requeue_lost(now: dt.datetime) -> int:
+    """Queue again the QUEUED jobs whose task is not in the queue (see the module's docstring).
+
+    Only those: queuing every old QUEUED job each minute would pile duplicate tasks behind a
+    worker that is merely busy (each would do nothing, being idempotent, but the queue grows with
+    the load) and cut short the wait before a failed job's next try."""
+    lost_before = now - LOST_AFTER
+    candidates = list(
+        Job.objects.filter(state=JobState.QUEUED, created_at__lt=lost_before)
+        .filter(Q(started_at__isnull=True) | Q(started_at__lt=lost_before))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:PRUNE_BATCH]
+    )
+    if not candidates:
+        return 0
+    held = _queued_tasks(candidates, now)
+    lost = [pk for pk in candidates if pk not in (held or ())]
+    for pk in lost:
+        logger.warning("Job %s was queued but its task was not: queued again.", pk)
+        transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
+    return len(lost)
+
+
 def jobs_recover(*, now: dt.datetime) -> int:
-    """Give a job whose worker died (RUNNING for ``STALE_AFTER``) back to the queue, or
-    fail it when its tries are spent; returns how many. Call from ``tick``."""
-    recovered = 0
+    """Give a job whose worker died (RUNNING for ``STALE_AFTER``) back to the queue, or fail
+    it when its tries are spent, and queue again a job whose hand-over to the queue was lost;
+    returns how many. Call from ``tick``."""
+    recovered = _requeue_lost(now)
     stale = Job.objects.filter(state=JobState.RUNNING, started_at__lt=now - STALE_AFTER).values_list("pk", "attempts")
     for pk, attempts in list(stale[:PRUNE_BATCH]):
         mine = Job.objects.filter(pk=pk, state=JobState.RUNNING, attempts=attempts)
         if attempts < settings.JOB_MAX_ATTEMPTS:
             if mine.update(state=JobState.QUEUED):
-                transaction.on_commit(lambda pk=pk: _enqueue(pk))
+                transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
                 recovered += 1
         elif mine.update(
             state=JobState.FAILED,
