@@ -47,6 +47,8 @@ SEND_THREADS = 8
 # A group robot takes about 20 messages a minute; more are answered with a rate-limit error.
 ROBOT_PER_MINUTE = 20
 MAX_BACKOFF = 3600
+# Seconds between looks while a job lingers.
+LINGER_POLL = 0.1
 
 
 def lease_seconds() -> float:
@@ -280,16 +282,25 @@ def deliveries_send(
     return len(ids)
 
 
-def dispatch_run(*, on_full: Callable[[], None] | None = None, max_batches: int = 100_000) -> DispatchResult:
-    """Expand and send until nothing is due now. ``on_full`` is called when a batch came back
+def dispatch_run(
+    *, on_full: Callable[[], None] | None = None, linger: float = 0.0, max_batches: int = 100_000
+) -> DispatchResult:
+    """Expand and send until nothing is due now, then keep looking for ``linger`` seconds (the
+    job does, see tasks.py; a direct call does not). ``on_full`` is called when a batch came back
     full (the job queues one more dispatch, so a second worker joins in)."""
     result = DispatchResult()
+    idle_since: float | None = None
     for _ in range(max_batches):
         expanded = events_expand(now=clock.now())
         result.expanded += expanded
         taken = deliveries_send(now=clock.now(), result=result, on_full=on_full)
-        if not expanded and not taken:
-            break
+        if expanded or taken:
+            idle_since = None
+            continue
+        idle_since = idle_since if idle_since is not None else time.monotonic()
+        if time.monotonic() - idle_since >= linger:
+            break  # the last look came after the whole linger
+        time.sleep(LINGER_POLL)
     return result
 
 

@@ -10,6 +10,7 @@ see everything committed before it starts, so one waiting job is enough.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from functools import cache
 from typing import Any
 
@@ -25,11 +26,19 @@ from .dispatch import dispatch_run, next_due
 # A retry or a held message due within this long gets a job scheduled for it; later ones are
 # found by tick, which runs every minute.
 FOLLOW_UP = dt.timedelta(minutes=10)
+# Once a dispatch job finds nothing to do it keeps looking this long (seconds) before it ends.
+# A process that saw a job waiting less than DEBOUNCE ago does not ask again after its next
+# commit: that job started after the sighting, so it is still looking when the commit lands.
+# Under load this saves the question after nearly every transition; DEBOUNCE < LINGER keeps it safe.
+LINGER = 1.0
+DEBOUNCE = 0.25
+
+_seen_waiting = -DEBOUNCE  # time.monotonic() of this process's last sighting of a waiting job
 
 
 @task()
 def outbox_dispatch() -> dict[str, Any]:
-    result = dispatch_run(on_full=dispatch_enqueue)
+    result = dispatch_run(on_full=dispatch_enqueue, linger=LINGER)
     upcoming = next_due()
     if upcoming is not None and upcoming - clock.now() < FOLLOW_UP:
         dispatch_enqueue(run_after=upcoming)
@@ -64,6 +73,21 @@ def _waiting(run_after: dt.datetime | None) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_waiting_sql(), ["READY", outbox_dispatch.module_path, never, moment])
         return cursor.fetchone() is not None
+
+
+def dispatch_after_commit() -> None:
+    """After a transaction that wrote events: make sure a dispatch job will start, asking the
+    queue at most once per DEBOUNCE in this process."""
+    global _seen_waiting
+    if not isinstance(outbox_dispatch.get_backend(), DatabaseBackend):
+        outbox_dispatch.enqueue()  # another backend runs it at once, or never (tests)
+        return
+    asked = time.monotonic()
+    if asked - _seen_waiting < DEBOUNCE:
+        return
+    dispatch_enqueue()
+    # Queued or found waiting: either way a job started no earlier than ``asked`` will run.
+    _seen_waiting = asked
 
 
 def dispatch_enqueue(*, run_after: dt.datetime | None = None) -> bool:

@@ -6,8 +6,9 @@ e-mail addresses, the message text) is found when it expands the event, outside 
 
 After the transaction commits, one dispatch job is queued for the worker (``dispatch_soon``): at
 most one per transaction however many events it wrote, and none when a dispatch job is already
-waiting to start (it will see these rows too). If that enqueue is lost (the process dies right
-after the commit), tick finds the unexpanded event within a minute and queues the job itself.
+waiting to start (it will see these rows too; tasks.py also says when the question is skipped).
+If that enqueue is lost (the process dies right after the commit), tick finds the unexpanded
+event within a minute and queues the job itself.
 """
 
 from __future__ import annotations
@@ -95,6 +96,6 @@ def dispatch_soon() -> None:
 
 
 def _dispatch_enqueue() -> None:
-    from .tasks import dispatch_enqueue
+    from .tasks import dispatch_after_commit
 
-    dispatch_enqueue()
+    dispatch_after_commit()

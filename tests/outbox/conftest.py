@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from supervision import clock
 from supervision.models import Channel, ChannelKind, Delivery, OutboxEvent
+from supervision.outbox import tasks
 from supervision.outbox.dispatch import DispatchResult, dispatch_run
 from supervision.outbox.receiver import Receiver
 from supervision.services.channels import channel_create
@@ -30,6 +31,13 @@ def wednesday(hour: int = 10, minute: int = 0) -> dt.datetime:
     today = timezone.localdate()
     day = today - dt.timedelta(days=(today.weekday() - 2) % 7)
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+@pytest.fixture(autouse=True)
+def _ask_the_queue_each_time(monkeypatch):
+    # A process skips asking for a waiting dispatch job for a moment after it saw one
+    # (tasks.DEBOUNCE); each test asks afresh.
+    monkeypatch.setattr(tasks, "_seen_waiting", -1e9)
 
 
 @pytest.fixture

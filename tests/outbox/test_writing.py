@@ -15,6 +15,7 @@ from django_tasks_db.models import DBTaskResult
 
 from supervision import clock, services
 from supervision.models import Delivery, DeliveryStatus, OutboxEvent
+from supervision.outbox import tasks as tasks_module
 from supervision.outbox.payload import event_body
 from supervision.outbox.tasks import dispatch_enqueue, outbox_dispatch
 from supervision.services.cycles import outbox_tick, tick_run
@@ -149,3 +150,12 @@ def test_outbox_tick_queues_nothing_when_nothing_waits(db):
     assert not OutboxEvent.objects.exists()
     outbox_tick(now=timezone.now())
     assert _queued() == 0
+
+
+def test_a_process_that_just_saw_a_job_waiting_does_not_ask_again(db):
+    tasks_module.dispatch_after_commit()
+    assert _queued() == 1
+    with CaptureQueriesContext(connection) as again:
+        tasks_module.dispatch_after_commit()  # right after: the job seen waiting will see this too
+    assert again.captured_queries == [] and _queued() == 1
+    assert tasks_module.DEBOUNCE < tasks_module.LINGER, "a job outlives every commit that skipped asking"
