@@ -155,11 +155,12 @@ def test_a_published_notice_records_its_ranked_units_readers(client, world, publ
     assert {"甲县", "乙县"} <= ranked
     with clock.frozen(at("2024-01-16")):
         assert signed_in(client, world.leader_a).get(reverse("cycles:notice", args=[published.pk])).status_code == 200
-        # Asking for the PDF (a background job, whose page it is sent to) is opening the notice.
-        assert (
-            signed_in(client, world.liaison_b).get(reverse("notices:notice_pdf", args=[published.pk])).status_code
-            == 302
-        )
+        # Asking for the PDF (the button's POST: a background job, whose page it is sent to) is
+        # opening the notice; the page a plain GET shows, with that button, is not.
+        pdf = reverse("notices:notice_pdf", args=[published.pk])
+        assert signed_in(client, world.liaison_b).get(pdf).status_code == 200
+        assert not _readers(notice=published) & {("乙县", "liaison_b")}
+        assert signed_in(client, world.liaison_b).post(pdf).status_code == 302
         assert notice_mark_read(actor=world.leader_a, notice=published) is False
         assert notice_mark_read(actor=world.clerk, notice=published) is False
     assert _readers(notice=published) == {("甲县", "leader_a"), ("乙县", "liaison_b")}

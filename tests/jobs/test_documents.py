@@ -44,8 +44,9 @@ def four_rows(world):
 
 
 def _ask(client, url, params=None, *, capture):
+    """Press a download button: a POST (the filters in its fields, as the ledger page's form)."""
     with capture(execute=True):
-        return client.get(url, params or {})
+        return client.post(url, params or {})
 
 
 def _xlsx_rows(content: bytes) -> list[list]:

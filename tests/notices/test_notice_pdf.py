@@ -146,10 +146,11 @@ def test_until_it_is_published_the_notice_says_so_on_every_page(world, draft):
 
 
 def test_units_download_published_notices(client, world, published, django_capture_on_commit_callbacks):
-    # About twenty pages: asking for the notice sends the reader to a background job's page.
+    # About twenty pages: asking for the notice (the button's POST) sends the reader to a
+    # background job's page.
     url = reverse("notices:notice_pdf", args=[published.pk])
     with django_capture_on_commit_callbacks(execute=True):
-        asked = signed_in(client, world.liaison_a).get(url)
+        asked = signed_in(client, world.liaison_a).post(url)
     assert "no-store" in asked["Cache-Control"]
     first = job_of(asked)
     assert first.state == JobState.QUEUED
@@ -157,7 +158,7 @@ def test_units_download_published_notices(client, world, published, django_captu
     # A published notice prints the same for every reader: the next ones get that file at once.
     for user in (world.liaison_a, world.leader_b, world.liaison_c, world.observer):
         c = signed_in(client, user)
-        job = job_of(c.get(url))
+        job = job_of(c.post(url))
         assert job.state == JobState.DONE, user
         response = file_of(c, job)
         content = b"".join(response.streaming_content)
@@ -166,16 +167,17 @@ def test_units_download_published_notices(client, world, published, django_captu
 
 def test_a_unit_cannot_fetch_an_unpublished_notice(client, world, draft, django_capture_on_commit_callbacks):
     url = reverse("notices:notice_pdf", args=[draft.pk])
-    assert signed_in(client, world.liaison_a).get(url).status_code == 404
-    assert signed_in(client, world.outsider).get(url).status_code == 404
+    for user in (world.liaison_a, world.outsider):
+        assert signed_in(client, user).get(url).status_code == 404
+        assert signed_in(client, user).post(url).status_code == 404
     # The office reads its draft, marked as one.
     with django_capture_on_commit_callbacks(execute=True):
-        job = job_of(signed_in(client, world.clerk).get(url))
+        job = job_of(signed_in(client, world.clerk).post(url))
     run_jobs()
     assert stamps(content_of(client, job))[1] == "".join(sorted("草稿"))
-    assert signed_in(client, world.clerk).get(reverse("notices:notice_pdf", args=[999999])).status_code == 404
+    assert signed_in(client, world.clerk).post(reverse("notices:notice_pdf", args=[999999])).status_code == 404
     client.logout()
-    assert client.get(url).status_code == 302
+    assert client.get(url).status_code == 302 and client.post(url).status_code == 302
 
 
 # --- the command ---------------------------------------------------------------------------------------

@@ -35,6 +35,18 @@ def _links(page: str) -> dict[str, str]:
     }
 
 
+def _buttons(page: str) -> dict[str, str]:
+    """Button text → the address its form posts to, for the POST forms (with their CSRF token)
+    that hold one button: the downloads that may be background jobs."""
+    found = {}
+    for action, body in re.findall(r'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>', page, flags=re.S):
+        buttons = re.findall(r"<button[^>]*>(.*?)</button>", body, flags=re.S)
+        if len(buttons) == 1:
+            assert 'name="csrfmiddlewaretoken"' in body, action
+            found[re.sub(r"<[^>]+>", "", buttons[0]).strip()] = action
+    return found
+
+
 def _rows(response) -> list[list]:
     assert response.status_code == 200, response.content[:300]
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
@@ -92,32 +104,32 @@ def test_the_import_link_comes_back_to_the_letter(client, world):
 def test_the_list_exports_what_it_shows(client, world, issued):
     client = signed_in(client, world.clerk)
     # Untouched, the list shows open work only: so does its export.
-    links = _links(_page(client.get(reverse("tasks:list"))))
-    assert links["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?open=on"
-    assert links["Export ledger (PDF)"] == reverse("notices:ledger_pdf") + "?open=on"
-    # Filtered, the filters travel with the link (and the queue, when there is one).
+    buttons = _buttons(_page(client.get(reverse("tasks:list"))))
+    assert buttons["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?open=on"
+    assert buttons["Export ledger (PDF)"] == reverse("notices:ledger_pdf") + "?open=on"
+    # Filtered, the filters travel with the button's address (and the queue, when there is one).
     query = {"queue": "all", "filtered": "1", "state": "issued", "peer_group": "county", "q": "问题描述1"}
-    links = _links(_page(client.get(reverse("tasks:list"), query)))
-    href = links["Export ledger (Excel)"]
+    buttons = _buttons(_page(client.get(reverse("tasks:list"), query)))
+    href = buttons["Export ledger (Excel)"]
     expected = urlencode({"q": "问题描述1", "state": "issued", "peer_group": "county"})
     assert href == reverse("notices:ledger_xlsx") + "?" + expected
-    rows = _rows(client.get(href))
+    rows = _rows(client.post(href))
     # Item 1 for both counties: one problem (merged down its lines), two units.
     assert sorted(r[5] for r in rows) == ["乙县人民政府", "甲县人民政府"]
     assert rows[0][1].startswith("问题描述1") and rows[1][1] is None
     # A queue travels too: the inspector's "to verify" holds nothing yet, nor does its export.
     client = signed_in(client, world.inspector)
-    links = _links(_page(client.get(reverse("tasks:list"), {"queue": "to_verify"})))
-    assert links["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?queue=to_verify"
-    assert _rows(client.get(links["Export ledger (Excel)"])) == []
+    buttons = _buttons(_page(client.get(reverse("tasks:list"), {"queue": "to_verify"})))
+    assert buttons["Export ledger (Excel)"] == reverse("notices:ledger_xlsx") + "?queue=to_verify"
+    assert _rows(client.post(buttons["Export ledger (Excel)"])) == []
     assert len(_rows(client.get(reverse("notices:ledger_xlsx")))) == Assignment.objects.count()
 
 
 def test_a_unit_s_export_holds_its_own_rows_only(client, world, issued):
     client = signed_in(client, world.liaison_a)
-    links = _links(_page(client.get(reverse("tasks:list"))))
+    buttons = _buttons(_page(client.get(reverse("tasks:list"))))
     own = Assignment.objects.filter(unit=world.unit_a).count()
-    assert [r[5] for r in _rows(client.get(links["Export ledger (Excel)"]))] == ["甲县人民政府"] * own
+    assert [r[5] for r in _rows(client.post(buttons["Export ledger (Excel)"]))] == ["甲县人民政府"] * own
     # Asking for another unit's rows is refused, in words, for either format.
     for name in ("notices:ledger_xlsx", "notices:ledger_pdf"):
         response = client.get(reverse(name), {"unit": world.unit_b.pk})
@@ -154,9 +166,11 @@ def test_the_ledger_page_offers_what_the_person_may_export(client, world, issued
     assert 'data-turbo="false"' in office and "sv-page" in office  # a file download, inside the shell
     unit = _page(signed_in(client, world.liaison_a).get(reverse("notices:ledger_page")))
     assert "甲县人民政府" in unit and "乙县人民政府" not in unit
-    # What the page's form sends is what the downloads take.
-    rows = _rows(client.get(reverse("notices:ledger_xlsx"), {"unit": world.unit_a.pk, "letter": "", "state": ""}))
-    assert len(rows) == Assignment.objects.filter(unit=world.unit_a).count()
+    # What the page's form posts is what the downloads take (and a link's query string still works).
+    assert 'method="post"' in unit and 'name="csrfmiddlewaretoken"' in unit
+    for send in (client.post, client.get):
+        rows = _rows(send(reverse("notices:ledger_xlsx"), {"unit": world.unit_a.pk, "letter": "", "state": ""}))
+        assert len(rows) == Assignment.objects.filter(unit=world.unit_a).count()
 
 
 def test_an_outsider_has_no_ledger(client, world, issued):

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
 from notices import jobs
 from notices.job_kinds.sheets import reports_somewhere
@@ -105,9 +105,9 @@ def progress_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def progress_xlsx(request: HttpRequest) -> HttpResponse:
-    """The sheet of the assignments the user may report on now."""
+    """The sheet of the assignments the user may report on now (a long one: a job, on a POST)."""
     if refused := _not_a_reporter(request):
         return refused
     rows = reportable(request.user)

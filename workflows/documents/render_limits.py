@@ -47,10 +47,11 @@ def observes_only(user: User) -> bool:
     return Role.OBSERVER in held and not (held & WORKING_ROLES)
 
 
-def ledger_pdf_refusal(request: HttpRequest, rows: int) -> Refusal | None:
+def ledger_pdf_refusal(request: HttpRequest, rows: int, *, count: bool = True) -> Refusal | None:
     """Why this person may not have a ledger PDF of ``rows`` rows now, or None.
 
-    Counts one large render against the person's allowance when it lets one through."""
+    Counts one large render against the person's allowance when it lets one through; with
+    ``count`` off (a page that only offers to queue it) the allowance is neither read nor used."""
     observer_rows = settings.LEDGER_PDF_OBSERVER_ROWS
     if rows > observer_rows and observes_only(request.user):
         return Refusal(
@@ -62,12 +63,16 @@ def ledger_pdf_refusal(request: HttpRequest, rows: int) -> Refusal | None:
             403,
         )
     large_rows = settings.LEDGER_PDF_LARGE_ROWS
-    if rows > large_rows and is_ratelimited(
-        request,
-        group=RATE_GROUP,
-        key="user",
-        rate=settings.LEDGER_PDF_LARGE_RATE,
-        increment=True,
+    if (
+        count
+        and rows > large_rows
+        and is_ratelimited(
+            request,
+            group=RATE_GROUP,
+            key="user",
+            rate=settings.LEDGER_PDF_LARGE_RATE,
+            increment=True,
+        )
     ):
         return Refusal(
             _(

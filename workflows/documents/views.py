@@ -7,6 +7,10 @@ background job (``supervision.services.jobs``, kinds in ``notices.jobs``) and th
 to its page, which shows the progress and then offers the file. Small ledgers, letters and
 templates are made in the request.
 
+Only a POST asks for a job (the pages' download buttons are forms with the CSRF token): a GET of
+a download that would be one shows a page with that button instead, so that a link or an image
+on another site cannot queue heavy documents in a signed-in person's name.
+
 Meant to be included under a prefix such as ``/documents/``. Every view needs a login and
 reads through the selectors: a letter the user may not see is a 404, never a 403 that would
 confirm it exists, and a refusal from the domain is a page with its message, never a 500.
@@ -21,7 +25,7 @@ from typing import IO
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -79,7 +83,12 @@ def _file(handle: IO[bytes], filename: str, content_type: str) -> FileResponse:
 
 
 def as_job(request: HttpRequest, *, kind: str, params: dict, title: str, upload=None) -> HttpResponse:
-    """Ask for a background job and go to its page; a refusal is a page with its message."""
+    """Ask for a background job and go to its page; a refusal is a page with its message.
+
+    On a GET nothing is asked for: the page shows what would be made, with a button that posts
+    the same address (its query string, the filters, included)."""
+    if request.method != "POST":
+        return render(request, "jobs/prepare.html", {"title": title, "action": request.get_full_path()})
     try:
         job = job_request(actor=request.user, kind=kind, params=params, title=title, upload=upload)
     except NotAllowed as exc:
@@ -108,13 +117,14 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """A notice the user may see (units: published ones only); otherwise 404, as for letters."""
     notice = rankings.notice_get(request.user, pk)
     if notice is None:
         raise Http404
-    notice_mark_read(actor=request.user, notice=notice)  # 已阅: downloading it is opening it
+    if request.method == "POST":
+        notice_mark_read(actor=request.user, notice=notice)  # 已阅: asking for it is opening it
     # About twenty pages: drawn by the worker (or handed over at once when a reader had the
     # published notice drawn in the last hours).
     return as_job(request, kind=jobs.NOTICE_PDF, params=notice_params(notice), title=notice.title)
@@ -123,9 +133,20 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the ledger --------------------------------------------------------------------------------------
 
 
+def _filters(request: HttpRequest) -> QueryDict:
+    """The ledger's filters, under the assignment lists' query-string names: a list's export
+    button posts to its own query string; the ledger page's form posts its fields, which win."""
+    if request.method != "POST":
+        return request.GET
+    merged = request.GET.copy()
+    for key in request.POST:
+        if key != "csrfmiddlewaretoken":
+            merged.setlist(key, request.POST.getlist(key))
+    return merged
+
+
 def _ledger(request: HttpRequest) -> LedgerAsk:
-    # The assignment lists' query-string names: a list's export link is its own query string.
-    return ledger_resolve(request.user, ledger_params(request.GET))
+    return ledger_resolve(request.user, ledger_params(_filters(request)))
 
 
 def _no_role(request: HttpRequest) -> HttpResponse | None:
@@ -156,7 +177,7 @@ def ledger_page(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def ledger_xlsx(request: HttpRequest) -> HttpResponse:
     if refused := _no_role(request):
         return refused
@@ -167,7 +188,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
     if rows > jobs.LEDGER_XLSX_INLINE_ROWS:
         title = _("Ledger as Excel (%(rows)d rows)") % {"rows": rows}
-        return as_job(request, kind=jobs.LEDGER_XLSX, params=ledger_params(request.GET), title=title)
+        return as_job(request, kind=jobs.LEDGER_XLSX, params=ledger_params(_filters(request)), title=title)
     # Written to a temporary file row by row, then streamed from it: memory stays flat.
     out = tempfile.TemporaryFile()  # noqa: SIM115  (FileResponse closes it once sent)
     ledger.write_ledger_xlsx(
@@ -178,7 +199,7 @@ def ledger_xlsx(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def ledger_pdf(request: HttpRequest) -> HttpResponse:
     if refused := _no_role(request):
         return refused
@@ -188,11 +209,14 @@ def ledger_pdf(request: HttpRequest) -> HttpResponse:
         rows = asked.rows.count()
         if rows > ledger.PDF_MAX_ROWS:
             raise ledger.too_many_rows(ledger.PDF_MAX_ROWS)
-        if refusal := ledger_pdf_refusal(request, rows):
+        inline = rows <= jobs.LEDGER_PDF_INLINE_ROWS
+        # The page a GET shows for a job draws nothing: only what is drawn or queued is counted.
+        drawn = inline or request.method == "POST"
+        if refusal := ledger_pdf_refusal(request, rows, count=drawn):
             return render(request, "documents/refused.html", {"message": refusal.message}, status=refusal.status)
-        if rows > jobs.LEDGER_PDF_INLINE_ROWS:
+        if not inline:
             title = _("Ledger as PDF (%(rows)d rows)") % {"rows": rows}
-            return as_job(request, kind=jobs.LEDGER_PDF, params=ledger_params(request.GET), title=title)
+            return as_job(request, kind=jobs.LEDGER_PDF, params=ledger_params(_filters(request)), title=title)
         pdf = ledger.ledger_pdf(
             asked.rows.iterator(chunk_size=ledger.CHUNK),
             unit_label=asked.unit_label,
