@@ -55,6 +55,8 @@ OFFICE_KINDS = (ChannelKind.WEBHOOK,)
 
 MAX_URL = 500  # Channel.url
 MAX_NAME = 60  # Channel.name
+# Stands for a stored address's query on the pages (see address_shown).
+HIDDEN_QUERY = "…"
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # The hosts of the two robot services: an address of theirs pasted under another kind is a mix-up.
@@ -129,6 +131,14 @@ def _split(raw: object) -> tuple[SplitResult, list[tuple[str, str]]]:
         raise InvalidInput(_("The address is too long (at most %(n)d characters).") % {"n": MAX_URL}, field="url")
     if any(ch.isspace() for ch in text):
         raise InvalidInput(_("The address may not contain spaces."), field="url")
+    if HIDDEN_QUERY in text:
+        raise InvalidInput(
+            _(
+                "“…” stands for the part of the saved address that is not shown: give the address whole, "
+                "or leave the “?…” unchanged to keep that part."
+            ),
+            field="url",
+        )
     try:
         parts = urlsplit(text)
         parts.port  # noqa: B018  (raises on a port that is not a number)
@@ -309,6 +319,15 @@ def _kind(raw: object, unit_id: int | None) -> str:
             raise InvalidInput(_("The office's integrations are webhooks."), field="kind")
         raise InvalidInput(_("A unit's channel is a WeCom or DingTalk group robot."), field="kind")
     return kind
+
+
+def address_shown(url: str) -> str:
+    """A channel's address as the pages and the admin show it: scheme, host and path, and "?…"
+    for a query. A webhook's query may carry the receiving system's token, which, like every
+    key, is never shown again once saved."""
+    parts = urlsplit(url)
+    shown = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return f"{shown}?{HIDDEN_QUERY}" if parts.query else shown
 
 
 def _audit_url(url: str) -> str:
@@ -506,6 +525,9 @@ def channel_update(
     who = _require_authority(actor, found.unit_id)
     name = _name(name)
     key, secret = _text(key), _text(secret)
+    if clean_text(url, max_length=MAX_URL + 1) == address_shown(found.url):
+        # The address given back as the page showed it, its query hidden: it stays as saved.
+        url = found.url
     new_key, new_secret_value, generated = "", "", ""
     if found.kind == ChannelKind.WEBHOOK:
         address = _webhook_address(url)

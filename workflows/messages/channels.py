@@ -1,6 +1,10 @@
 """The channel pages: a unit's group robots (the office picks the unit, a leader sees their own)
 and the office's integrations (webhooks). Reads through supervision.selectors.messages, writes
-through supervision.services.channels; a refusal comes back on the form or as a message."""
+through supervision.services.channels; a refusal comes back on the form or as a message.
+
+The forms carry keys and secrets (a robot's address holds its key): the views that take them are
+marked so that an error report never shows them, and a saved address is shown without its query
+(``address_shown``), which may hold the receiving system's token."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supervision.models import Channel, ChannelKind, Unit
@@ -22,6 +27,7 @@ from supervision.selectors import messages as sel
 from supervision.services import DomainError
 from supervision.services.channels import (
     SavedChannel,
+    address_shown,
     channel_create,
     channel_delete,
     channel_disable,
@@ -32,6 +38,9 @@ from supervision.services.channels import (
 from workflows.params import clean_text, parse_id
 
 from .forms import ChannelForm
+
+# What a channel form posts that an error report must not carry.
+SECRET_FIELDS = ("url", "key", "secret")
 
 
 def channel_page(channel: Channel) -> str:
@@ -131,6 +140,7 @@ def _create(request: HttpRequest, unit: Unit | None) -> HttpResponse:
     return _page(request, unit=unit, form=form, status=400)
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -146,6 +156,7 @@ def unit_channels(request: HttpRequest, unit_id: int) -> HttpResponse:
     return _page(request, unit=unit, form=_new_form(unit.pk))
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -165,6 +176,7 @@ def channel_or_404(request: HttpRequest, pk: object) -> Channel:
     return channel
 
 
+@sensitive_post_parameters(*SECRET_FIELDS)
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -176,7 +188,8 @@ def channel_edit(request: HttpRequest, pk: int) -> HttpResponse:
         editing=channel.kind,
         initial={
             "name": channel.name,
-            "url": channel.url,
+            # Its query hidden; posted back unchanged, the saved address stays.
+            "url": address_shown(channel.url),
             "events": channel.events or default_events(channel.kind),
             "quiet_hours": channel.quiet_hours,
         },

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision import events as catalog
 from supervision.models import ChannelKind
-from supervision.services.channels import OFFICE_KINDS, UNIT_KINDS
+from supervision.services.channels import HIDDEN_QUERY, OFFICE_KINDS, UNIT_KINDS
 
 
 def _event_choices() -> list[tuple[str, str]]:
@@ -79,6 +79,11 @@ class ChannelForm(forms.Form):
                 else _("Optional: sent as Authorization: Bearer …, if the receiving system asks for one.")
             )
         self.fields["url"].help_text = _address_help(kind)
+        if editing and str(self.initial.get("url", "")).endswith("?" + HIDDEN_QUERY):
+            self.fields["url"].help_text = _(
+                "The part after “?” is not shown: leave “?…” as it is to keep it, or give the address whole to "
+                "replace it."
+            )
         if "secret" in self.fields:
             self.fields["secret"].help_text = _secret_help(kind, editing=bool(editing))
 

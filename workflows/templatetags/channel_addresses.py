@@ -1,0 +1,15 @@
+"""``{{ channel.url|address_shown }}``: a channel's address without its query, which may hold the
+receiving system's token (supervision.services.channels.address_shown)."""
+
+from __future__ import annotations
+
+from django import template
+
+from supervision.services.channels import address_shown as _address_shown
+
+register = template.Library()
+
+
+@register.filter
+def address_shown(url: str) -> str:
+    return _address_shown(url or "")
