@@ -159,3 +159,10 @@ def test_a_process_that_just_saw_a_job_waiting_does_not_ask_again(db):
         tasks_module.dispatch_after_commit()  # right after: the job seen waiting will see this too
     assert again.captured_queries == [] and _queued() == 1
     assert tasks_module.DEBOUNCE < tasks_module.LINGER, "a job outlives every commit that skipped asking"
+
+
+def test_each_escalation_is_an_event_for_the_units_robot(ranked):
+    steps = list(Escalation.objects.order_by("id").values_list("unit_id", flat=True))
+    events = list(OutboxEvent.objects.filter(name="unit.escalated").order_by("id"))
+    assert steps and [e.unit_ids for e in events] == [[u] for u in steps]
+    assert all(e.recipient_ids and e.payload["cycle_number"] for e in events)
