@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from supervision import clock, services
-from supervision.models import Delivery, DeliveryStatus, OutboxEvent
+from supervision.models import Delivery, DeliveryStatus, Escalation, OutboxEvent
 from supervision.outbox import tasks as tasks_module
 from supervision.outbox.payload import event_body
 from supervision.outbox.tasks import dispatch_enqueue, outbox_dispatch
