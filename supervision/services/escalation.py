@@ -25,6 +25,7 @@ from supervision.models import (
     Unit,
     UnitKind,
 )
+from supervision.outbox.write import outbox_event_build, outbox_events_save
 
 from .audit import audit_event, audit_record_many
 from .push import notification_payload, push_batches_after_commit
@@ -113,6 +114,20 @@ def ladder_step(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -
         outbox += told
         batches.append((told, text, e.unit_id))
     Notification.objects.bulk_create(outbox)
+    # One outbox event per unit escalated (its work-group robot, the office's integrations).
+    outbox_events_save(
+        [
+            outbox_event_build(
+                verb="ranking_escalation",
+                text=text,
+                unit_ids=[unit_id],
+                recipient_ids=[n.recipient_id for n in told],
+                payload={"cycle": cycle.pk, "cycle_number": cycle.number},
+                created_at=now,
+            )
+            for told, text, unit_id in batches
+        ]
+    )
     push_batches_after_commit(
         [
             (
