@@ -20,6 +20,7 @@ from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from supervision.models import Cycle, OutboxEvent, Unit, User
+from supervision.outbox.write import INTERNAL_EVENTS
 from supervision.services.roles import roles_by_unit, unit_ids
 
 from .rankings import notices_visible_to, sees_all_units
@@ -65,7 +66,7 @@ def events_visible_to(user: User) -> QuerySet[OutboxEvent]:
     if not _active(user):
         return OutboxEvent.objects.none()
     if user.is_superuser:
-        return OutboxEvent.objects.all()
+        return OutboxEvent.objects.exclude(name__in=INTERNAL_EVENTS)
     no_task = Q(assignment__isnull=True)
     no_letter = no_task & Q(letter__isnull=True)
     no_object = no_letter & Q(notice__isnull=True)
@@ -79,4 +80,5 @@ def events_visible_to(user: User) -> QuerySet[OutboxEvent]:
         seen |= no_object & ~Q(unit_ids=[])
     else:
         seen |= no_object & _lists_any("unit_ids", unit_ids(user))
-    return OutboxEvent.objects.filter(seen)
+    # A channel's test message and a person's digest are deliveries of their own, not events.
+    return OutboxEvent.objects.filter(seen).exclude(name__in=INTERNAL_EVENTS)

@@ -117,3 +117,20 @@ def test_the_event_feed_holds_the_events_about_what_one_sees(world, reported, ap
     assert any(e["data"].get("assignment") == reported.pk for e in office)
     outsider = api("outsider").get("/api/events/").json()["results"]
     assert outsider == []
+
+
+def test_the_event_feed_leaves_out_test_messages_and_digests(world, reported, api):
+    # A channel's test message names the unit and the person who sent it, but it is nobody's event.
+    from supervision.outbox.services import channel_test_message
+    from supervision.services.channels import channel_create
+
+    saved = channel_create(
+        actor=world.clerk,
+        unit_id=world.unit_b.pk,
+        kind="wecom",
+        name="work group",
+        url="http://127.0.0.1:9/cgi-bin/webhook/send?key=693a91f6-7d2b-4e8c-9a51-2f0c3b6e1d44",
+    )
+    channel_test_message(actor=world.clerk, channel=saved.channel)
+    names = {e["event"] for e in api("clerk").get("/api/events/").json()["results"]}
+    assert "channel.test" not in names and names
