@@ -488,6 +488,8 @@ OUTBOX_TIMEOUT = float(os.environ.get("OUTBOX_TIMEOUT", 10))
 # Tries before a delivery is shown as failed; waits grow 30 s, 1 min, 2 min … (capped at an hour).
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", 6))
 OUTBOX_BACKOFF_SECONDS = int(os.environ.get("OUTBOX_BACKOFF_SECONDS", 30))
+# Messages of one batch a worker sends at once (threads: each waits on a slow server, not the CPU).
+OUTBOX_SEND_THREADS = int(os.environ.get("OUTBOX_SEND_THREADS", 8))
 # Encrypts webhook keys and signing secrets at rest (Fernet). Defaults to a key derived from
 # SECRET_KEY; set it apart to rotate SECRET_KEY without re-entering every robot's key.
 FIELD_ENCRYPTION_KEY = os.environ.get("FIELD_ENCRYPTION_KEY", "")
