@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from supervision import clock
-from supervision.models import Notice, NoticeState
+from supervision.models import Job, Notice, NoticeState
+from supervision.services.jobs import job_execute
 from tests.conftest import issue_letter
 from tests.cycles import two_closed_cycles, use_calendar
 
@@ -171,7 +172,14 @@ def test_a_notice_from_draft_to_the_units(ranked, open_page, live_server):
     assert "甲县" in article.inner_text() and "乙县" in article.inner_text()
     assert liaison.get_by_role("button", name="发布至各单位").count() == 0
     _shot(liaison, "notice-published")
-    pdf = liaison.get_by_role("link", name="下载 PDF")
+    # The PDF (a score of pages) is made in the background: the button asks for it and opens the
+    # job's page, which offers the file once the worker (here, this process) has made it.
+    liaison.get_by_role("button", name="下载 PDF").click()
+    liaison.wait_for_url(re.compile(r"/jobs/[0-9a-f-]+/$"))
+    job = Job.objects.get(kind="notice_pdf", requested_by=w.liaison_a)
+    assert job_execute(job.pk) == "done"
+    pdf = liaison.locator(f"a[href='/jobs/{job.uuid}/file']")
+    pdf.wait_for()
     response = liaison.request.get(live_server.url + pdf.get_attribute("href"))
     assert response.status == 200
     assert response.headers["content-type"].startswith("application/pdf")
