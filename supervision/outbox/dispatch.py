@@ -13,7 +13,8 @@ Sending a batch:
 3. **Record** every outcome in one transaction: a DeliveryAttempt per try (status code, an error
    with no secret in it), SENT with its time, or back to PENDING with a backoff of
    OUTBOX_BACKOFF_SECONDS × 2ⁿ (at most an hour), or FAILED after OUTBOX_MAX_ATTEMPTS tries,
-   which also shows on the channel (last_error).
+   or at once when the error is permanent (the request itself is wrong: senders/base.py
+   Outcome.permanent), which also shows on the channel (last_error).
 
 A worker killed between 2 and 3 leaves SENDING rows whose lease runs out; the next worker sends
 them again. So each message goes out once, or at most once more after a crash mid-send, with the
@@ -223,7 +224,7 @@ def _record(sent: list[Sent], waiting: list[Delivery], lease: dt.datetime, resul
                 continue
             tries = d.attempts + 1
             error = outcome.error[:300]
-            if tries >= max_attempts:
+            if tries >= max_attempts or outcome.permanent:
                 status, due = DeliveryStatus.FAILED, d.due_at
                 result.failed += 1
                 if d.channel_id:

@@ -87,8 +87,15 @@ def robot_markdown(facts: Facts) -> tuple[str, str]:
     return facts.label, "\n\n".join(parts)
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space. A mail header
+    cannot hold a line break (Django refuses the message with BadHeaderError), and an event's text
+    often has one: a reminder's words, a rejection's reason, an item's description."""
+    return " ".join(text.split())
+
+
 def email_subject(facts: Facts) -> str:
-    return Truncator(f"{facts.label}：{facts.text}").chars(120)
+    return Truncator(one_line(f"{facts.label}：{facts.text}")).chars(120)
 
 
 def email_bodies(facts: Facts) -> tuple[str, str]:
@@ -108,7 +115,7 @@ def email_bodies(facts: Facts) -> tuple[str, str]:
 
 
 def digest_subject(count: int) -> str:
-    return ngettext("Daily digest: %(n)d message", "Daily digest: %(n)d messages", count) % {"n": count}
+    return one_line(ngettext("Daily digest: %(n)d message", "Daily digest: %(n)d messages", count) % {"n": count})
 
 
 def digest_bodies(items: list[Facts]) -> tuple[str, str]:

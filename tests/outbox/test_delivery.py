@@ -10,9 +10,11 @@ import logging
 from django.core import mail
 
 from supervision import clock
-from supervision.models import ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent
+from supervision.crypto import encrypt
+from supervision.models import Channel, ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent
 from supervision.outbox.payload import event_body
 from supervision.outbox.senders.webhook import webhook_signature
+from supervision.services.reminders import assignment_remind
 from tests.factories import issue_letter
 from tests.outbox.conftest import SECRETS, WEBHOOK_SECRET, deliveries_of, dispatch, fresh, latest
 
@@ -135,8 +137,9 @@ def test_secrets_never_show_in_attempts_channels_or_logs(channels, morning, capl
     w, receiver = channels.world, channels.receiver
     caplog.set_level(logging.DEBUG)
     issue_letter(w, units=[w.unit_a])
-    # The robots answer with an error that echoes the address they were called at, key included.
-    receiver.refuse(2, errcode=310000)
+    # The robots answer with an error that echoes the address they were called at, key included
+    # ("system busy": retried, unlike a refusal of the request itself).
+    receiver.refuse(2, errcode=-1)
     dispatch(morning)
     receiver.stop()  # then they are gone altogether
     dispatch(morning + dt.timedelta(hours=1))
@@ -145,7 +148,7 @@ def test_secrets_never_show_in_attempts_channels_or_logs(channels, morning, capl
         *Delivery.objects.values_list("last_error", flat=True),
     ]
     errors += [fresh(c).last_error for c in (channels.wecom, channels.dingtalk, channels.webhook)]
-    assert any("310000" in e for e in errors) and any("refused" in e.lower() for e in errors)
+    assert any("errcode -1" in e for e in errors) and any("refused" in e.lower() for e in errors)
     for secret in SECRETS:
         assert not any(secret in e for e in errors)
         assert secret not in caplog.text
@@ -162,3 +165,51 @@ def test_a_second_expansion_writes_nothing_more(channels):
     OutboxEvent.objects.update(expanded_at=None)  # as if a second worker had read them at the same time
     assert events_expand(now=clock.now()) == 2
     assert Delivery.objects.count() == before == 8
+
+
+def test_an_urgent_reminder_with_line_breaks_arrives_by_email_on_the_first_try(channels, assignment_a):
+    # A mail header cannot hold a line break; the reminder's own words often do.
+    w = channels.world
+    assignment_remind(actor=w.clerk, assignment=assignment_a, text="请今天下班前报送进展。\n逾期将予以通报。")
+    dispatch()
+    mails = Delivery.objects.filter(event=latest("assignment.reminded"), kind=ChannelKind.EMAIL)
+    assert {(d.status, d.attempts, d.last_error) for d in mails} == {(DeliveryStatus.SENT, 1, "")}
+    sent = [m for m in mail.outbox if "逾期将予以通报" in m.subject]
+    assert len(sent) == 2
+    assert all("\n" not in m.subject and "报送进展。 逾期" in m.subject for m in sent)
+    assert "请今天下班前报送进展。\n逾期将予以通报。" in sent[0].body, "the body keeps the line break"
+
+
+def test_a_request_refused_for_good_fails_at_once_and_a_passing_refusal_is_retried(channels, morning):
+    w, receiver = channels.world, channels.receiver
+    # The WeCom robot does not know its key (errcode 93000); the webhook's address is gone (404).
+    Channel.objects.filter(pk=channels.wecom.pk).update(key_encrypted=encrypt("a-key-nobody-knows"))
+    Channel.objects.filter(pk=channels.webhook.pk).update(url=f"{receiver.url}/gone")
+    issue_letter(w, units=[w.unit_a])
+    OutboxEvent.objects.exclude(name="letter.issued").delete()
+    dispatch(morning)
+    by_channel = {d.channel_id: d for d in Delivery.objects.filter(channel__isnull=False)}
+    for answered, channel in (("404", channels.webhook), ("errcode 93000", channels.wecom)):
+        d = by_channel[channel.pk]
+        assert (d.status, d.attempts) == (DeliveryStatus.FAILED, 1) and answered in d.last_error
+        assert answered in fresh(channel).last_error, "the channel page shows why"
+    assert by_channel[channels.dingtalk.pk].status == DeliveryStatus.SENT
+    # "Too many requests" is worth another try, a minute later or more.
+    Channel.objects.filter(pk=channels.webhook.pk).update(url=f"{receiver.url}/webhook")
+    issue_letter(w, units=[w.unit_b])
+    OutboxEvent.objects.exclude(name="letter.issued").filter(expanded_at__isnull=True).delete()
+    receiver.fail(1, status=429)
+    dispatch(morning)
+    d = Delivery.objects.get(channel=channels.webhook, event=latest("letter.issued"))
+    assert (d.status, d.attempts) == (DeliveryStatus.PENDING, 1) and "429" in d.last_error
+
+
+def test_an_email_the_mail_library_refuses_fails_at_once(channels, morning):
+    w = channels.world
+    w.liaison_b.email = "liaison_b@example.org\nBcc: someone@example.org"  # stored before validation existed
+    w.liaison_b.save(update_fields=["email"])
+    issue_letter(w, units=[w.unit_b])
+    dispatch(morning)
+    d = Delivery.objects.get(event=latest("letter.issued"), user=w.liaison_b)
+    assert (d.status, d.attempts) == (DeliveryStatus.FAILED, 1) and d.last_error
+    assert [m.to for m in mail.outbox] == [["leader_b@example.org"]]

@@ -27,10 +27,24 @@ class Outcome:
     error: str = ""
     # Seconds to wait at least before the next try (a provider's rate limit), else the backoff.
     retry_after: int | None = None
+    # The request itself is wrong (a header the mail library refuses, a robot's "invalid key",
+    # a webhook's 4xx): the same request would fail the same way, so the delivery fails at once
+    # instead of after every try, and shows on the monitor to be fixed and sent again.
+    permanent: bool = False
 
 
 # A prepared message's sending: network only, no database, no translation (other threads run it).
 Transmit = Callable[[], Outcome]
+
+
+# 4xx answers that say "later", not "wrong": timeout, too early, too many requests.
+_TRANSIENT_4XX = frozenset({408, 425, 429})
+
+
+def http_permanent(status: int | None) -> bool:
+    """Whether an HTTP status refuses the request for good (a 4xx other than those above). A
+    3xx (the address moved), a 5xx and no answer at all are retried."""
+    return status is not None and 400 <= status < 500 and status not in _TRANSIENT_4XX
 
 
 def failed(error: str) -> Transmit:

@@ -65,8 +65,12 @@ def email_prepare(delivery: Delivery) -> Transmit:
     def transmit() -> Outcome:
         try:
             message.send(fail_silently=False)
-        except (smtplib.SMTPException, OSError, ValueError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:
             return Outcome(False, error=redact(f"{type(exc).__name__}: {exc}", [settings.EMAIL_HOST_PASSWORD]))
+        except ValueError as exc:
+            # The message itself is refused before any server sees it (BadHeaderError, a malformed
+            # address): another try would build the same message, so it fails at once.
+            return Outcome(False, error=redact(f"{type(exc).__name__}: {exc}"), permanent=True)
         return Outcome(True)
 
     return transmit

@@ -4,9 +4,10 @@
 钉钉: ``POST {url}?access_token=T&timestamp=MS&sign=S`` with ``{"msgtype": "markdown",
 "markdown": {"title": …, "text": …}}``; with a signing secret (加签) ``S`` is the URL-encoded
 base64 of HMAC-SHA256(key=secret, msg=f"{MS}\\n{secret}"), MS the time in milliseconds.
-Both answer ``{"errcode": 0, "errmsg": "ok"}``; any other errcode is a failure, retried. Each
-robot takes about 20 messages a minute: the worker paces them (dispatch.py), and a rate-limit
-answer is retried after a minute.
+Both answer ``{"errcode": 0, "errmsg": "ok"}``; any other errcode is a failure. A code known to
+mean the request itself is wrong (PERMANENT) fails at once; any other is retried. Each robot
+takes about 20 messages a minute: the worker paces them (dispatch.py), and a rate-limit answer
+is retried after a minute.
 """
 
 from __future__ import annotations
@@ -24,11 +25,17 @@ from supervision.crypto import decrypt
 from supervision.models import Delivery
 
 from ..messages import facts_of, robot_markdown
-from .base import Outcome, Response, Transmit, failed, http_post, redact
+from .base import Outcome, Response, Transmit, failed, http_permanent, http_post, redact
 
 # WeCom 45009 and DingTalk 130101: too many messages; wait a minute.
 RATE_LIMITED = frozenset({45009, 130101})
 RATE_LIMIT_WAIT = 60
+# Codes that say the request is wrong, which the same request a minute later would be again: the
+# robot's address or key is unknown (企业微信 93000, 钉钉 300001), 钉钉's security setting refuses
+# it (310000: signature, keyword or IP address), the message is malformed (企业微信 40008 invalid
+# message type, 40058 invalid parameter, 44004 empty content; 钉钉 40035 invalid parameter).
+# Rate limits, "system busy" (-1) and any code not listed are retried as before.
+PERMANENT = frozenset({93000, 40008, 40058, 44004, 300001, 310000, 40035})
 # WeCom's markdown content is limited to 4,096 bytes; DingTalk's is larger. Both get this.
 MAX_CONTENT = 3800
 HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -51,7 +58,8 @@ def _shorten(text: str) -> str:
 def _answer(response: Response, secrets: list[str]) -> Outcome:
     """A robot's answer: HTTP 200 and errcode 0, or a failure saying which."""
     if response.status != 200:
-        return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", secrets))
+        error = redact(response.error or f"HTTP {response.status}", secrets)
+        return Outcome(False, response.status, error, permanent=http_permanent(response.status))
     try:
         answer = json.loads(response.body.decode() or "{}")
         code = int(answer.get("errcode", -1))
@@ -60,7 +68,7 @@ def _answer(response: Response, secrets: list[str]) -> Outcome:
     if code == 0:
         return Outcome(True, 200)
     message = redact(f"errcode {code}: {answer.get('errmsg', '')}", secrets)
-    return Outcome(False, 200, message, RATE_LIMIT_WAIT if code in RATE_LIMITED else None)
+    return Outcome(False, 200, message, RATE_LIMIT_WAIT if code in RATE_LIMITED else None, code in PERMANENT)
 
 
 def wecom_prepare(delivery: Delivery) -> Transmit:

@@ -8,7 +8,8 @@ feed lists), signed when the channel has a secret:
 
 A receiver recomputes the signature over the raw body, compares in constant time and rejects
 old timestamps. A channel key, when set, goes as ``Authorization: Bearer <key>``. Any 2xx
-answer is a delivery; anything else is retried.
+answer is a delivery; a 4xx other than 408, 425 and 429 (the receiver refuses the request: wrong
+signature, unknown path, a body it cannot take) fails at once; anything else is retried.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from supervision.crypto import decrypt
 from supervision.models import Delivery
 
 from ..payload import event_body
-from .base import Outcome, Transmit, http_post, redact
+from .base import Outcome, Transmit, http_permanent, http_post, redact
 
 
 def webhook_signature(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -56,6 +57,7 @@ def webhook_prepare(delivery: Delivery) -> Transmit:
         response = http_post(channel.url, body, headers)
         if response.status is not None and 200 <= response.status < 300:
             return Outcome(True, response.status)
-        return Outcome(False, response.status, redact(response.error or f"HTTP {response.status}", [secret, key]))
+        error = redact(response.error or f"HTTP {response.status}", [secret, key])
+        return Outcome(False, response.status, error, permanent=http_permanent(response.status))
 
     return transmit
