@@ -37,7 +37,7 @@ from supervision.models import (
 )
 from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
-from supervision.services.channels import channel_disable, channel_enable
+from supervision.services.channels import address_shown, channel_disable, channel_enable
 from supervision.services.units import unit_one_person_set
 
 
@@ -266,7 +266,7 @@ class ChannelAdmin(ReadOnlyAdmin):
     (services/channels.py), which check who may, split and encrypt keys and audit the change.
     The encrypted key and secret are left out: the page says whether they are set."""
 
-    list_display = ["name", "kind", "unit", "url", "enabled", "quiet_hours", "last_ok_at", "last_error"]
+    list_display = ["name", "kind", "unit", "address", "enabled", "quiet_hours", "last_ok_at", "last_error"]
     list_filter = ["kind", "enabled", "unit__kind"]
     search_fields = ["name", "unit__name", "url"]
     list_select_related = ["unit", "created_by"]
@@ -274,7 +274,7 @@ class ChannelAdmin(ReadOnlyAdmin):
         "kind",
         "unit",
         "name",
-        "url",
+        "address",
         "key_set",
         "secret_set",
         "events",
@@ -287,6 +287,11 @@ class ChannelAdmin(ReadOnlyAdmin):
     ]
     readonly_fields = fields
     actions = ["turn_off", "turn_on"]
+
+    @admin.display(description=_("address"), ordering="url")
+    def address(self, obj: Channel) -> str:
+        # Without its query, which may hold the receiving system's token (as on the channel pages).
+        return address_shown(obj.url)
 
     @admin.display(description=_("key"), boolean=True)
     def key_set(self, obj: Channel) -> bool:

@@ -95,3 +95,16 @@ def test_the_admin_turns_channels_off_through_the_service(world):
     browser_for(world.clerk).post(url, {"action": "turn_off", "_selected_action": [c.pk]})
     assert not Channel.objects.get().enabled
     assert AuditEvent.objects.filter(action="channel.disabled", actor=world.clerk).exists()
+
+
+def test_the_admin_shows_a_webhooks_address_without_its_query(world):
+    hook = channel_create(
+        actor=world.clerk, unit_id=None, kind="webhook", name="OA", url="https://oa.example.gov.cn/h?token=oa-s3cret"
+    ).channel
+    browser = browser_for(_superuser())
+    for url in (
+        reverse("admin:supervision_channel_changelist"),
+        reverse("admin:supervision_channel_change", args=[hook.pk]),
+    ):
+        html = browser.get(url).content.decode()
+        assert "https://oa.example.gov.cn/h?…" in html and "oa-s3cret" not in html, url
