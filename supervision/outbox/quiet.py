@@ -45,17 +45,24 @@ class QuietWindow:
         return (self.rest_days and is_rest_day(local.date())) or self._in_night(local.time().replace(tzinfo=None))
 
     def next_open(self, at: dt.datetime) -> dt.datetime:
-        """``at`` itself when it is not quiet, else the first moment after it that is not: the end
-        of the night (``end``), moved to the next workday's ``end`` when rest days are quiet."""
+        """``at`` itself when it is not quiet, else the first moment after it that is not.
+
+        Each step jumps to the next moment where quietness may change, and tests it again: from a
+        quiet rest day to 00:00 of the next workday (which is open when the nightly window does not
+        reach midnight: 12:00–14:00 on a Saturday opens on Monday at 00:00, not at 14:00), from
+        inside the nightly window to its ``end`` (tomorrow's when it crosses midnight and ``at`` is
+        in the evening part). A night and a weekend take three steps at most."""
         local = timezone.localtime(at)
-        for _ in range(14):  # a night and a weekend at most; bounded all the same
+        for _ in range(8):  # bounded all the same
             if not self.is_quiet(local):
                 return local
             day = local.date()
             if self.rest_days and is_rest_day(day):
                 while is_rest_day(day):
                     day += dt.timedelta(days=1)
-            elif self.start > self.end and local.time() >= self.start:
+                local = self._at(day, dt.time(0))
+                continue
+            if self.start > self.end and local.time() >= self.start:
                 day += dt.timedelta(days=1)  # evening: the window ends tomorrow morning
             local = self._at(day, self.end)
         return local

@@ -7,6 +7,8 @@ import datetime as dt
 
 from django.core import mail
 from django.utils import timezone
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from supervision import clock, services
 from supervision.models import Channel, Delivery, DeliveryStatus, MessagePreference
@@ -36,6 +38,54 @@ def test_the_quiet_window_ends_in_the_morning_and_after_the_weekend():
     assert _local(DEFAULT_WINDOW.next_morning(wednesday(10))) == (3, 8, 0)
     assert _local(DEFAULT_WINDOW.next_morning(wednesday(7))) == (2, 8, 0)
     assert _local(DEFAULT_WINDOW.next_morning(friday_night)) == (0, 8, 0)
+
+
+# A week from a Monday (1 January 2024), local time; window times on quarter hours, so whether a
+# moment is quiet can change only on a quarter hour, and checking each quarter hour between a
+# moment and its next open moment shows there is no open moment in between.
+MONDAY = dt.datetime(2024, 1, 1)
+QUARTER = dt.timedelta(minutes=15)
+WEEK_MINUTES = 7 * 24 * 60
+_quarters = st.integers(0, 95).map(lambda q: dt.time(q // 4, q % 4 * 15))
+_fuzz = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _check_next_open(window: QuietWindow, minute: int) -> None:
+    at = timezone.make_aware(MONDAY + dt.timedelta(minutes=minute))
+    opens = window.next_open(at)
+    assert opens >= at and not window.is_quiet(opens)
+    if opens == at:
+        return
+    assert window.is_quiet(at)
+    mark = timezone.make_aware(MONDAY + dt.timedelta(minutes=minute // 15 * 15)) + QUARTER
+    while mark < opens:
+        assert window.is_quiet(mark), f"{timezone.localtime(mark)} is open, before {timezone.localtime(opens)}"
+        mark += QUARTER
+
+
+@_fuzz
+@given(start=_quarters, end=_quarters, rest_days=st.booleans(), minute=st.integers(0, WEEK_MINUTES - 1))
+@example(start=dt.time(12), end=dt.time(14), rest_days=True, minute=5 * 24 * 60 + 10 * 60)  # Saturday 10:00
+def test_a_window_within_the_day_opens_at_the_first_moment_that_is_not_quiet(start, end, rest_days, minute):
+    if start > end:
+        start, end = end, start
+    _check_next_open(QuietWindow(start, end, rest_days), minute)
+
+
+@_fuzz
+@given(start=_quarters, end=_quarters, rest_days=st.booleans(), minute=st.integers(0, WEEK_MINUTES - 1))
+@example(start=dt.time(21), end=dt.time(8), rest_days=True, minute=4 * 24 * 60 + 23 * 60)  # Friday 23:00
+def test_a_window_across_midnight_opens_at_the_first_moment_that_is_not_quiet(start, end, rest_days, minute):
+    if start < end:
+        start, end = end, start
+    _check_next_open(QuietWindow(start, end, rest_days), minute)
+
+
+def test_a_midday_window_with_quiet_rest_days_opens_at_monday_midnight():
+    lunch = QuietWindow(dt.time(12), dt.time(14), rest_days=True)
+    saturday = timezone.make_aware(MONDAY + dt.timedelta(days=5, hours=10))
+    assert _local(lunch.next_open(saturday)) == (0, 0, 0)  # not Monday 14:00: Monday morning is open
+    assert _local(lunch.next_open(saturday + dt.timedelta(days=2, hours=3))) == (0, 14, 0)  # Monday 13:00
 
 
 def test_quiet_hours_hold_a_message_until_the_morning(channels):
