@@ -16,6 +16,16 @@ Sending a batch:
    or at once when the error is permanent (the request itself is wrong: senders/base.py
    Outcome.permanent), which also shows on the channel (last_error).
 
+A delivery for a channel that is turned off is not sent (the page promises "nothing is sent to
+it until it is turned on"): whatever was queued before, held for quiet hours, waiting for a
+retry, is ended as FAILED when its moment comes, with no attempt and an error that says why
+(channel_off_error), which the monitor and the channel's page show. It is not kept waiting for the
+channel to come back: a channel is turned off because its group or its receiver is gone or wrong,
+and turning it on weeks later should not pour weeks-old messages into a group; the office can
+still send any of them again from the monitor once the channel is on. Waiting rows would also
+stay due for ever, and every batch would step over them. The test message is the exception: the
+test button sends to a channel on purpose, on or off (services.channel_test_message).
+
 A worker killed between 2 and 3 leaves SENDING rows whose lease runs out; the next worker sends
 them again. So each message goes out once, or at most once more after a crash mid-send, with the
 same delivery id (webhook header, e-mail Message-ID) for a receiver to drop the repeat.
@@ -33,12 +43,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent
 
 from .expand import ROBOTS, events_expand
 from .senders import SENDERS, Outcome, Transmit, redact
+from .write import CHANNEL_TEST
 
 logger = logging.getLogger("supervision.outbox")
 
@@ -91,6 +103,20 @@ def deliveries_take(*, now: dt.datetime, limit: int = SEND_BATCH) -> tuple[list[
             if Delivery.objects.filter(due, pk=pk).update(status=DeliveryStatus.SENDING, leased_until=lease)
         ]
     return ids, lease
+
+
+def channel_off(delivery: Delivery) -> bool:
+    """Whether a delivery's channel is turned off (an e-mail has none; a test message goes anyway)."""
+    channel = delivery.channel
+    return channel is not None and not channel.enabled and delivery.event.name != CHANNEL_TEST
+
+
+def channel_off_error() -> str:
+    # In the worker's language, like the senders' errors: stored, then read on the monitor.
+    return _(
+        "The channel is turned off: this message was not sent. "
+        "Turn the channel on, then send it again if it is still needed."
+    )
 
 
 def _robot_room(batch: list[Delivery], now: dt.datetime) -> tuple[list[Delivery], list[Delivery]]:
@@ -183,15 +209,18 @@ class DispatchResult:
         return dict(self.__dict__)
 
 
-def _record(sent: list[Sent], waiting: list[Delivery], lease: dt.datetime, result: DispatchResult) -> None:
+def _record(
+    sent: list[Sent], waiting: list[Delivery], off: list[Delivery], lease: dt.datetime, result: DispatchResult
+) -> None:
     """Write a batch's outcomes in one transaction, in few statements: the deliveries that went
-    out in one UPDATE, those put back for a minute in another, each failure on its own (rare).
+    out in one UPDATE, those put back for a minute in another, those of a channel turned off in a
+    third, each failure on its own (rare).
     (``bulk_update`` would write them in one statement, but building its CASE expressions cost
     more than a hundred milliseconds a batch.)"""
     now = clock.now()
     max_attempts = int(settings.OUTBOX_MAX_ATTEMPTS)
     with transaction.atomic():
-        ids = [s.delivery.pk for s in sent] + [d.pk for d in waiting]
+        ids = [s.delivery.pk for s in sent] + [d.pk for d in waiting] + [d.pk for d in off]
         # Only rows still carrying this worker's lease: if it ran out and another worker took a
         # row over, that worker records it.
         mine = set(
@@ -249,6 +278,13 @@ def _record(sent: list[Sent], waiting: list[Delivery], lease: dt.datetime, resul
                 status=DeliveryStatus.PENDING, due_at=now + dt.timedelta(minutes=1), leased_until=None
             )
             result.deferred += len(back)
+        ended = [d.pk for d in off if d.pk in mine]
+        if ended:
+            # Not an attempt (nothing was tried): the count of tries stays as it was.
+            Delivery.objects.filter(pk__in=ended).update(
+                status=DeliveryStatus.FAILED, leased_until=None, last_error=channel_off_error()[:300]
+            )
+            result.failed += len(ended)
         DeliveryAttempt.objects.bulk_create(attempts)
         if ok_channels:
             # A channel that delivers is healthy again: its last error no longer describes it.
@@ -277,9 +313,12 @@ def deliveries_send(
         .select_related("event__letter", "channel", "user")
         .order_by("due_at", "id")
     )
+    off = [d for d in batch if channel_off(d)]
+    if off:
+        batch = [d for d in batch if not channel_off(d)]
     go, waiting = _robot_room(batch, now)
     sent = _send_all(go)
-    _record(sent, waiting, lease, result if result is not None else DispatchResult())
+    _record(sent, waiting, off, lease, result if result is not None else DispatchResult())
     return len(ids)
 
 
@@ -291,7 +330,7 @@ def dispatch_run(
     full (the job queues one more dispatch, so a second worker joins in)."""
     result = DispatchResult()
     idle_since: float | None = None
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         expanded = events_expand(now=clock.now())
         result.expanded += expanded
         taken = deliveries_send(now=clock.now(), result=result, on_full=on_full)
