@@ -10,6 +10,14 @@ Sending a batch:
    mark: only rows still carrying it are recorded at the end.
 2. **Send** them, outside any transaction (a slow channel holds no lock): each is prepared in the
    worker's thread, then up to SEND_THREADS are transmitted at once (senders/__init__.py).
+   Right before each send the worker makes sure it still holds the delivery (``_claim``): enough
+   of its lease is left for the send to end within it, the row still carries the lease (one
+   primary-key read), and its channel is still on. A send's length is bounded (``send_span``: a
+   POST is cut off at its deadline however slowly its answer trickles in, senders/base.py; an
+   e-mail is limited per exchange with the mail server), so a worker never sends a message after
+   its lease ran out, when a second worker may already have taken the row and sent it too. What
+   the lease no longer covers goes back, due at once, for the next batch; what another worker
+   took over is left to it.
 3. **Record** every outcome in one transaction: a DeliveryAttempt per try (status code, an error
    with no secret in it), SENT with its time, or back to PENDING with a backoff of
    OUTBOX_BACKOFF_SECONDS × 2ⁿ (at most an hour), or FAILED after OUTBOX_MAX_ATTEMPTS tries,
@@ -35,10 +43,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -46,10 +55,11 @@ from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Channel, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent
+from supervision.models import Channel, ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus, OutboxEvent
 
 from .expand import ROBOTS, events_expand
 from .senders import SENDERS, Outcome, Transmit, redact
+from .senders.base import http_span
 from .write import CHANNEL_TEST
 
 logger = logging.getLogger("supervision.outbox")
@@ -62,16 +72,34 @@ ROBOT_PER_MINUTE = 20
 MAX_BACKOFF = 3600
 # Seconds between looks while a job lingers.
 LINGER_POLL = 0.1
+# An SMTP conversation is about ten exchanges (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT,
+# DATA, the message, QUIT), each waiting at most EMAIL_TIMEOUT; the mail library sets no limit on
+# the whole conversation.
+EMAIL_EXCHANGES = 10
+
+
+def _email_timeout() -> float:
+    return float(getattr(settings, "EMAIL_TIMEOUT", 0) or settings.OUTBOX_TIMEOUT)
+
+
+def send_span(kind: str) -> float:
+    """The longest one send of this kind takes."""
+    if kind == ChannelKind.EMAIL:
+        return EMAIL_EXCHANGES * _email_timeout()
+    return http_span()
 
 
 def lease_seconds() -> float:
-    """How long a taken batch is this worker's: every send of the batch timing out, and a margin.
-    OUTBOX_LEASE_SECONDS overrides it (tests)."""
+    """How long a taken batch is this worker's: the batch's sends timing out one after another
+    (at least the longest single send), and a margin. OUTBOX_LEASE_SECONDS sets it (tests), but
+    never so short that the longest send would not fit in it: a batch that can send nothing would
+    be taken again and again."""
+    longest = max(send_span(ChannelKind.EMAIL), send_span(ChannelKind.WEBHOOK))
     fixed = getattr(settings, "OUTBOX_LEASE_SECONDS", None)
     if fixed:
-        return float(fixed)
-    slowest = max(float(settings.OUTBOX_TIMEOUT), float(getattr(settings, "EMAIL_TIMEOUT", 0) or 0))
-    return slowest * SEND_BATCH + 60
+        return max(float(fixed), 1.25 * longest)
+    slowest = max(float(settings.OUTBOX_TIMEOUT), _email_timeout())
+    return max(slowest * SEND_BATCH, longest) + 60
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -179,22 +207,75 @@ def send_threads() -> int:
     return max(1, int(getattr(settings, "OUTBOX_SEND_THREADS", SEND_THREADS)))
 
 
-def _send_all(batch: list[Delivery]) -> list[Sent]:
-    """Prepare each delivery here, then transmit them from up to ``send_threads()`` threads.
-    Times are taken from the domain clock once and the monotonic clock per send, so attempts
-    carry the frozen clock's times in tests and real durations everywhere."""
+@dataclass(frozen=True)
+class Lease:
+    """What a worker holds of a batch: the rows' ``leased_until`` (its mark on them) and when
+    the lease ends on this process's monotonic clock (the domain clock is frozen in tests)."""
+
+    until: dt.datetime
+    ends: float
+
+
+@dataclass
+class Skipped:
+    """Deliveries of a batch not sent, by why."""
+
+    late: list[Delivery] = field(default_factory=list)  # too little of the lease left: put back
+    lost: list[Delivery] = field(default_factory=list)  # no longer this worker's: left alone
+    off: list[Delivery] = field(default_factory=list)  # the channel was turned off meanwhile
+
+
+def _claim(d: Delivery, lease: Lease, skipped: Skipped) -> bool:
+    """Right before a send: whether this worker may still send ``d`` (else it is noted in
+    ``skipped``). The time check costs nothing; the row is then read by its primary key."""
+    if time.monotonic() + send_span(d.kind) > lease.ends:
+        skipped.late.append(d)
+        return False
+    row = (
+        Delivery.objects.filter(pk=d.pk, status=DeliveryStatus.SENDING, leased_until=lease.until)
+        .values_list("pk", "channel__enabled")
+        .first()
+    )
+    if row is None:
+        logger.info("outbox: delivery %s was taken over by another worker before it was sent", d.uuid)
+        skipped.lost.append(d)
+        return False
+    if row[1] is False and d.event.name != CHANNEL_TEST:
+        skipped.off.append(d)
+        return False
+    return True
+
+
+def _send_all(batch: list[Delivery], lease: Lease) -> tuple[list[Sent], Skipped]:
+    """Prepare each delivery here, then transmit them from up to ``send_threads()`` threads, each
+    claimed (``_claim``) in this thread when a sending thread is free for it, so right before it
+    goes. Times are taken from the domain clock once and the monotonic clock per send, so
+    attempts carry the frozen clock's times in tests and real durations everywhere."""
     prepared = [_prepare(d) for d in batch]
     base, origin = clock.now(), time.monotonic()
     threads = min(send_threads(), len(prepared))
+    skipped = Skipped()
+    done: list[tuple[Delivery, tuple[Outcome, float, float]]] = []
     if threads <= 1:
-        results = [_transmit(t) for t in prepared]
+        done = [(d, _transmit(t)) for d, t in zip(batch, prepared, strict=True) if _claim(d, lease, skipped)]
     else:
+        free = threading.Semaphore(threads)
+        running: list[tuple[Delivery, Future[tuple[Outcome, float, float]]]] = []
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="outbox-send") as pool:
-            results = list(pool.map(_transmit, prepared))
-    return [
+            for d, transmit in zip(batch, prepared, strict=True):
+                free.acquire()  # a thread is free for this send
+                if not _claim(d, lease, skipped):
+                    free.release()
+                    continue
+                future = pool.submit(_transmit, transmit)
+                future.add_done_callback(lambda _f: free.release())
+                running.append((d, future))
+        done = [(d, future.result()) for d, future in running]
+    sent = [
         Sent(d, outcome, base + dt.timedelta(seconds=start - origin), int((end - start) * 1000))
-        for d, (outcome, start, end) in zip(batch, results, strict=True)
+        for d, (outcome, start, end) in done
     ]
+    return sent, skipped
 
 
 @dataclass
@@ -203,24 +284,30 @@ class DispatchResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-    deferred: int = 0  # robots over their rate, put back for a minute
+    deferred: int = 0  # robots over their rate, put back for a minute; sends the lease no longer covered
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
 
 
 def _record(
-    sent: list[Sent], waiting: list[Delivery], off: list[Delivery], lease: dt.datetime, result: DispatchResult
+    sent: list[Sent],
+    waiting: list[Delivery],
+    off: list[Delivery],
+    late: list[Delivery],
+    lease: dt.datetime,
+    result: DispatchResult,
 ) -> None:
     """Write a batch's outcomes in one transaction, in few statements: the deliveries that went
     out in one UPDATE, those put back for a minute in another, those of a channel turned off in a
-    third, each failure on its own (rare).
+    third, those the lease no longer covered back at once in a fourth, each failure on its own
+    (rare).
     (``bulk_update`` would write them in one statement, but building its CASE expressions cost
     more than a hundred milliseconds a batch.)"""
     now = clock.now()
     max_attempts = int(settings.OUTBOX_MAX_ATTEMPTS)
     with transaction.atomic():
-        ids = [s.delivery.pk for s in sent] + [d.pk for d in waiting] + [d.pk for d in off]
+        ids = [s.delivery.pk for s in sent] + [d.pk for d in waiting + off + late]
         # Only rows still carrying this worker's lease: if it ran out and another worker took a
         # row over, that worker records it.
         mine = set(
@@ -278,6 +365,11 @@ def _record(
                 status=DeliveryStatus.PENDING, due_at=now + dt.timedelta(minutes=1), leased_until=None
             )
             result.deferred += len(back)
+        again = [d.pk for d in late if d.pk in mine]
+        if again:
+            # Not tried: due at once, for the next batch and its fresh lease.
+            Delivery.objects.filter(pk__in=again).update(status=DeliveryStatus.PENDING, due_at=now, leased_until=None)
+            result.deferred += len(again)
         ended = [d.pk for d in off if d.pk in mine]
         if ended:
             # Not an attempt (nothing was tried): the count of tries stays as it was.
@@ -302,9 +394,11 @@ def deliveries_send(
 ) -> int:
     """Take, send and record one batch, counting into ``result``. Returns how many were taken
     (0: nothing due)."""
-    ids, lease = deliveries_take(now=now, limit=limit)
+    started = time.monotonic()
+    ids, until = deliveries_take(now=now, limit=limit)
     if not ids:
         return 0
+    lease = Lease(until, started + lease_seconds())
     if len(ids) == limit and on_full is not None:
         on_full()  # more is waiting: let an idle worker help
     batch = list(
@@ -317,8 +411,8 @@ def deliveries_send(
     if off:
         batch = [d for d in batch if not channel_off(d)]
     go, waiting = _robot_room(batch, now)
-    sent = _send_all(go)
-    _record(sent, waiting, off, lease, result if result is not None else DispatchResult())
+    sent, skipped = _send_all(go, lease)
+    _record(sent, waiting, off + skipped.off, skipped.late, until, result if result is not None else DispatchResult())
     return len(ids)
 
 

@@ -11,11 +11,12 @@ A standard-library HTTP server on 127.0.0.1 (never another interface) that answe
 
 It records every request (``messages``), and can be told to answer the next N requests with a
 500 (``fail``) or with a robot's rate-limit errcode (``refuse``), to hold a request open for a
-while (``hang``), or to stop listening altogether (``stop``; ``start`` listens again on the
-same port). Secrets come from ``secret_for(kind, ident)`` — ident is the robot's key or access
-token, or the webhook's delivery id — which returns the secret (for 企业微信, the key itself when
-known) or None when it does not know: then nothing is checked and the message is marked
-unverified.
+while (``hang``), to trickle its answers a byte at a time (``slow``: each byte soon enough for a
+socket's timeout, the whole answer far too late), or to stop listening altogether (``stop``;
+``start`` listens again on the same port). Secrets come from ``secret_for(kind, ident)`` — ident
+is the robot's key or access token, or the webhook's delivery id — which returns the secret (for
+企业微信, the key itself when known) or None when it does not know: then nothing is checked and
+the message is marked unverified.
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ class Receiver:
         self._fail: list[int] = []  # statuses for the next requests
         self._refuse: list[int] = []  # robot errcodes for the next requests
         self._hang = 0.0
+        self._trickle = 0.0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -149,6 +151,11 @@ class Receiver:
     def hang(self, seconds: float) -> None:
         """Hold every request open this long before answering (a slow or stuck receiver)."""
         self._hang = seconds
+
+    def slow(self, seconds_per_byte: float) -> None:
+        """Send every answer (status line, headers and body) one byte at a time, this long apart;
+        0 answers at once again."""
+        self._trickle = seconds_per_byte
 
     def clear(self) -> None:
         with self._lock:
@@ -303,11 +310,28 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, answer = receiver.handle(parts.path, query, headers, body)
             data = json.dumps(answer).encode()
+            trickle = receiver._trickle
+            if trickle:
+                self._trickle(status, data, trickle)
+                return
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+
+        def _trickle(self, status: int, data: bytes, pause: float) -> None:
+            head = (
+                f"HTTP/1.1 {status} {self.responses.get(status, ('',))[0]}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n"
+            )
+            try:
+                for byte in head.encode() + data:
+                    self.wfile.write(bytes([byte]))
+                    time.sleep(pause)
+            except OSError:
+                pass  # the sender gave up waiting
+            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             pass  # the command prints what arrived; the access log would only repeat it

@@ -2,15 +2,26 @@
 
 HTTP goes through the standard library (no dependency), with settings.OUTBOX_TIMEOUT, no
 redirects (a redirected POST would silently become a GET), and no proxy for loopback addresses
-(the local receiver during development and tests)."""
+(the local receiver during development and tests).
+
+A socket's timeout limits each read, not the whole answer: a server that trickles its answer a
+byte at a time, each well within the timeout, would hold a sending thread for hours, and the
+worker past its lease (dispatch.py). So a POST has a deadline, ``http_span()`` seconds from its
+start, and every read of the answer (status line, headers, body) may wait only until then."""
 
 from __future__ import annotations
 
+import functools
+import http.client
+import io
 import re
+import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -67,9 +78,78 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None  # the 3xx surfaces as an HTTPError: a channel address that moved is a failure
 
 
-def _opener(url: str) -> urllib.request.OpenerDirector:
+def http_span() -> float:
+    """The longest a POST takes, answer included: twice the timeout (connecting and sending the
+    request each wait at most the timeout; reading the answer, until the deadline)."""
+    return 2 * float(settings.OUTBOX_TIMEOUT)
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The answer's bytes, each read waiting at most the timeout and never past the deadline."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: float, per_read: float) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline, self._per_read = raw, sock, deadline, per_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the answer did not arrive in time")
+        self._sock.settimeout(min(self._per_read, left))
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    def __init__(self, sock: socket.socket, *args: Any, deadline: float, per_read: float, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        # http.client reads everything through fp: the socket's file, read under the deadline.
+        self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline, per_read))
+
+
+def _deadline_connection(base: type[http.client.HTTPConnection], deadline: float) -> Callable[..., Any]:
+    def connect(*args: Any, **kwargs: Any) -> http.client.HTTPConnection:
+        conn = base(*args, **kwargs)
+        conn.response_class = functools.partial(  # type: ignore[assignment]
+            _DeadlineResponse, deadline=deadline, per_read=conn.timeout
+        )
+        return conn
+
+    return connect
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_deadline_connection(http.client.HTTPConnection, self._deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        connection = _deadline_connection(http.client.HTTPSConnection, self._deadline)
+        return self.do_open(connection, req, context=self._context)
+
+
+def _opener(url: str, deadline: float) -> urllib.request.OpenerDirector:
     host = urlsplit(url).hostname or ""
-    handlers: list[urllib.request.BaseHandler] = [_NoRedirect()]
+    handlers: list[urllib.request.BaseHandler] = [
+        _NoRedirect(),
+        _DeadlineHTTPHandler(deadline),
+        _DeadlineHTTPSHandler(deadline),
+    ]
     if host in {"127.0.0.1", "localhost", "::1"}:
         handlers.append(urllib.request.ProxyHandler({}))
     return urllib.request.build_opener(*handlers)
@@ -83,10 +163,12 @@ class Response:
 
 
 def http_post(url: str, body: bytes, headers: dict[str, str]) -> Response:
-    """POST ``body``; never raises for a network or HTTP failure."""
+    """POST ``body`` and read the answer within ``http_span()``; never raises for a network or
+    HTTP failure."""
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    deadline = time.monotonic() + http_span()
     try:
-        with _opener(url).open(request, timeout=float(settings.OUTBOX_TIMEOUT)) as answer:
+        with _opener(url, deadline).open(request, timeout=float(settings.OUTBOX_TIMEOUT)) as answer:
             return Response(answer.status, answer.read(65536))
     except urllib.error.HTTPError as exc:
         try:
@@ -96,5 +178,7 @@ def http_post(url: str, body: bytes, headers: dict[str, str]) -> Response:
         return Response(exc.code, content, f"HTTP {exc.code} {exc.reason}")
     except urllib.error.URLError as exc:
         return Response(None, b"", f"{type(exc.reason).__name__}: {exc.reason}")
+    except TimeoutError:  # the answer came too slowly (connecting too slowly is a URLError)
+        return Response(None, b"", f"TimeoutError: no complete answer within {http_span():g} s")
     except (OSError, ValueError) as exc:  # timeouts, resets, a malformed address
         return Response(None, b"", f"{type(exc).__name__}: {exc}")
