@@ -21,7 +21,7 @@ OFF = "The channel is turned off: this message was not sent."
 
 def test_a_message_held_at_night_is_not_sent_once_the_channel_is_turned_off(channels, client):
     w, receiver = channels.world, channels.receiver
-    dispatch()  # the fixture's letter
+    dispatch()  # whatever the fixtures wrote
     receiver.clear()
     night = wednesday(22)
     with clock.frozen(night):
