@@ -222,8 +222,12 @@ class Replay(Storyteller):
         # Evidence is the exception, not the rule (the 2024 rules against judging work by photos).
         return [evidence_file(story.rng, f"A{story.assignment_id}-{clock.now():%Y%m%d%H%M}", text)]
 
-    def _request_extension(self, story: Story, new_deadline: dt.date, reason: str) -> Action:
+    def _request_extension(self, story: Story, extra: dt.timedelta, reason: str) -> Action:
         def step() -> None:
+            # Counted from the task's deadline when the request is made: a cooperating unit's may
+            # have moved with its lead unit's approved extension since the story was planned.
+            current = Assignment.objects.values_list("deadline", flat=True).get(pk=story.assignment_id)
+            new_deadline = max(current, story.item.deadline) + extra
             ext = services.extension_request(
                 actor=story.member.liaison,
                 assignment=story.assignment_id,

@@ -337,9 +337,9 @@ class Storyteller:
             if hi - start < dt.timedelta(days=0.5):
                 return
             at = start + (hi - start) * rng.uniform(0.1, 0.8)
-        new_deadline = story.item.deadline + dt.timedelta(days=rng.choice((10, 15, 20, 30)))
+        extra = dt.timedelta(days=rng.choice((10, 15, 20, 30)))
         reason = rng.choice(phrases.EXTENSION_REASONS)
-        steps.add(at, self._request_extension(story, new_deadline, reason), "extension_request")
+        steps.add(at, self._request_extension(story, extra, reason), "extension_request")
         self.stats["extensions"] += 1
         if outcome == "awaiting_signoff":
             return
