@@ -73,8 +73,8 @@ def test_a_rolled_back_transition_pushes_nothing(world, django_capture_on_commit
     assert callbacks == []
     with django_capture_on_commit_callbacks() as callbacks:
         services.assignment_claim(actor=world.liaison_a, assignment=a)
-    # The claim tells the unit leader; the push waits for the commit.
-    assert len(callbacks) == 1
+    # The claim tells the unit leader; the push, and waking the outbox's worker, wait for the commit.
+    assert sorted(c.__name__ for c in callbacks) == ["<lambda>", "_dispatch_enqueue"]
 
 
 # --- the socket ---------------------------------------------------------------------------------

@@ -64,13 +64,7 @@ def outbox_events_save(rows: Sequence[OutboxEvent]) -> None:
     """Write built events (one INSERT for all) and have the worker dispatch them after commit."""
     if not rows:
         return
-    if len(rows) == 1:
-        # Nearly every transition comes here: one cached INSERT (services/bulk_sql.py says why).
-        from supervision.services.bulk_sql import outbox_event_insert
-
-        outbox_event_insert(rows[0])
-    else:
-        OutboxEvent.objects.bulk_create(rows, batch_size=500)
+    OutboxEvent.objects.bulk_create(rows, batch_size=500)
     dispatch_soon()
 
 
@@ -85,11 +79,9 @@ def outbox_event_add(**fields: Any) -> OutboxEvent:
 def dispatch_soon() -> None:
     """Queue one dispatch job when the current transaction commits (at once outside one).
 
-    Several events in one transaction register the callback once: Django keeps the callbacks of
-    the open transaction in ``run_on_commit`` as (savepoints, function, robust) entries."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(entry[1] is _dispatch_enqueue for entry in connection.run_on_commit):
-        return
+    A transaction that wrote several events registers the callback several times; the callbacks
+    after the first find the question just asked (tasks.dispatch_after_commit's debounce) and do
+    nothing."""
     # robust: a failed enqueue must not turn a committed change into an error page; tick's sweep
     # queues the job a minute later.
     transaction.on_commit(_dispatch_enqueue, robust=True)

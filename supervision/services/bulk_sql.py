@@ -18,13 +18,7 @@ Everything else writes through the ORM. These do not, and each says what it repl
   of ``bulk_create`` building and preparing a model instance per row. Measured the same way:
   2,500 results in 0.09 s, against 1.19 s for ``bulk_create`` (13×).
 
-- ``outbox_event_insert``: the one exception to single rows going through the ORM. Every
-  notification writes one outbox event, so this INSERT is in nearly every transition; a cached
-  statement with the fields' own value preparation replaces ``Model.save()``'s per-call
-  compilation. Measured on PostgreSQL 15 (2 shared cores, 2,000 inserts in one transaction):
-  176 µs against 340 µs a row, about 2 % of a transition.
-
-Other single rows never come here: a transition's lock, updates and inserts go through the ORM.
+Single rows never come here: a transition's lock, updates and inserts go through the ORM.
 """
 
 from __future__ import annotations
@@ -36,7 +30,7 @@ from typing import Any
 from django.db import connection, models
 
 from supervision import clock
-from supervision.models import Membership, Notification, OutboxEvent, StandIn, UnitResult, User
+from supervision.models import Membership, Notification, StandIn, UnitResult, User
 from supervision.outbox.write import outbox_event_add
 
 
@@ -151,40 +145,3 @@ def insert_many(model: type[models.Model], fields: Sequence[str], values: Sequen
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {_q(meta.db_table)} ({cols}) FROM STDIN") as copy:
         for row in values:
             copy.write_row(row)
-
-
-# Every column of an outbox event but its id; "expanded_at" stays NULL (the worker sets it).
-_OUTBOX_COLUMNS = (
-    "uuid",
-    "name",
-    "verb",
-    "text",
-    "payload",
-    "letter",
-    "assignment",
-    "notice",
-    "unit_ids",
-    "recipient_ids",
-    "urgent",
-    "created_at",
-)
-
-
-@cache
-def _outbox_sql() -> str:
-    f = OutboxEvent._meta.get_field
-    cols = ", ".join(_q(f(c).column) for c in _OUTBOX_COLUMNS)
-    return f"INSERT INTO {_q(OutboxEvent._meta.db_table)} ({cols}) VALUES ({', '.join(['%s'] * len(_OUTBOX_COLUMNS))})"
-
-
-def outbox_event_insert(event: OutboxEvent) -> None:
-    """INSERT one unsaved outbox event, without reading back its id (nobody needs it in the
-    transaction: the worker finds the row). Each value goes through its field's own preparation
-    (the JSON, the UUID, the aware datetime), as the ORM would."""
-    meta = OutboxEvent._meta
-    params = [
-        meta.get_field(name).get_db_prep_save(getattr(event, meta.get_field(name).attname), connection)
-        for name in _OUTBOX_COLUMNS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_outbox_sql(), params)
