@@ -233,9 +233,11 @@ class _Frame:
 
     def no_data(self) -> str:
         mid = (self.plot_top + self.plot_bottom) / 2
+        # Outside the f-string: gettext's extractor does not look inside one.
+        label = escape(gettext("No data"))
         return (
             f'<text x="{_n(self.left + self.plot_width / 2)}" y="{_n(mid)}" text-anchor="middle" '
-            f'fill="{_AXIS_COLOR}">{escape(gettext("No data"))}</text>'
+            f'fill="{_AXIS_COLOR}">{label}</text>'
         )
 
 

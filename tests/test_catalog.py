@@ -223,3 +223,20 @@ def test_django_serves_chinese_for_project_and_viewflow_strings():
         assert translation.pgettext("STATUS", "Done") == "已完成"
     with translation.override("en"):
         assert str(LetterKind.SUPERVISION.label) == "Supervision letter"
+
+
+# A translation call written inside an f-string's braces runs, but gettext's extractor never sees
+# it: the string stays out of the catalog and shows in English.
+_CALL_IN_FSTRING = re.compile(r"""\bf(["'])[^\n]*?\{[^}\n]*\b(_|gettext|ngettext|pgettext|gettext_lazy)\(""")
+
+
+def test_no_translation_call_hides_inside_an_f_string():
+    root = Path(settings.BASE_DIR)
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for package in ("project", "workflows", "supervision", "notices", "demo")
+        for path in (root / package).rglob("*.py")
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _CALL_IN_FSTRING.search(line)
+    ]
+    assert found == []

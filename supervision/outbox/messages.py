@@ -78,12 +78,17 @@ def facts_of(event: OutboxEvent) -> Facts:
     )
 
 
+def open_label() -> str:
+    # Outside the f-strings below: gettext's extractor does not look inside them.
+    return _("Open in the system")
+
+
 def robot_markdown(facts: Facts) -> tuple[str, str]:
     """(title, markdown) for a group robot: short, the label in bold, the facts quoted."""
     parts = [f"**{facts.label}**", facts.text]
     parts += [f"> {line}" for line in facts.lines()]
     if facts.url:
-        parts.append(f"[{_('Open in the system')}]({facts.url})")
+        parts.append(f"[{open_label()}]({facts.url})")
     return facts.label, "\n\n".join(parts)
 
 
@@ -109,7 +114,7 @@ def email_bodies(facts: Facts) -> tuple[str, str]:
     if facts.lines():
         html.append("<ul>" + "".join(f"<li>{escape(line)}</li>" for line in facts.lines()) + "</ul>")
     if facts.url:
-        html.append(f'<p><a href="{escape(facts.url)}">{escape(_("Open in the system"))}</a></p>')
+        html.append(f'<p><a href="{escape(facts.url)}">{escape(open_label())}</a></p>')
     html.append(f'<p style="color:#777">{escape(footer)}</p>')
     return "\n".join(plain), "\n".join(html)
 
@@ -127,7 +132,7 @@ def digest_bodies(items: list[Facts]) -> tuple[str, str]:
         plain.append(f"· {f.label}：{f.text}")
         if f.url:
             plain.append(f"  {f.url}")
-        link = f' <a href="{escape(f.url)}">{escape(_("Open in the system"))}</a>' if f.url else ""
+        link = f' <a href="{escape(f.url)}">{escape(open_label())}</a>' if f.url else ""
         html.append(f"<li><strong>{escape(f.label)}</strong>：{escape(f.text)}{link}</li>")
     html.append("</ul>")
     plain += ["", "—", footer]
