@@ -37,7 +37,7 @@ from supervision.models import (
 )
 
 from .history import Replay
-from .messaging import configure_channels, demo_email, settle_history
+from .messaging import configure_channels, demo_email, open_all_hours, settle_history
 from .plan import Planner
 from .stories import Member, World
 from .units import (
@@ -108,6 +108,8 @@ def load_demo(*, log: Callable[[str], None] = print, scale: float = 1.0, seed: i
         # After the history: the channels carry what happens from now on, not the history.
         settle_history()
         configure_channels(world, rng)
+        people = [world.clerk, world.inspector, world.director, world.observer]
+        open_all_hours(people + [u for m in world.members.values() for u in (m.liaison, m.leader)])
         return _summary(started, replay.failures)
 
 

@@ -9,11 +9,14 @@ accounts are made (loader._user), so the e-mails the outbox writes have somewher
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from supervision import clock
-from supervision.models import ChannelKind, OutboxEvent
+from supervision.events import EMAIL_DEFAULT_GROUPS
+from supervision.models import ChannelKind, OutboxEvent, User
 from supervision.services.channels import channel_create
+from supervision.services.preferences import preference_update
 
 from .stories import World
 
@@ -43,6 +46,9 @@ def configure_channels(world: World, rng: random.Random) -> None:
         kind=ChannelKind.WECOM,
         name=f"{lishi.unit.short_name}整改工作群",
         url=f"{RECEIVER}/wecom?key=demo-{rng.getrandbits(64):016x}",
+        # The demo is tried at any hour: its robots and people keep no quiet hours, so what the
+        # outbox sends shows at once. A real channel starts with them on.
+        quiet_hours=False,
     )
     channel_create(
         # A unit's leader keeps their own group's robot.
@@ -52,6 +58,7 @@ def configure_channels(world: World, rng: random.Random) -> None:
         name=f"{linxian.unit.short_name}整改工作群",
         url=f"{RECEIVER}/dingtalk?access_token=demo{rng.getrandbits(128):032x}",
         secret=f"SECdemo{rng.getrandbits(128):032x}",
+        quiet_hours=False,
     )
     channel_create(
         actor=world.clerk,
@@ -61,3 +68,18 @@ def configure_channels(world: World, rng: random.Random) -> None:
         url=f"{RECEIVER}/webhook",
         secret=f"demo-webhook-secret-{rng.getrandbits(64):016x}",
     )
+
+
+def open_all_hours(users: list[User]) -> None:
+    """The demo's people take e-mail at any hour (the same time twice: no quiet night), through
+    the service each person's own settings page calls."""
+    for user in users:
+        preference_update(
+            actor=user,
+            email=True,
+            events=sorted(EMAIL_DEFAULT_GROUPS),
+            digest=False,
+            quiet_start=dt.time(8, 0),
+            quiet_end=dt.time(8, 0),
+            quiet_rest_days=False,
+        )
