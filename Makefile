@@ -36,6 +36,8 @@ install-test: sysdeps $(VENV)/.installed-test
 # what they would have received (e-mails print to the console). All stop with the server.
 # The settings default to production; this target is the development server, so it says so.
 run: export DEBUG = 1
+# Links in the e-mails and robot messages point at this server.
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
