@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from supervision import services
+from supervision import events, services
 from supervision.models import (
     Assignment,
     AuditEvent,
@@ -28,6 +29,7 @@ from supervision.models import (
     Letter,
     Membership,
     Notification,
+    OutboxEvent,
     ProgressReport,
     Role,
     SignOff,
@@ -215,14 +217,38 @@ def _audit(
 def _notify(
     cur: Any, a: Locked, *, at: Any, unit_id: int, roles: tuple[str, ...], verb: str, text: str, exclude: int = 0
 ) -> None:
-    """Recipients read and inbox rows written in one statement (ids start at 1: 0 excludes no one)."""
+    """Recipients read and inbox rows written in one statement (ids start at 1: 0 excludes no one),
+    then the notification's one outbox event (supervision/outbox/write.py), as the service writes."""
     marks = ", ".join(["%s"] * len(roles))
     cur.execute(
         f"INSERT INTO {table(Notification)} (recipient_id, verb, text, letter_id, assignment_id, created_at) "
         f"SELECT DISTINCT m.user_id, %s, %s, %s, %s, %s FROM {table(Membership)} m "
         f"JOIN {table(User)} u ON u.id = m.user_id "
-        f"WHERE m.unit_id = %s AND m.role IN ({marks}) AND u.is_active = %s AND m.user_id <> %s",
+        f"WHERE m.unit_id = %s AND m.role IN ({marks}) AND u.is_active = %s AND m.user_id <> %s "
+        f"RETURNING recipient_id",
         [verb, text[:300], a.letter_id, a.pk, at, unit_id, *roles, True, exclude],
+    )
+    told = sorted(row[0] for row in cur.fetchall())
+    insert_rows(
+        cur,
+        OutboxEvent,
+        ["uuid", "name", "verb", "text", "payload", "letter_id", "assignment_id", "unit_ids", "recipient_ids"]
+        + ["urgent", "created_at"],
+        [
+            (
+                uuid.uuid4().hex if connection.vendor != "postgresql" else uuid.uuid4(),
+                events.for_verb(verb).name,
+                verb,
+                text[:300],
+                as_json({"state": a.state}),
+                a.letter_id,
+                a.pk,
+                as_json([a.unit_id]),
+                as_json(told),
+                False,
+                at,
+            )
+        ],
     )
 
 
