@@ -262,9 +262,9 @@ def _transition_section(t: TransitionResult, s: Summary) -> list[str]:
         f"{t.assignments} assignments, each taken through the six transitions claim → report progress → "
         f"submit completion → leader approves → verify → close ({t.transitions:,} transitions per round, "
         "one transaction each, each actor loaded afresh as a request would). The baseline does the same "
-        "row lock, UPDATE and audit / report / sign-off / notification INSERTs in bare SQL, one transaction "
-        f"per transition. {len(t.service)} rounds each, alternating; the closing of the letter with its "
-        "last assignment is included.",
+        "row lock, UPDATE and audit / report / sign-off / notification / outbox-event INSERTs in bare SQL, "
+        f"one transaction per transition. {len(t.service)} rounds each, alternating; the closing of the letter "
+        "with its last assignment is included.",
         "",
         "| | Service | Baseline (bare SQL) |",
         "|---|---:|---:|",
@@ -433,7 +433,7 @@ def render(
         lines += report_section(sockets, 3 + (documents is not None) + (ranking is not None))
     if batch is not None:
         lines += batch_section(batch, 3 + (documents is not None) + (ranking is not None) + (sockets is not None))
-    number = 3 + sum(x is not None for x in (documents, ranking, sockets, batch))
+    number = 2 + sum(x is not None for x in (documents, ranking, sockets, batch))
     if outbox is not None:
         number += 1
         lines += outbox_section(outbox, number)
