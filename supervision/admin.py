@@ -37,7 +37,8 @@ from supervision.models import (
 )
 from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
-from supervision.services.channels import address_shown, channel_disable, channel_enable
+from supervision.services.channel_input import address_shown
+from supervision.services.channels import channel_disable, channel_enable
 from supervision.services.units import unit_one_person_set
 
 

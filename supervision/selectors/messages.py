@@ -28,7 +28,8 @@ from supervision.models import (
     User,
 )
 from supervision.parsing import clean_text
-from supervision.services.channels import channel_authority, default_events
+from supervision.services.channel_input import default_events
+from supervision.services.channels import channel_authority
 from supervision.services.preferences import preference_defaults
 from supervision.services.roles import roles_by_unit
 

@@ -25,15 +25,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supervision.models import Channel, ChannelKind, Unit
 from supervision.selectors import messages as sel
 from supervision.services import DomainError
+from supervision.services.channel_input import address_shown, default_events
 from supervision.services.channels import (
     SavedChannel,
-    address_shown,
     channel_create,
     channel_delete,
     channel_disable,
     channel_enable,
     channel_update,
-    default_events,
 )
 from workflows.params import clean_text, parse_id
 

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision import events as catalog
 from supervision.models import ChannelKind
-from supervision.services.channels import HIDDEN_QUERY, OFFICE_KINDS, UNIT_KINDS
+from supervision.services.channel_input import HIDDEN_QUERY, OFFICE_KINDS, UNIT_KINDS
 
 
 def _event_choices() -> list[tuple[str, str]]:
