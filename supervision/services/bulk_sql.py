@@ -12,8 +12,7 @@ Everything else writes through the ORM. These do not, and each says what it repl
   unit in the cycle's ranking (a province: some 10,000 people). One ``INSERT … SELECT`` replaces
   reading the recipients' ids into Python and sending them back as 10,000 rows of a
   ``bulk_create``. Measured on PostgreSQL 15 (2 shared cores, median of 5): 10,000 rows in
-  0.30 s, against 2.26 s for the ORM's read and ``bulk_create`` (7.6×). It also writes the
-  notice's one outbox event (the people told, for their e-mail).
+  0.30 s, against 2.26 s for the ORM's read and ``bulk_create`` (7.6×).
 - ``insert_many``: a closed cycle's unit results go in with one ``COPY`` on PostgreSQL, instead
   of ``bulk_create`` building and preparing a model instance per row. Measured the same way:
   2,500 results in 0.09 s, against 1.19 s for ``bulk_create`` (13×).
@@ -31,7 +30,6 @@ from django.db import connection, models
 
 from supervision import clock
 from supervision.models import Membership, Notification, StandIn, UnitResult, User
-from supervision.outbox.write import outbox_event_add
 
 
 def _q(name: str) -> str:
@@ -115,17 +113,7 @@ def notify_ranked_units(
     params = [verb, text[:300], notice_id, created, cycle_id, *roles, exclude or 0]
     with connection.cursor() as cursor:
         cursor.execute(_notify_ranked_sql(len(roles)), params)
-        told = [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]
-    # The one outbox event of the notice; the worker reads the ranked units from the cycle.
-    outbox_event_add(
-        verb=verb,
-        text=text,
-        notice_id=notice_id,
-        recipient_ids=[uid for _nid, uid in told],
-        payload={"cycle": cycle_id},
-        created_at=created_at,
-    )
-    return told
+        return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]
 
 
 def insert_many(model: type[models.Model], fields: Sequence[str], values: Sequence[Sequence[Any]]) -> None:

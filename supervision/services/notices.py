@@ -22,6 +22,7 @@ from supervision.models import (
     UnitKind,
     User,
 )
+from supervision.outbox.write import outbox_event_add
 
 from . import bulk_sql, steps
 from .audit import audit_record
@@ -215,6 +216,16 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
         notice_id=notice.pk,
         created_at=now,
         exclude=actor.pk,
+    )
+    # The notice's one outbox event, as notify() writes for every other notification; the worker
+    # reads the ranked units from the cycle.
+    outbox_event_add(
+        verb="notice_published",
+        text=text,
+        notice_id=notice.pk,
+        recipient_ids=[uid for _nid, uid in told],
+        payload={"cycle": notice.cycle_id},
+        created_at=now,
     )
     push_after_commit(
         told,
