@@ -16,6 +16,7 @@ from .assignments import (
 )
 from .audit import AuditEvent
 from .cycles import Cycle, CycleState, DeadlineReminder
+from .documents import DocumentReason, IssuedDocument
 from .jobs import Job, JobState
 from .letters import (
     DeadlineKind,
@@ -67,6 +68,8 @@ from .units import (
 )
 
 __all__ = [
+    "DocumentReason",
+    "IssuedDocument",
     "OutboxEvent",
     "MessagePreference",
     "DeliveryStatus",

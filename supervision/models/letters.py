@@ -37,6 +37,10 @@ class Letter(models.Model):
     serial = models.PositiveIntegerField(_("serial"), null=True, blank=True)
     number = models.CharField(_("letter number"), max_length=60, null=True, blank=True, unique=True)
     title = models.CharField(_("title"), max_length=200)
+    # Where the drafter broke the title on the printed letter, one line per line; the lines
+    # joined are the title. Empty: the title is broken between words automatically (GB/T 9704
+    # 7.3.3), which is what almost every letter wants.
+    title_lines = models.TextField(_("title line breaks"), blank=True)
     body = models.TextField(_("body"), blank=True)
     deadline = models.DateField(_("reply deadline"), null=True, blank=True)
     addressees = models.ManyToManyField(
@@ -143,6 +147,9 @@ class ItemSource(models.TextChoices):
 class DeadlineKind(models.TextChoices):
     BY_DATE = "by_date", _("Done by the date")
     PHASE_THEN_ONGOING = "phase_then_ongoing", _("Phase result by the date, then ongoing")
+    # 立行立改: to be fixed at once. The date is when "at once" is checked (the importer sets it
+    # a short while after the import and says so in its preview).
+    IMMEDIATE = "immediate", _("At once")
 
 
 class Item(models.Model):
@@ -158,6 +165,21 @@ class Item(models.Model):
         _("deadline kind"), max_length=30, choices=DeadlineKind.choices, default=DeadlineKind.BY_DATE
     )
     units = models.ManyToManyField(Unit, through="ItemUnit", verbose_name=_("responsible units"), related_name="items")
+    # One problem (问题) often has several measures (整改措施), each with its own units and
+    # deadline: each measure is its own item, and the items of one problem share this number
+    # (the ledger's "问题一", "问题二"…), so documents can print the problem once over its measures.
+    # Null for an item that stands alone.
+    problem_no = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
+    # On a reminder letter (催办函): the overdue item this item chases, for the units it names.
+    # Issuing the reminder creates no new assignment: each unit goes on with the one it has.
+    chased_item = models.ForeignKey(
+        "self",
+        verbose_name=_("chased item"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reminder_items",
+    )
     # On a reminder letter (催办函): the overdue assignment this item chases. Issuing the reminder
     # creates no new assignment for it: the unit goes on with the one it has.
     chased_assignment = models.ForeignKey(
@@ -166,7 +188,7 @@ class Item(models.Model):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="reminder_items",
+        related_name="+",
     )
 
     class Meta:

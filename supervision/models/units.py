@@ -99,6 +99,9 @@ class User(AbstractUser):
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     title = models.CharField(_("job title"), max_length=60, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # Set for an account created with a one-time password (the directory import): until its
+    # owner chooses a password of their own, every page leads to the password change.
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("user")

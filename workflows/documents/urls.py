@@ -6,19 +6,19 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import progress, task_sheet, views
+from . import imports, progress, task_sheet, views
 
 app_name = "notices"
 
 urlpatterns = [
     path("letters/<int:pk>/pdf/", views.letter_pdf, name="letter_pdf"),
-    path("letters/<int:pk>/import/", views.letter_import, name="letter_import"),
-    path("imports/<str:token>/", views.import_status, name="import_status"),
+    path("letters/<int:pk>/import/", imports.letter_import, name="letter_import"),
+    path("imports/<str:token>/", imports.import_status, name="import_status"),
     path("notices/<int:pk>/pdf/", views.notice_pdf, name="notice_pdf"),
     path("ledger/", views.ledger_page, name="ledger_page"),
     path("ledger.xlsx", views.ledger_xlsx, name="ledger_xlsx"),
     path("ledger.pdf", views.ledger_pdf, name="ledger_pdf"),
-    path("import-template.xlsx", views.import_template, name="import_template"),
+    path("import-template.xlsx", imports.import_template, name="import_template"),
     path("progress/", progress.progress_page, name="progress_page"),
     path("progress.xlsx", progress.progress_xlsx, name="progress_xlsx"),
     path("tasks/<int:pk>/sheet.pdf", task_sheet.task_sheet, name="task_sheet"),
