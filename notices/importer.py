@@ -80,31 +80,52 @@ class RowError:
 
 @dataclass
 class ParsedItem:
-    row: int
-    category: str
-    source: str
+    """One measure (整改措施) of a problem, as it will become one item of the letter."""
+
+    row: int  # the first sheet row of this measure
+    rows: list[int]  # every sheet row it was read from
+    category: str  # ItemCategory
+    source: str  # ItemSource
     site: str
-    description: str
-    measures: str
-    lead: Unit | None
+    description: str  # the problem (问题描述)
+    measures: str  # this one measure
+    # Items of one problem share it (1, 2, … in sheet order); None for a sheet where every
+    # problem has a single measure.
+    problem_no: int | None
+    leads: list[Unit]  # usually one; each unit of a collective name when it is named first
     cooperating: list[Unit]
     deadline: dt.date
-    deadline_kind: str
+    deadline_kind: str  # DeadlineKind
+    deadline_written: str = ""  # the 整改时限 cell as written
+    units_written: str = ""  # the unit cell(s) as written
+    # A collective name as written (各县（市、区）) → the names of the units it stood for.
+    expansions: list[tuple[str, list[str]]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # where the importer guessed
 
     @property
     def units(self) -> list[Unit]:
-        return ([self.lead] if self.lead else []) + self.cooperating
+        return self.leads + self.cooperating
+
+    @property
+    def lead(self) -> Unit | None:
+        # The first lead, for callers written before an item could have several.
+        return self.leads[0] if self.leads else None
 
 
 @dataclass
 class ParsedSheet:
     items: list[ParsedItem] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Where the importer guessed about the sheet as a whole, or a row it skipped.
+    warnings: list[RowError] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)  # every sheet of the workbook
+    sheet: str = ""  # the sheet read
 
 
-def duplicate_key(site: str, description: str) -> tuple[str, str]:
-    """Two problems are the same when their text is, at the same site (spacing aside)."""
-    return normalise(site), normalise(description)
+def duplicate_key(site: str, description: str, measures: str = "") -> tuple[str, ...]:
+    """Two items are the same when their problem and their measure are, at the same site
+    (spacing aside). The same problem with another measure is another item, not a duplicate."""
+    return normalise(site), normalise(description), normalise(measures)
 
 
 # --- cell values ------------------------------------------------------------------------------------
@@ -170,8 +191,10 @@ def parse_workbook(
     *,
     campaign_year: int,
     directory: UnitDirectory,
-    existing: dict[tuple[str, str], int] | None = None,
+    existing: dict[tuple[str, ...], int] | None = None,
     progress: ImportProgress | None = None,
+    sheet: str | None = None,
+    today: dt.date | None = None,
 ) -> ParsedSheet:
     """Read and check every row. ``existing``: duplicate keys of the letter's items → their number;
     ``progress``: told how many rows have been read, every ``progress.EVERY`` rows."""
@@ -192,7 +215,7 @@ def _parse_rows(
     *,
     campaign_year: int,
     directory: UnitDirectory,
-    existing: dict[tuple[str, str], int] | None,
+    existing: dict[tuple[str, ...], int] | None,
     progress: ImportProgress | None,
 ) -> ParsedSheet:
     rows = opened.rows
@@ -240,7 +263,7 @@ def _parse_rows(
 
 
 class _RowParser:
-    def __init__(self, campaign_year: int, directory: UnitDirectory, existing: dict[tuple[str, str], int]):
+    def __init__(self, campaign_year: int, directory: UnitDirectory, existing: dict[tuple[str, ...], int]):
         self.year = campaign_year
         self.directory = directory
         self.existing = existing
@@ -338,12 +361,13 @@ class _RowParser:
                 self.error(row, "deadline", str(exc))
 
         if description:
-            key = duplicate_key(site, description)
-            if key in self.existing:
+            key = duplicate_key(site, description, measures)
+            if key in self.existing or key[:2] + ("",) in self.existing:
                 self.error(
                     row,
                     "description",
-                    _("The letter already has this problem, as item %(seq)d.") % {"seq": self.existing[key]},
+                    _("The letter already has this problem, as item %(seq)d.")
+                    % {"seq": self.existing.get(key, self.existing.get(key[:2] + ("",)))},
                 )
             elif key in self.seen:
                 self.error(row, "description", _("The same problem as row %(row)d.") % {"row": self.seen[key]})
@@ -354,12 +378,14 @@ class _RowParser:
             return None
         return ParsedItem(
             row=row,
+            rows=[row],
+            problem_no=None,
             category=category,
             source=source,
             site=site,
             description=description,
             measures=measures,
-            lead=lead,
+            leads=[lead] if lead else [],
             cooperating=cooperating,
             deadline=deadline,
             deadline_kind=kind,

@@ -98,7 +98,7 @@ def _check_archive(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def open_rows(file: IO[bytes] | str) -> Rows | str:
+def open_rows(file: IO[bytes] | str, sheet: str | None = None) -> Rows | str:
     """The rows of the problem-list sheet, or an error message for a file we will not read.
 
     Iterating the rows may still raise ``UnreadableWorkbook``: openpyxl reads the sheet lazily,
