@@ -19,16 +19,22 @@ from .visibility import assignment_timeline
 class Partners:
     """The other units' live tasks of the same item that the person sees on this task's page."""
 
-    lead: Assignment | None = None  # on a cooperating task's page: the lead unit's task
+    # On a cooperating task's page: the lead units' tasks (several when the item names several
+    # leads, each on its own ground); ``lead`` is the first of them.
+    leads: list[Assignment] = field(default_factory=list)
     cooperating: list[Assignment] = field(default_factory=list)  # the cooperating units' tasks
     others: list[Assignment] = field(default_factory=list)  # other leads of a common item (office only)
     linked: bool = False  # the person may open those tasks (the office)
+
+    @property
+    def lead(self) -> Assignment | None:
+        return self.leads[0] if self.leads else None
 
 
 def task_partners(user: User, a: Assignment) -> Partners:
     """Who else holds the task's item, in one query. The office sees every other unit; a lead
     unit sees its cooperating units and their tasks' states; a cooperating unit sees its lead
-    unit and the lead task's state, not the other cooperating units. A task moved to another
+    unit (or units) and the lead tasks' states, not the other cooperating units. A task moved to another
     unit (改派) no longer counts; the one that replaced it does."""
     office = user.is_superuser or a.letter.office_id in office_ids(user)
     found = (
@@ -42,11 +48,11 @@ def task_partners(user: User, a: Assignment) -> Partners:
     if not office:
         found = found.filter(role=UnitRole.COOPERATING if a.role == UnitRole.LEAD else UnitRole.LEAD)
     rows = list(found)
-    lead = next((x for x in rows if x.role == UnitRole.LEAD), None) if a.role == UnitRole.COOPERATING else None
+    leads = [x for x in rows if x.role == UnitRole.LEAD] if a.role == UnitRole.COOPERATING else []
     return Partners(
-        lead=lead,
+        leads=leads,
         cooperating=[x for x in rows if x.role == UnitRole.COOPERATING],
-        others=[x for x in rows if x.role == UnitRole.LEAD and x is not lead],
+        others=[x for x in rows if x.role == UnitRole.LEAD and x not in leads],
         linked=office,
     )
 

@@ -1,9 +1,10 @@
 """Cooperating units in step with their lead (配合单位随牵头单位).
 
-An item names one lead unit and any number of cooperating units; each holds its own task. The
-cooperating tasks follow the lead task: when the office approves an extension of the lead, their
-deadlines move with it, and when the office writes the lead off (销号), those still open close
-with it. Both are automatic steps of the table (steps.FOLLOW_LEAD_DEADLINE, steps.CLOSE_WITH_LEAD),
+An item names one lead unit (or several, each on its own ground) and any number of cooperating
+units; each holds its own task. The cooperating tasks follow the lead task: when the office
+approves an extension of the lead, their deadlines move with it, and when the office writes the
+lead off (销号), those still open close with it (with several leads: with the last of them).
+Both are automatic steps of the table (steps.FOLLOW_LEAD_DEADLINE, steps.CLOSE_WITH_LEAD),
 taken inside the office's own transaction on the lead, by the same person in the same role: each
 cooperating task is checked against its step, changed, audited and its unit told.
 
@@ -19,7 +20,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Assignment, ExtensionRequest, Role, UnitRole, User
+from supervision.models import Assignment, AssignmentState, ExtensionRequest, Role, UnitRole, User
+from supervision.models.assignments import DEAD_STATES
 
 from . import steps
 from .audit import audit_event, audit_record_many
@@ -52,6 +54,18 @@ def _cooperating_locked(lead: Assignment, step: Step, actor: User) -> list[tuple
         elif not isinstance(refused, InvalidTransition):
             raise refused
     return taken
+
+
+def _other_leads_open(lead: Assignment) -> bool:
+    """Whether another lead task of the item is still to be written off (neither closed nor
+    replaced by another unit's or withdrawn). Asked with the cooperating tasks locked: two leads
+    written off at once take those locks in turn, so the second sees the first closed."""
+    return (
+        Assignment.objects.filter(item_id=lead.item_id, role=UnitRole.LEAD)
+        .exclude(pk=lead.pk)
+        .exclude(state__in=(AssignmentState.CLOSED, *DEAD_STATES))
+        .exists()
+    )
 
 
 def assignments_follow_lead_deadline(*, actor: User, lead: Assignment, extension: ExtensionRequest) -> list[Assignment]:
@@ -107,6 +121,10 @@ def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assign
     checked for closing. Returns the tasks closed."""
     taken = _cooperating_locked(lead, CLOSE_WITH_LEAD, actor)
     if not taken:
+        return []
+    if _other_leads_open(lead):
+        # An item may have several leads (各县（市、区）: each on its own ground): the
+        # cooperating units help every one of them, so their tasks close with the last.
         return []
     now = clock.now()
     events = []

@@ -21,9 +21,11 @@ from supervision.models import (
     UnitRole,
     User,
 )
+from supervision.models.assignments import DEAD_STATES
 
 from .audit import audit_event, audit_record, audit_record_many
 from .errors import InvalidInput
+from .issued_documents import issued_document_after_commit
 from .letters import letter_lock
 from .notify import notify, unit_members
 from .steps import LETTER_ISSUE, LETTER_SIGN
@@ -103,8 +105,10 @@ def letter_check_ready(letter: Letter) -> list[_Target]:
             # never as a cooperating task (tests/test_cooperation.py holds it).
             targets += [_Target(item, u, UnitRole.LEAD) for u in sorted(addressees)]
             continue
-        if sum(1 for link in links if link.role == UnitRole.LEAD) != 1:
-            raise InvalidInput(_("Item %(seq)d needs exactly one lead unit.") % {"seq": item.seq}, field="items")
+        # Several leads are fine (各县（市、区）: each leads on its own ground); none is not, when
+        # units are named at all: cooperating units need someone to cooperate with.
+        if not any(link.role == UnitRole.LEAD for link in links):
+            raise InvalidInput(_("Item %(seq)d needs at least one lead unit.") % {"seq": item.seq}, field="items")
         stray = [link for link in links if link.unit_id not in addressees]
         if stray:
             raise InvalidInput(
@@ -114,6 +118,24 @@ def letter_check_ready(letter: Letter) -> list[_Target]:
             )
         targets += [_Target(item, link.unit_id, link.role) for link in links]
     return targets
+
+
+def _chased_assignments(chased: list[_Target]) -> list[tuple[int, int]]:
+    """(assignment id, letter id) of each (chased item, unit) pair: the unit's live assignment of
+    the item (one at most: assignment_item_unit_live), in the reminder's order. A pair whose
+    assignment has since been handed to another unit or withdrawn has nothing left to chase."""
+    if not chased:
+        return []
+    found = {
+        (item_id, unit_id): (pk, letter_id)
+        for pk, item_id, unit_id, letter_id in Assignment.objects.filter(
+            item_id__in={t.item.chased_item_id for t in chased}, unit_id__in={t.unit_id for t in chased}
+        )
+        .exclude(state__in=DEAD_STATES)
+        .values_list("pk", "item_id", "unit_id", "letter_id")
+    }
+    pairs = [found.get((t.item.chased_item_id, t.unit_id)) for t in chased]
+    return [pair for pair in pairs if pair is not None]
 
 
 def _next_serial(prefix: LetterPrefix, year: int) -> int:
@@ -135,11 +157,11 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
     letter = letter_lock(letter)
     role = step_require(LETTER_ISSUE, actor, letter)
     targets = letter_check_ready(letter)
-    # A reminder's items that chase an overdue assignment create nothing: the unit goes on with
-    # the assignment it has, which gets an audit row saying it was chased.
-    chased = [t for t in targets if t.item.chased_assignment_id]
+    # A reminder's items that chase an overdue item create nothing: each unit they name goes on
+    # with the assignment of that item it has, which gets an audit row saying it was chased.
+    chased = [t for t in targets if t.item.chased_item_id]
     addressed = sorted({t.unit_id for t in targets})
-    targets = [t for t in targets if not t.item.chased_assignment_id]
+    targets = [t for t in targets if not t.item.chased_item_id]
     now = clock.now()
     year = timezone.localdate(now).year
     prefix = LetterPrefix.objects.get(pk=letter.prefix_id)
@@ -187,22 +209,15 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
         )
         for a in assignments
     ]
-    chased_letters = (
-        dict(
-            Assignment.objects.filter(pk__in=[t.item.chased_assignment_id for t in chased]).values_list("pk", "letter")
-        )
-        if chased
-        else {}
-    )
     events += [
         audit_event(
             **office,
             action="assignment.chased",
-            letter=chased_letters[t.item.chased_assignment_id],
-            assignment=t.item.chased_assignment_id,
+            letter=letter_id,
+            assignment=pk,
             data={"reminder": letter.pk, "number": letter.number},
         )
-        for t in chased
+        for pk, letter_id in _chased_assignments(chased)
     ]
     audit_record_many(events)
 
@@ -222,4 +237,6 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
             text=_("Letter %(number)s “%(title)s” was copied to your unit.")
             % {"number": letter.number, "title": letter.title},
         )
+    # The PDF as issued is rendered and kept by the worker once this commits, not here.
+    issued_document_after_commit(letter=letter)
     return letter

@@ -227,6 +227,10 @@ def letter_detach(*, actor: User, attachment: LetterAttachment | int) -> None:
     )
 
 
+# The highest problem number (问题一, 问题二…) an item may carry: a sanity bound, not a quota.
+MAX_PROBLEM_NO = 100_000
+
+
 @dataclass(frozen=True)
 class _ItemFields:
     category: str
@@ -236,15 +240,36 @@ class _ItemFields:
     measures: str
     deadline: dt.date
     deadline_kind: str
-    lead_unit_id: int | None
+    leads: list[int]
     cooperating: list[int]
+    problem_no: int | None
 
     def unit_links(self, item: Item) -> list[ItemUnit]:
-        links = []
-        if self.lead_unit_id is not None:
-            links.append(ItemUnit(item=item, unit_id=self.lead_unit_id, role=UnitRole.LEAD))
+        """The item's ItemUnit rows: one per lead unit (several when the sheet names them together,
+        各县（市、区）: each leads on its own ground), one per cooperating unit."""
+        links = [ItemUnit(item=item, unit_id=u, role=UnitRole.LEAD) for u in self.leads]
         links += [ItemUnit(item=item, unit_id=u, role=UnitRole.COOPERATING) for u in self.cooperating]
         return links
+
+
+def _lead_ids(lead_unit_id: int | None, lead_unit_ids: Sequence[int]) -> list[int]:
+    """The lead units asked for: ``lead_unit_ids``, and the single ``lead_unit_id`` older callers
+    pass, in the order given, each once."""
+    ids = list(lead_unit_ids or ())
+    if lead_unit_id is not None:
+        ids.insert(0, lead_unit_id)
+    return ids
+
+
+def _problem_no(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PROBLEM_NO:
+        raise InvalidInput(
+            _("The problem number must be a whole number from 1 to %(n)d.") % {"n": MAX_PROBLEM_NO},
+            field="problem_no",
+        )
+    return value
 
 
 def _item_clean(
@@ -256,8 +281,9 @@ def _item_clean(
     site: str,
     measures: str,
     deadline_kind: str,
-    lead_unit_id: int | None,
+    lead_unit_ids: Sequence[int],
     cooperating_unit_ids: Sequence[int],
+    problem_no: int | None,
 ) -> _ItemFields:
     """An item's fields as typed, checked the same way when it is added and when it is changed."""
     if category not in ItemCategory.values:
@@ -272,12 +298,11 @@ def _item_clean(
     measures = text_clean(measures, field="measures", label=_("Rectification measures"), required=False)
     site = text_clean(site, field="site", label=_("Site"), limit=120, required=False)
     cooperating = _check_units(cooperating_unit_ids, field="cooperating_units")
-    if cooperating and lead_unit_id is None:
+    leads = _check_units(lead_unit_ids, field="lead_unit")
+    if cooperating and not leads:
         raise InvalidInput(_("Name a lead unit before cooperating units."), field="lead_unit")
-    if lead_unit_id is not None:
-        _check_units([lead_unit_id], field="lead_unit")
-        if lead_unit_id in cooperating:
-            raise InvalidInput(_("The lead unit cannot also be a cooperating unit."), field="cooperating_units")
+    if set(leads) & set(cooperating):
+        raise InvalidInput(_("The lead unit cannot also be a cooperating unit."), field="cooperating_units")
     return _ItemFields(
         category=category,
         source=source,
@@ -286,8 +311,9 @@ def _item_clean(
         measures=measures,
         deadline=deadline,
         deadline_kind=deadline_kind,
-        lead_unit_id=lead_unit_id,
+        leads=leads,
         cooperating=cooperating,
+        problem_no=_problem_no(problem_no),
     )
 
 
@@ -305,8 +331,14 @@ def item_add(
     deadline_kind: str = DeadlineKind.BY_DATE,
     lead_unit_id: int | None = None,
     cooperating_unit_ids: Sequence[int] = (),
+    lead_unit_ids: Sequence[int] = (),
+    problem_no: int | None = None,
 ) -> Item:
-    """Add an item to a draft. With no units named it goes to every addressed unit as lead."""
+    """Add an item to a draft. With no units named it goes to every addressed unit as lead.
+
+    Lead units: ``lead_unit_ids`` (several when a sheet names them together: each leads on its
+    own ground), or the one ``lead_unit_id``. ``problem_no``: the problem (问题一…) the item is
+    a measure of, shared by that problem's items; None for an item that stands alone."""
     letter = letter_lock(letter)
     role = step_require(LETTER_EDIT, actor, letter)
     f = _item_clean(
@@ -317,8 +349,9 @@ def item_add(
         site=site,
         measures=measures,
         deadline_kind=deadline_kind,
-        lead_unit_id=lead_unit_id,
+        lead_unit_ids=_lead_ids(lead_unit_id, lead_unit_ids),
         cooperating_unit_ids=cooperating_unit_ids,
+        problem_no=problem_no,
     )
     seq = (letter.items.aggregate(m=Max("seq"))["m"] or 0) + 1
     item = Item.objects.create(
@@ -331,6 +364,7 @@ def item_add(
         measures=f.measures,
         deadline=f.deadline,
         deadline_kind=f.deadline_kind,
+        problem_no=f.problem_no,
     )
     ItemUnit.objects.bulk_create(f.unit_links(item))
     audit_record(
@@ -345,7 +379,7 @@ def item_add(
 
 
 # What item_update may change, in the order the audit row lists them.
-ITEM_FIELDS = ("category", "source", "site", "description", "measures", "deadline", "deadline_kind")
+ITEM_FIELDS = ("category", "source", "site", "description", "measures", "deadline", "deadline_kind", "problem_no")
 
 
 @transaction.atomic
@@ -362,9 +396,13 @@ def item_update(
     deadline_kind: str = DeadlineKind.BY_DATE,
     lead_unit_id: int | None = None,
     cooperating_unit_ids: Sequence[int] = (),
+    lead_unit_ids: Sequence[int] = (),
+    problem_no: int | None | _Keep = KEEP,
 ) -> Item:
     """Change an item of a draft in place: every field as the form holds it, checked as item_add
-    checks them; it keeps its number. The audit row names the fields that changed."""
+    checks them; it keeps its number. The audit row names the fields that changed. The lead
+    units are ``lead_unit_ids`` and/or ``lead_unit_id``, as for item_add; the problem number stays
+    as it is unless ``problem_no`` is given (None takes it off)."""
     pk = item.pk if isinstance(item, Item) else item
     letter_id = Item.objects.filter(pk=pk).values_list("letter_id", flat=True).first()
     if letter_id is None:
@@ -380,17 +418,21 @@ def item_update(
         site=site,
         measures=measures,
         deadline_kind=deadline_kind,
-        lead_unit_id=lead_unit_id,
+        lead_unit_ids=_lead_ids(lead_unit_id, lead_unit_ids),
         cooperating_unit_ids=cooperating_unit_ids,
+        problem_no=item.problem_no if problem_no is KEEP else problem_no,
     )
     before = {(u, r) for u, r in item.item_units.values_list("unit_id", "role")}
     after = {(link.unit_id, link.role) for link in f.unit_links(item)}
-    if item.chased_assignment_id and after != before:
-        # A reminder's item chases one unit's overdue task: issuing it creates nothing new, so
-        # naming other units here would mean nothing.
-        raise InvalidInput(
-            _("This item chases an overdue task of one unit: its units cannot be changed."), field="lead_unit"
-        )
+    if item.chased_item_id and after != before:
+        # A reminder's item chases the overdue tasks of the units it names: issuing it creates
+        # nothing new, so a unit may be taken off it (it caught up meanwhile) but none added.
+        before_units = {u for u, _role in before}
+        if not after or any(u not in before_units or r != UnitRole.LEAD for u, r in after):
+            raise InvalidInput(
+                _("This item chases the overdue tasks of the units it names: units can be taken off it, not added."),
+                field="lead_unit",
+            )
     changed = [name for name in ITEM_FIELDS if getattr(item, name) != getattr(f, name)]
     for name in changed:
         setattr(item, name, getattr(f, name))

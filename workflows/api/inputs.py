@@ -136,7 +136,22 @@ class ItemIn(serializers.Serializer):
     lead_unit = _id(
         required=False, allow_null=True, default=None, help_text="None: every addressed unit leads its own task."
     )
+    lead_units = serializers.ListField(
+        child=_id(),
+        required=False,
+        default=list,
+        max_length=5000,
+        help_text="Several lead units, each leading on its own ground; with lead_unit, both count.",
+    )
     cooperating_units = serializers.ListField(child=_id(), required=False, default=list, max_length=5000)
+    problem_no = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=100_000,
+        help_text="Items of one problem share it.",
+    )
 
 
 # --- list filters ---------------------------------------------------------------------------------

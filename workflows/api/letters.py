@@ -188,7 +188,9 @@ class LetterItems(ApiView):
             deadline=d["deadline"],
             deadline_kind=d["deadline_kind"],
             lead_unit_id=d["lead_unit"],
+            lead_unit_ids=d["lead_units"],
             cooperating_unit_ids=d["cooperating_units"],
+            problem_no=d["problem_no"],
         )
         shown = items_shown(Item.objects.filter(pk=item.pk)).get()
         return Response(out.ItemOut(shown).data, status=status.HTTP_201_CREATED)

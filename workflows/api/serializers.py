@@ -124,11 +124,14 @@ class ItemOut(serializers.Serializer):
     deadline = serializers.DateField()
     deadline_kind = serializers.CharField()
     deadline_text = serializers.CharField()
+    problem_no = serializers.IntegerField(
+        allow_null=True, help_text="The problem (问题一, 问题二…) the item is a measure of; its items share it."
+    )
     units = UnitRoleOut(
         source="item_units.all",
         many=True,
-        help_text="The units named on the item while drafting: one lead, any number cooperating. "
-        "None named: every addressed unit, as lead.",
+        help_text="The units named on the item while drafting: one or more leads (several when named together, "
+        "each leading on its own ground), any number cooperating. None named: every addressed unit, as lead.",
     )
 
 

@@ -19,6 +19,7 @@ from supervision.models import (
     UnitRole,
     User,
 )
+from supervision.parsing import parse_id
 from workflows.tasks.forms import MAX_TEXT, MultipleFileField
 
 from .widgets import UnitPicker
@@ -58,6 +59,29 @@ class LetterForm(forms.Form):
         self.fields["cc_units"].queryset = _units()
 
 
+def _unit_id(value: Any) -> int:
+    pk = parse_id(value)
+    if pk is None:
+        raise ValueError(value)
+    return pk
+
+
+class _UnitIds(forms.TypedMultipleChoiceField):
+    """Unit ids from a unit picker. The choices are what the page offers (the letter's units);
+    any id is accepted here, as before, and the services judge it: a form that refused an item's
+    unit it cannot show would make its item impossible to save."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(coerce=_unit_id, choices=[], required=False, widget=UnitPicker(), **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        # "—" (none) of a single select posts an empty value: nothing chosen.
+        return [v for v in super().to_python(value) if v.strip()]
+
+    def valid_value(self, value: Any) -> bool:
+        return True
+
+
 class ItemForm(forms.Form):
     description = forms.CharField(label=_("Problem"), max_length=MAX_TEXT, widget=forms.Textarea)
     measures = forms.CharField(label=_("Measures"), required=False, max_length=MAX_TEXT, widget=forms.Textarea)
@@ -66,16 +90,41 @@ class ItemForm(forms.Form):
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
     deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
     deadline_kind = forms.ChoiceField(label=_("Deadline kind"), choices=DeadlineKind.choices)
-    lead = forms.IntegerField(label=_("Lead unit"), required=False, min_value=1)
-    cooperating = forms.TypedMultipleChoiceField(
-        label=_("Cooperating units"), required=False, coerce=int, choices=[], widget=UnitPicker()
-    )
+    # Several lead units are allowed: a problem named for 各县（市、区） is each county's, on its
+    # own ground. None: every addressed unit leads.
+    lead = _UnitIds(label=_("Lead units (none chosen: every addressed unit leads)"))
+    cooperating = _UnitIds(label=_("Cooperating units"))
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         units = list(units)
-        self.fields["cooperating"].choices = [(u.pk, u.name) for u in units]
-        self.fields["cooperating"].widget.groups = {u.pk: u.peer_group for u in units}
+        # A unit the item names that the page would not offer (no longer addressed) is offered
+        # too, chosen: saving the item must never drop it unseen.
+        named = set(self._named_ids()) - {u.pk for u in units}
+        if named:
+            units += list(Unit.objects.filter(pk__in=named).order_by("name"))
+        for name in ("lead", "cooperating"):
+            self.fields[name].choices = [(u.pk, u.name) for u in units]
+            self.fields[name].widget.groups = {u.pk: u.peer_group for u in units}
+
+    def _named_ids(self) -> list[int]:
+        if self.is_bound:
+            raw = self.data.getlist("lead") + self.data.getlist("cooperating") if hasattr(self.data, "getlist") else []
+        else:
+            raw = list(self.initial.get("lead") or []) + list(self.initial.get("cooperating") or [])
+        return [pk for pk in (parse_id(value) for value in raw) if pk is not None]
+
+    def clean(self):
+        data = super().clean()
+        both = set(data.get("lead") or ()) & set(data.get("cooperating") or ())
+        if both:
+            names = dict(self.fields["cooperating"].choices)
+            self.add_error(
+                "cooperating",
+                _("A unit cannot be both lead and cooperating: %(units)s.")
+                % {"units": "、".join(str(names.get(pk, pk)) for pk in sorted(both))},
+            )
+        return data
 
     def item_fields(self) -> dict:
         """The cleaned fields as item_add and item_update take them (call after is_valid())."""
@@ -88,7 +137,7 @@ class ItemForm(forms.Form):
             "site": d["site"],
             "deadline": d["deadline"],
             "deadline_kind": d["deadline_kind"],
-            "lead_unit_id": d["lead"],
+            "lead_unit_ids": list(dict.fromkeys(d["lead"])),
             "cooperating_unit_ids": d["cooperating"],
         }
 
@@ -106,7 +155,7 @@ class ItemForm(forms.Form):
                 "site": item.site,
                 "deadline": item.deadline,
                 "deadline_kind": item.deadline_kind,
-                "lead": next((link.unit_id for link in links if link.role == UnitRole.LEAD), None),
+                "lead": [link.unit_id for link in links if link.role == UnitRole.LEAD],
                 "cooperating": [link.unit_id for link in links if link.role == UnitRole.COOPERATING],
             },
         )
