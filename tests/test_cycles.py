@@ -219,19 +219,26 @@ def test_overdue_assignments_are_marked_once_and_put_in_one_draft_reminder(world
     reminder = Letter.objects.get(kind=LetterKind.REMINDER)
     assert (reminder.state, reminder.parent_id, reminder.drafter_id) == ("draft", letter.pk, world.clerk.pk)
     assert set(reminder.addressees.all()) == {world.unit_a, world.unit_b}
+    # Each overdue item once, in the letter's order, naming both units late on it as leads.
     items = list(reminder.items.order_by("seq"))
-    assert sorted(i.chased_assignment_id for i in items) == sorted(overdue.values_list("pk", flat=True))
+    assert [(i.seq, i.chased_item.letter_id, i.chased_item.seq) for i in items] == [
+        (1, letter.pk, 1),
+        (2, letter.pk, 2),
+    ]
     for item in items:
-        chased = item.chased_assignment
-        assert item.description == chased.item.description and item.deadline == chased.deadline
-        assert list(item.item_units.values_list("unit_id", "role")) == [(chased.unit_id, "lead")]
+        chased = item.chased_item
+        assert item.description == chased.description and item.deadline == chased.deadline
+        assert sorted(item.item_units.values_list("unit_id", "role")) == [
+            (world.unit_a.pk, "lead"),
+            (world.unit_b.pk, "lead"),
+        ]
     assert result.reminder_letters == [reminder.pk]
 
     # Later ticks chase nothing twice; the other letter's assignment lapses into its own reminder.
     assert tick(at("2024-01-12", "00:01")).overdue == 0
     assert tick(at("2024-01-21", "00:01")).overdue == 1
     assert Letter.objects.filter(kind=LetterKind.REMINDER).count() == 2
-    assert Item.objects.filter(letter__kind=LetterKind.REMINDER).count() == 5
+    assert Item.objects.filter(letter__kind=LetterKind.REMINDER).count() == 3
 
 
 def test_newly_overdue_items_join_the_draft_still_waiting(world):
@@ -246,10 +253,13 @@ def test_newly_overdue_items_join_the_draft_still_waiting(world):
         services.extension_approve(actor=world.clerk, extension=ext.pk)
     tick(at("2024-01-11", "00:01"))
     reminder = Letter.objects.get(kind=LetterKind.REMINDER)
-    assert list(reminder.items.values_list("chased_assignment_id", flat=True)) == [first.pk]
+    assert list(reminder.items.values_list("chased_item_id", flat=True)) == [first.item_id]
     result = tick(at("2024-01-13", "00:01"))
     assert result.overdue == 1 and result.reminder_letters == [reminder.pk]
-    assert list(reminder.items.order_by("seq").values_list("chased_assignment_id", flat=True)) == [first.pk, second.pk]
+    assert list(reminder.items.order_by("seq").values_list("chased_item_id", "deadline")) == [
+        (first.item_id, dt.date(2024, 1, 10)),
+        (second.item_id, dt.date(2024, 1, 12)),  # the extended deadline it missed
+    ]
     # Once the clerk has had it signed, a further lapse starts a new draft.
     with clock.frozen(at("2024-01-13", "09:00")):
         services.letter_sign(actor=world.director, letter=reminder)

@@ -239,6 +239,9 @@ def test_reminder_letters_chase_without_new_assignments(demo, db):
     assert reminders.filter(state=LetterState.DRAFT).exists() and reminders.filter(state=LetterState.ISSUED).exists()
     assert not Assignment.objects.filter(letter__kind=LetterKind.REMINDER).exists()
     for letter in reminders.filter(state=LetterState.ISSUED)[:5]:
-        assert letter.parent_id and letter.items.filter(chased_assignment__letter=letter.parent).exists()
+        assert letter.parent_id and letter.items.filter(chased_item__letter=letter.parent).exists()
+        # Each overdue item once, naming the units late on it.
+        chased = list(letter.items.values_list("chased_item_id", flat=True))
+        assert None not in chased and len(chased) == len(set(chased))
     assert AuditEvent.objects.filter(action="assignment.chased").exists()
     assert AuditEvent.objects.filter(action="assignment.report_carried").exists()

@@ -19,6 +19,7 @@ from supervision.models import (
     DeadlineReminder,
     Escalation,
     Item,
+    ItemUnit,
     Letter,
     LetterKind,
     Notification,
@@ -63,7 +64,10 @@ def normalized() -> dict[str, Any]:
             Letter.objects.filter(kind=LetterKind.REMINDER).values_list("parent_id", "state", "title", "drafter_id")
         ),
         "reminder_items": sorted(
-            Item.objects.filter(letter__kind=LetterKind.REMINDER).values_list("seq", "chased_assignment_id")
+            Item.objects.filter(letter__kind=LetterKind.REMINDER).values_list("seq", "chased_item_id")
+        ),
+        "reminder_units": sorted(
+            ItemUnit.objects.filter(item__letter__kind=LetterKind.REMINDER).values_list("item__seq", "unit_id", "role")
         ),
         "audit": Counter(AuditEvent.objects.values_list("action", "assignment_id", "actor_id")),
         "notifications": Counter(Notification.objects.values_list("recipient_id", "verb", "text")),
@@ -124,6 +128,10 @@ def test_ticks_racing_transitions_do_not_deadlock(world, settings):
 
     assert all(kind == "ok" for kind, _v in outcomes), outcomes
     assert Letter.objects.filter(kind=LetterKind.REMINDER).count() == 1
-    marked = Assignment.objects.filter(letter=letter, overdue_since__isnull=False).count()
-    assert Item.objects.filter(letter__kind=LetterKind.REMINDER).count() == marked
+    marked = Assignment.objects.filter(letter=letter, overdue_since__isnull=False)
+    # Each marked assignment on the reminder once: its unit under the item it chases.
+    assert sorted(
+        ItemUnit.objects.filter(item__letter__kind=LetterKind.REMINDER).values_list("item__chased_item_id", "unit_id")
+    ) == sorted(marked.values_list("item_id", "unit_id"))
+    assert Item.objects.filter(letter__kind=LetterKind.REMINDER).count() == marked.values("item").distinct().count()
     assert tick(moment + dt.timedelta(minutes=1)).overdue == 0

@@ -170,8 +170,9 @@ class Item(models.Model):
     # (the ledger's "问题一", "问题二"…), so documents can print the problem once over its measures.
     # Null for an item that stands alone.
     problem_no = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
-    # On a reminder letter (催办函): the overdue item this item chases, for the units it names.
-    # Issuing the reminder creates no new assignment: each unit goes on with the one it has.
+    # On a reminder letter (催办函): the overdue item this item chases; its lead units are the
+    # units late on it. Issuing the reminder creates no new assignment: each unit goes on with the
+    # one it has (services.letter_issue chases it).
     chased_item = models.ForeignKey(
         "self",
         verbose_name=_("chased item"),
@@ -179,16 +180,6 @@ class Item(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="reminder_items",
-    )
-    # On a reminder letter (催办函): the overdue assignment this item chases. Issuing the reminder
-    # creates no new assignment for it: the unit goes on with the one it has.
-    chased_assignment = models.ForeignKey(
-        "supervision.Assignment",
-        verbose_name=_("chased assignment"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
     )
 
     class Meta:

@@ -1,6 +1,9 @@
 """Reminder letters (催办函) for overdue assignments: the draft the tick keeps for each letter,
-written as the office's clerk through the letter services, one item per chased assignment. The
-office's clerk reviews it, signs it off with the director and issues it (see services.cycles).
+written as the office's clerk through the letter services. Like a reminder an office writes by
+hand, it is addressed to the units that have overdue tasks and lists each overdue item once,
+with the units that are late on it (its lead units); each item names the item it chases. The
+office's clerk reviews it, signs it off with the director and issues it (see services.cycles);
+issuing chases each unit's own assignment and creates none.
 """
 
 from __future__ import annotations
@@ -56,9 +59,10 @@ def _reply_by(now: dt.datetime) -> dt.date:
 @transaction.atomic
 def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now: dt.datetime) -> Letter | None:
     """Add (assignment id, unit id) pairs of one letter to its draft reminder letter, drafting one
-    (through the letter services, as the office's clerk) if none is waiting. Each overdue
-    assignment becomes one item naming its unit as lead, with the chased item's texts and the
-    missed deadline; issuing the reminder chases it rather than creating a new assignment."""
+    (through the letter services, as the office's clerk) if none is waiting, addressed to those
+    units. Each overdue item is one item of the draft naming its overdue units as leads, with the
+    chased item's texts and the missed deadline (see ``_chase_items``); issuing the reminder
+    chases the units' assignments rather than creating new ones."""
     letter = Letter.objects.only("id", "office_id", "number", "title", "kind").get(pk=letter_id)
     clerk = _office_clerk(letter.office_id)
     if clerk is None:
@@ -93,54 +97,81 @@ def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now:
 
 
 def _chase_items(draft: Letter, assignment_ids: list[int], *, actor: User) -> list[Item]:
-    """Add one item per overdue assignment to the draft: item_add's rows (the item, its lead unit,
-    an ``item.added`` audit row), written in bulk — a deadline day can make hundreds overdue at
-    once. The texts are the chased items' own, checked when they were first added."""
+    """Put each overdue assignment on the draft as its unit under the item it chases: one
+    reminder item per overdue item, naming every overdue unit of it as a lead unit. A unit that
+    lapses while the draft waits joins its item's reminder item; a newly overdue item becomes a
+    new one. Written in bulk (a deadline day can make hundreds overdue at once), with item_add's
+    audit rows; the texts are the chased items' own, checked when they were first added."""
     draft = Letter.objects.select_for_update(no_key=True).get(pk=draft.pk)
     role = steps.require(LETTER_EDIT, actor, draft)
-    on_draft = set(Item.objects.filter(letter=draft).values_list("chased_assignment_id", flat=True))
-    rows = list(
-        Assignment.objects.filter(pk__in=assignment_ids, unit__is_active=True)
-        .exclude(pk__in=[pk for pk in on_draft if pk])
-        .select_related("item")
-        .order_by("pk")
+    # (chased item, unit) pairs already on the draft, and the draft's item for each chased item.
+    on_draft = set(
+        ItemUnit.objects.filter(item__letter=draft, item__chased_item__isnull=False).values_list(
+            "item__chased_item_id", "unit_id"
+        )
     )
+    rows = [
+        a
+        for a in Assignment.objects.filter(pk__in=assignment_ids, unit__is_active=True)
+        .select_related("item")
+        .order_by("item__seq", "item_id", "unit__sort_order", "unit_id", "pk")
+        if (a.item_id, a.unit_id) not in on_draft
+    ]
     if not rows:
         return []
+    by_item: dict[int, list[Assignment]] = {}
+    for a in rows:
+        by_item.setdefault(a.item_id, []).append(a)
+    reminder_items = {
+        item.chased_item_id: item for item in Item.objects.filter(letter=draft, chased_item_id__in=list(by_item))
+    }
     seq = Item.objects.filter(letter=draft).aggregate(m=Max("seq"))["m"] or 0
-    items = Item.objects.bulk_create(
+    fresh = [item_id for item_id in by_item if item_id not in reminder_items]
+    created = Item.objects.bulk_create(
         [
             Item(
                 letter=draft,
                 seq=seq + n,
-                category=a.item.category,
-                source=a.item.source,
-                site=a.item.site,
-                description=a.item.description,
-                measures=a.item.measures,
-                deadline=a.deadline,
-                deadline_kind=a.item.deadline_kind,
-                chased_assignment_id=a.pk,
+                category=chased.category,
+                source=chased.source,
+                site=chased.site,
+                description=chased.description,
+                measures=chased.measures,
+                # The missed deadline: the earliest of its units' (an extension may have moved one).
+                deadline=min(a.deadline for a in by_item[item_id]),
+                deadline_kind=chased.deadline_kind,
+                problem_no=chased.problem_no,
+                chased_item_id=item_id,
             )
-            for n, a in enumerate(rows, start=1)
+            for n, (item_id, chased) in enumerate(((i, by_item[i][0].item) for i in fresh), start=1)
         ]
     )
+    reminder_items.update({item.chased_item_id: item for item in created})
     ItemUnit.objects.bulk_create(
-        [ItemUnit(item=item, unit_id=a.unit_id, role=UnitRole.LEAD) for item, a in zip(items, rows, strict=True)]
+        [ItemUnit(item=reminder_items[a.item_id], unit_id=a.unit_id, role=UnitRole.LEAD) for a in rows]
     )
+    # A unit joining an item already on the draft with an earlier missed deadline moves it.
+    joined = [reminder_items[item_id] for item_id in by_item if item_id not in fresh]
+    for item in joined:
+        earliest = min(a.deadline for a in by_item[item.chased_item_id])
+        if earliest < item.deadline:
+            Item.objects.filter(pk=item.pk).update(deadline=earliest)
     now = clock.now()
+    office = {"at": now, "actor": actor, "role": role, "unit_id": draft.office_id, "letter": draft}
     audit_record_many(
-        [
+        [audit_event(**office, action="item.added", data={"item": item.pk, "seq": item.seq}) for item in created]
+        + [
             audit_event(
-                at=now,
-                actor=actor,
-                role=role,
-                unit_id=draft.office_id,
-                action="item.added",
-                letter=draft,
-                data={"item": item.pk, "seq": item.seq},
+                **office,
+                action="item.edited",
+                data={
+                    "item": item.pk,
+                    "seq": item.seq,
+                    "changed": ["units"],
+                    "units": [a.unit_id for a in by_item[item.chased_item_id]],
+                },
             )
-            for item in items
+            for item in joined
         ]
     )
-    return items
+    return [reminder_items[item_id] for item_id in by_item]
