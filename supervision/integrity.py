@@ -17,13 +17,17 @@ What holds in a sound database:
 * drafts (and letters awaiting signature or signed but not yet issued) have no assignments and no
   number; a closed letter has only closed assignments (or dead ones: reassigned, withdrawn);
 * every stored file (evidence, letter attachments) exists at its content-addressed name with the
-  size and SHA-256 its row records.
+  size and SHA-256 its row records;
+* every document kept as issued (``IssuedDocument``) exists under its name with its recorded size
+  and SHA-256, and exactly one audit row records it with the same version, size and SHA-256
+  (``manage.py verify_documents`` runs this check alone, with a count of intact documents).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.storage import Storage, default_storage
 from django.db import connection
@@ -32,11 +36,13 @@ from supervision.models import (
     Assignment,
     AuditEvent,
     Evidence,
+    IssuedDocument,
     Letter,
     LetterAttachment,
     LetterNumberCounter,
     LetterPrefix,
 )
+from supervision.services.issued_documents import LETTER_STORED, STORED_ACTIONS
 from supervision.services.storage import FILE_MODELS, content_name, stored_digest
 
 # Audit actions of an assignment that record a state (from/to) without changing the row's
@@ -271,6 +277,104 @@ def stored_files(storage: Storage | None = None, *, hashes: bool = True) -> Iter
                 yield Violation("file_hash", f"{label} {pk}: file {name!r} has SHA-256 {digest}, the row says {sha}")
 
 
+# --- documents kept as issued ----------------------------------------------------------------------
+
+# Where an issued document's file must be: its model's own upload_to, so the rule is written once.
+_ISSUED_FILE = IssuedDocument._meta.get_field("file")
+# The fields of the audit row that must say what the document row says.
+_RECORDED = ("version", "sha256", "size")
+
+
+def _document_label(pk: int, letter_id: int | None, notice_id: int | None, version: int) -> str:
+    owner = f"letter {letter_id}" if letter_id is not None else f"notice {notice_id}"
+    return f"document {pk} ({owner} v{version})"
+
+
+def _stored_events() -> dict[Any, list[tuple[int, str, int | None, dict]]]:
+    """The audit rows that recorded a document being kept, by the document id they name."""
+    found: dict[Any, list[tuple[int, str, int | None, dict]]] = {}
+    rows = AuditEvent.objects.filter(action__in=STORED_ACTIONS).order_by("pk")
+    for pk, action, letter_id, data in rows.values_list("pk", "action", "letter_id", "data").iterator(chunk_size=2000):
+        data = data if isinstance(data, dict) else {}
+        found.setdefault(data.get("document"), []).append((pk, action, letter_id, data))
+    return found
+
+
+def _audit_disagreement(event: tuple[int, str, int | None, dict], row: dict[str, Any]) -> str:
+    """What the audit row says otherwise than the document row ("" when they agree)."""
+    event_id, action, letter_id, data = event
+    if row["letter_id"] is not None:
+        owner_ok = action == LETTER_STORED and letter_id == row["letter_id"]
+    else:
+        owner_ok = action != LETTER_STORED and data.get("notice") == row["notice_id"]
+    wrong = [] if owner_ok else ["owner"]
+    wrong += [f for f in _RECORDED if data.get(f) != row[f]]
+    if not wrong:
+        return ""
+    said = ", ".join(f"{f} {data.get(f)!r} (row: {row[f]!r})" for f in wrong if f != "owner")
+    if "owner" in wrong:
+        said = ", ".join(filter(None, ["another letter or notice", said]))
+    return f"audit row {event_id} records {said}"
+
+
+def issued_document_findings(
+    storage: Storage | None = None, *, hashes: bool = True
+) -> Iterator[tuple[int | None, Violation]]:
+    """(document id, violation) for each problem of the documents kept as issued: a file missing,
+    of another size or SHA-256 than its row records, not where its row's version and checksum put
+    it; no audit row, several, or one that says otherwise; an audit row naming no document. The
+    id is None for a problem of no document row."""
+    storage = storage or default_storage
+    events = _stored_events()
+    fields = ("pk", "letter_id", "notice_id", "version", "file", "size", "sha256")
+    for row in IssuedDocument.objects.order_by("pk").values(*fields).iterator(chunk_size=2000):
+        pk, name = row["pk"], row["file"]
+        label = _document_label(pk, row["letter_id"], row["notice_id"], row["version"])
+        expected = _ISSUED_FILE.generate_filename(
+            IssuedDocument(
+                letter_id=row["letter_id"], notice_id=row["notice_id"], version=row["version"], sha256=row["sha256"]
+            ),
+            "",
+        )
+        if name != expected:
+            yield pk, Violation("document_name", f"{label}: stored as {name!r}, its row puts it at {expected!r}")
+        try:
+            if hashes:
+                size, digest = stored_digest(storage, name)
+            else:
+                size, digest = (storage.size(name), "") if storage.exists(name) else (None, "")
+        except OSError:  # FileNotFoundError included
+            size, digest = None, ""
+        if size is None:
+            yield pk, Violation("document_missing", f"{label}: file {name!r} is missing or unreadable")
+        elif size != row["size"]:
+            yield pk, Violation("document_size", f"{label}: file {name!r} has {size} bytes, the row says {row['size']}")
+        elif hashes and digest != row["sha256"]:
+            yield (
+                pk,
+                Violation(
+                    "document_hash", f"{label}: file {name!r} has SHA-256 {digest}, the row says {row['sha256']}"
+                ),
+            )
+        recorded = events.pop(pk, [])
+        if not recorded:
+            yield pk, Violation("document_audit", f"{label}: no audit row records it")
+        elif len(recorded) > 1:
+            ids = ", ".join(str(e[0]) for e in recorded)
+            yield pk, Violation("document_audit", f"{label}: recorded by {len(recorded)} audit rows ({ids})")
+        elif disagreement := _audit_disagreement(recorded[0], row):
+            yield pk, Violation("document_audit", f"{label}: {disagreement}")
+    for document_id, stray in sorted(events.items(), key=lambda kv: kv[1][0][0]):
+        for event_id, action, _letter, _data in stray:
+            message = f"audit row {event_id} ({action}) records document {document_id}, which does not exist"
+            yield None, Violation("document_audit", message)
+
+
+def issued_documents(storage: Storage | None = None, *, hashes: bool = True) -> Iterator[Violation]:
+    for _pk, violation in issued_document_findings(storage, hashes=hashes):
+        yield violation
+
+
 # --- all of them ---------------------------------------------------------------------------------
 
 CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {
@@ -280,13 +384,16 @@ CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {
     "letter_numbers": letter_numbers,
     "letter_states": letter_states,
     "files": stored_files,
+    "issued_documents": issued_documents,
 }
+# The checks that read stored files: skipped with ``files=False``, without hashing with ``hashes=False``.
+FILE_CHECKS = ("files", "issued_documents")
 
 
 def check_all(*, files: bool = True, hashes: bool = True) -> Iterator[Violation]:
     for name, check in CHECKS.items():
-        if name == "files":
+        if name in FILE_CHECKS:
             if files:
-                yield from stored_files(hashes=hashes)
+                yield from check(hashes=hashes)
             continue
         yield from check()

@@ -6,7 +6,8 @@ An archive is a directory, or the same directory packed as ``.tar`` / ``.tar.gz`
                          count of every table, the size and SHA-256 of the dump and of every file
     database.pgdump      PostgreSQL: ``pg_dump --format=custom``
     database.sqlite3     SQLite: a copy made with SQLite's online backup API
-    media/...            the stored files (evidence, letter attachments) as under MEDIA_ROOT
+    media/...            the stored files as under MEDIA_ROOT: evidence, letter attachments, the
+                         letters and notices kept as issued (issued/...), background jobs' files
 
 Both commands run while the application serves requests:
 
@@ -15,8 +16,9 @@ Both commands run while the application serves requests:
   many transitions commit meanwhile. SQLite: the backup API copies one consistent state of the file
   and the rows are counted in the copy.
 - The files are copied after the database. Stored files are content-addressed (their name is their
-  SHA-256) and never modified in place; a row that commits before the snapshot already has its file
-  (the upload stores the file before the row commits), so every row of the dump finds its file in
+  SHA-256; an issued document's name holds its version and checksum) and never modified in place; a
+  row that commits before the snapshot already has its file (the upload, or the storing of an issued
+  document, writes the file before the row commits), so every row of the dump finds its file in
   the copy. The one way a file can vanish meanwhile is the orphan sweep deleting a file whose row
   was removed after the snapshot; the backup checks every file row of its snapshot against the
   copy and fails rather than hand over an archive whose rows point at missing files.

@@ -15,6 +15,7 @@ from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.utils.translation import gettext as _
 
+from supervision.models import IssuedDocument
 from supervision.services.storage import FILE_MODELS, copy_with_digest
 
 FORMAT = "supervision-backup"
@@ -23,6 +24,9 @@ MANIFEST = "manifest.json"
 MEDIA_DIR = "media"
 DUMP_FILES = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 TAR_SUFFIXES = {".tar": "", ".tar.gz": "gz", ".tgz": "gz"}
+# The rows that name a stored file which must be in the archive: evidence and attachments, and the
+# letters and notices kept as issued (issued/…), whose loss a backup must not hide.
+BACKED_FILE_MODELS = (*FILE_MODELS, IssuedDocument)
 
 Log = Callable[[str], None]
 
@@ -78,7 +82,7 @@ def _latest_migrations(cursor: Any, tables: list[str]) -> dict[str, str]:
 
 def _file_rows(cursor: Any, tables: list[str]) -> list[tuple[str, int, str]]:
     rows: list[tuple[str, int, str]] = []
-    for model in FILE_MODELS:
+    for model in BACKED_FILE_MODELS:
         table = model._meta.db_table
         if table not in tables:
             continue

@@ -27,6 +27,7 @@ from supervision.outbox.write import outbox_event_add
 from . import bulk_sql, steps
 from .audit import audit_record
 from .errors import InvalidInput, InvalidTransition, NotAllowed
+from .issued_documents import issued_document_after_commit
 from .notify import notify
 from .push import push_after_commit
 from .roles import require_role
@@ -236,4 +237,6 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
         notice_id=notice.pk,
         created_at=now,
     )
+    # The PDF as published is rendered and kept by the worker once this commits, not here.
+    issued_document_after_commit(notice=notice)
     return notice

@@ -19,10 +19,12 @@ Nothing is cached on the way: what a download holds depends on who asked.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from typing import IO
 
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,17 +37,35 @@ from notices import jobs, ledger, letters, wording
 from notices.filters import ledger_letters, ledger_units
 from notices.job_kinds.ledger import LedgerAsk, ledger_params, ledger_resolve
 from notices.job_kinds.notice import notice_params
+from notices.notice import notice_filename
 from notices.pdf import PDF_CONTENT_TYPE
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock
-from supervision.models import AssignmentState, Letter, PeerGroup, User
+from supervision.models import (
+    AssignmentState,
+    IssuedDocument,
+    Letter,
+    LetterState,
+    Notice,
+    NoticeState,
+    PeerGroup,
+    User,
+)
 from supervision.selectors import rankings, visibility
 from supervision.services import DomainError, InvalidInput, NotAllowed
+from supervision.services.issued_documents import (
+    issued_document_current,
+    issued_document_ensure,
+    issued_document_read,
+    issued_document_version,
+)
 from supervision.services.jobs import job_request
 from supervision.services.receipts import letter_mark_read, notice_mark_read
 from supervision.services.roles import roles_by_unit
 
 from .render_limits import ledger_pdf_refusal
+
+logger = logging.getLogger(__name__)
 
 
 def _visible_letter(user: User, pk: int) -> Letter:
@@ -89,15 +109,81 @@ def as_job(request: HttpRequest, *, kind: str, params: dict, title: str, upload=
 # --- letters ---------------------------------------------------------------------------------------
 
 
+# A stored document up to this size is read whole, checked against its SHA-256 and sent with its
+# length (letters are a few hundred kB, a notice about a megabyte); a larger one is streamed from
+# storage unchecked (verify_documents checks every file).
+READ_WHOLE_BYTES = 8 * 1024 * 1024
+
+
+def _version_filename(filename: str, document: IssuedDocument) -> str:
+    # The first version is the document under its own name; a later one says which it is.
+    if document.version == 1:
+        return filename
+    stem, dot, suffix = filename.rpartition(".")
+    return f"{stem}-v{document.version}{dot}{suffix}"
+
+
+def _stored(document: IssuedDocument | None, filename: str, *, inline: bool) -> HttpResponse | None:
+    """The kept file as the download, or None when there is none or it is not what its row says
+    (logged): the caller then renders afresh, as before documents were kept."""
+    if document is None:
+        return None
+    if document.size > READ_WHOLE_BYTES:
+        try:
+            handle = default_storage.open(document.file.name, "rb")
+        except OSError:
+            logger.error("Issued document %s: file %s is missing.", document.pk, document.file.name)
+            return None
+        return FileResponse(handle, as_attachment=not inline, filename=filename, content_type=PDF_CONTENT_TYPE)
+    data = issued_document_read(document)
+    return _pdf(data, filename, inline=inline) if data is not None else None
+
+
+def _unreadable(request: HttpRequest) -> HttpResponse:
+    return _refused(
+        request,
+        DomainError(
+            _("This stored version of the document cannot be read. It has been recorded for the system administrator.")
+        ),
+        status=503,
+    )
+
+
+def _ensured(**owner: Letter | Notice) -> IssuedDocument | None:
+    """The current issue's kept document, stored now if the worker has not yet done so; None
+    when the storage fails (logged: the person still gets the document, rendered afresh)."""
+    try:
+        return issued_document_ensure(**owner)
+    except OSError:
+        logger.exception("Could not store the issued document of %s.", owner)
+        return None
+
+
 @never_cache
 @login_required
 @require_GET
 def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """An issued letter is the PDF kept when it was issued (a closed one too); a draft, a signed
+    letter and a withdrawn one are rendered afresh with their stamp. ``?version=N`` is one kept
+    version, for whoever may see the letter."""
     letter = _visible_letter(request.user, pk)
     letter_mark_read(actor=request.user, letter=letter)  # 已阅: downloading it is opening it
+    filename = letters.letter_filename(letter)
+    if "version" in request.GET:
+        document = issued_document_version(letter=letter, version=request.GET["version"])
+        if document is None:
+            raise Http404
+        response = _stored(document, _version_filename(filename, document), inline=True)
+        if response is None:
+            return _unreadable(request)
+        return response
+    if letter.state in (LetterState.ISSUED, LetterState.CLOSED):
+        response = _stored(_ensured(letter=letter), filename, inline=True)
+        if response is not None:
+            return response
     pdf = letters.letter_pdf(letter)
     # Opened in the browser's viewer; the name is what "save" offers.
-    return _pdf(pdf, letters.letter_filename(letter), inline=True)
+    return _pdf(pdf, filename, inline=True)
 
 
 # --- the biweekly notice ------------------------------------------------------------------------------
@@ -107,12 +193,30 @@ def letter_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """A notice the user may see (units: published ones only); otherwise 404, as for letters."""
+    """A notice the user may see (units: published ones only); otherwise 404, as for letters.
+
+    A published notice whose document is kept is that file, at once, to the button's POST; one
+    not kept yet (the worker is behind), and a draft, are drawn by a background job. ``?version=N``
+    is one kept version."""
     notice = rankings.notice_get(request.user, pk)
     if notice is None:
         raise Http404
+    if "version" in request.GET:
+        document = issued_document_version(notice=notice, version=request.GET["version"])
+        if document is None:
+            raise Http404
+        response = _stored(document, _version_filename(notice_filename(notice), document), inline=False)
+        if response is None:
+            return _unreadable(request)
+        notice_mark_read(actor=request.user, notice=notice)
+        return response
     if request.method == "POST":
         notice_mark_read(actor=request.user, notice=notice)  # 已阅: asking for it is opening it
+        if notice.state == NoticeState.PUBLISHED:
+            # Never drawn in the request: a notice not kept yet is kept by the job below.
+            response = _stored(issued_document_current(notice=notice), notice_filename(notice), inline=False)
+            if response is not None:
+                return response
     # About twenty pages: drawn by the worker (or handed over at once when a reader had the
     # published notice drawn in the last hours).
     return as_job(request, kind=jobs.NOTICE_PDF, params=notice_params(notice), title=notice.title)

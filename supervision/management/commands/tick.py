@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from supervision.services import tick_run
+from supervision.services.issued_documents import issued_documents_requeue
 
 
 class Command(BaseCommand):
@@ -27,7 +28,9 @@ class Command(BaseCommand):
         result = tick_run()
         for problem in result.problems:
             self.stderr.write(problem)
-        if not result.changed or options["verbosity"] < 1:
+        # Issued letters and published notices whose PDF the worker has not kept (a lost hand-over).
+        documents_queued = issued_documents_requeue()
+        if not (result.changed or documents_queued) or options["verbosity"] < 1:
             return
         parts = []
         if result.closed:
@@ -55,4 +58,6 @@ class Command(BaseCommand):
             parts.append(_("%(n)d background jobs taken back from a stopped worker") % {"n": result.jobs_recovered})
         if result.overdue_cleared:
             parts.append(_("%(n)d no longer overdue") % {"n": result.overdue_cleared})
+        if documents_queued:
+            parts.append(_("%(n)d issued documents queued to be kept") % {"n": documents_queued})
         self.stdout.write(_("tick: %(what)s") % {"what": "; ".join(parts)})
