@@ -1,63 +1,86 @@
-"""Reading a problem list (问题清单) from Excel: every row checked, every error reported at once.
+"""Reading a problem list (问题清单 / 整改台账) from Excel as offices keep it: every row checked,
+every error reported at once, every guess said.
 
-Nothing is written here: ``parse_workbook`` returns the items it understood and the errors it
-found, each with the sheet's row number and the column heading, so the office can fix the
-whole file in one go. ``notices.services.letter_import_items`` writes the result through the
-supervision services, all rows or none.
+Nothing is written here: ``parse_workbook`` returns the items it understood, the errors it found
+(each with the sheet's row number and the column heading, so the office can fix the whole file
+in one go) and the warnings where it guessed, for the preview. ``notices.services`` writes the
+result through the supervision services, all rows or none.
 
-The layout is ``problem_list.COLUMNS``; the columns are found by their headings (in any
-order, on any of the first rows), so an office's own sheet with extra columns still reads. The
-file is opened, and refused when hostile, by ``notices.workbook``.
+What is read (the conventions of real ledgers, no hand editing needed):
+
+* the file: .xlsx or .xls (``notices.workbook``, which refuses hostile files), any sheet —
+  ``sheet=`` by name, by default the first with a recognisable heading row;
+* the headings (``notices.sheet_layout``): the project's template (``problem_list.COLUMNS``) or
+  an office's own words, one row or two grouped rows under title rows; merged cells read as a
+  person sees them (``notices.sheet_grid``);
+* section rows (一、共性问题, 个性问题（自查）) set the category and source of the rows below;
+* one problem, several measures: a 问题描述 repeated on consecutive rows, written once in a
+  cell merged down, or left empty below, with a measure on each row, is ONE problem: each
+  measure is its own item, and the items of one problem share ``problem_no``. Measures keep
+  their text as written, numbering ("1.", "（1）", "①") included;
+* units (``notices.sheet_units``): several in one cell, collective names (各县（市、区）…);
+* deadlines (``notices.deadlines``): as written, 长期坚持 and 立行立改 included.
+
+Problem numbers: when any problem of the sheet has several measures, every problem is numbered
+1, 2, … in the order it first appears (a ledger numbers them all: 问题一, 问题二…), a problem
+with one measure too; when none has, every item stands alone (``None``), as a list of one row
+per problem always did. A 问题编号 column (the project's own export writes one) is taken as
+written instead: the same number is the same problem, an empty cell an item standing alone.
+
+Errors stay errors (an unknown unit with suggestions, a bad deadline, a missing problem or
+measure, a duplicate); what the importer had to guess is a warning, never an error.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from supervision.models import ItemCategory, ItemSource, Unit
 from supervision.services.letters import MAX_TEXT
 
-from . import wording
-from .deadlines import DeadlineError, parse_deadline
+from .deadlines import DeadlineError, read_deadline
 from .directory import UnitDirectory, normalise
-from .problem_list import BY_KEY, COLUMNS
+from .problem_list import BY_KEY
 from .progress import ImportProgress
-from .workbook import Rows, UnreadableWorkbook, cell_text, open_rows
+from .sheet_grid import Row, filled_rows
+from .sheet_layout import (
+    HEADER_SEARCH_ROWS,
+    Layout,
+    Vocabulary,
+    describe_not_imported,
+    find_layout,
+    headings_again,
+    is_place,
+    section_of,
+)
+from .sheet_units import UnitReader, Units
+from .workbook import Book, Sheet, UnreadableWorkbook, cell_text, no_such_sheet, open_book
+
+__all__ = [
+    "BY_KEY",
+    "HEADER_SEARCH_ROWS",
+    "MAX_ROWS",
+    "ParsedItem",
+    "ParsedSheet",
+    "RowError",
+    "duplicate_key",
+    "parse_workbook",
+]
 
 MAX_ROWS = 5000
 MAX_BLANK_RUN = 1000
 MAX_SITE = 120
-HEADER_SEARCH_ROWS = 10
-# Headings offices use for the same columns.
-HEADING_ALIASES = {
-    "编号": "seq",
-    "来源": "source",
-    "安置区": "site",
-    "安置点名称": "site",
-    "责任单位": "lead",
-    "牵头责任单位": "lead",
-    "整改期限": "deadline",
-    "完成时限": "deadline",
-}
-UNIT_SEPARATORS = re.compile(r"[、，,;；/\n]+")
-# Short forms offices write for the sources.
-SOURCE_ALIASES = {
-    "国家": ItemSource.NATIONAL,
-    "省级": ItemSource.PROVINCIAL,
-    "省反馈": ItemSource.PROVINCIAL,
-    "自查": ItemSource.SELF_INSPECTION,
-    "暗访": ItemSource.UNANNOUNCED_VISIT,
-    "督查": ItemSource.SUPERVISION,
-    "其它": ItemSource.OTHER,
-}
 DEFAULT_SOURCE = ItemSource.OTHER
+# A sheet with neither a category column nor section rows: its problems are read as this.
+DEFAULT_CATEGORY = ItemCategory.SPECIFIC
+# Between an aspect written beside the problem (设施配套) and the measure it heads.
+ASPECT_SEPARATOR = "："
 
 
 @dataclass(frozen=True)
@@ -89,8 +112,7 @@ class ParsedItem:
     site: str
     description: str  # the problem (问题描述)
     measures: str  # this one measure
-    # Items of one problem share it (1, 2, … in sheet order); None for a sheet where every
-    # problem has a single measure.
+    # Items of one problem share it (see the module's docstring); None for an item standing alone.
     problem_no: int | None
     leads: list[Unit]  # usually one; each unit of a collective name when it is named first
     cooperating: list[Unit]
@@ -128,62 +150,19 @@ def duplicate_key(site: str, description: str, measures: str = "") -> tuple[str,
     return normalise(site), normalise(description), normalise(measures)
 
 
-# --- cell values ------------------------------------------------------------------------------------
-
-
-def _key(value: str) -> str:
-    # Headings and choice labels: width, spaces, a required-field star and a bracketed note
-    # ("共性问题（国家、省反馈）") do not matter.
-    value = normalise(value).replace("*", "")
-    return re.sub(r"\(.*\)$", "", value)
-
-
-def _choices(choices: type, aliases: dict[str, str] | None = None) -> dict[str, str]:
-    """Every way a choice may be written: its code, its English and Chinese labels, aliases."""
-    table = {}
-    for language in ("en", wording.DOCUMENT_LANGUAGE):
-        with translation.override(language):
-            table.update({_key(str(c.label)): c.value for c in choices})
-    table.update({_key(c.value): c.value for c in choices})
-    table.update({_key(k): v for k, v in (aliases or {}).items()})
-    return table
-
-
-def _category_choices() -> dict[str, str]:
-    aliases = {"共性": ItemCategory.COMMON, "个性": ItemCategory.SPECIFIC}
-    aliases.update({heading: value for value, heading in wording.CATEGORY_HEADINGS.items()})
-    return _choices(ItemCategory, aliases)
-
-
 # --- the workbook ---------------------------------------------------------------------------------
 
 
-def _file_error(message: str) -> ParsedSheet:
-    return ParsedSheet(errors=[RowError(0, "", message)])
-
-
-def _find_header(rows: Iterator[tuple[Any, ...]]) -> tuple[int, dict[str, int], list[RowError]] | None:
-    """(header row number, {column key: index}, errors) from the first rows, or None."""
-    headings = {_key(c.heading): c.key for c in COLUMNS}
-    headings.update({_key(k): v for k, v in HEADING_ALIASES.items()})
-    for number, row in enumerate(rows, start=1):
-        found: dict[str, int] = {}
-        errors = []
-        for index, value in enumerate(row):
-            key = headings.get(_key(cell_text(value)))
-            if key is None:
-                continue
-            if key in found:
-                errors.append(RowError(number, BY_KEY[key].heading, _("This column appears twice; keep one of them.")))
-            found.setdefault(key, index)
-        if "description" in found:
-            for column in COLUMNS:
-                if column.required and column.key not in found:
-                    errors.append(RowError(number, column.heading, _("The column is missing.")))
-            return number, found, errors
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    return None
+def _no_heading(several: bool) -> str:
+    if several:
+        return _("No sheet has a heading row with “%(heading)s” in its first %(n)d rows: start from the template.") % {
+            "heading": BY_KEY["description"].heading,
+            "n": HEADER_SEARCH_ROWS,
+        }
+    return _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.") % {
+        "heading": BY_KEY["description"].heading,
+        "n": HEADER_SEARCH_ROWS,
+    }
 
 
 def parse_workbook(
@@ -196,197 +175,474 @@ def parse_workbook(
     sheet: str | None = None,
     today: dt.date | None = None,
 ) -> ParsedSheet:
-    """Read and check every row. ``existing``: duplicate keys of the letter's items → their number;
-    ``progress``: told how many rows have been read, every ``progress.EVERY`` rows."""
-    opened = open_rows(file)
-    if isinstance(opened, str):
-        return _file_error(opened)
+    """Read and check every row of one sheet.
+
+    ``existing``: ``duplicate_key``s of the letter's items → their number; ``progress``: told how
+    many rows have been read; ``sheet``: the sheet to read (default: the first with a heading
+    row); ``today``: the import's day, from which 立行立改 deadlines are counted."""
+    book = open_book(file)
+    if isinstance(book, str):
+        return ParsedSheet(errors=[RowError(0, "", book)])
+    result = ParsedSheet(sheet_names=list(book.sheet_names))
     try:
-        return _parse_rows(
-            opened, campaign_year=campaign_year, directory=directory, existing=existing, progress=progress
+        _parse_book(
+            book,
+            result,
+            sheet=sheet,
+            reader=_Reader(campaign_year, directory, existing or {}, today or dt.date.today()),
+            progress=progress,
         )
     except UnreadableWorkbook as exc:
         # Whatever rows were read before are dropped: a list is imported whole or not at all.
-        return _file_error(exc.message)
+        result.items, result.warnings = [], []
+        result.errors = [RowError(0, "", exc.message)]
+    finally:
+        book.close()
+    return result
 
 
-def _parse_rows(
-    opened: Rows,
-    *,
-    campaign_year: int,
-    directory: UnitDirectory,
-    existing: dict[tuple[str, ...], int] | None,
-    progress: ImportProgress | None,
-) -> ParsedSheet:
-    rows = opened.rows
-    header = _find_header(rows)
-    if header is None:
-        return _file_error(
-            _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.")
-            % {"heading": BY_KEY["description"].heading, "n": HEADER_SEARCH_ROWS}
-        )
-    header_row, columns, errors = header
+def _first_rows(sheet: Sheet, merges: list | None = None) -> tuple[list[Row], Iterator[Row]]:
+    rows = filled_rows(sheet.rows(), merges or [])
+    # One row more than searched: the lower row of a heading found on the last row searched.
+    return list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1)), rows
+
+
+def _choose_sheet(book: Book, result: ParsedSheet, wanted: str | None) -> Sheet | None:
+    names = result.sheet_names
+    if wanted is not None:
+        if wanted not in names:
+            result.errors.append(RowError(0, "", no_such_sheet(wanted, names)))
+            return None
+        return book.sheet(wanted)
+    for name in names:
+        candidate = book.sheet(name)
+        first, rest = _first_rows(candidate)
+        rest.close()
+        if find_layout(first) is not None:
+            return candidate
+    result.errors.append(RowError(0, "", _no_heading(len(names) > 1)))
+    return None
+
+
+def _parse_book(
+    book: Book, result: ParsedSheet, *, sheet: str | None, reader: _Reader, progress: ImportProgress | None
+) -> None:
+    chosen = _choose_sheet(book, result, sheet)
+    if chosen is None:
+        return
+    result.sheet = chosen.name
+    first, rest = _first_rows(chosen, chosen.merges())
+    layout = find_layout(first)
+    if layout is None:
+        result.errors.append(RowError(0, "", _no_heading(False)))
+        return
+    errors = _layout_errors(layout)
     if errors:
-        return ParsedSheet(errors=errors)
-    parser = _RowParser(campaign_year, directory, existing or {})
-    sheet = ParsedSheet()
-    read = blank = 0
+        result.errors.extend(errors)
+        return
+    if layout.not_imported:
+        result.warnings.append(RowError(0, "", describe_not_imported(layout)))
+    reader.start(layout)
+    rows = itertools.chain((r for r in first if r.number > layout.last_row), rest)
     # The sheet's last row is a fair total unless it was formatted far below the list (then the
     # page shows the rows read without pretending to know how many remain).
-    below = opened.last_row - header_row if opened.last_row else None
+    below = chosen.last_row - layout.last_row if chosen.last_row else None
     total = below if below is not None and 0 <= below <= MAX_ROWS else None
     if progress is not None:
         progress.reading(0, total)
-    for number, row in enumerate(rows, start=header_row + 1):
+    blank = read = 0
+    for row in rows:
         if progress is not None:
-            progress.reading(number - header_row, total)
-        cells = {key: row[index] if index < len(row) else None for key, index in columns.items()}
-        if all(cell_text(v) == "" for k, v in cells.items() if k != "seq"):
-            # A blank line, or a numbered one nobody filled in. Sheets formatted down to row
-            # 1,048,576 end in a million of them: a long enough run is the end of the list.
+            progress.reading(row.number - layout.last_row, total)
+        if not reader.written(row):
+            # A blank line, or one whose only cells are merged from above. Sheets formatted down
+            # to row 1,048,576 end in a million of them: a long enough run is the end of the list.
             blank += 1
             if blank > MAX_BLANK_RUN:
                 break
             continue
         blank = 0
+        if reader.other_row(row):
+            continue
         read += 1
         if read > MAX_ROWS:
-            sheet.errors.append(
-                RowError(number, "", _("A list has at most %(n)d problems: split the file.") % {"n": MAX_ROWS})
+            reader.errors.append(
+                RowError(row.number, "", _("A list has at most %(n)d problems: split the file.") % {"n": MAX_ROWS})
             )
             break
-        item = parser.parse(number, cells)
-        if item is not None:
-            sheet.items.append(item)
-    sheet.errors = parser.errors + sheet.errors
-    return sheet
+        reader.parse(row)
+    result.items = reader.finish()
+    result.errors = reader.errors
+    result.warnings.extend(reader.sheet_warnings)
 
 
-class _RowParser:
-    def __init__(self, campaign_year: int, directory: UnitDirectory, existing: dict[tuple[str, ...], int]):
+def _layout_errors(layout: Layout) -> list[RowError]:
+    errors = [
+        RowError(layout.last_row, layout.headings[key], _("This column appears twice; keep one of them."))
+        for key in layout.duplicates
+    ]
+    if "deadline" not in layout.columns:
+        errors.append(RowError(layout.last_row, BY_KEY["deadline"].heading, _("The column is missing.")))
+    return errors
+
+
+# --- the rows ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Problem:
+    key: tuple[str, str]  # (site, description), normalised
+    row: int  # where it was first written
+    index: int  # 1, 2, … in order of first appearance
+    description: str
+    site: str
+    category: str
+    source: str
+    measures: int = 0
+
+
+@dataclass
+class _Measure:
+    item: ParsedItem | None  # None when its row had errors
+    row: int
+    measures: str
+    units: Units
+    units_written: str
+    deadline: Any
+    problem: _Problem
+
+
+class _Reader:
+    """Reads the rows of one sheet, in order, keeping what a row inherits from those above."""
+
+    def __init__(
+        self, campaign_year: int, directory: UnitDirectory, existing: dict[tuple[str, ...], int], today: dt.date
+    ) -> None:
         self.year = campaign_year
-        self.directory = directory
+        self.today = today
         self.existing = existing
-        self.seen: dict[tuple[str, str], int] = {}
-        self.categories = _category_choices()
-        self.sources = _choices(ItemSource, SOURCE_ALIASES)
-        with translation.override(wording.DOCUMENT_LANGUAGE):
-            self.category_labels = [str(c.label) for c in ItemCategory]
-            self.source_labels = [str(c.label) for c in ItemSource]
+        self.units = UnitReader(directory)
+        self.vocabulary = Vocabulary()
         self.errors: list[RowError] = []
+        self.sheet_warnings: list[RowError] = []
+        self.items: list[tuple[ParsedItem, _Problem]] = []
+        self.seen: dict[tuple[str, ...], int] = {}  # duplicate key → first row
+        self.problems: dict[tuple[str, str], _Problem] = {}
+        self.problem: _Problem | None = None  # the problem the rows are under
+        self.last: _Measure | None = None
+        self.section: tuple[str, str | None] | None = None  # (category, source) of a section row
+        self.last_category: tuple[int, str, str | None] | None = None  # (row, category, source) above
+        self.defaulted = False
+        self.numbers_written = False
+
+    def start(self, layout: Layout) -> None:
+        self.layout = layout
+        self.columns = layout.columns
+        watched = {*layout.columns.values(), *(i for cols in layout.extras.values() for i in cols)}
+        watched.discard(layout.columns.get("seq"))
+        self.watched = sorted(watched)
+
+    # --- cells
+
+    def heading(self, key: str) -> str:
+        return self.layout.headings.get(key) or BY_KEY[key].heading
 
     def error(self, row: int, key: str, message: str) -> None:
-        self.errors.append(RowError(row, BY_KEY[key].heading, message))
+        self.errors.append(RowError(row, self.heading(key), message))
 
-    def text(self, row: int, cells: dict[str, Any], key: str, *, limit: int, required: bool = False) -> str:
-        value = cell_text(cells.get(key))
-        if required and not value:
-            self.error(row, key, _("Missing: this column is required."))
-        elif len(value) > limit:
+    def cell(self, row: Row, key: str) -> Any:
+        index = self.columns.get(key)
+        return None if index is None else row.get(index)
+
+    def text(self, row: Row, key: str) -> str:
+        return cell_text(self.cell(row, key))
+
+    def covered(self, row: Row, key: str) -> bool:
+        return self.columns.get(key) in row.covered
+
+    def extras(self, row: Row, key: str) -> list[str]:
+        return [t for i in self.layout.extras.get(key, ()) if (t := cell_text(row.get(i)))]
+
+    def limited(self, row: int, key: str, value: str, limit: int) -> bool:
+        if len(value) > limit:
             self.error(
                 row,
                 key,
                 _("Too long: %(length)d characters, at most %(limit)d.") % {"length": len(value), "limit": limit},
             )
-        return value
+            return False
+        return True
 
-    def choice(self, row: int, cells: dict[str, Any], key: str, table: dict[str, str], labels: list[str]) -> str:
-        value = cell_text(cells.get(key))
-        found = table.get(_key(value))
-        if found is None:
-            self.error(
-                row,
-                key,
-                _("“%(value)s” is not one of: %(choices)s.") % {"value": value[:50], "choices": "、".join(labels)},
+    def written(self, row: Row) -> bool:
+        """Whether anything was written in the row itself (not merged down from above)."""
+        return any(i not in row.covered and cell_text(row.get(i)) for i in self.watched)
+
+    def other_row(self, row: Row) -> bool:
+        """A section row or a repeated heading, taken in (and warned about) here."""
+        if headings_again(row, self.layout):
+            return True
+        section = section_of(row, self.layout, self.vocabulary)
+        if section is None:
+            return False
+        self.problem = self.last = None
+        if section.category is None:
+            self.sheet_warnings.append(
+                RowError(
+                    row.number,
+                    "",
+                    _("“%(text)s” was read as a section title and skipped.") % {"text": section.text[:60]},
+                )
             )
-        return found or ""
-
-    def unit(self, row: int, key: str, name: str) -> Unit | None:
-        found = self.directory.lookup(name)
-        if found.unit is not None:
-            return found.unit
-        if found.ambiguous:
-            message = _("“%(name)s” could be any of %(units)s: write the full name.") % {
-                "name": name[:50],
-                "units": "、".join(found.suggestions),
-            }
-        elif found.suggestions:
-            message = _("No unit is called “%(name)s”. Did you mean %(suggestions)s?") % {
-                "name": name[:50],
-                "suggestions": "、".join(found.suggestions),
-            }
         else:
-            message = _("No unit is called “%(name)s”.") % {"name": name[:50]}
-        self.error(row, key, message)
-        return None
+            self.section = (section.category, section.source)
+        return True
 
-    def parse(self, row: int, cells: dict[str, Any]) -> ParsedItem | None:
+    # --- one row
+
+    def continues(self, problem: _Problem | None) -> bool:
+        """Whether the row is a further measure of the problem of the measure just read."""
+        return problem is not None and self.last is not None and self.last.problem is problem
+
+    def parse(self, row: Row) -> None:
+        n = row.number
         errors_before = len(self.errors)
-        category = ""
-        if not cell_text(cells.get("category")):
-            self.error(row, "category", _("Missing: this column is required."))
+        warnings: list[str] = []
+
+        description = self.text(row, "description")
+        site = self.text(row, "site")
+        aspects = []
+        for extra in self.extras(row, "description"):
+            if is_place(extra) and not site:
+                site = extra
+            elif normalise(extra) != normalise(site):
+                aspects.append(extra)
+        measures = ASPECT_SEPARATOR.join([*aspects, *self.extras(row, "measures"), self.text(row, "measures")])
+        measures = measures.strip(ASPECT_SEPARATOR)
+
+        # Which problem the row belongs to.
+        problem = None
+        if not description:
+            if self.problem is not None:
+                problem = self.problem
+                if not self.covered(row, "description"):
+                    warnings.append(
+                        _("问题描述 left empty: read as another measure of the problem in row %(row)d.")
+                        % {"row": problem.row}
+                    )
+            else:
+                self.error(n, "description", _("Missing: this column is required."))
         else:
-            category = self.choice(row, cells, "category", self.categories, self.category_labels)
-        source = DEFAULT_SOURCE
-        if cell_text(cells.get("source")):
-            source = self.choice(row, cells, "source", self.sources, self.source_labels)
-        site = self.text(row, cells, "site", limit=MAX_SITE)
-        description = self.text(row, cells, "description", limit=MAX_TEXT, required=True)
-        measures = self.text(row, cells, "measures", limit=MAX_TEXT)
+            if not site and self.problem is not None and normalise(description) == normalise(self.problem.description):
+                site = self.problem.site  # the site merged or written once for the problem
+            key = (normalise(site), normalise(description))
+            if self.problem is not None and key == self.problem.key:
+                problem = self.problem
+            elif key in self.problems:
+                problem = self.problems[key]
+                warnings.append(
+                    _("The same problem as row %(row)d: read as another of its measures.") % {"row": problem.row}
+                )
+        if self.continues(problem) and self.covered(row, "measures") and self.last.measures == measures:
+            # The measure's cell merged down over this row too: the row adds its units.
+            self._more_units(row, self.last)
+            return
 
-        lead = None
-        lead_names = [n for n in UNIT_SEPARATORS.split(cell_text(cells.get("lead"))) if n.strip()]
-        if len(lead_names) > 1:
-            self.error(row, "lead", _("Name one lead unit; put the others under cooperating units."))
-        elif lead_names:
-            lead = self.unit(row, "lead", lead_names[0].strip())
-        cooperating: list[Unit] = []
-        for name in UNIT_SEPARATORS.split(cell_text(cells.get("cooperating"))):
-            unit = self.unit(row, "cooperating", name.strip()) if name.strip() else None
-            if unit is not None and unit not in cooperating:
-                cooperating.append(unit)
-        if cooperating and not lead_names:
-            self.error(row, "lead", _("Name a lead unit before cooperating units."))
-        if lead is not None and lead in cooperating:
-            self.error(row, "cooperating", _("The lead unit cannot also be a cooperating unit."))
+        category, source = self._category(row, problem, warnings)
+        if problem is None and description:
+            self.limited(n, "description", description, MAX_TEXT)
+            self.limited(n, "site", site, MAX_SITE)
+            problem = _Problem(
+                key=(normalise(site), normalise(description)),
+                row=n,
+                index=len(self.problems) + 1,
+                description=description,
+                site=site,
+                category=category or "",
+                source=source or DEFAULT_SOURCE,
+            )
+            self.problems[problem.key] = problem
+        if problem is not None:
+            self.problem = problem
+            description, site = problem.description, problem.site
+            category = category or problem.category
+            source = source or problem.source
+        self.limited(n, "measures", measures, MAX_TEXT)
+        if problem is not None and problem.measures and not measures:
+            self.error(
+                n,
+                "measures",
+                _("Missing: another measure of the problem in row %(row)d needs its text.") % {"row": problem.row},
+            )
 
-        deadline, kind = None, ""
-        raw_deadline = cells.get("deadline")
+        units, units_written = self._units(row, problem, warnings)
+        raw_deadline = self.cell(row, "deadline")
+        if cell_text(raw_deadline) == "" and self.continues(problem) and not self.covered(row, "deadline"):
+            raw_deadline = self.last.deadline
+            warnings.append(_("整改时限 left empty: the deadline of row %(row)d was used.") % {"row": self.last.row})
+        deadline = None
         if cell_text(raw_deadline) == "":
-            self.error(row, "deadline", _("Missing: this column is required."))
+            self.error(n, "deadline", _("Missing: this column is required."))
         else:
             try:
-                deadline, kind = parse_deadline(raw_deadline, self.year)
+                deadline = read_deadline(raw_deadline, self.year, today=self.today)
             except DeadlineError as exc:
-                self.error(row, "deadline", str(exc))
-
-        if description:
-            key = duplicate_key(site, description, measures)
-            if key in self.existing or key[:2] + ("",) in self.existing:
-                self.error(
-                    row,
-                    "description",
-                    _("The letter already has this problem, as item %(seq)d.")
-                    % {"seq": self.existing.get(key, self.existing.get(key[:2] + ("",)))},
-                )
-            elif key in self.seen:
-                self.error(row, "description", _("The same problem as row %(row)d.") % {"row": self.seen[key]})
+                self.error(n, "deadline", str(exc))
             else:
-                self.seen[key] = row
+                if deadline.warning:
+                    warnings.append(deadline.warning)
 
-        if len(self.errors) > errors_before or deadline is None:
+        problem_no = self._written_number(row)
+        if description:
+            self._duplicates(n, site, description, measures)
+
+        item = None
+        if problem is not None:
+            problem.measures += 1
+        if len(self.errors) == errors_before and deadline is not None and problem is not None:
+            item = ParsedItem(
+                row=n,
+                rows=[n],
+                category=category or DEFAULT_CATEGORY,
+                source=source or DEFAULT_SOURCE,
+                site=site,
+                description=description,
+                measures=measures,
+                problem_no=problem_no,
+                leads=units.leads,
+                cooperating=units.cooperating,
+                deadline=deadline.date,
+                deadline_kind=deadline.kind,
+                deadline_written=cell_text(self.cell(row, "deadline")) or cell_text(raw_deadline),
+                units_written=units_written,
+                expansions=units.expansions,
+                warnings=warnings + units.warnings,
+            )
+            self.items.append((item, problem))
+        if problem is not None:
+            self.last = _Measure(item, n, measures, units, units_written, raw_deadline, problem)
+
+    def _category(self, row: Row, problem: _Problem | None, warnings: list[str]) -> tuple[str | None, str | None]:
+        n = row.number
+        written = self.text(row, "category")
+        category = source = None
+        if written:
+            category, source = self.vocabulary.category(written)
+            if category is None:
+                self.error(
+                    n,
+                    "category",
+                    _("“%(value)s” is not one of: %(choices)s.")
+                    % {"value": written[:50], "choices": "、".join(self.vocabulary.category_labels)},
+                )
+            else:
+                self.last_category = (n, category, source)
+        elif problem is not None:
+            category, source = problem.category, problem.source
+        elif self.section is not None:
+            category, source = self.section
+        elif self.last_category is not None and "category" in self.columns:
+            above, category, source = self.last_category
+            warnings.append(_("问题类别 left empty: taken from row %(row)d.") % {"row": above})
+        elif "category" in self.columns:
+            self.error(n, "category", _("Missing: this column is required."))
+        else:
+            category = DEFAULT_CATEGORY
+            if not self.defaulted:
+                self.defaulted = True
+                self.sheet_warnings.append(
+                    RowError(
+                        0,
+                        "",
+                        _("The sheet has no 问题类别 column and no section row: its problems were read as 个性问题."),
+                    )
+                )
+        written_source = self.text(row, "source")
+        if written_source:
+            found, guessed = self.vocabulary.source(written_source)
+            if found is None:
+                self.error(
+                    n,
+                    "source",
+                    _("“%(value)s” is not one of: %(choices)s.")
+                    % {"value": written_source[:50], "choices": "、".join(self.vocabulary.source_labels)},
+                )
+            else:
+                source = found
+                if guessed:
+                    warnings.append(
+                        _("问题来源 “%(value)s” was read as %(source)s.")
+                        % {"value": written_source[:50], "source": self.vocabulary.source_names[found]}
+                    )
+        elif source is None and self.section is not None and problem is None:
+            source = self.section[1]
+        return category, source
+
+    def _units(self, row: Row, problem: _Problem | None, warnings: list[str]) -> tuple[Units, str]:
+        n = row.number
+        lead_cell = "、".join([self.text(row, "lead"), *self.extras(row, "lead")]).strip("、")
+        cooperating_cell = "、".join([self.text(row, "cooperating"), *self.extras(row, "cooperating")]).strip("、")
+        inherit = "lead" in self.columns and not self.covered(row, "lead")
+        if not lead_cell and not cooperating_cell and inherit and self.continues(problem):
+            warnings.append(_("责任单位 left empty: the units of row %(row)d were used.") % {"row": self.last.row})
+            return self.last.units, self.last.units_written
+        units = self.units.read(lead_cell, cooperating_cell, split=self.layout.split_units)
+        for key, message in units.errors:
+            self.error(n, key, message)
+        if cooperating_cell and not lead_cell:
+            self.error(n, "lead", _("Name a lead unit before cooperating units."))
+        written = "；".join(t for t in (lead_cell, cooperating_cell) if t)
+        return units, written
+
+    def _more_units(self, row: Row, measure: _Measure) -> None:
+        """A further row of a measure whose cell is merged over it: its units join the measure's."""
+        lead_cell = self.text(row, "lead") if not self.covered(row, "lead") else ""
+        cooperating_cell = self.text(row, "cooperating") if not self.covered(row, "cooperating") else ""
+        more = self.units.read(lead_cell, cooperating_cell, split=self.layout.split_units)
+        for key, message in more.errors:
+            self.error(row.number, key, message)
+        item = measure.item
+        if item is None:
+            return
+        item.rows.append(row.number)
+        # The first row named the lead: in a single unit column, units on further rows cooperate.
+        for unit in more.leads + more.cooperating:
+            if unit in item.leads or unit in item.cooperating:
+                continue
+            leading = unit in more.leads and not self.layout.split_units
+            (item.leads if leading else item.cooperating).append(unit)
+        item.expansions.extend(more.expansions)
+        item.units_written = "；".join(t for t in (item.units_written, lead_cell, cooperating_cell) if t)
+
+    def _written_number(self, row: Row) -> int | None:
+        text = self.text(row, "problem_no")
+        if not text:
             return None
-        return ParsedItem(
-            row=row,
-            rows=[row],
-            problem_no=None,
-            category=category,
-            source=source,
-            site=site,
-            description=description,
-            measures=measures,
-            leads=[lead] if lead else [],
-            cooperating=cooperating,
-            deadline=deadline,
-            deadline_kind=kind,
-        )
+        if text.isdigit() and 0 < int(text) < 1_000_000:
+            self.numbers_written = True
+            return int(text)
+        self.error(row.number, "problem_no", _("Write the problem number as a whole number, e.g. 3."))
+        return None
+
+    def _duplicates(self, n: int, site: str, description: str, measures: str) -> None:
+        key = duplicate_key(site, description, measures)
+        if key in self.existing:
+            self.error(
+                n,
+                "description",
+                _("The letter already has this problem, as item %(seq)d.") % {"seq": self.existing[key]},
+            )
+        elif key in self.seen:
+            self.error(n, "description", _("The same problem as row %(row)d.") % {"row": self.seen[key]})
+        else:
+            self.seen[key] = n
+
+    def finish(self) -> list[ParsedItem]:
+        """The items, their problem numbers set (see the module's docstring)."""
+        if self.errors:
+            return []
+        if self.numbers_written:  # the sheet's own 问题编号 column
+            return [item for item, _problem in self.items]
+        grouped = any(problem.measures > 1 for problem in self.problems.values())
+        for item, problem in self.items:
+            item.problem_no = problem.index if grouped else None
+        return [item for item, _problem in self.items]

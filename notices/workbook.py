@@ -1,6 +1,10 @@
-"""Opening an uploaded problem list as a workbook, safely: its size, the archive it is (no zip
-bombs, no document types or entities in its XML), then its sheet's rows, read lazily. Every
-refusal is a message the office can act on; ``notices.importer`` reads the rows.
+"""Opening an uploaded sheet as a workbook, safely: its size, what it is (an .xlsx zip with no
+zip bomb and no document types or entities in its XML, or an old .xls compound file), then
+its sheets' rows, read lazily, and their merged cells. Every refusal is a message the office can
+act on; ``notices.importer`` and ``notices.progress_sheet`` read the rows.
+
+``open_book`` opens the workbook with every sheet; ``open_rows`` is the short way to one sheet's
+rows (the problem-list sheet, or the first).
 """
 
 from __future__ import annotations
@@ -9,12 +13,14 @@ import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils.cell import range_boundaries
 
 from .problem_list import SHEET_TITLE
 
@@ -29,6 +35,15 @@ MAX_PART_BYTES = 64 * 1024 * 1024
 # sees it (defusedxml, which openpyxl uses when installed, refuses it again while parsing).
 PROLOGUE_BYTES = 4096
 DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+# Merged ranges read from one sheet: a 5,000-row ledger merging its problem, category, unit and
+# deadline cells has some 20,000; more is not a list anyone keeps.
+MAX_MERGES = 100_000
+# Merged cells are filled in this far to the right: no list has more columns worth reading.
+MAX_COLUMNS = 100
+# The compound-file signature every .xls (BIFF8, Excel 97–2003) starts with.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK"
+_CHUNK = 1024 * 1024
 
 
 def _size(file: IO[bytes] | str) -> int | None:
@@ -40,14 +55,26 @@ def _size(file: IO[bytes] | str) -> int | None:
     return size
 
 
+@dataclass(frozen=True)
+class Merge:
+    """A merged range, 1-based and inclusive: the value is in (first_row, first_col)."""
+
+    first_row: int
+    first_col: int
+    last_row: int
+    last_col: int
+
+
 @dataclass
 class Rows:
     rows: Iterator[tuple[Any, ...]]
     last_row: int | None  # the sheet's own idea of its size; None when it does not say
+    sheet_names: list[str] = field(default_factory=list)  # every sheet of the workbook
+    sheet: str = ""  # the sheet these rows are from
 
 
 def _not_a_workbook() -> str:
-    return _("This is not an Excel workbook (.xlsx). Save it as .xlsx and try again.")
+    return _("This is not an Excel workbook (.xlsx or .xls). Save it from Excel as .xlsx and try again.")
 
 
 def _damaged() -> str:
@@ -59,6 +86,19 @@ def _forbidden_xml() -> str:
         "The workbook contains XML declarations that are not allowed (a document type or entities). "
         "Save it again from Excel and try once more."
     )
+
+
+def _too_many_merges() -> str:
+    return _("The sheet has more than %(n)d merged cells: unmerge what is not needed and try again.") % {
+        "n": MAX_MERGES
+    }
+
+
+def no_such_sheet(name: str, names: list[str]) -> str:
+    return _("The workbook has no sheet “%(name)s”; its sheets are %(sheets)s.") % {
+        "name": name[:50],
+        "sheets": "、".join(f"“{n}”" for n in names),
+    }
 
 
 class UnreadableWorkbook(Exception):
@@ -78,6 +118,8 @@ def _reading_error(exc: BaseException) -> str:
             break
         if isinstance(seen, DefusedXmlException):
             return _forbidden_xml()
+        if isinstance(seen, UnreadableWorkbook):
+            return seen.message
         seen = seen.__cause__ or seen.__context__
     return _damaged()
 
@@ -98,14 +140,102 @@ def _check_archive(archive: zipfile.ZipFile) -> str | None:
     return None
 
 
-def open_rows(file: IO[bytes] | str, sheet: str | None = None) -> Rows | str:
-    """The rows of the problem-list sheet, or an error message for a file we will not read.
+# --- the opened workbook -------------------------------------------------------------------------------
 
-    Iterating the rows may still raise ``UnreadableWorkbook``: openpyxl reads the sheet lazily,
-    so a part cut short or hostile further down fails only when reading gets there."""
-    size = _size(file)
-    if size is not None and size > MAX_FILE_BYTES:
-        return _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+
+class Sheet:
+    """One sheet: its name, its rows (read lazily, once per call) and its merged ranges."""
+
+    name: str
+    last_row: int | None
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def merges(self) -> list[Merge]:
+        raise NotImplementedError
+
+
+class Book:
+    sheet_names: list[str]
+
+    def sheet(self, name: str) -> Sheet:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+class _MergeTarget:
+    """Collects the <mergeCell ref="B2:C5"/> elements of a sheet's XML and nothing else."""
+
+    def __init__(self) -> None:
+        self.merges: list[Merge] = []
+
+    def start(self, tag: str, attrib: dict[str, str]) -> None:
+        if tag.endswith("}mergeCell") or tag == "mergeCell":
+            if len(self.merges) >= MAX_MERGES:
+                raise UnreadableWorkbook(_too_many_merges())
+            min_col, min_row, max_col, max_row = range_boundaries(attrib.get("ref", ""))
+            if None not in (min_col, min_row, max_col, max_row):
+                self.merges.append(Merge(min_row, min_col, max_row, max_col))
+
+    def close(self) -> list[Merge]:
+        return self.merges
+
+
+class _XlsxSheet(Sheet):
+    def __init__(self, worksheet: Any) -> None:
+        self._ws = worksheet
+        self.name = worksheet.title
+        last_row = worksheet.max_row
+        self.last_row = last_row if isinstance(last_row, int) else None
+        # The dimension a file declares may be wrong (some programs write "A1"): read every cell
+        # there is instead of trusting it.
+        worksheet.reset_dimensions()
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        try:
+            yield from self._ws.iter_rows(values_only=True)
+        except Exception as exc:  # truncated XML, a bad checksum, defusedxml's refusal, ...
+            raise UnreadableWorkbook(_reading_error(exc)) from exc
+
+    def merges(self) -> list[Merge]:
+        # openpyxl's read-only mode, which keeps a 5,000-row sheet cheap, does not read merged
+        # cells, and loading the whole workbook to get them costs several times the time and
+        # memory. The <mergeCells> element follows the rows in the sheet's XML: one more pass
+        # over that part, through defusedxml (the archive was checked, but this parser refuses
+        # DTDs and entities again), keeping only the merged ranges. The part's size is capped
+        # by MAX_PART_BYTES, the ranges by MAX_MERGES.
+        try:
+            # The read-only sheet's own way to its part inside the archive openpyxl keeps open.
+            with self._ws._get_source() as source:
+                parser = DefusedXMLParser(target=_MergeTarget(), forbid_dtd=True)
+                while chunk := source.read(_CHUNK):
+                    parser.feed(chunk)
+                return parser.close()
+        except UnreadableWorkbook:
+            raise
+        except Exception as exc:
+            raise UnreadableWorkbook(_reading_error(exc)) from exc
+
+
+class _XlsxBook(Book):
+    def __init__(self, workbook: Any) -> None:
+        self._wb = workbook
+        self.sheet_names = list(workbook.sheetnames)
+
+    def sheet(self, name: str) -> Sheet:
+        try:
+            return _XlsxSheet(self._wb[name])
+        except Exception as exc:  # a sheet whose part is missing or unreadable
+            raise UnreadableWorkbook(_reading_error(exc)) from exc
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def _open_xlsx(file: IO[bytes] | str) -> Book | str:
     try:
         archive = zipfile.ZipFile(file)
     except Exception:  # not a zip at all: zipfile raises BadZipFile, OSError, ValueError...
@@ -123,23 +253,161 @@ def open_rows(file: IO[bytes] | str, sheet: str | None = None) -> Rows | str:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except Exception as exc:  # a damaged or foreign file raises anything from zipfile, XML or openpyxl
         return _reading_error(exc)
+    if not workbook.sheetnames:
+        workbook.close()
+        return _damaged()
+    return _XlsxBook(workbook)
+
+
+# --- .xls (Excel 97–2003) ------------------------------------------------------------------------------
+
+
+def _damaged_xls() -> str:
+    return _("The .xls workbook is damaged and cannot be read: open it in Excel, save it as .xlsx and try once more.")
+
+
+class _XlsSheet(Sheet):
+    def __init__(self, book: Any, sheet: Any) -> None:
+        self._book = book
+        self._sheet = sheet
+        self.name = sheet.name
+        self.last_row = sheet.nrows
+
+    def _value(self, cell: Any) -> Any:
+        import xlrd
+
+        kind = cell.ctype
+        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
+            return None
+        if kind == xlrd.XL_CELL_DATE:
+            try:
+                return xlrd.xldate.xldate_as_datetime(cell.value, self._book.datemode)
+            except Exception:  # a date cell holding a number that is no date: keep the number
+                return cell.value
+        if kind == xlrd.XL_CELL_BOOLEAN:
+            return bool(cell.value)
+        return cell.value
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        try:
+            for index in range(self._sheet.nrows):
+                yield tuple(self._value(cell) for cell in self._sheet.row(index))
+        except Exception as exc:
+            raise UnreadableWorkbook(_damaged_xls()) from exc
+
+    def merges(self) -> list[Merge]:
+        ranges = self._sheet.merged_cells  # (first row, row after, first col, col after), 0-based
+        if len(ranges) > MAX_MERGES:
+            raise UnreadableWorkbook(_too_many_merges())
+        return [Merge(r1 + 1, c1 + 1, r2, c2) for r1, r2, c1, c2 in ranges if r2 > r1 and c2 > c1]
+
+
+class _XlsBook(Book):
+    def __init__(self, book: Any) -> None:
+        self._book = book
+        self.sheet_names = list(book.sheet_names())
+
+    def sheet(self, name: str) -> Sheet:
+        try:
+            return _XlsSheet(self._book, self._book.sheet_by_name(name))
+        except Exception as exc:
+            raise UnreadableWorkbook(_damaged_xls()) from exc
+
+    def close(self) -> None:
+        self._book.release_resources()
+
+
+def _open_xls(file: IO[bytes] | str) -> Book | str:
+    # xlrd reads the whole compound file into memory: the file size is capped before, and xlrd
+    # 2 reads nothing but BIFF (no formulas evaluated, no external links followed). Merged cells
+    # are read only with the formatting records.
+    import xlrd
 
     try:
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
-        last_row = sheet.max_row
-    except Exception as exc:  # a workbook without a readable sheet
-        workbook.close()
-        return _reading_error(exc)
+        if isinstance(file, str):
+            with open(file, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        else:
+            file.seek(0)
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            return _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        book = xlrd.open_workbook(
+            file_contents=data, formatting_info=True, on_demand=True, logfile=_Quiet(), verbosity=0
+        )
+    except Exception:  # xlrd raises XLRDError, CompDocError, struct.error, IndexError, ...
+        return _damaged_xls()
+    if not book.sheet_names():
+        book.release_resources()
+        return _damaged_xls()
+    return _XlsBook(book)
+
+
+class _Quiet:
+    """xlrd's log, which would otherwise go to standard output."""
+
+    def write(self, text: str) -> None:
+        pass
+
+
+# --- opening ---------------------------------------------------------------------------------------------
+
+
+def _magic(file: IO[bytes] | str) -> bytes:
+    if isinstance(file, str):
+        with open(file, "rb") as handle:
+            return handle.read(len(OLE2_MAGIC))
+    if hasattr(file, "seek"):
+        file.seek(0)
+    head = file.read(len(OLE2_MAGIC))
+    if hasattr(file, "seek"):
+        file.seek(0)
+    return head
+
+
+def open_book(file: IO[bytes] | str) -> Book | str:
+    """The workbook, or an error message for a file we will not read. Close it when done."""
+    size = _size(file)
+    if size is not None and size > MAX_FILE_BYTES:
+        return _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+    try:
+        head = _magic(file)
+    except OSError:
+        return _not_a_workbook()
+    if head == OLE2_MAGIC:
+        return _open_xls(file)
+    if head.startswith(ZIP_MAGIC):
+        return _open_xlsx(file)
+    return _not_a_workbook()
+
+
+def open_rows(file: IO[bytes] | str, sheet: str | None = None) -> Rows | str:
+    """The rows of one sheet — ``sheet`` by name, else the problem-list sheet or the first — or
+    an error message for a file we will not read (or a sheet it does not have).
+
+    Iterating the rows may still raise ``UnreadableWorkbook``: an .xlsx is read lazily, so a part
+    cut short or hostile further down fails only when reading gets there."""
+    book = open_book(file)
+    if isinstance(book, str):
+        return book
+    names = book.sheet_names
+    if sheet is not None and sheet not in names:
+        book.close()
+        return no_such_sheet(sheet, names)
+    name = sheet if sheet is not None else (SHEET_TITLE if SHEET_TITLE in names else names[0])
+    try:
+        opened = book.sheet(name)
+    except UnreadableWorkbook as exc:
+        book.close()
+        return exc.message
 
     def rows() -> Iterator[tuple[Any, ...]]:
         try:
-            yield from sheet.iter_rows(values_only=True)
-        except Exception as exc:  # truncated XML, a bad checksum, defusedxml's refusal, ...
-            raise UnreadableWorkbook(_reading_error(exc)) from exc
+            yield from opened.rows()
         finally:
-            workbook.close()
+            book.close()
 
-    return Rows(rows(), last_row if isinstance(last_row, int) else None)
+    return Rows(rows(), opened.last_row, names, name)
 
 
 def cell_text(value: Any) -> str:
@@ -149,6 +417,8 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     return str(value).strip()

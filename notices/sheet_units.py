@@ -1,0 +1,122 @@
+"""Unit cells (责任单位) as offices write them: several names in one cell, collective names.
+
+Names are separated by 、，,；;/ or line breaks, half- or full-width, except inside brackets
+(各县（市、区）文旅局 is one name). In a single unit column the first name leads and the others
+cooperate; beside a cooperating column (the project's own template) every name of the lead
+column leads. A collective name (``directory.COLLECTIVES``) stands for its peer group's active
+units: named first, each of them leads on its own ground; named later, they cooperate. A unit
+named twice counts once, as the role it was first given.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from supervision.models import PeerGroup, Unit
+
+from .directory import UnitDirectory
+
+SEPARATORS = frozenset("、，,；;/／\n\r|｜")
+OPENING, CLOSING = frozenset("(（[【〔"), frozenset(")）]】〕")
+MAX_NAME = 100  # Unit.name's length: a longer "name" is a sentence, not a unit
+
+
+def split_names(cell: str) -> list[str]:
+    """The names in a cell, in order, separators inside brackets kept."""
+    names, current, depth = [], [], 0
+    for char in cell:
+        if char in OPENING:
+            depth += 1
+        elif char in CLOSING:
+            depth = max(0, depth - 1)
+        if char in SEPARATORS and depth == 0:
+            names.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    names.append("".join(current))
+    return [n.strip() for n in (unicodedata.normalize("NFC", n) for n in names) if n.strip()]
+
+
+def _group_label(group: str) -> str:
+    return str(PeerGroup(group).label)
+
+
+@dataclass
+class Units:
+    leads: list[Unit] = field(default_factory=list)
+    cooperating: list[Unit] = field(default_factory=list)
+    expansions: list[tuple[str, list[str]]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
+    warnings: list[str] = field(default_factory=list)
+
+    def has(self, unit: Unit) -> bool:
+        return unit in self.leads or unit in self.cooperating
+
+
+class UnitReader:
+    """Reads unit cells against the directory; names already resolved are not looked up again."""
+
+    def __init__(self, directory: UnitDirectory) -> None:
+        self.directory = directory
+
+    def unknown(self, name: str) -> str:
+        found = self.directory.lookup(name)
+        if found.ambiguous:
+            return _("“%(name)s” could be any of %(units)s: write the full name.") % {
+                "name": name[:50],
+                "units": "、".join(found.suggestions),
+            }
+        if found.suggestions:
+            return _("No unit is called “%(name)s”. Did you mean %(suggestions)s?") % {
+                "name": name[:50],
+                "suggestions": "、".join(found.suggestions),
+            }
+        return _("No unit is called “%(name)s”.") % {"name": name[:50]}
+
+    def resolve(self, name: str, into: Units, column: str) -> list[Unit] | None:
+        """The units one name stands for, or None (an error added to ``into``)."""
+        if len(name) > MAX_NAME:
+            into.errors.append((column, _("“%(name)s…” is not a unit's name.") % {"name": name[:30]}))
+            return None
+        found = self.directory.lookup(name)
+        if found.unit is not None:
+            return [found.unit]
+        collective = self.directory.collective(name)
+        if collective is not None:
+            if not collective.units:
+                message = _("“%(name)s” stands for the %(group)s, but there is no active one: name the units.") % {
+                    "name": name[:50],
+                    "group": _group_label(collective.peer_group),
+                }
+                into.errors.append((column, message))
+                return None
+            into.expansions.append((name, [u.name for u in collective.units]))
+            return list(collective.units)
+        into.errors.append((column, self.unknown(name)))
+        return None
+
+    def read(self, lead_cell: str, cooperating_cell: str = "", *, split: bool) -> Units:
+        """The units of a row: ``split`` for a single unit column (first leads, others cooperate)."""
+        units = Units()
+        lead_names = split_names(lead_cell)
+        for position, name in enumerate(lead_names):
+            found = self.resolve(name, units, "lead")
+            leading = not split or position == 0
+            for unit in found or ():
+                if units.has(unit):
+                    continue
+                (units.leads if leading else units.cooperating).append(unit)
+        for name in split_names(cooperating_cell):
+            for unit in self.resolve(name, units, "cooperating") or ():
+                if unit in units.leads:
+                    # Named as lead and as cooperating: a collective often covers the lead too.
+                    if self.directory.collective(name) is None:
+                        units.errors.append(("cooperating", _("The lead unit cannot also be a cooperating unit.")))
+                    continue
+                if unit not in units.cooperating:
+                    units.cooperating.append(unit)
+        return units
