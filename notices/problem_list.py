@@ -2,7 +2,10 @@
 
 The headings are the interface with the spreadsheets offices already keep, so they are fixed
 Chinese words, and ``importer`` reads exactly what this module writes: a letter's list can be
-downloaded, edited and imported into a new draft.
+downloaded, edited and imported into a new draft. The round trip keeps each item as it was: a
+problem with several measures is one row per measure, its text repeated and its number in the
+last column (问题编号, read back as written); several lead units are all in 牵头单位; a 立行立改
+deadline is written with its date (立行立改，2031年9月1日前), so it comes back the same day.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from supervision.models import Item, ItemCategory, ItemSource, ItemUnit, Letter, UnitRole
+from supervision.models import DeadlineKind, Item, ItemCategory, ItemSource, ItemUnit, Letter, UnitRole
 
 from . import wording
+from .deadlines import IMMEDIATE
 from .xlsx import text
 
 
@@ -40,6 +44,8 @@ COLUMNS = (
     Column("lead", "牵头单位", 20),
     Column("cooperating", "配合单位", 24),
     Column("deadline", "整改时限", 24, required=True),
+    # Last, so sheets built for the columns above still read: items of one problem share it.
+    Column("problem_no", "问题编号", 10),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 SHEET_TITLE = "问题清单"
@@ -67,8 +73,16 @@ def item_values(item: Item) -> dict[str, object]:
         "measures": item.measures,
         "lead": SEPARATOR.join(link.unit.name for link in links if link.role == UnitRole.LEAD),
         "cooperating": SEPARATOR.join(link.unit.name for link in links if link.role == UnitRole.COOPERATING),
-        "deadline": wording.deadline_text(item.deadline, item.deadline_kind),
+        "deadline": _deadline(item),
+        "problem_no": item.problem_no,
     }
+
+
+def _deadline(item: Item) -> str:
+    if item.deadline_kind == DeadlineKind.IMMEDIATE:
+        # With its date: read back, a bare 立行立改 would be counted from the day of the import.
+        return IMMEDIATE + "，" + wording.deadline_text(item.deadline, DeadlineKind.BY_DATE)
+    return wording.deadline_text(item.deadline, item.deadline_kind)
 
 
 def write_problem_list(out: IO[bytes] | str, items: Iterable[Item] = ()) -> int:

@@ -46,6 +46,7 @@ def row(**cells) -> list:
         "lead": "甲县人民政府",
         "cooperating": "",
         "deadline": "8月15日前",
+        "problem_no": None,
     }
     values.update(cells)
     return [values[c.key] for c in COLUMNS]
@@ -92,6 +93,7 @@ def test_the_template_has_the_chinese_headings(world):
         "牵头单位",
         "配合单位",
         "整改时限",
+        "问题编号",
     ]
     assert ws.max_row == 1
     assert ws.freeze_panes == "A2"
