@@ -1,0 +1,752 @@
+"""Reading a unit directory (单位通讯录) from Excel: every row checked, every error reported at once.
+
+Nothing is written here. ``parse_directory`` reads the sheet (opened safely by
+``notices.workbook``) into ``SheetRows``, the cells' text by column, and ``check_rows`` turns
+those into ``DirectoryEntries`` (supervision's plain data: units with their kind, peer group
+and parent; people with their role) plus the errors and warnings found, each with the sheet's
+row number and the column's heading as the sheet writes it. ``SheetRows`` travels, signed, in
+the preview's confirm form, and is checked again when the import is confirmed: the database may
+have changed in between.
+
+Columns are found by their headings on any of the first rows, in either layout of
+``contacts_layout`` (one row per unit, or one row per person), also under a two-row heading
+(联络员 over 姓名 | 职务 | 电话). Names are compared without spaces and whatever the width of
+their brackets. Where the reader guesses (a unit's kind from the end of its name, a phone number
+that looks odd, a unit matched by its short name) it says so as a warning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from supervision.models import PeerGroup, Role, Unit, UnitKind
+from supervision.selectors.directory import DirectoryEntries, PersonEntry, UnitEntry, name_key, units_for_matching
+
+from . import wording
+from .contacts_layout import (
+    BY_KEY,
+    COLUMNS,
+    HEADING_ALIASES,
+    KIND_ALIASES,
+    PEOPLE_SEPARATORS,
+    ROLE_ALIASES,
+    SUB_HEADINGS,
+    heading_key,
+)
+from .importer import RowError
+from .workbook import UnreadableWorkbook, cell_text, open_rows
+
+UNIT_LAYOUT = "unit"
+PERSON_LAYOUT = "person"
+# A directory is a few hundred rows; a sheet longer than this is something else, or two offices.
+MAX_ROWS = 2000
+MAX_BLANK_RUN = 200
+HEADER_SEARCH_ROWS = 10
+# A cell's text is kept up to this length: enough to say how long a too-long one is.
+MAX_CELL = 1000
+# The model's limits (Unit.name, Unit.short_name, User.full_name, User.title, User.phone).
+NAME_MAX, SHORT_MAX, PERSON_MAX, TITLE_MAX, PHONE_MAX = 100, 40, 50, 60, 30
+SUGGESTIONS = 3
+CUTOFF = 0.5
+
+# The unit's own columns; the rest describe people.
+UNIT_KEYS = ("name", "short_name", "kind", "peer_group", "parent", "sort_order")
+# (role, name column, post column, phone column) of the one-row-per-unit layout.
+ROLE_COLUMNS = (
+    (Role.LIAISON, "liaison", "liaison_title", "liaison_phone"),
+    (Role.LEADER, "leader", "leader_title", "leader_phone"),
+)
+PLACEHOLDERS = frozenset({"—", "-", "－", "无", "/"})
+PHONE_WORDS = frozenset({"电话", "手机", "手机号", "手机号码", "联系电话", "联系方式"})
+# Phone numbers as offices write them: a mobile (+86 allowed), a landline with its area code
+# (a hyphen, brackets or an extension allowed), or a local number of 7-8 digits.
+PHONE_PATTERNS = (
+    re.compile(r"(?:\+?86)?1[3-9]\d{9}"),
+    re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:-|转)\d{1,6})?"),
+    re.compile(r"\d{7,8}(?:(?:-|转)\d{1,6})?"),
+)
+# What a unit's name ends with, and the kind that usually means (after 人民政府 and the like).
+GOVERNMENT_SUFFIX = re.compile(r"(人民政府|政府|办事处|党委|党工委)$")
+KIND_ENDINGS = (
+    (("专班",), UnitKind.WORK_TEAM),
+    (("街道", "乡", "镇"), UnitKind.TOWNSHIP),
+    (("县", "区", "市", "旗"), UnitKind.COUNTY),
+    (
+        ("局", "委", "办", "科", "委员会", "中心", "厅", "署", "院", "所", "站", "队", "处", "室", "部"),
+        UnitKind.DEPARTMENT,
+    ),
+)
+
+
+@dataclass
+class SheetRows:
+    """The sheet's cells as text, by column key: what the preview signs into its confirm form."""
+
+    layout: str
+    headings: dict[str, str]  # column key → the heading as the sheet writes it
+    records: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"layout": self.layout, "headings": self.headings, "records": [[n, c] for n, c in self.records]}
+
+    @classmethod
+    def from_payload(cls, data: Any) -> SheetRows | None:
+        """Back from ``to_payload``; None for anything else (the payload comes signed, but a
+        signed payload of an older version of this module may not fit)."""
+        try:
+            layout, headings = data["layout"], data["headings"]
+            records = [(int(n), {str(k): str(v) for k, v in cells.items()}) for n, cells in data["records"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if layout not in (UNIT_LAYOUT, PERSON_LAYOUT) or not isinstance(headings, dict):
+            return None
+        return cls(layout, {str(k): str(v) for k, v in headings.items() if k in BY_KEY}, records)
+
+
+@dataclass
+class ParsedDirectory:
+    rows: SheetRows | None
+    entries: DirectoryEntries = field(default_factory=DirectoryEntries)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+# --- reading the sheet ------------------------------------------------------------------------------
+
+
+def _file_error(message: str) -> ParsedDirectory:
+    return ParsedDirectory(rows=None, errors=[RowError(0, "", message)])
+
+
+def parse_directory(file: IO[bytes] | str, *, units: list[Unit] | None = None) -> ParsedDirectory:
+    """Read and check the directory in ``file``. ``units``: every unit here (read when None)."""
+    opened = open_rows(file)
+    if isinstance(opened, str):
+        return _file_error(opened)
+    try:
+        read = read_rows(opened.rows)
+    except UnreadableWorkbook as exc:
+        return _file_error(exc.message)
+    if isinstance(read, list):
+        return ParsedDirectory(rows=None, errors=read)
+    return check_rows(read, units=units)
+
+
+def _heading_table() -> dict[str, str]:
+    table = {heading_key(c.heading): c.key for c in COLUMNS}
+    table.update({heading_key(k): v for k, v in HEADING_ALIASES.items()})
+    return table
+
+
+def _sub_key(top_key: str | None, sub: str) -> str | None:
+    """The column under a group heading: 联络员 over 电话 is the liaison's phone."""
+    if top_key not in ("liaison", "leader"):
+        return None
+    if sub == "姓名":
+        return top_key
+    if sub in ("职务", "职位"):
+        return f"{top_key}_title"
+    if sub in PHONE_WORDS:
+        return f"{top_key}_phone"
+    return None
+
+
+def _columns(
+    top: tuple[Any, ...], sub: tuple[Any, ...] | None, number: int
+) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+    """{key: column index}, {key: heading as written}, errors for the heading row(s)."""
+    table = _heading_table()
+    found: dict[str, int] = {}
+    written: dict[str, str] = {}
+    errors: list[RowError] = []
+    group_text, group_key = "", None
+    width = max(len(top), len(sub or ()))
+    for index in range(width):
+        text = cell_text(top[index]) if index < len(top) else ""
+        if text:
+            group_text, group_key = text, table.get(heading_key(text))
+        sub_text = cell_text(sub[index]) if sub is not None and index < len(sub) else ""
+        if sub_text:
+            # Under a merged group heading the top cell is empty: the group is the last one seen.
+            key = _sub_key(group_key, heading_key(sub_text))
+            label = f"{group_text}{sub_text}"
+            if key is None and not text:
+                key, label = table.get(heading_key(sub_text)), sub_text
+        elif text:
+            key, label = group_key, text
+        else:
+            continue
+        if key is None:
+            continue  # a column of the office's own (序号, 备注 …): not ours
+        if key in found:
+            errors.append(RowError(number, label, _("This column appears twice; keep one of them.")))
+            continue
+        found[key] = index
+        written[key] = label
+    return found, written, errors
+
+
+def _is_sub_heading_row(row: tuple[Any, ...]) -> bool:
+    texts = [heading_key(cell_text(v)) for v in row if cell_text(v)]
+    return bool(texts) and all(t in SUB_HEADINGS for t in texts)
+
+
+def read_rows(rows: Iterator[tuple[Any, ...]]) -> SheetRows | list[RowError]:
+    """The heading and the rows' text, or the errors that stop reading (no heading, a column
+    twice, too many rows)."""
+    table = _heading_table()
+    header: tuple[int, tuple[Any, ...]] | None = None
+    for number, row in enumerate(rows, start=1):
+        if any(table.get(heading_key(cell_text(v))) == "name" for v in row):
+            header = (number, row)
+            break
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        return [
+            RowError(
+                0,
+                "",
+                _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.")
+                % {"heading": BY_KEY["name"].heading, "n": HEADER_SEARCH_ROWS},
+            )
+        ]
+    number, top = header
+    first_data: tuple[int, tuple[Any, ...]] | None = None
+    sub = None
+    following = next(rows, None)
+    if following is not None:
+        if _is_sub_heading_row(following):
+            sub = following
+        else:
+            first_data = (number + 1, following)
+    columns, headings, errors = _columns(top, sub, number + (1 if sub is not None else 0))
+    layout = PERSON_LAYOUT if "person" in columns else UNIT_LAYOUT
+    if layout == PERSON_LAYOUT and "role" not in columns:
+        errors.append(RowError(number, BY_KEY["role"].heading, _("The column is missing.")))
+    if errors:
+        return errors
+    sheet = SheetRows(layout, headings)
+    start = number + (2 if sub is not None else 1)
+
+    def data() -> Iterator[tuple[int, tuple[Any, ...]]]:
+        if first_data is not None:
+            yield first_data
+        yield from enumerate(rows, start=start + (1 if first_data is not None else 0))
+
+    blank = 0
+    for row_number, row in data():
+        cells = {key: cell_text(row[index])[:MAX_CELL] if index < len(row) else "" for key, index in columns.items()}
+        if not any(cells.values()):
+            # Sheets formatted far below the list end in blank rows: a long run is the end.
+            blank += 1
+            if blank > MAX_BLANK_RUN:
+                break
+            continue
+        blank = 0
+        if len(sheet.records) >= MAX_ROWS:
+            return [
+                RowError(
+                    row_number,
+                    "",
+                    _("A directory has at most %(n)d rows: split the file and import the parts one after the other.")
+                    % {"n": MAX_ROWS},
+                )
+            ]
+        sheet.records.append((row_number, {k: v for k, v in cells.items() if v}))
+    return sheet
+
+
+# --- checking the rows ------------------------------------------------------------------------------
+
+
+def _choices(choices: type, aliases: dict[str, str]) -> dict[str, str]:
+    """Every way a choice may be written: its code, its English and Chinese labels, aliases."""
+    table: dict[str, str] = {}
+    for language in ("en", wording.DOCUMENT_LANGUAGE):
+        with translation.override(language):
+            table.update({heading_key(str(c.label)): c.value for c in choices})
+    table.update({heading_key(c.value): c.value for c in choices})
+    table.update({heading_key(k): v for k, v in aliases.items()})
+    return table
+
+
+def _labels(choices: type, values: tuple[str, ...]) -> str:
+    with translation.override(wording.DOCUMENT_LANGUAGE):
+        return "、".join(str(choices(v).label) for v in values)
+
+
+def infer_kind(name: str) -> str:
+    """The kind a unit's name suggests by its ending (县/区/市 county, 局/委/办 department, 专班
+    work team, 乡/镇/街道 township), "" when it suggests none."""
+    base = GOVERNMENT_SUFFIX.sub("", name_key(name))
+    for endings, kind in KIND_ENDINGS:
+        if base.endswith(endings):
+            return kind
+    return ""
+
+
+def unit_name(text: str) -> str:
+    """A unit's name as stored: as typed, without spaces (Chinese unit names have none)."""
+    return re.sub(r"\s", "", text)
+
+
+def person_name(text: str) -> str:
+    """A person's name as stored: spaces removed between Chinese characters, one kept between
+    words in Latin letters."""
+    text = " ".join(text.split())
+    return text if re.search(r"[A-Za-z]", text) else text.replace(" ", "")
+
+
+def _phone_looks_right(phone: str) -> bool:
+    plain = re.sub(r"[\s()（）]", "", phone)
+    pieces = [p for p in re.split(r"[/、,，;；]+", plain) if p]
+    return bool(pieces) and all(any(p.fullmatch(piece) for p in PHONE_PATTERNS) for piece in pieces)
+
+
+@dataclass
+class _UnitDraft:
+    row: int
+    name: str
+    cells: dict[str, tuple[int, str]] = field(default_factory=dict)  # key → (row, text)
+
+
+class _Checker:
+    def __init__(self, rows: SheetRows, units: list[Unit]):
+        self.rows = rows
+        self.errors: list[RowError] = []
+        self.warnings: list[RowError] = []
+        self.kinds = _choices(UnitKind, KIND_ALIASES)
+        self.groups = _choices(PeerGroup, KIND_ALIASES)
+        self.roles = _choices(Role, ROLE_ALIASES)
+        self.units = units
+        # The sheet's spelling of each unit's name → its entry (a unit matched by its short name
+        # is entered under its full name).
+        self.resolved: dict[str, UnitEntry] = {}
+        self.by_name = {name_key(u.name): u for u in units}
+        self.by_short: dict[str, list[Unit]] = {}
+        for unit in units:
+            if unit.short_name:
+                self.by_short.setdefault(name_key(unit.short_name), []).append(unit)
+
+    def heading(self, key: str) -> str:
+        return self.rows.headings.get(key) or BY_KEY[key].heading
+
+    def error(self, row: int, key: str, message: str) -> None:
+        self.errors.append(RowError(row, self.heading(key) if key else "", message))
+
+    def warn(self, row: int, key: str, message: str) -> None:
+        self.warnings.append(RowError(row, self.heading(key) if key else "", message))
+
+    def too_long(self, row: int, key: str, value: str, limit: int) -> bool:
+        if len(value) <= limit:
+            return False
+        self.error(
+            row, key, _("Too long: %(length)d characters, at most %(limit)d.") % {"length": len(value), "limit": limit}
+        )
+        return True
+
+    # --- units ---
+
+    def drafts(self) -> list[_UnitDraft]:
+        """The sheet's units in order of first appearance, with the cells given for each."""
+        drafts: dict[str, _UnitDraft] = {}
+        for row, cells in self.rows.records:
+            raw = cells.get("name", "")
+            if not raw:
+                if self.rows.layout == UNIT_LAYOUT or any(cells.get(k) for k in ("person", "phone", "title", "role")):
+                    self.error(row, "name", _("Missing: the unit's name is required."))
+                continue
+            name = unit_name(raw)
+            key = name_key(name)
+            draft = drafts.get(key)
+            if draft is not None and self.rows.layout == UNIT_LAYOUT:
+                self.error(
+                    row,
+                    "name",
+                    _("The same unit as row %(row)d: list each unit once.") % {"row": draft.row},
+                )
+                continue
+            if draft is None:
+                draft = drafts[key] = _UnitDraft(row, name)
+            for column in UNIT_KEYS[1:]:
+                value = cells.get(column, "")
+                if not value:
+                    continue
+                given = draft.cells.get(column)
+                if given is not None and name_key(given[1]) != name_key(value):
+                    self.error(
+                        row,
+                        column,
+                        _("Row %(row)d gives “%(value)s” for this unit: give one value, or leave the cell empty.")
+                        % {"row": given[0], "value": given[1][:50]},
+                    )
+                elif given is None:
+                    draft.cells[column] = (row, value)
+        return list(drafts.values())
+
+    def existing(self, draft: _UnitDraft) -> Unit | None:
+        found = self.by_name.get(name_key(draft.name))
+        if found is not None:
+            return found
+        namesakes = self.by_short.get(name_key(draft.name), [])
+        if len(namesakes) == 1:
+            self.warn(
+                draft.row,
+                "name",
+                _("Taken to be the unit already here called “%(name)s”, whose short name this is.")
+                % {"name": namesakes[0].name},
+            )
+            return namesakes[0]
+        if namesakes:
+            self.error(
+                draft.row,
+                "name",
+                _("“%(name)s” is the short name of %(units)s: write the full name.")
+                % {"name": draft.name[:50], "units": "、".join(u.name for u in namesakes)},
+            )
+        return None
+
+    def kind(self, draft: _UnitDraft, existing: Unit | None) -> tuple[str, str]:
+        """(kind, peer group) for a new unit; ("", "") after an error."""
+        kind = ""
+        given = draft.cells.get("kind")
+        allowed = (UnitKind.COUNTY, UnitKind.DEPARTMENT, UnitKind.WORK_TEAM, UnitKind.TOWNSHIP)
+        if given is not None:
+            kind = self.kinds.get(heading_key(given[1]), "")
+            if kind == UnitKind.OFFICE:
+                self.error(given[0], "kind", _("The office's own people are added under master data, not here."))
+                return "", ""
+            if not kind:
+                self.error(
+                    given[0],
+                    "kind",
+                    _("“%(value)s” is not a kind of unit: write one of %(choices)s.")
+                    % {"value": given[1][:50], "choices": _labels(UnitKind, allowed)},
+                )
+                return "", ""
+        elif existing is None:
+            kind = infer_kind(draft.name)
+            if not kind:
+                self.error(
+                    draft.row,
+                    "kind",
+                    _("The kind of unit is not given and its name does not tell: write one of %(choices)s.")
+                    % {"choices": _labels(UnitKind, allowed)},
+                )
+                return "", ""
+            with translation.override(wording.DOCUMENT_LANGUAGE):
+                label = str(UnitKind(kind).label)
+            self.warn(
+                draft.row,
+                "kind",
+                _("Kind not given: taken as “%(kind)s” from the end of the name.") % {"kind": label},
+            )
+        group = kind
+        given_group = draft.cells.get("peer_group")
+        if given_group is not None:
+            group = self.groups.get(heading_key(given_group[1]), "")
+            if not group or group == PeerGroup.OFFICE:
+                self.error(
+                    given_group[0],
+                    "peer_group",
+                    _("“%(value)s” is not a peer group: write one of %(choices)s.")
+                    % {"value": given_group[1][:50], "choices": _labels(PeerGroup, allowed)},
+                )
+                return "", ""
+        return kind, group
+
+    def sort_order(self, draft: _UnitDraft, position: int) -> int:
+        given = draft.cells.get("sort_order")
+        if given is None:
+            return position
+        try:
+            value = int(given[1])
+        except ValueError:
+            value = -1
+        if not 0 <= value < 2**31:
+            self.error(given[0], "sort_order", _("Write a whole number (0, 1, 2 …)."))
+            return position
+        return value
+
+    def find_parent(
+        self, row: int, text: str, sheet: dict[str, _UnitDraft], child: str
+    ) -> tuple[str, Unit | None] | None:
+        """(full name, existing unit or None) of the parent named ``text``, or None after an error."""
+        key = name_key(text)
+        if key in sheet:
+            return sheet[key].name, self.by_name.get(key)
+        if key in self.by_name:
+            return self.by_name[key].name, self.by_name[key]
+        sheet_short = [d for d in sheet.values() if name_key(d.cells.get("short_name", (0, ""))[1]) == key]
+        here_short = [u for u in self.by_short.get(key, []) if name_key(u.name) not in sheet]
+        matches = [(d.name, self.by_name.get(name_key(d.name))) for d in sheet_short] + [
+            (u.name, u) for u in here_short
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            self.error(
+                row,
+                "parent",
+                _("“%(name)s” could be any of %(units)s: write the full name.")
+                % {"name": text[:50], "units": "、".join(m[0] for m in matches)},
+            )
+            return None
+        names = {name_key(d.name): d.name for d in sheet.values()}
+        names.update({name_key(u.name): u.name for u in self.units if u.kind != UnitKind.OFFICE})
+        names.pop(name_key(child), None)
+        close = difflib.get_close_matches(key, list(names), n=SUGGESTIONS, cutoff=CUTOFF)
+        if close:
+            message = _("No unit is called “%(name)s”, in the sheet or here. Did you mean %(suggestions)s?") % {
+                "name": text[:50],
+                "suggestions": "、".join(names[c] for c in close),
+            }
+        else:
+            message = _("No unit is called “%(name)s”, in the sheet or here.") % {"name": text[:50]}
+        self.error(row, "parent", message)
+        return None
+
+    def check_units(self) -> list[UnitEntry]:
+        drafts = self.drafts()
+        sheet = {name_key(d.name): d for d in drafts}
+        entries: list[UnitEntry] = []
+        parents: dict[str, str] = {}  # new unit key → parent key, for the loop check
+        for position, draft in enumerate(drafts, start=1):
+            errors_before = len(self.errors)
+            existing = self.existing(draft)
+            if existing is not None and existing.kind == UnitKind.OFFICE:
+                self.error(draft.row, "name", _("The office's own people are added under master data, not here."))
+                continue
+            if existing is not None and not existing.is_active:
+                self.error(
+                    draft.row,
+                    "name",
+                    _("“%(name)s” is no longer active: make it active again under master data first.")
+                    % {"name": existing.name},
+                )
+                continue
+            name = existing.name if existing is not None else draft.name
+            if existing is None:
+                self.too_long(draft.row, "name", name, NAME_MAX)
+            short = draft.cells.get("short_name", (draft.row, ""))
+            if existing is None:
+                self.too_long(short[0], "short_name", short[1], SHORT_MAX)
+            kind, group = self.kind(draft, existing)
+            sort_order = self.sort_order(draft, position)
+            parent_name = ""
+            given_parent = draft.cells.get("parent")
+            if given_parent is not None:
+                found = self.find_parent(given_parent[0], given_parent[1], sheet, draft.name)
+                if found is not None:
+                    parent_name, parent_unit = found
+                    if name_key(parent_name) == name_key(name):
+                        self.error(given_parent[0], "parent", _("A unit cannot be placed under itself."))
+                    elif parent_unit is not None and parent_unit.kind == UnitKind.OFFICE:
+                        self.error(given_parent[0], "parent", _("Units are not placed under the office."))
+                    elif existing is None:
+                        parents[name_key(name)] = name_key(parent_name)
+            if existing is not None:
+                self.differences(draft, existing, kind, short[1], parent_name)
+            if len(self.errors) > errors_before:
+                continue
+            if existing is not None:
+                entry = UnitEntry(
+                    row=draft.row,
+                    name=existing.name,
+                    short_name=existing.short_name,
+                    kind=existing.kind,
+                    peer_group=existing.peer_group,
+                    parent=existing.parent.name if existing.parent_id else "",
+                    sort_order=existing.sort_order,
+                )
+            else:
+                entry = UnitEntry(draft.row, name, unit_name(short[1]), kind, group, parent_name, sort_order)
+            entries.append(entry)
+            self.resolved[name_key(draft.name)] = entry
+        self.loops(parents, sheet)
+        return entries
+
+    def differences(self, draft: _UnitDraft, existing: Unit, kind: str, short: str, parent: str) -> None:
+        """Warn where the sheet says something else about a unit already here: the import keeps
+        what is here (master data is where a unit is changed)."""
+        said = []
+        if kind and kind != existing.kind:
+            said.append(self.heading("kind"))
+        if short and name_key(short) != name_key(existing.short_name):
+            said.append(self.heading("short_name"))
+        current_parent = existing.parent.name if existing.parent_id else ""
+        if parent and name_key(parent) != name_key(current_parent):
+            said.append(self.heading("parent"))
+        if said:
+            self.warn(
+                draft.row,
+                "name",
+                _(
+                    "The unit is already here: it is kept as it is (%(columns)s not changed; "
+                    "change them under master data)."
+                )
+                % {"columns": "、".join(said)},
+            )
+
+    def loops(self, parents: dict[str, str], sheet: dict[str, _UnitDraft]) -> None:
+        reported: set[str] = set()
+        for start in parents:
+            seen, node = [start], parents.get(start)
+            while node is not None and node not in seen:
+                seen.append(node)
+                node = parents.get(node)
+            if node is None or node in reported:
+                continue
+            circle = seen[seen.index(node) :]
+            reported.update(circle)
+            first = sheet[node]
+            self.error(
+                first.cells["parent"][0],
+                "parent",
+                _("These units are each other's parents, round in a circle: %(units)s.")
+                % {"units": " → ".join(sheet[k].name for k in [*circle, node])},
+            )
+
+    # --- people ---
+
+    def people(self) -> list[PersonEntry]:
+        found: list[PersonEntry] = []
+        seen: dict[tuple[str, str, tuple[str, str]], int] = {}
+        for row, cells in self.rows.records:
+            unit = self.resolved.get(name_key(unit_name(cells.get("name", ""))))
+            people = self.row_people(row, cells)
+            if unit is None:
+                continue  # the unit's row has an error already
+            for key, role, name, title, phone in people:
+                if not name:
+                    continue
+                errors_before = len(self.errors)
+                self.too_long(row, key, name, PERSON_MAX)
+                self.too_long(row, _title_key(key), title, TITLE_MAX)
+                self.too_long(row, _phone_key(key), phone, PHONE_MAX)
+                if len(self.errors) > errors_before:
+                    continue
+                if phone and not _phone_looks_right(phone):
+                    self.warn(
+                        row,
+                        _phone_key(key),
+                        _("“%(phone)s” does not look like a phone number; it is kept as written.") % {"phone": phone},
+                    )
+                entry = PersonEntry(row, unit.name, name, role, title, phone)
+                identity = (name_key(unit.name), role, entry.identity)
+                if identity in seen:
+                    self.warn(
+                        row,
+                        key,
+                        _("%(name)s is listed for this unit and role on row %(row)d already: counted once.")
+                        % {"name": name, "row": seen[identity]},
+                    )
+                    continue
+                seen[identity] = row
+                found.append(entry)
+        return found
+
+    def row_people(self, row: int, cells: dict[str, str]) -> list[tuple[str, str, str, str, str]]:
+        """(name column, role, name, post, phone) of each person on the row."""
+        if self.rows.layout == PERSON_LAYOUT:
+            name = person_name(cells.get("person", ""))
+            title, phone, role_text = cells.get("title", ""), _phone(cells.get("phone", "")), cells.get("role", "")
+            if not name:
+                if title or phone or role_text:
+                    self.error(row, "person", _("Missing: the person's name is required."))
+                return []
+            role = self.roles.get(heading_key(role_text), "")
+            if role not in (Role.LIAISON, Role.LEADER):
+                if not role_text:
+                    self.error(row, "role", _("Missing: write the person's role."))
+                else:
+                    self.error(
+                        row,
+                        "role",
+                        _("“%(value)s” is not a role in a unit: write one of %(choices)s.")
+                        % {"value": role_text[:50], "choices": _labels(Role, (Role.LIAISON, Role.LEADER))},
+                    )
+                return []
+            return [("person", role, name, " ".join(title.split()), phone)]
+        people = []
+        for role, name_key_, title_key, phone_key in ROLE_COLUMNS:
+            names = [person_name(n) for n in PEOPLE_SEPARATORS.split(cells.get(name_key_, "")) if n.strip()]
+            title, phone = " ".join(cells.get(title_key, "").split()), _phone(cells.get(phone_key, ""))
+            if not names:
+                if title or phone:
+                    self.error(row, name_key_, _("Missing: the name of the person whose post or phone is given."))
+                continue
+            if len(names) == 1:
+                people.append((name_key_, role, names[0], title, phone))
+                continue
+            titles = self.split(row, title_key, title, len(names))
+            phones = self.split(row, phone_key, phone, len(names))
+            if titles is None or phones is None:
+                continue
+            people += [(name_key_, role, n, t, p) for n, t, p in zip(names, titles, phones, strict=True)]
+        return people
+
+    def split(self, row: int, key: str, text: str, count: int) -> list[str] | None:
+        """Several people in one cell: their posts or phones one each, or one for all."""
+        parts = [p.strip() for p in PEOPLE_SEPARATORS.split(text) if p.strip()]
+        if len(parts) == count:
+            # "—" holds the place of someone without a post or phone (the export writes it so).
+            return ["" if p in PLACEHOLDERS else p for p in parts]
+        if len(parts) <= 1:
+            return [text] * count
+        self.error(
+            row,
+            key,
+            _(
+                "%(names)d names but %(values)d values here: give one for each person, "
+                "in the same order, separated by 、."
+            )
+            % {"names": count, "values": len(parts)},
+        )
+        return None
+
+
+def _title_key(name_column: str) -> str:
+    return "title" if name_column == "person" else f"{name_column}_title"
+
+
+def _phone_key(name_column: str) -> str:
+    return "phone" if name_column == "person" else f"{name_column}_phone"
+
+
+def _phone(text: str) -> str:
+    # Full-width digits and brackets as offices type them, spaces dropped.
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
+
+
+def check_rows(rows: SheetRows, *, units: list[Unit] | None = None) -> ParsedDirectory:
+    """Check the rows against each other and against the units here (``units``: every unit,
+    read when None). Every error and warning at once, in row order."""
+    checker = _Checker(rows, units if units is not None else units_for_matching())
+    unit_entries = checker.check_units()
+    people = checker.people()
+    order = {key: n for n, key in enumerate(BY_KEY)}
+
+    def position(error: RowError) -> tuple[int, int]:
+        keys = [k for k in BY_KEY if checker.heading(k) == error.column]
+        return error.row, order[keys[0]] if keys else -1
+
+    return ParsedDirectory(
+        rows=rows,
+        entries=DirectoryEntries(units=unit_entries, people=people),
+        errors=sorted(checker.errors, key=position),
+        warnings=sorted(checker.warnings, key=position),
+    )
