@@ -74,12 +74,17 @@ def token_of(html: str) -> str:
     return re.search(r'name="t" value="([^"]+)"', html).group(1)
 
 
+def token_in(url: str) -> str:
+    """The token a preview page's address carries."""
+    return parse_qs(urlsplit(url).query)["t"][0]
+
+
 def preview(client, letter, rows: list[list] | None = None, *, content: bytes | None = None):
     """Upload, then open the preview the upload leads to: (its response, its token)."""
     response = post_upload(client, letter, rows, content=content)
     assert response.status_code == 302, response.status_code
     page = client.get(response["Location"])
-    return page, parse_qs(urlsplit(response["Location"]).query)["t"][0]
+    return page, token_in(response["Location"])
 
 
 def confirm(client, letter, token: str, **fields: Any):
