@@ -1,38 +1,47 @@
 """Uploaded sheets read by a background job: whether a sheet is large enough to need one, the
-bridge from the readers' progress reports to the job's, and the problem-list import.
+bridge from the readers' progress reports to the job's, and the problem list's preview and
+import.
 
-A sheet of more than ``INLINE_ROWS`` rows is stored privately for its job (the job's
-``params["upload"]``, deleted when the job has finished or expired) and read in the worker;
-smaller ones are read in the request, as before.
+A problem list is imported in two steps: its preview (what would be imported, written nowhere),
+then the clerk's confirmation. The upload is held privately between them
+(``supervision.services.jobs.upload_hold``; the job's ``params["held"]``). A sheet of more than
+``INLINE_ROWS`` rows is previewed and imported by the worker; smaller ones in the request. The
+preview, from either, is the JSON-able dict ``preview_data`` makes: the page renders that, so
+both look the same.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Mapping
 from typing import IO, Any
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 
-from notices.services import letter_import_items
+from notices import wording
+from notices.importer import ParsedItem
+from notices.services import ImportPreview, letter_import_items, letter_import_preview
 from notices.workbook import open_rows
-from supervision.models import Job, Letter, LetterState, Role, User
+from supervision.models import DeadlineKind, Job, Letter, LetterState, Role, User
 from supervision.parsing import parse_id
 from supervision.selectors import visibility
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
-from supervision.services.jobs import JobOutput, JobProgress
+from supervision.services.jobs import JobOutput, JobProgress, held_file, is_held, upload_release
 from supervision.services.roles import require_role
 
 # Rows (by the sheet's own count) a request still reads itself.
 INLINE_ROWS = 300
-# Row errors kept on a job: a page lists this many, and says how many there were.
+# Row errors kept on a job or a preview: a page lists this many, and says how many there were.
 MAX_ERRORS = 500
 
 
-def sheet_rows(file: IO[bytes]) -> int | None:
-    """The sheet's own idea of its last row, or None for a file that will not open (the request
-    then reads it and lists what is wrong at once)."""
-    opened = open_rows(file)
+def sheet_rows(file: IO[bytes], sheet: str | None = None) -> int | None:
+    """The sheet's own idea of its last row, or None for a file (or a sheet) that will not open
+    (the request then reads it and lists what is wrong at once)."""
+    opened = open_rows(file, sheet or None)
     if hasattr(file, "seek"):
         file.seek(0)
     if isinstance(opened, str):
@@ -40,8 +49,8 @@ def sheet_rows(file: IO[bytes]) -> int | None:
     return opened.last_row
 
 
-def is_large(file: IO[bytes]) -> bool:
-    rows = sheet_rows(file)
+def is_large(file: IO[bytes], sheet: str | None = None) -> bool:
+    rows = sheet_rows(file, sheet)
     return rows is not None and rows > INLINE_ROWS
 
 
@@ -62,13 +71,84 @@ class UploadProgress:
 
 
 def stored_upload(job: Job) -> str:
+    """The job's uploaded sheet: held for a preview and its import, or stored for the job alone."""
+    held = job.params.get("held")
+    if held:
+        if not is_held(held):
+            raise InvalidInput(_("The uploaded file is no longer kept: upload it again."))
+        return held
     name = job.params.get("upload") or ""
     if not name or not default_storage.exists(name):
         raise InvalidInput(_("The uploaded file is no longer kept: upload it again."))
     return name
 
 
-# --- the problem-list import (问题清单导入) --------------------------------------------------------
+# --- the preview, as the page shows it ----------------------------------------------------------------
+
+
+def deadline_understood(day: dt.date, kind: str) -> str:
+    """A deadline as the import understood it, in the words the letter will print."""
+    text = wording.deadline_text(day, kind)
+    if kind == DeadlineKind.IMMEDIATE:
+        return _("%(kind)s, checked %(deadline)s") % {"kind": DeadlineKind(kind).label, "deadline": text}
+    return text
+
+
+def _item_data(item: ParsedItem) -> dict[str, Any]:
+    return {
+        "row": item.row,
+        "rows": list(item.rows),
+        "category": item.category,
+        "source": item.source,
+        "site": item.site,
+        "description": item.description,
+        "measures": item.measures,
+        "problem_no": item.problem_no,
+        "deadline": item.deadline.isoformat(),
+        "deadline_kind": item.deadline_kind,
+        "deadline_written": item.deadline_written,
+        "units_written": item.units_written,
+        "leads": [[u.pk, u.name] for u in item.leads],
+        "cooperating": [[u.pk, u.name] for u in item.cooperating],
+        "expansions": [[written, list(names)] for written, names in item.expansions],
+        "warnings": [str(w) for w in item.warnings],
+    }
+
+
+def preview_data(preview: ImportPreview) -> dict[str, Any]:
+    """The preview as plain data (JSON-able): kept as a file by the preview job, rendered by the page."""
+    errors = [str(e) for e in preview.errors]
+    sheet_warnings = [str(w) for w in preview.sheet.warnings]
+    return {
+        "letter": preview.letter.pk,
+        "year": preview.campaign_year,
+        "sheet": preview.sheet.sheet,
+        "sheet_names": list(preview.sheet.sheet_names),
+        "problems": preview.problems,
+        "measures": preview.measures,
+        "warning_count": preview.warning_count,
+        "error_count": len(errors),
+        "errors": errors[:MAX_ERRORS],
+        "sheet_warnings": sheet_warnings[:MAX_ERRORS],
+        "would_add": [u.name for u in preview.would_add],
+        "items": [_item_data(item) for item in preview.items],
+    }
+
+
+def preview_file(job: Job) -> str:
+    return held_file(job.params["held"], f"{job.uuid.hex}.json")
+
+
+def preview_load(job: Job) -> dict[str, Any] | None:
+    """A finished preview job's preview, or None once it is no longer kept."""
+    name = preview_file(job)
+    if not is_held(name):
+        return None
+    with default_storage.open(name, "rb") as handle:
+        return json.load(handle)
+
+
+# --- the jobs ---------------------------------------------------------------------------------------------
 
 
 def _draft(user: User, params: Mapping[str, Any]) -> Letter:
@@ -86,21 +166,81 @@ def _draft(user: User, params: Mapping[str, Any]) -> Letter:
     return letter
 
 
+def draft_check(actor: User, letter: Letter) -> None:
+    """May ``actor`` import into ``letter`` now? Raises the services' refusal."""
+    _draft(actor, {"letter": letter.pk})
+
+
 def import_check(actor: User, params: Mapping[str, Any]) -> None:
     _draft(actor, params)
+    if "held" in params and not is_held(params["held"]):
+        raise InvalidInput(_("The uploaded file is no longer kept: upload it again."))
+
+
+def _sheet(params: Mapping[str, Any]) -> str | None:
+    value = params.get("sheet")
+    return value if isinstance(value, str) and value else None
+
+
+def lead_overrides(raw: Any) -> dict[int, list[int]]:
+    """``{row: [unit ids]}`` from a job's parameters (JSON keys are strings); anything else dropped."""
+    if not isinstance(raw, Mapping):
+        return {}
+    found = {}
+    for row, ids in raw.items():
+        number = parse_id(row)
+        if number is None or not isinstance(ids, list):
+            continue
+        units = [u for u in (parse_id(i) for i in ids) if u is not None]
+        if units:
+            found[number] = units
+    return found
+
+
+def preview_run(job: Job, progress: JobProgress) -> JobOutput:
+    """Read the held sheet as the import would, write the preview beside it, nothing else."""
+    letter = _draft(job.requested_by, job.params)
+    with default_storage.open(stored_upload(job), "rb") as sheet:
+        preview = letter_import_preview(
+            actor=job.requested_by,
+            letter=letter,
+            workbook_file=sheet,
+            sheet=_sheet(job.params),
+            campaign_year=parse_id(job.params.get("year")),
+            progress=UploadProgress(progress),
+        )
+    data = preview_data(preview)
+    default_storage.delete(preview_file(job))  # a retry writes it again
+    default_storage.save(preview_file(job), ContentFile(json.dumps(data, ensure_ascii=False).encode()))
+    return JobOutput(
+        result={
+            "ok": preview.ok,
+            "letter": letter.pk,
+            "problems": data["problems"],
+            "measures": data["measures"],
+            "warning_count": data["warning_count"],
+            "error_count": data["error_count"],
+        }
+    )
 
 
 def import_run(job: Job, progress: JobProgress) -> JobOutput:
     letter = _draft(job.requested_by, job.params)
     year = parse_id(job.params.get("year"))
-    with default_storage.open(stored_upload(job), "rb") as sheet:
+    name = stored_upload(job)
+    with default_storage.open(name, "rb") as sheet:
         result = letter_import_items(
             actor=job.requested_by,
             letter=letter,
             workbook_file=sheet,
             campaign_year=year,
             progress=UploadProgress(progress),
+            sheet=_sheet(job.params),
+            lead_overrides=lead_overrides(job.params.get("leads")),
         )
+    if result.ok and job.params.get("held"):
+        # Imported: the held sheet has served (an upload of the job's own goes when it is done).
+        upload_release(name)
     errors = [str(e) for e in result.errors]
     return JobOutput(
         result={
