@@ -7,6 +7,7 @@ the world's few rows already count as a large ledger or sheet."""
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.files.storage import default_storage
@@ -22,7 +23,7 @@ from notices.progress_sheet import COLUMNS as SHEET_COLUMNS
 from notices.progress_sheet import HEADER_ROW
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import services
-from supervision.models import Assignment, Item, JobState, ProgressReport
+from supervision.models import Assignment, Item, Job, JobState, ProgressReport
 from tests.factories import draft_letter, issue_letter
 from tests.helpers import browser_for
 from tests.jobs.helpers import content_of, file_of, job_of, run_jobs
@@ -171,21 +172,28 @@ def _post(client, url, data, *, capture):
         return client.post(url, data)
 
 
+def _previewed(clerk, draft, sheet, capture) -> tuple[Job, str]:
+    """Upload a large problem list: its preview is read by the worker, then shown."""
+    response = _post(clerk, reverse("notices:letter_import", args=[draft.pk]), {"file": sheet}, capture=capture)
+    assert response.status_code == 302
+    job = Job.objects.get(kind=jobs.PROBLEM_LIST_PREVIEW)
+    assert default_storage.exists(job.params["held"])
+    run_jobs()
+    return job, response["Location"]
+
+
 def test_a_large_problem_list_is_imported_by_the_worker(world, django_capture_on_commit_callbacks):
     draft = draft_letter(world)
     clerk = browser_for(world.clerk)
-    url = reverse("notices:letter_import", args=[draft.pk])
-    job = job_of(
-        _post(
-            clerk,
-            url,
-            {"file": _problem_list("问题一", "问题二", "问题三")},
-            capture=django_capture_on_commit_callbacks,
-        )
-    )
-    stored = job.params["upload"]
-    assert job.kind == jobs.PROBLEM_LIST_IMPORT and default_storage.exists(stored)
-    assert not Item.objects.filter(letter=draft, description="问题一").exists()
+    sheet = _problem_list("问题一", "问题二", "问题三")
+    preview, url = _previewed(clerk, draft, sheet, django_capture_on_commit_callbacks)
+    stored = preview.params["held"]
+    page = clerk.get(url).content.decode()
+    assert "问题三" in page and not Item.objects.filter(letter=draft, description="问题一").exists()
+    token = parse_qs(urlsplit(url).query)["t"][0]
+    confirm = reverse("notices:letter_import_confirm", args=[draft.pk])
+    job = job_of(_post(clerk, confirm, {"t": token}, capture=django_capture_on_commit_callbacks))
+    assert job.kind == jobs.PROBLEM_LIST_IMPORT and job.params["held"] == stored
     run_jobs()
     job.refresh_from_db()
     assert job.state == JobState.DONE and job.result["imported"] == 3 and not job.file
@@ -197,23 +205,19 @@ def test_a_large_problem_list_is_imported_by_the_worker(world, django_capture_on
     page = clerk.get(reverse("jobs:detail", args=[job.uuid])).content.decode()
     assert "Imported 3 problems into the letter." in page
     assert reverse("letters:detail", args=[draft.pk]) in page
-    # The uploaded sheet is not kept once it has been read.
+    # The uploaded sheet is not kept once it has been imported.
     assert not default_storage.exists(stored)
 
 
-def test_a_large_problem_list_with_errors_lists_them_on_the_job_page(world, django_capture_on_commit_callbacks):
+def test_a_large_problem_list_with_errors_lists_them_on_its_preview(world, django_capture_on_commit_callbacks):
     draft = draft_letter(world)
     before = Item.objects.filter(letter=draft).count()
     clerk = browser_for(world.clerk)
-    url = reverse("notices:letter_import", args=[draft.pk])
-    job = job_of(
-        _post(clerk, url, {"file": _problem_list("问题一", "", "问题一")}, capture=django_capture_on_commit_callbacks)
-    )
-    run_jobs()
-    job.refresh_from_db()
-    assert job.state == JobState.DONE and not job.result["ok"] and job.result["error_count"] >= 1
-    page = clerk.get(reverse("jobs:detail", args=[job.uuid])).content.decode()
-    assert "nothing was imported" in page
+    preview, url = _previewed(clerk, draft, _problem_list("问题一", "", "问题一"), django_capture_on_commit_callbacks)
+    preview.refresh_from_db()
+    assert preview.state == JobState.DONE and not preview.result["ok"] and preview.result["error_count"] >= 1
+    page = clerk.get(url).content.decode()
+    assert "nothing can be imported until" in page
     assert Item.objects.filter(letter=draft).count() == before
 
 
@@ -227,7 +231,7 @@ def test_an_import_is_checked_before_it_is_queued(world, django_capture_on_commi
         capture=django_capture_on_commit_callbacks,
     )
     assert response.status_code == 403
-    assert not default_storage.exists("jobs/uploads")
+    assert not default_storage.exists("jobs/uploads") and not default_storage.exists("jobs/held")
 
 
 def test_a_large_progress_sheet_upload_reports_through_the_worker(world, four_rows, django_capture_on_commit_callbacks):

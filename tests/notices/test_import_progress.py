@@ -81,16 +81,20 @@ def test_a_sheet_formatted_far_below_its_list_claims_no_total(world):
 def test_the_page_polls_its_own_import(client, world):
     draft = draft_letter(world, items=[])
     url = reverse("notices:letter_import", args=[draft.pk])
-    page = signed_in(client, world.clerk).get(url).content.decode()
-    # The form carries a fresh token and where to poll; the shell is around it.
-    token = page.split('name="token" value="')[1][:32]
+    client = signed_in(client, world.clerk)
+    assert "workflows/import.js" in client.get(url).content.decode()
+    preview = client.get(client.post(url, {"file": xlsx(_rows(120)), "year": YEAR})["Location"])
+    page = preview.content.decode()
+    # The confirm form carries a fresh token and where to poll; the shell is around it.
+    token = page.split('name="progress" value="')[1][:32]
     assert progress.valid_token(token)
     assert f'data-import-progress="{reverse("notices:import_status", args=[token])}"' in page
-    assert "workflows/import.js" in page and "Uploading the file…" in page and "sv-page" in page
+    assert "workflows/import.js" in page and "Importing…" in page and "sv-page" in page
     status_url = reverse("notices:import_status", args=[token])
     assert client.get(status_url).status_code == 404  # nothing started yet
 
-    response = client.post(url, {"file": xlsx(_rows(120)), "year": YEAR, "token": token})
+    held = page.split('name="t" value="')[1].split('"')[0]
+    response = client.post(reverse("notices:letter_import_confirm", args=[draft.pk]), {"t": held, "progress": token})
     assert response.status_code == 302
     status = client.get(status_url)
     assert status.status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.urls import reverse
@@ -152,30 +153,43 @@ def test_the_template_and_a_letter_s_list(client, world, issued):
     assert client.get(reverse("notices:import_template"), {"letter": "x"}).status_code == 404
 
 
+def _preview(client, url, data):
+    """Upload a sheet: the answer is its preview page (nothing imported yet), and its token."""
+    response = client.post(url, data)
+    assert response.status_code == 302
+    return client.get(response["Location"]), parse_qs(urlsplit(response["Location"]).query)["t"][0]
+
+
 def test_import_errors_are_listed_and_nothing_is_kept(client, world):
     draft = draft_letter(world, items=[])
     before = snapshot()
-    response = signed_in(client, world.clerk).post(
-        reverse("notices:letter_import", args=[draft.pk]), {"file": _sheet("问题一", "问题一", lead="丙县")}
+    response, token = _preview(
+        signed_in(client, world.clerk),
+        reverse("notices:letter_import", args=[draft.pk]),
+        {"file": _sheet("问题一", "问题一", lead="丙县")},
     )
-    assert response.status_code == 400
     page = response.content.decode()
-    assert "The file has 3 errors; nothing was imported." in page
+    assert "The file has 3 errors; nothing can be imported until they are fixed." in page
     assert "Row 2, 牵头单位: No unit is called “丙县”." in page.replace("&ldquo;", "“").replace("&rdquo;", "”")
     assert "Row 3, 问题描述: The same problem as row 2." in page
+    # Confirming anyway imports nothing.
+    assert client.post(reverse("notices:letter_import_confirm", args=[draft.pk]), {"t": token}).status_code == 400
     assert snapshot() == before
 
 
 def test_a_good_import_goes_back_to_a_safe_next_page(client, world):
     draft = draft_letter(world, items=[])
     url = reverse("notices:letter_import", args=[draft.pk])
-    response = signed_in(client, world.clerk).post(
-        url, {"file": _sheet("问题一", "问题二"), "next": "/letters/7/edit/"}
-    )
+    confirm = reverse("notices:letter_import_confirm", args=[draft.pk])
+    client = signed_in(client, world.clerk)
+    page, token = _preview(client, url, {"file": _sheet("问题一", "问题二"), "next": "/letters/7/edit/"})
+    assert 'name="next" value="/letters/7/edit/"' in page.content.decode()
+    response = client.post(confirm, {"t": token, "next": "/letters/7/edit/"})
     assert response.status_code == 302 and response["Location"] == "/letters/7/edit/"
     assert draft.items.count() == 2
     # Anywhere else: the letter's page.
-    response = client.post(url, {"file": _sheet("问题三"), "next": "https://evil.example/"})
+    _page, token = _preview(client, url, {"file": _sheet("问题三"), "next": "https://evil.example/"})
+    response = client.post(confirm, {"t": token, "next": "https://evil.example/"})
     assert response["Location"] == reverse("letters:detail", args=[draft.pk])
     assert draft.items.count() == 3
 
