@@ -6,6 +6,7 @@
 | ``ledger_pdf`` / ``ledger_xlsx`` | the ledger with the page's filters | job_kinds/ledger.py |
 | ``notice_pdf`` | a biweekly notice | job_kinds/notice.py |
 | ``progress_sheet`` / ``progress_upload`` | the bulk progress sheet, out and back in | job_kinds/sheets.py |
+| ``problem_list_preview`` | what a problem list would import, written nowhere | job_kinds/uploads.py |
 | ``problem_list_import`` | a problem list read into a draft letter | job_kinds/uploads.py |
 
 What stays in the web request (the limits below): small documents cost about what a page does,
@@ -23,6 +24,7 @@ LEDGER_XLSX = "ledger_xlsx"
 NOTICE_PDF = "notice_pdf"
 PROGRESS_SHEET = "progress_sheet"
 PROGRESS_UPLOAD = "progress_upload"
+PROBLEM_LIST_PREVIEW = "problem_list_preview"
 PROBLEM_LIST_IMPORT = "problem_list_import"
 
 # A ledger of at most this many rows is drawn in the request as PDF (two or three pages) …
@@ -40,4 +42,5 @@ job_kind_register(JobKind(LEDGER_XLSX, check=ledger.check, run=ledger.run_xlsx))
 job_kind_register(JobKind(NOTICE_PDF, check=notice.check, run=notice.run, shared_as=notice.shared_as))
 job_kind_register(JobKind(PROGRESS_SHEET, check=sheets.check, run=sheets.run_download))
 job_kind_register(JobKind(PROGRESS_UPLOAD, check=sheets.check, run=sheets.run_upload))
+job_kind_register(JobKind(PROBLEM_LIST_PREVIEW, check=uploads.import_check, run=uploads.preview_run))
 job_kind_register(JobKind(PROBLEM_LIST_IMPORT, check=uploads.import_check, run=uploads.import_run))

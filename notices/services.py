@@ -14,7 +14,8 @@ from supervision.services import InvalidInput, InvalidTransition
 from supervision.services.roles import require_role
 
 from .directory import UnitDirectory
-from .importer import BY_KEY, RowError, duplicate_key, parse_workbook
+from .importer import ParsedItem, ParsedSheet, RowError, duplicate_key, parse_workbook
+from .problem_list import BY_KEY
 from .progress import ImportProgress
 
 # The service's field names for the sheet's columns, to place a refusal on its cell.
@@ -28,6 +29,7 @@ _FIELD_COLUMNS = {
     "deadline_kind": "deadline",
     "lead_unit": "lead",
     "cooperating_units": "cooperating",
+    "problem_no": "seq",
 }
 
 
@@ -43,6 +45,124 @@ class ImportResult:
         return not self.errors
 
 
+@dataclass
+class ImportPreview:
+    """What an import would do, written nowhere: the sheet as understood, row by row, and the
+    units that would join the letter's addressees. Errors block the import; warnings say where
+    the importer guessed, for the clerk to check."""
+
+    letter: Letter
+    campaign_year: int
+    sheet: ParsedSheet
+    errors: list[RowError] = field(default_factory=list)  # the sheet's, and "nothing to import"
+    would_add: list[Unit] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[ParsedItem]:
+        return self.sheet.items
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def measures(self) -> int:
+        return len(self.sheet.items)
+
+    @property
+    def problems(self) -> int:
+        """Problems (问题): items sharing a problem number count once; one without counts alone."""
+        numbered = {item.problem_no for item in self.sheet.items if item.problem_no is not None}
+        return len(numbered) + sum(1 for item in self.sheet.items if item.problem_no is None)
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.sheet.warnings) + sum(len(item.warnings) for item in self.sheet.items)
+
+
+def _check_draft(actor: User, letter: Letter) -> Letter:
+    """The letter as it is now, once the actor is known to be its office's clerk and it a draft."""
+    letter = Letter.objects.get(pk=letter.pk)
+    require_role(actor, letter.office_id, [Role.CLERK])
+    if letter.state != LetterState.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": letter.get_state_display()}
+        )
+    return letter
+
+
+def _preview(
+    actor: User,
+    letter: Letter,
+    workbook_file: IO[bytes] | str,
+    campaign_year: int | None,
+    progress: ImportProgress | None,
+    sheet: str | None,
+) -> ImportPreview:
+    letter = _check_draft(actor, letter)
+    existing = {
+        duplicate_key(site, text, measures): seq
+        for site, text, measures, seq in letter.items.values_list("site", "description", "measures", "seq")
+    }
+    year = campaign_year or clock.today().year
+    parsed = parse_workbook(
+        workbook_file,
+        campaign_year=year,
+        directory=UnitDirectory.load(),
+        existing=existing,
+        progress=progress,
+        sheet=sheet or None,
+        today=clock.today(),
+    )
+    preview = ImportPreview(letter=letter, campaign_year=year, sheet=parsed, errors=list(parsed.errors))
+    if not parsed.errors and not parsed.items:
+        preview.errors.append(RowError(0, "", _("The sheet has no problems to import.")))
+    addressed = set(letter.addressees.values_list("pk", flat=True))
+    named = {unit.pk: unit for item in parsed.items for unit in item.units}
+    preview.would_add = [unit for pk, unit in named.items() if pk not in addressed]
+    return preview
+
+
+def letter_import_preview(
+    *,
+    actor: User,
+    letter: Letter,
+    workbook_file: IO[bytes] | str,
+    sheet: str | None = None,
+    campaign_year: int | None = None,
+    progress: ImportProgress | None = None,
+) -> ImportPreview:
+    """Read a problem list as ``letter_import_items`` would, and write nothing.
+
+    Permission and state are checked first, as for the import: a user who may not change the
+    letter learns that rather than the file's contents. ``sheet``: the workbook's sheet to read
+    (by name; by default the problem-list sheet or the first)."""
+    return _preview(actor, letter, workbook_file, campaign_year, progress, sheet)
+
+
+def _apply_overrides(
+    items: list[ParsedItem], overrides: dict[int, list[int]]
+) -> tuple[dict[int, tuple[list[Unit], list[Unit]]], list[RowError]]:
+    """Each overridden item's (leads, cooperating): the units chosen lead, the rest of its named
+    units cooperating. A choice outside the item's units, or none at all, is an error on its row."""
+    by_row = {item.row: item for item in items}
+    heading = BY_KEY["lead"].heading
+    chosen: dict[int, tuple[list[Unit], list[Unit]]] = {}
+    errors = []
+    for row, ids in sorted(overrides.items()):
+        item = by_row.get(row)
+        if item is None:
+            errors.append(RowError(row, "", _("No problem of the sheet starts on this row.")))
+            continue
+        wanted = set(ids)
+        units = item.units
+        if not wanted or not wanted <= {u.pk for u in units}:
+            errors.append(RowError(row, heading, _("Choose the lead units among the units the row names.")))
+            continue
+        chosen[row] = ([u for u in units if u.pk in wanted], [u for u in units if u.pk not in wanted])
+    return chosen, errors
+
+
 def letter_import_items(
     *,
     actor: User,
@@ -50,25 +170,32 @@ def letter_import_items(
     workbook_file: IO[bytes] | str,
     campaign_year: int | None = None,
     progress: ImportProgress | None = None,
+    sheet: str | None = None,
+    lead_overrides: dict[int, list[int]] | None = None,
 ) -> ImportResult:
     """Add every problem of an Excel problem list to a draft letter, or none of them.
 
     Every row is checked first and all errors come back together, each with its row and
-    column; then one transaction adds the items through ``services.item_add``, in sheet order.
-    Dates without a year (8月15日前) take ``campaign_year``, by default this year in the
-    office's time zone.
+    column; then one transaction adds the items through ``services.item_add``, in sheet order,
+    each measure of a problem an item of its own with the problem's number. Dates without a
+    year (8月15日前) take ``campaign_year``, by default this year in the office's time zone.
+
+    ``lead_overrides``: by the sheet row an item starts on, the unit ids the clerk chose as its
+    leads on the preview; they must be among the units the row names, and the item's other
+    named units cooperate.
 
     Units named on the sheet but not addressed by the letter are added to its addressees
     (through ``services.letter_update_draft``, in the same transaction) and listed in the
     result: the problem list is where an office decides who does what, and an item whose
-    unit is not addressed could never be issued. Only exact names and short names count; a
-    name that is merely close is an error with suggestions, never a guess.
+    unit is not addressed could never be issued. Only exact names and short names (and the
+    collective names the importer knows) count; a name that is merely close is an error with
+    suggestions, never a guess.
 
     Permission and state are the services' to decide; they are asked before the file is
     read, so a user who may not change the letter learns that rather than the file's errors.
     ``progress`` (optional) hears how far reading and saving have got, and how it ended.
     """
-    result = _import(actor, letter, workbook_file, campaign_year, progress)
+    result = _import(actor, letter, workbook_file, campaign_year, progress, sheet, lead_overrides or {})
     if progress is not None:
         progress.finished(imported=len(result.items), errors=len(result.errors))
     return result
@@ -80,31 +207,20 @@ def _import(
     workbook_file: IO[bytes] | str,
     campaign_year: int | None,
     progress: ImportProgress | None,
+    sheet: str | None,
+    lead_overrides: dict[int, list[int]],
 ) -> ImportResult:
-    letter = Letter.objects.get(pk=letter.pk)
-    require_role(actor, letter.office_id, [Role.CLERK])
-    if letter.state != LetterState.DRAFT:
-        raise InvalidTransition(
-            _("Only a draft letter can be changed; this one is %(state)s.") % {"state": letter.get_state_display()}
-        )
-    existing = {
-        duplicate_key(site, text): seq for site, text, seq in letter.items.values_list("site", "description", "seq")
-    }
-    sheet = parse_workbook(
-        workbook_file,
-        campaign_year=campaign_year or clock.today().year,
-        directory=UnitDirectory.load(),
-        existing=existing,
-        progress=progress,
-    )
-    if sheet.errors:
-        return ImportResult(errors=sheet.errors)
-    if not sheet.items:
-        return ImportResult(errors=[RowError(0, "", _("The sheet has no problems to import."))])
+    preview = _preview(actor, letter, workbook_file, campaign_year, progress, sheet)
+    if not preview.ok:
+        return ImportResult(errors=preview.errors)
+    letter, items_read = preview.letter, preview.items
+    chosen, errors = _apply_overrides(items_read, lead_overrides)
+    if errors:
+        return ImportResult(errors=errors)
 
     addressed = list(letter.addressees.values_list("pk", flat=True))
-    named = {unit.pk: unit for item in sheet.items for unit in item.units}
-    added = [unit for pk, unit in named.items() if pk not in addressed]
+    named = {unit.pk for item in items_read for unit in item.units}
+    added = preview.would_add
     current = None
     try:
         with transaction.atomic():
@@ -114,10 +230,11 @@ def _import(
                     actor=actor, letter=letter, addressee_ids=addressed + [u.pk for u in added], cc_ids=cc
                 )
             items = []
-            for parsed in sheet.items:
+            for parsed in items_read:
                 current = parsed
                 if progress is not None:
-                    progress.saving(len(items), len(sheet.items))
+                    progress.saving(len(items), len(items_read))
+                leads, cooperating = chosen.get(parsed.row, (parsed.leads, parsed.cooperating))
                 items.append(
                     services.item_add(
                         actor=actor,
@@ -129,8 +246,9 @@ def _import(
                         site=parsed.site,
                         measures=parsed.measures,
                         deadline_kind=parsed.deadline_kind,
-                        lead_unit_id=parsed.lead.pk if parsed.lead else None,
-                        cooperating_unit_ids=[u.pk for u in parsed.cooperating],
+                        lead_unit_ids=[u.pk for u in leads],
+                        cooperating_unit_ids=[u.pk for u in cooperating],
+                        problem_no=parsed.problem_no,
                     )
                 )
     except InvalidInput as exc:

@@ -19,7 +19,9 @@ A refusal of the domain (the person may no longer see the letter…) fails at on
 would only be refused again.
 
 Files are private (the default storage, which has no public URL) and kept ``JOB_FILE_HOURS``;
-``job_files_prune`` (from ``tick``) deletes them and marks their jobs EXPIRED.
+``job_files_prune`` (from ``tick``) deletes them and marks their jobs EXPIRED. An upload held
+between the steps of a flow (``upload_hold``: an import previewed, then confirmed) is deleted
+by age at the same time.
 
 A job is handed to the worker after its transaction commits (``on_commit``, robust: a queue that
 refuses is logged, and the person still gets the job's page). Should that hand-over be lost (the
@@ -74,6 +76,9 @@ PROGRESS_INTERVAL = 0.5
 LOST_AFTER = dt.timedelta(minutes=3)
 # Where uploads waiting for their job are stored (private, like the results).
 UPLOAD_FOLDER = "jobs/uploads"
+# Where an upload is held between the steps of a flow (an import's preview, then its
+# confirmation), with what was made of it; deleted JOB_FILE_HOURS after it came (upload_hold).
+HELD_FOLDER = "jobs/held"
 PENDING = (JobState.QUEUED, JobState.RUNNING)
 # Keys of ``params`` that are the job's own bookkeeping, not what the person asked for.
 OWN_PARAMS = ("language", "upload")
@@ -171,6 +176,68 @@ def _store_upload(upload: File) -> str:
     if hasattr(upload, "seek"):
         upload.seek(0)
     return default_storage.save(name, upload)
+
+
+def _stamp(now: dt.datetime) -> str:
+    return f"{now:%Y%m%dT%H%M%S}"
+
+
+def upload_hold(upload: File) -> str:
+    """Keep an upload privately between the steps of a flow (an import previewed, then
+    confirmed); returns its name, random and not guessable. ``held_uploads_prune`` (from tick,
+    through ``job_files_prune``) deletes it ``JOB_FILE_HOURS`` later, whatever became of it."""
+    suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()[:10] or ".bin"
+    now = clock.now()
+    # The time it came is in the name: pruning needs no database row and no file dates.
+    name = f"{HELD_FOLDER}/{now:%Y/%m/%d}/{_stamp(now)}-{secrets.token_hex(16)}{suffix}"
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    return default_storage.save(name, upload)
+
+
+def held_file(name: str, suffix: str) -> str:
+    """The name of a file made from a held upload (its preview, say): beside it, pruned with it."""
+    return f"{name}.{suffix}"
+
+
+def is_held(name: Any) -> bool:
+    """Whether ``name`` is a held upload's (a name from a signed token or a job's parameters,
+    never a path someone typed: still, nothing outside the folder passes)."""
+    return (
+        isinstance(name, str)
+        and name.startswith(HELD_FOLDER + "/")
+        and ".." not in name
+        and "\\" not in name
+        and default_storage.exists(name)
+    )
+
+
+def upload_release(name: str) -> None:
+    """Delete a held upload once its flow is over (the import was saved)."""
+    if isinstance(name, str) and name.startswith(HELD_FOLDER + "/"):
+        _delete(name)
+
+
+def held_uploads_prune(*, now: dt.datetime) -> int:
+    """Delete the held uploads (and the files made from them) older than ``JOB_FILE_HOURS``;
+    returns how many files went. Reads the folders of the days concerned only."""
+    cutoff = _stamp(now - dt.timedelta(hours=settings.JOB_FILE_HOURS))
+    deleted = 0
+    try:
+        years = default_storage.listdir(HELD_FOLDER)[0]
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for year in sorted(years):
+        for month in sorted(default_storage.listdir(f"{HELD_FOLDER}/{year}")[0]):
+            for day in sorted(default_storage.listdir(f"{HELD_FOLDER}/{year}/{month}")[0]):
+                if f"{year}{month}{day}" > cutoff[:8]:
+                    continue  # a day after the cutoff's: nothing in it is old enough
+                folder = f"{HELD_FOLDER}/{year}/{month}/{day}"
+                for name in default_storage.listdir(folder)[1]:
+                    if name[: len(cutoff)] < cutoff:
+                        _delete(f"{folder}/{name}")
+                        deleted += 1
+    return deleted
 
 
 def _delete(name: str) -> None:
@@ -428,6 +495,8 @@ def job_files_prune(*, now: dt.datetime) -> int:
             break
     if expired:
         audit_record(at=now, action="jobs.pruned", data={"expired": expired})
+    # Uploads held between the steps of a flow have no job row of their own: pruned by age.
+    held_uploads_prune(now=now)
     return expired
 
 

@@ -14,6 +14,7 @@ KIND_LABELS: dict[str, Promise] = {
     jobs.NOTICE_PDF: _("Notice as PDF"),
     jobs.PROGRESS_SHEET: _("Progress sheet to fill in"),
     jobs.PROGRESS_UPLOAD: _("Filled-in progress sheet, reported"),
+    jobs.PROBLEM_LIST_PREVIEW: _("Problem list read for its preview"),
     jobs.PROBLEM_LIST_IMPORT: _("Problem list imported into a letter"),
 }
 
