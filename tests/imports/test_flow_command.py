@@ -92,3 +92,9 @@ def test_wrong_arguments_exit_2(world, draft, tmp_path, letter, file):
     with pytest.raises(CommandError) as refused:
         _run(draft.pk if letter == "draft" else letter, path)
     assert refused.value.returncode == 2
+
+
+def test_a_dry_run_shows_what_a_collective_name_stands_for(world, draft, tmp_path):
+    out, _err = _run(draft.pk, _file(tmp_path, [row(lead="各县（市、区）")]), "--dry-run")
+    assert "各县（市、区） means 甲县人民政府、乙县人民政府" in out
+    assert "Lead: 甲县人民政府、乙县人民政府" in out

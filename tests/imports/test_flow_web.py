@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from supervision.models import Item, Role
+from supervision.models import Assignment, Item, Role
 from tests.factories import make_user
-from tests.helpers import browser_for, draft_letter, page_messages, snapshot
+from tests.helpers import browser_for, draft_letter, page_messages, sign_and_issue, snapshot
 from tests.imports.flow import confirm, post_upload, preview, problems, row, token_of, workbook
 from workflows.documents import imports
 
@@ -184,3 +184,33 @@ def test_a_long_preview_is_shown_a_page_at_a_time_keeping_the_leads_chosen(world
         ("cooperating", world.unit_a.pk),
     }
     assert Item.objects.filter(letter=draft).count() == 12
+
+
+# --- collective names -----------------------------------------------------------------------------------
+
+
+def test_a_collective_name_makes_every_county_a_lead_with_its_own_assignment(world, draft, clerk):
+    rows = [row(description="各县安置点问题", lead="各县（市、区）", cooperating="市农业农村局")]
+    page, token = preview(clerk, draft, rows)
+    html = page.content.decode()
+    # As understood: each county leads, the collective name shown with what it stood for.
+    assert "各县（市、区） → 甲县人民政府、乙县人民政府" in html
+    assert "甲县人民政府、乙县人民政府" in html.split('data-label="Lead units"')[1].split("</td>")[0]
+    assert confirm(clerk, draft, token).status_code == 302
+    item = Item.objects.get(letter=draft)
+    assert sorted((link.role, link.unit_id) for link in item.item_units.all()) == sorted(
+        [("lead", world.unit_a.pk), ("lead", world.unit_b.pk), ("cooperating", world.unit_c.pk)]
+    )
+    sign_and_issue(world, draft)
+    assert sorted(Assignment.objects.filter(item=item).values_list("unit_id", "role")) == sorted(
+        [(world.unit_a.pk, "lead"), (world.unit_b.pk, "lead"), (world.unit_c.pk, "cooperating")]
+    )
+
+
+def test_one_county_may_be_chosen_to_lead_a_collective_row(world, draft, clerk):
+    _page, token = preview(clerk, draft, [row(lead="各县（市、区）", cooperating="市农业农村局")])
+    assert confirm(clerk, draft, token, lead_2=world.unit_b.pk).status_code == 302
+    item = Item.objects.get(letter=draft)
+    assert sorted((link.role, link.unit_id) for link in item.item_units.all()) == sorted(
+        [("lead", world.unit_b.pk), ("cooperating", world.unit_a.pk), ("cooperating", world.unit_c.pk)]
+    )
