@@ -9,6 +9,7 @@ and the line pitch is the block height divided by 22.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 MM = 72 / 25.4  # points per millimetre
@@ -43,6 +44,11 @@ class Grid:
     @property
     def two_lines_pt(self) -> float:
         return round(self.line_pt * 2, 3)
+
+    @property
+    def cell_pt(self) -> float:
+        """One character of the body with its spacing: 28 of them fill the block's width."""
+        return BODY_PT + self.letter_spacing_pt
 
 
 def grid() -> Grid:
@@ -95,4 +101,68 @@ def mark(text: str, *, max_pt: float = MARK_MAX_PT) -> Mark:
         scale=round(scale, 4),
         natural_width_pt=round(natural, 2),
         offset_pt=round((width - natural) / 2, 2),
+    )
+
+
+# --- 标题 (7.3.1) -------------------------------------------------------------------------------
+
+# The title is set without letter spacing: a line holds 20 characters of 2号 across the block.
+TITLE_LINE_PT = BLOCK_WIDTH_MM * MM
+
+
+# --- 发文机关署名 and 成文日期 (7.3.5.2) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Where the issuing body's name (one line or, if nothing shorter fits, several) and the date
+    sit, as left offsets in points from the text block's left edge."""
+
+    lines: tuple[str, ...]
+    date: str
+    name_left_pt: float
+    date_left_pt: float
+    date_longer: bool
+
+
+def signature(
+    names: Sequence[str],
+    date: str,
+    *,
+    width: Callable[[str], float],
+    cell_pt: float,
+    wrap: Callable[[str, float], list[str]],
+) -> Signature:
+    """GB/T 9704-2012 7.3.5.2 (不加盖印章的公文), for a letter issued by one body:
+
+    "在正文（或附件说明）下空一行右空二字编排发文机关署名，在发文机关署名下一行编排成文日期，首字比
+    发文机关署名首字右移二字，如成文日期长于发文机关署名，应当使成文日期右空二字编排，并相应增加发文
+    机关署名右空字数。"
+
+    So the name ends two characters from the right edge and the date starts two characters right
+    of the name's first character; only when the date is the longer does the date end two
+    characters from the edge, the name moving left to keep the two characters between their first
+    characters. ``names`` are the forms of the name, longest first (the full name, then the
+    规范化简称): the first that fits the line (block less two characters) is used; if none does,
+    the last is wrapped (``wrap(text, limit)``) so that nothing runs past the block. ``width``
+    gives a string's printed width in points, ``cell_pt`` is one character of the grid.
+    """
+    right = BLOCK_WIDTH_MM * MM - 2 * cell_pt
+    candidates = [n for n in (" ".join(n.split()) for n in names) if n]
+    fitting = next((n for n in candidates if width(n) <= right), None)
+    lines = [fitting] if fitting else wrap(candidates[-1], right)
+    name_width = max(width(line) for line in lines)
+    date_width = width(date)
+    if date_width > name_width:
+        date_left = right - date_width
+        name_left = date_left - 2 * cell_pt
+    else:
+        name_left = right - name_width
+        date_left = name_left + 2 * cell_pt
+    return Signature(
+        lines=tuple(lines),
+        date=date,
+        name_left_pt=round(max(name_left, 0.0), 3),
+        date_left_pt=round(date_left, 3),
+        date_longer=date_width > name_width,
     )

@@ -60,6 +60,8 @@ class Line:
     size: float  # pt
     text: str
     color: tuple
+    font: str = ""  # of the first character, subset prefix removed
+    advances: tuple[float, ...] = ()  # each character's advance, mm (its box width)
 
 
 def lines(pdf: bytes) -> list[Line]:
@@ -82,6 +84,8 @@ def lines(pdf: bytes) -> list[Line]:
                         size=size,
                         text="".join(c["text"] for c in chars),
                         color=tuple(chars[0].get("non_stroking_color") or ()),
+                        font=SUBSET.sub("", chars[0]["fontname"]),
+                        advances=tuple(mm(c["x1"] - c["x0"]) for c in chars),
                     )
                 )
     return found
@@ -98,3 +102,174 @@ def tables(pdf: bytes, page: int) -> list[list[list[str]]]:
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         found = doc.pages[page - 1].extract_tables()
     return [[[re.sub(r"\s", "", cell or "") for cell in row] for row in table] for table in found]
+
+
+# --- GB/T 9704-2012 measured on the page --------------------------------------------------------
+# Every figure here comes from the standard (or notices/layout.py, which holds the standard's
+# figures), every position from the PDF: nothing is read back from the HTML.
+
+BLOCK_MM = (156.0, 225.0)
+TOP_MM, INNER_MM = 37.0, 28.0
+PAGE_WIDTH_MM = 210.0
+# Points that may not start a line, openings that may not end one (GB/T 15834).
+NO_START = frozenset("，。、；：？！）》」』】〕〉”’·%‰℃,.;:?!)]}")
+NO_END = frozenset("（《「『【〔〈“‘([{")
+
+
+@dataclass(frozen=True)
+class Block:
+    left: float
+    right: float
+    top: float
+    bottom: float
+
+    @property
+    def centre(self) -> float:
+        return (self.left + self.right) / 2
+
+
+def block(page: int) -> Block:
+    """The text block (版心) of a page: the binding side (订口, 28 mm) is the left of an odd page and
+    the right of an even one."""
+    left = INNER_MM if page % 2 else PAGE_WIDTH_MM - INNER_MM - BLOCK_MM[0]
+    return Block(left, left + BLOCK_MM[0], TOP_MM, TOP_MM + BLOCK_MM[1])
+
+
+def is_folio(line: Line) -> bool:
+    return line.size == 14 and line.top > block(line.page).bottom and line.text.replace(" ", "").startswith("—")
+
+
+def is_stamp(line: Line) -> bool:
+    return line.size > 50  # the slanted 草稿 / 未印发 across a page
+
+
+def outside_block(pdf: bytes, *, tolerance: float = 0.3) -> list[str]:
+    """Every character (the page numbers and the draft stamp aside), rule and table border that
+    leaves its page's text block."""
+    found = []
+    for line in lines(pdf):
+        if is_folio(line) or is_stamp(line):
+            continue
+        b = block(line.page)
+        where = f"page {line.page}: {line.text!r}"
+        if line.x0 < b.left - tolerance or line.x1 > b.right + tolerance:
+            found.append(f"{where} spans {line.x0:.1f}–{line.x1:.1f} mm across, the block {b.left}–{b.right}")
+        # pdfminer's boxes of CJK glyphs reach a little beyond the em box (ascent 1.15 em).
+        if line.top < b.top - 1.0 or line.bottom > b.bottom + 1.0:
+            found.append(f"{where} spans {line.top:.1f}–{line.bottom:.1f} mm down, the block {b.top}–{b.bottom}")
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        for page in doc.pages:
+            b = block(page.page_number)
+            for shape in (*page.rects, *page.lines, *page.curves):
+                x0, x1, top, bottom = mm(shape["x0"]), mm(shape["x1"]), mm(shape["top"]), mm(shape["bottom"])
+                inside = b.left - tolerance <= x0 and x1 <= b.right + tolerance
+                if not inside or top < b.top - tolerance or bottom > b.bottom + tolerance:
+                    found.append(f"page {page.page_number}: a rule at {x0:.1f}–{x1:.1f} × {top:.1f}–{bottom:.1f} mm")
+    return found
+
+
+def folio_problems(pdf: bytes) -> list[str]:
+    """7 mm below the block, 4号, "— n —", a character in from the outer edge: right on odd pages,
+    left on even ones; every page numbered in order."""
+    folios = [line for line in lines(pdf) if is_folio(line)]
+    pages = len(page_sizes(pdf))
+    found = []
+    if [f.text.replace(" ", "") for f in folios] != [f"—{n}—" for n in range(1, pages + 1)]:
+        found.append(f"page numbers {[f.text for f in folios]} for {pages} pages")
+    em = 14 / PT_PER_MM
+    for folio in folios:
+        b = block(folio.page)
+        middle = (folio.top + folio.bottom) / 2  # the dash sits mid-height; boxes run ~1 mm low
+        if abs(middle - b.bottom - 7) > 1.5:
+            found.append(f"page {folio.page}: page number {middle - b.bottom:.1f} mm below the block")
+        if folio.page % 2 and abs(folio.x1 - (b.right - em)) > 1:
+            found.append(f"page {folio.page}: page number ends at {folio.x1:.1f} mm, not 1 character in")
+        if not folio.page % 2 and abs(folio.x0 - (b.left + em)) > 1:
+            found.append(f"page {folio.page}: page number starts at {folio.x0:.1f} mm, not 1 character in")
+    return found
+
+
+def _runs(pdf_lines: list[Line], pitch: float) -> list[list[Line]]:
+    """Lines of body text (16 pt) that follow each other at one line pitch in one font: a
+    paragraph, or paragraphs without a blank line between them. A run goes on over a page break
+    when it fills its page to the bottom and the next page starts at the top."""
+    runs: list[list[Line]] = []
+    for line in pdf_lines:
+        if line.size != 16 or is_stamp(line):
+            continue
+        if runs:
+            last = runs[-1][-1]
+            same_page = last.page == line.page and abs(line.top - last.top - pitch) < 0.5
+            turned = (
+                line.page == last.page + 1
+                and last.bottom > block(last.page).bottom - pitch
+                and line.top < block(line.page).top + pitch
+            )
+            if (same_page or turned) and line.font == last.font:
+                runs[-1].append(line)
+                continue
+        runs.append([line])
+    return runs
+
+
+@dataclass(frozen=True)
+class FullLine:
+    line: Line
+    next: Line
+    indent: int  # characters
+    cells: int | None  # how many grid characters it holds, if all its characters are full-width
+
+
+def full_lines(pdf: bytes) -> list[FullLine]:
+    """Body lines that are not the last of their paragraph: the next line of the same run starts
+    at the block's left edge (a new paragraph starts two characters in)."""
+    pitch = BLOCK_MM[1] / 22
+    cell = BLOCK_MM[0] / 28
+    found = []
+    for run in _runs(lines(pdf), pitch):
+        for line, following in zip(run, run[1:], strict=False):
+            if abs(following.x0 - block(following.page).left) > 0.3:
+                continue
+            indent = round((line.x0 - block(line.page).left) / cell)
+            # Full-width: an em of 3号 (5.64 mm) each, as pdfminer reads the glyph's advance.
+            wide = all(advance > 5.0 for advance in line.advances)
+            found.append(FullLine(line, following, indent, len(line.text) + indent if wide else None))
+    return found
+
+
+def _first_group(text: str) -> str:
+    """What must move up with the first character of a line: a Latin word or number, a point after
+    it, the character after an opening bracket."""
+    match = re.match(r"[A-Za-z0-9]+(?:[.,:/\-'][A-Za-z0-9]+)*%?|——|……|.", text)
+    group = match.group(0) if match else text[:1]
+    rest = text[len(group) :]
+    while rest and (group[-1] in NO_END or rest[0] in NO_START):
+        group, rest = group + rest[0], rest[1:]
+    return group
+
+
+def full_line_problems(pdf: bytes, *, spacing_pt: float, tolerance: float = 0.3) -> list[str]:
+    """GB/T 9704: 28 characters a line, filling the block (撑满版心). Each full line must start on the
+    block's left edge (or two characters in), end on its right edge, and hold all that fits: the
+    next line's first character (with what may not be parted from it) must not have fitted."""
+    found = []
+    for full in full_lines(pdf):
+        line, b = full.line, block(full.line.page)
+        where = f"page {line.page} {line.text!r}"
+        if abs(line.x1 - b.right) > tolerance:
+            found.append(f"{where} ends {b.right - line.x1:+.2f} mm from the right edge")
+        cell = BLOCK_MM[0] / 28
+        if abs(line.x0 - (b.left + full.indent * cell)) > tolerance:
+            found.append(f"{where} starts {line.x0 - b.left:.2f} mm in")
+        if full.cells is not None and full.cells != 28:
+            nxt = full.next.text
+            pushed = len(nxt) > 1 and (nxt[1] in NO_START or nxt[0] in NO_END or nxt[0].isascii())
+            if not (full.cells == 27 and pushed):
+                found.append(f"{where} holds {full.cells} characters (with its indent)")
+        group = _first_group(full.next.text)
+        spacing = mm(spacing_pt)
+        natural = sum(line.advances) + len(line.text) * spacing + full.indent * cell
+        more = sum(full.next.advances[: len(group)]) + len(group) * spacing
+        if natural + more <= BLOCK_MM[0] + 0.05:
+            found.append(f"{where}: {group!r} from the next line would have fitted")
+    return found
