@@ -18,6 +18,7 @@ that looks odd, a unit matched by its short name) it says so as a warning.
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -38,11 +39,13 @@ from .contacts_layout import (
     KIND_ALIASES,
     PEOPLE_SEPARATORS,
     ROLE_ALIASES,
+    SHEET_TITLE,
     SUB_HEADINGS,
     heading_key,
 )
 from .importer import RowError
-from .workbook import UnreadableWorkbook, cell_text, open_rows
+from .sheet_grid import Row, filled_rows
+from .workbook import Book, UnreadableWorkbook, cell_text, open_book
 
 UNIT_LAYOUT = "unit"
 PERSON_LAYOUT = "person"
@@ -131,17 +134,49 @@ def _file_error(message: str) -> ParsedDirectory:
 
 
 def parse_directory(file: IO[bytes] | str, *, units: list[Unit] | None = None) -> ParsedDirectory:
-    """Read and check the directory in ``file``. ``units``: every unit here (read when None)."""
-    opened = open_rows(file)
-    if isinstance(opened, str):
-        return _file_error(opened)
+    """Read and check the directory in ``file`` (its sheet 单位通讯录, else the first sheet with a
+    heading row). ``units``: every unit here (read when None)."""
+    book = open_book(file)
+    if isinstance(book, str):
+        return _file_error(book)
     try:
-        read = read_rows(opened.rows)
+        read = _read_book(book)
     except UnreadableWorkbook as exc:
         return _file_error(exc.message)
+    finally:
+        book.close()
     if isinstance(read, list):
         return ParsedDirectory(rows=None, errors=read)
     return check_rows(read, units=units)
+
+
+def _read_book(book: Book) -> SheetRows | list[RowError]:
+    names = sorted(book.sheet_names, key=lambda n: n != SHEET_TITLE)  # ours first, then in order
+    for name in names:
+        sheet = book.sheet(name)
+        # Merged cells read as a person sees them: a unit's name merged down over its people's
+        # rows names the unit on each of them.
+        rows = filled_rows(sheet.rows(), sheet.merges())
+        first = list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1))
+        if _header_at(first) is not None:
+            return read_rows(itertools.chain(first, rows))
+        rows.close()
+    return [
+        RowError(
+            0,
+            "",
+            _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.")
+            % {"heading": BY_KEY["name"].heading, "n": HEADER_SEARCH_ROWS},
+        )
+    ]
+
+
+def _header_at(rows: list[Row]) -> int | None:
+    table = _heading_table()
+    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if any(table.get(heading_key(cell_text(v))) == "name" for v in row.values):
+            return index
+    return None
 
 
 def _heading_table() -> dict[str, str]:
@@ -163,33 +198,30 @@ def _sub_key(top_key: str | None, sub: str) -> str | None:
     return None
 
 
-def _columns(
-    top: tuple[Any, ...], sub: tuple[Any, ...] | None, number: int
-) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
+def _columns(top: Row, sub: Row | None, number: int) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
     """{key: column index}, {key: heading as written}, errors for the heading row(s)."""
     table = _heading_table()
     found: dict[str, int] = {}
     written: dict[str, str] = {}
     errors: list[RowError] = []
     group_text, group_key = "", None
-    width = max(len(top), len(sub or ()))
+    width = max(len(top.values), len(sub.values) if sub is not None else 0)
     for index in range(width):
-        text = cell_text(top[index]) if index < len(top) else ""
+        text = cell_text(top.get(index))
         if text:
             group_text, group_key = text, table.get(heading_key(text))
-        sub_text = cell_text(sub[index]) if sub is not None and index < len(sub) else ""
+        # A lower cell filled from the heading merged down over both rows is that heading.
+        sub_text = cell_text(sub.get(index)) if sub is not None and index not in sub.covered else ""
+        key, label = (group_key, text) if text else (None, "")
         if sub_text:
-            # Under a merged group heading the top cell is empty: the group is the last one seen.
-            key = _sub_key(group_key, heading_key(sub_text))
-            label = f"{group_text}{sub_text}"
-            if key is None and not text:
+            # Under a heading merged across the group, the group is the last heading seen.
+            under = _sub_key(group_key, heading_key(sub_text))
+            if under is not None:
+                key, label = under, f"{group_text}{sub_text}"
+            elif not text:
                 key, label = table.get(heading_key(sub_text)), sub_text
-        elif text:
-            key, label = group_key, text
-        else:
-            continue
         if key is None:
-            continue  # a column of the office's own (序号, 备注 …): not ours
+            continue  # a column of the office's own (序号, 备注 …), or an empty one: not ours
         if key in found:
             errors.append(RowError(number, label, _("This column appears twice; keep one of them.")))
             continue
@@ -198,23 +230,17 @@ def _columns(
     return found, written, errors
 
 
-def _is_sub_heading_row(row: tuple[Any, ...]) -> bool:
-    texts = [heading_key(cell_text(v)) for v in row if cell_text(v)]
+def _is_sub_heading_row(row: Row) -> bool:
+    texts = [heading_key(cell_text(v)) for i, v in enumerate(row.values) if cell_text(v) and i not in row.covered]
     return bool(texts) and all(t in SUB_HEADINGS for t in texts)
 
 
-def read_rows(rows: Iterator[tuple[Any, ...]]) -> SheetRows | list[RowError]:
-    """The heading and the rows' text, or the errors that stop reading (no heading, a column
-    twice, too many rows)."""
-    table = _heading_table()
-    header: tuple[int, tuple[Any, ...]] | None = None
-    for number, row in enumerate(rows, start=1):
-        if any(table.get(heading_key(cell_text(v))) == "name" for v in row):
-            header = (number, row)
-            break
-        if number >= HEADER_SEARCH_ROWS:
-            break
-    if header is None:
+def read_rows(rows: Iterator[Row]) -> SheetRows | list[RowError]:
+    """The heading and the rows' text (``rows``: the sheet's, merged cells filled), or the errors
+    that stop reading (no heading, a column twice, too many rows)."""
+    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1))
+    at = _header_at(first)
+    if at is None:
         return [
             RowError(
                 0,
@@ -223,32 +249,23 @@ def read_rows(rows: Iterator[tuple[Any, ...]]) -> SheetRows | list[RowError]:
                 % {"heading": BY_KEY["name"].heading, "n": HEADER_SEARCH_ROWS},
             )
         ]
-    number, top = header
-    first_data: tuple[int, tuple[Any, ...]] | None = None
-    sub = None
-    following = next(rows, None)
-    if following is not None:
-        if _is_sub_heading_row(following):
-            sub = following
-        else:
-            first_data = (number + 1, following)
-    columns, headings, errors = _columns(top, sub, number + (1 if sub is not None else 0))
+    top = first[at]
+    following = first[at + 1] if at + 1 < len(first) else next(rows, None)
+    sub = following if following is not None and _is_sub_heading_row(following) else None
+    columns, headings, errors = _columns(top, sub, sub.number if sub is not None else top.number)
     layout = PERSON_LAYOUT if "person" in columns else UNIT_LAYOUT
     if layout == PERSON_LAYOUT and "role" not in columns:
-        errors.append(RowError(number, BY_KEY["role"].heading, _("The column is missing.")))
+        errors.append(RowError(top.number, BY_KEY["role"].heading, _("The column is missing.")))
     if errors:
         return errors
     sheet = SheetRows(layout, headings)
-    start = number + (2 if sub is not None else 1)
-
-    def data() -> Iterator[tuple[int, tuple[Any, ...]]]:
-        if first_data is not None:
-            yield first_data
-        yield from enumerate(rows, start=start + (1 if first_data is not None else 0))
-
+    last_heading = sub.number if sub is not None else top.number
+    rest = first[at + 1 :] if at + 1 < len(first) else ([following] if following is not None else [])
     blank = 0
-    for row_number, row in data():
-        cells = {key: cell_text(row[index])[:MAX_CELL] if index < len(row) else "" for key, index in columns.items()}
+    for row in itertools.chain(rest, rows):
+        if row.number <= last_heading:
+            continue
+        cells = {key: cell_text(row.get(index))[:MAX_CELL] for key, index in columns.items()}
         if not any(cells.values()):
             # Sheets formatted far below the list end in blank rows: a long run is the end.
             blank += 1
@@ -259,13 +276,13 @@ def read_rows(rows: Iterator[tuple[Any, ...]]) -> SheetRows | list[RowError]:
         if len(sheet.records) >= MAX_ROWS:
             return [
                 RowError(
-                    row_number,
+                    row.number,
                     "",
                     _("A directory has at most %(n)d rows: split the file and import the parts one after the other.")
                     % {"n": MAX_ROWS},
                 )
             ]
-        sheet.records.append((row_number, {k: v for k, v in cells.items() if v}))
+        sheet.records.append((row.number, {k: v for k, v in cells.items() if v}))
     return sheet
 
 

@@ -136,6 +136,8 @@ MIDDLEWARE = [
     # Signs out a session idle for SESSION_IDLE_TIMEOUT (project/sessions.py), with a message
     # (so after the messages middleware) shown on the sign-in page it redirects to.
     "project.sessions.IdleTimeoutMiddleware",
+    # Until a one-time password is replaced, every page leads to choosing one's own (project/first_login.py).
+    "project.first_login.FirstLoginMiddleware",
     # A query string past DATA_UPLOAD_MAX_NUMBER_FIELDS is a 400 page here, before anything else
     # reads request.GET (the menu, the debug page) and fails on it again.
     "workflows.params.QueryStringMiddleware",

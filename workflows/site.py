@@ -120,6 +120,7 @@ class OfficeApp(ShellApp):
         MenuItem(_("Message channels"), "forum", "messages:channels", roles=(Role.CLERK, Role.DIRECTOR)),
         MenuItem(_("Integrations"), "webhook", "messages:integrations", roles=(Role.CLERK, Role.DIRECTOR)),
         MenuItem(_("Messages and background jobs"), "outbox", "messages:monitor", roles=(Role.CLERK, Role.DIRECTOR)),
+        MenuItem(_("Unit directory"), "contacts", "directory:import", roles=(Role.CLERK, Role.DIRECTOR)),
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from notices.contacts import MAX_ROWS, infer_kind, parse_directory
 from supervision.models import PeerGroup, Role, Unit, UnitKind, User
 from supervision.selectors.directory import directory_plan
+from tests.imports.sheets import Book, Sheet, xls, xlsx
 from tests.onboarding.sheets import PERSON_HEADINGS, demo_directory, workbook
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +282,61 @@ def test_the_office_and_inactive_units_are_refused(world):
 )
 def test_kind_from_the_name(name, kind):
     assert infer_kind(name) == kind
+
+
+# --- sheets as offices keep them: a title row, merged headings and cells, .xls, several sheets -------
+
+TITLE = ["吕梁市巩固衔接领导小组成员单位通讯录"]
+GROUPED = [
+    TITLE,
+    ["单位名称", "联络员", None, None, "分管领导", None, None, "备注"],
+    [None, "姓名", "职务", "联系电话", "姓名", "职务", "手机"],
+    ["甲县人民政府", "张三", "股长", "13900000001", "李四", "副县长", "13900000002", ""],
+    ["市水利局", "王五", "科长", "13900000003", "赵六", "副局长", "13900000004", "新成员单位"],
+]
+GROUPED_MERGES = ("A1:H1", "A2:A3", "B2:D2", "E2:G2")
+
+
+@pytest.mark.parametrize("build", [xlsx, xls], ids=["xlsx", "xls"])
+def test_a_title_row_and_merged_two_row_headings(build):
+    parsed = parse_directory(build(Sheet(GROUPED, GROUPED_MERGES)))
+    assert parsed.errors == []
+    assert [u.name for u in parsed.entries.units] == ["甲县人民政府", "市水利局"]
+    assert [(p.unit, p.full_name, p.role, p.title, p.phone) for p in parsed.entries.people] == [
+        ("甲县人民政府", "张三", Role.LIAISON, "股长", "13900000001"),
+        ("甲县人民政府", "李四", Role.LEADER, "副县长", "13900000002"),
+        ("市水利局", "王五", Role.LIAISON, "科长", "13900000003"),
+        ("市水利局", "赵六", Role.LEADER, "副局长", "13900000004"),
+    ]
+    # Headings are named as the sheet writes them: the group and the column under it.
+    assert parsed.rows.headings["leader_phone"] == "分管领导手机"
+
+
+def test_a_unit_merged_down_over_its_people_rows():
+    rows = [
+        ["单位", "姓名", "职务", "电话", "角色"],
+        ["甲县人民政府", "张三", "股长", "13900000001", "联络员"],
+        [None, "李四", "副县长", "13900000002", "分管领导"],
+        [None, "王五", "干事", "13900000005", "联络员"],
+        ["市水利局", "赵六", "科长", "13900000003", "联络员"],
+    ]
+    parsed = parse_directory(xlsx(Sheet(rows, ("A2:A4",))))
+    assert parsed.errors == []
+    assert [(p.unit, p.full_name) for p in parsed.entries.people] == [
+        ("甲县人民政府", "张三"),
+        ("甲县人民政府", "李四"),
+        ("甲县人民政府", "王五"),
+        ("市水利局", "赵六"),
+    ]
+
+
+def test_the_directory_sheet_is_found_among_others():
+    book = Book(
+        [
+            Sheet([["说明"], ["请按模板填写"]], name="填写说明"),
+            Sheet([["单位名称", "单位类型"], ["市水利局", "部门"]], name="成员单位"),
+        ]
+    )
+    parsed = parse_directory(xlsx(book))
+    assert parsed.errors == []
+    assert [u.name for u in parsed.entries.units] == ["市水利局"]
