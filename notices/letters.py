@@ -12,53 +12,29 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from supervision import clock
-from supervision.models import ItemUnit, Letter, LetterKind, LetterState, Unit, UnitRole
+from supervision.models import Letter, LetterKind, LetterState, Unit
 
 from . import layout, metrics, title_breaks, wording
 from .fonts import FontStacks, font_stacks
+from .letter_items import ItemRow as ItemRow  # the rows of the attachment table, built there
+from .letter_items import ItemTable, item_table
 from .pdf import document_html, html_to_pdf
 from .typeset import Setter
 
 TEMPLATE = "notices/letter.html"
 
 
-@dataclass(frozen=True)
-class ItemRow:
-    seq: int
-    description: str
-    measures: str
-    lead: str
-    cooperating: str
-    deadline: str
-
-
 def _local_date(at: dt.datetime | None) -> dt.date:
     return timezone.localdate(at) if at else clock.today()
 
 
-def _items(letter: Letter) -> list[ItemRow]:
-    links = ItemUnit.objects.select_related("unit").order_by("unit__kind", "unit__sort_order", "unit_id")
-    rows = []
-    for item in letter.items.order_by("seq").prefetch_related(Prefetch("item_units", queryset=links)):
-        units = list(item.item_units.all())
-        lead = [u.unit.name for u in units if u.role == UnitRole.LEAD]
-        cooperating = [u.unit.name for u in units if u.role == UnitRole.COOPERATING]
-        rows.append(
-            ItemRow(
-                seq=item.seq,
-                description=item.description,
-                measures=item.measures,
-                # An item naming no unit goes to every addressee as lead (see ItemUnit).
-                lead="、".join(lead) if units else wording.EVERY_ADDRESSEE,
-                cooperating="、".join(cooperating),
-                deadline=item.deadline_text,
-            )
-        )
-    return rows
+def _items(letter: Letter) -> ItemTable:
+    """The attachment table (see notices/letter_items.py); a reminder counts overdue days to the
+    letter's date, as printed under the signature."""
+    return item_table(letter, as_of=_local_date(letter.signed_at or letter.issued_at))
 
 
 def _stamp(letter: Letter) -> str:
