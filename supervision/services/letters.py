@@ -33,6 +33,7 @@ from supervision.models import (
 from .audit import audit_record
 from .errors import InvalidInput, NotAllowed
 from .evidence import files_check, stored_file
+from .letter_titles import title_lines_clean
 from .roles import require_role
 from .steps import LETTER_EDIT
 from .steps import require as step_require
@@ -89,12 +90,15 @@ def letter_create(
     cc_ids: Sequence[int] = (),
     prefix: LetterPrefix | None = None,
     parent: Letter | None = None,
+    title_lines: str = "",
 ) -> Letter:
-    """A clerk starts a draft letter."""
+    """A clerk starts a draft letter. ``title_lines``: the title again, one printed line per line,
+    where the drafter wants it broken (empty: broken between words by itself)."""
     role = require_role(actor, office.pk, [Role.CLERK])
     if kind not in LetterKind.values:
         raise InvalidInput(_("Unknown letter kind."), field="kind")
     title = text_clean(title, field="title", label=_("Title"), limit=MAX_TITLE)
+    title_lines = title_lines_clean(title, title_lines)
     body = text_clean(body, field="body", label=_("Body"), limit=20000, required=False)
     if prefix is None:
         prefix = LetterPrefix.objects.filter(office=office, kind=kind, is_active=True).order_by("pk").first()
@@ -111,6 +115,7 @@ def letter_create(
         office=office,
         prefix=prefix,
         title=title,
+        title_lines=title_lines,
         body=body,
         deadline=deadline,
         drafter=actor,
@@ -142,15 +147,26 @@ def letter_update_draft(
     deadline: dt.date | None | _Keep = KEEP,
     addressee_ids: Sequence[int] | None = None,
     cc_ids: Sequence[int] | None = None,
+    title_lines: str | None = None,
 ) -> Letter:
     """Change a draft. A field left out (None; for the reply deadline, KEEP) stays as it is; the
-    reply deadline is optional, so None takes it off."""
+    reply deadline is optional, so None takes it off. Line breaks of the title that no longer
+    spell a changed title are dropped: the new title is broken by itself."""
     letter = letter_lock(letter)
     role = step_require(LETTER_EDIT, actor, letter)
     fields = ["updated_at"]
     if title is not None:
         letter.title = text_clean(title, field="title", label=_("Title"), limit=MAX_TITLE)
         fields.append("title")
+    if title_lines is not None:
+        letter.title_lines = title_lines_clean(letter.title, title_lines)
+        fields.append("title_lines")
+    elif title is not None and letter.title_lines:
+        try:
+            letter.title_lines = title_lines_clean(letter.title, letter.title_lines)
+        except InvalidInput:
+            letter.title_lines = ""
+        fields.append("title_lines")
     if body is not None:
         letter.body = text_clean(body, field="body", label=_("Body"), limit=20000, required=False)
         fields.append("body")

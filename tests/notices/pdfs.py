@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass
@@ -66,6 +67,12 @@ class Line:
 
 def lines(pdf: bytes) -> list[Line]:
     """Runs of characters that share a baseline, page by page, top to bottom."""
+    return list(_lines(pdf))
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(pdf: bytes) -> tuple[Line, ...]:
+    # Parsed once for the several measurements taken of one document.
     found = []
     with pdfplumber.open(io.BytesIO(pdf)) as doc:
         for page in doc.pages:
@@ -88,7 +95,7 @@ def lines(pdf: bytes) -> list[Line]:
                         advances=tuple(mm(c["x1"] - c["x0"]) for c in chars),
                     )
                 )
-    return found
+    return tuple(found)
 
 
 def boxes(pdf: bytes, page: int) -> list[tuple[float, float, float, float]]:

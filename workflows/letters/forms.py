@@ -42,6 +42,19 @@ def _units():
 class LetterForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=LetterKind.choices)
     title = forms.CharField(label=_("Title"), max_length=200)
+    # The printed title breaks between words by itself (GB/T 9704 7.3.1); the drafter may break it
+    # elsewhere by typing it again, one printed line per line. The service checks the lines.
+    title_lines = forms.CharField(
+        label=_("Title line breaks"),
+        required=False,
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Optional. To break the printed title at other places than it breaks by itself, type the title "
+            "again here, one printed line per line (at most 20 characters each). Leave empty to let the "
+            "title break between words into balanced lines."
+        ),
+    )
     body = forms.CharField(label=_("Body"), required=False, max_length=20000, widget=forms.Textarea)
     # Empty clears the reply deadline: it is optional.
     deadline = forms.DateField(label=_("Reply deadline"), required=False, widget=DateInput())

@@ -109,6 +109,7 @@ def letter_new(request: HttpRequest) -> HttpResponse:
                 office=offices[0],
                 kind=d["kind"],
                 title=d["title"],
+                title_lines=d["title_lines"],
                 body=d["body"],
                 deadline=d["deadline"],
                 addressee_ids=[u.pk for u in d["addressees"]],
@@ -169,6 +170,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             initial={
                 "kind": letter.kind,
                 "title": letter.title,
+                "title_lines": letter.title_lines,
                 "body": letter.body,
                 "deadline": letter.deadline,
                 "addressees": list(context["addressees"]),
@@ -229,6 +231,7 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 actor=user,
                 letter=letter,
                 title=d["title"],
+                title_lines=d["title_lines"],
                 body=d["body"],
                 deadline=d["deadline"],
                 addressee_ids=[u.pk for u in d["addressees"]],
