@@ -25,8 +25,8 @@ SUGGESTIONS = 3
 CUTOFF = 0.4
 
 # What the collective names look like once normalised (NFKC: brackets and commas half-width,
-# no spaces); 、 stays as written. Each pattern matches the whole name.
-_COUNTY = r"各(?:县\(市、?区\)|县\(区、?市\)|县\(市\)区|县市区|县\(区\)|县区|区县|县市|县)"
+# no spaces); 、 stays as written, ， becomes ,. Each pattern matches the whole name.
+_COUNTY = r"各(?:县\(市[、,]?区\)|县\(区[、,]?市\)|县\(市\)区|县市区|县\(区\)|县区|区县|县市|县)"
 COLLECTIVES: tuple[tuple[re.Pattern[str], str], ...] = (
     # 各县（市、区）, 各县(市、区)文旅局, 各县市区人民政府, 各县区党委政府…: the counties.
     (re.compile(_COUNTY + r"(?:[\w()、]{0,20})$"), PeerGroup.COUNTY),

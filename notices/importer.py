@@ -254,6 +254,9 @@ def _parse_book(
     for row in rows:
         if progress is not None:
             progress.reading(row.number - layout.last_row, total)
+        if reader.other_row(row):
+            blank = 0
+            continue
         if not reader.written(row):
             # A blank line, or one whose only cells are merged from above. Sheets formatted down
             # to row 1,048,576 end in a million of them: a long enough run is the end of the list.
@@ -262,8 +265,6 @@ def _parse_book(
                 break
             continue
         blank = 0
-        if reader.other_row(row):
-            continue
         read += 1
         if read > MAX_ROWS:
             reader.errors.append(
@@ -379,6 +380,8 @@ class _Reader:
 
     def other_row(self, row: Row) -> bool:
         """A section row or a repeated heading, taken in (and warned about) here."""
+        if not any(cell_text(v) for v in row.values):
+            return False
         if headings_again(row, self.layout):
             return True
         section = section_of(row, self.layout, self.vocabulary)
@@ -412,9 +415,11 @@ class _Reader:
         site = self.text(row, "site")
         aspects = []
         for extra in self.extras(row, "description"):
+            if normalise(extra) in (normalise(description), normalise(site)):
+                continue  # the problem's own cell merged across
             if is_place(extra) and not site:
                 site = extra
-            elif normalise(extra) != normalise(site):
+            else:
                 aspects.append(extra)
         measures = ASPECT_SEPARATOR.join([*aspects, *self.extras(row, "measures"), self.text(row, "measures")])
         measures = measures.strip(ASPECT_SEPARATOR)
@@ -579,8 +584,8 @@ class _Reader:
 
     def _units(self, row: Row, problem: _Problem | None, warnings: list[str]) -> tuple[Units, str]:
         n = row.number
-        lead_cell = "、".join([self.text(row, "lead"), *self.extras(row, "lead")]).strip("、")
-        cooperating_cell = "、".join([self.text(row, "cooperating"), *self.extras(row, "cooperating")]).strip("、")
+        lead_cell = "、".join(t for t in (self.text(row, "lead"), *self.extras(row, "lead")) if t)
+        cooperating_cell = "、".join(t for t in (self.text(row, "cooperating"), *self.extras(row, "cooperating")) if t)
         inherit = "lead" in self.columns and not self.covered(row, "lead")
         if not lead_cell and not cooperating_cell and inherit and self.continues(problem):
             warnings.append(_("责任单位 left empty: the units of row %(row)d were used.") % {"row": self.last.row})

@@ -26,7 +26,21 @@ TODAY = dt.date(2023, 6, 20)  # the day the seed letter was issued
 
 # The county-level divisions of 吕梁 (one district, two cities, ten counties), each with its
 # culture and tourism bureau.
-LVLIANG = ("离石区", "孝义市", "汾阳市", "文水县", "交城县", "兴县", "临县", "柳林县", "石楼县", "岚县", "方山县", "中阳县", "交口县")
+LVLIANG = (
+    "离石区",
+    "孝义市",
+    "汾阳市",
+    "文水县",
+    "交城县",
+    "兴县",
+    "临县",
+    "柳林县",
+    "石楼县",
+    "岚县",
+    "方山县",
+    "中阳县",
+    "交口县",
+)
 SECTIONS = ("人事科", "产业发展科", "艺术科", "公共服务科", "资源开发科")
 BUREAUS = tuple(f"{place}文化和旅游局" for place in LVLIANG)
 
