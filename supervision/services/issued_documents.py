@@ -43,7 +43,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from supervision import clock
@@ -95,14 +95,16 @@ def _render(owner: Letter | Notice) -> bytes:
 
 
 def _owner(letter: Letter | int | None, notice: Notice | int | None) -> Letter | Notice | None:
-    """The letter or notice, read afresh (a task holds only its id; an instance may be stale)."""
+    """The letter or notice: an instance as given (the caller has just read it, as a download
+    has), an id read (a task holds only the id). Whatever is stored is decided again under the
+    row's lock, from the row as it is then."""
     if (letter is None) == (notice is None):
         raise TypeError("name a letter or a notice")
+    if isinstance(letter, Letter) or isinstance(notice, Notice):
+        return letter if letter is not None else notice
     if letter is not None:
-        pk = letter.pk if isinstance(letter, Letter) else letter
-        return Letter.objects.filter(pk=pk).first()
-    pk = notice.pk if isinstance(notice, Notice) else notice
-    return Notice.objects.select_related("cycle").filter(pk=pk).first()
+        return Letter.objects.filter(pk=letter).first()
+    return Notice.objects.select_related("cycle").filter(pk=notice).first()
 
 
 def _lock(owner: Letter | Notice) -> Letter | Notice:
@@ -144,15 +146,21 @@ def _same_moment(recorded: Any, stamp: dt.datetime) -> bool:
 
 
 def _current(owner: Letter | Notice, stamp: dt.datetime) -> IssuedDocument | None:
-    """The stored document of the issue that went out at ``stamp``: the latest version, if its
-    audit row records that issue."""
-    latest = _documents(owner).order_by("-version").first()
-    if latest is None:
+    """The stored document of the issue that went out at ``stamp``: the latest version, if the
+    latest audit row of a document kept records that version and that issue."""
+    if isinstance(owner, Letter):
+        # One query on every download of a letter: the latest version with the latest such audit
+        # row of the letter beside it (audit rows have a letter column, indexed with their time).
+        recorded = _stored_events(owner).order_by("-id").values("data")[:1]
+        latest = _documents(owner).annotate(recorded=Subquery(recorded)).order_by("-version").first()
+        data = latest.recorded if latest is not None else None
+    else:
+        latest = _documents(owner).order_by("-version").first()
+        event = _stored_events(owner).order_by("-id").first() if latest is not None else None
+        data = event.data if event is not None else None
+    if latest is None or not isinstance(data, dict) or data.get("version") != latest.version:
         return None
-    event = _stored_events(owner).filter(data__version=latest.version).order_by("-id").first()
-    if event is None or not _same_moment(event.data.get(_stamp_key(owner)), stamp):
-        return None
-    return latest
+    return latest if _same_moment(data.get(_stamp_key(owner)), stamp) else None
 
 
 def issued_document_current(
@@ -268,10 +276,10 @@ def issued_document_store(*, letter: Letter | int | None = None, notice: Notice 
 def issued_document_ensure(
     *, letter: Letter | int | None = None, notice: Notice | int | None = None
 ) -> IssuedDocument | None:
-    """The stored document of the current issue of ``letter`` or ``notice``, rendered and stored
-    first if it is not stored yet. None for one that has not gone out (nothing is stored for a
-    draft). Idempotent: a second call stores nothing. Raises OSError when the storage fails
-    (nothing is then recorded)."""
+    """The stored document of the current issue of ``letter`` or ``notice`` (an instance just
+    read, or an id), rendered and stored first if it is not stored yet. None for one that has
+    not gone out (nothing is stored for a draft). Idempotent: a second call stores nothing.
+    Raises OSError when the storage fails (nothing is then recorded)."""
     return issued_document_store(letter=letter, notice=notice).document
 
 

@@ -199,9 +199,9 @@ def test_an_issue_with_another_timestamp_is_kept_as_a_new_version_and_the_old_on
     next ensure keeps that issue as version 2."""
     v1 = IssuedDocument.objects.get(letter=kept)
     Letter.objects.filter(pk=kept.pk).update(issued_at=kept.issued_at + dt.timedelta(days=1))
-    v2 = issued_document_ensure(letter=kept)
+    v2 = issued_document_ensure(letter=kept.pk)
     assert (v2.version, v2.reason) == (2, "reissued")
-    assert issued_document_ensure(letter=kept).pk == v2.pk  # idempotent for that issue too
+    assert issued_document_ensure(letter=Letter.objects.get(pk=kept.pk)).pk == v2.pk  # idempotent for that issue too
     assert [e.data["version"] for e in stored_events(kept)] == [1, 2]
     assert stored_events(kept)[1].data["issued_at"] == (kept.issued_at + dt.timedelta(days=1)).isoformat()
     assert _download(client, world.liaison_a, kept) == stored_bytes(v2)
@@ -277,3 +277,12 @@ def test_the_issue_audit_trail_is_unchanged(world, kept):
     """Keeping the document adds its own row; the issue's rows are as they were."""
     actions = list(AuditEvent.objects.filter(letter=kept).values_list("action", flat=True).order_by("pk"))
     assert actions.count("letter.issued") == 1 and actions[-1] == "letter.document_stored"
+
+
+def test_a_stored_download_costs_a_handful_of_queries(client, world, kept, django_assert_max_num_queries):
+    c = signed_in(client, world.liaison_a)
+    url = reverse("notices:letter_pdf", args=[kept.pk])
+    assert c.get(url).status_code == 200  # the first opening writes its read receipt
+    # Session, user, roles, the letter, the receipt, and the kept version with its audit row.
+    with django_assert_max_num_queries(7):
+        assert c.get(url).status_code == 200
