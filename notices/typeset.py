@@ -104,14 +104,15 @@ class Setter:
         return [self._justify(line, indent, last=n == len(lines) - 1) for n, (line, indent) in enumerate(lines)]
 
     def _justify(self, text: str, indent: float, *, last: bool) -> SetLine:
-        if last or len(text) < 2:
+        glyphs_count = metrics.spacings(self.font, text)
+        if last or glyphs_count < 2:
             return SetLine(text, indent, self.spacing_pt, 0.0, full=False)
         room = self.width_pt - indent
         glyphs = sum(metrics.widths(self.font, text)) * self.size_pt
         spaces = text.count(" ")
         if spaces:
             # Latin text is justified between its words, its letters keep the grid's spacing.
-            slack = room - glyphs - self.spacing_pt * (len(text) - 1)
+            slack = room - glyphs - self.spacing_pt * (glyphs_count - 1)
             return SetLine(text, indent, self.spacing_pt, round(slack / spaces, 4), full=True)
         # n glyphs, n - 1 gaps: the trailing letter space is taken back by the right margin.
-        return SetLine(text, indent, round((room - glyphs) / (len(text) - 1), 4), 0.0, full=True)
+        return SetLine(text, indent, round((room - glyphs) / (glyphs_count - 1), 4), 0.0, full=True)

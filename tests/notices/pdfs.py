@@ -268,15 +268,16 @@ def full_line_problems(pdf: bytes, *, spacing_pt: float, tolerance: float = 0.3)
         cell = BLOCK_MM[0] / 28
         if abs(line.x0 - (b.left + full.indent * cell)) > tolerance:
             found.append(f"{where} starts {line.x0 - b.left:.2f} mm in")
-        if full.cells is not None and full.cells != 28:
-            nxt = full.next.text
-            pushed = len(nxt) > 1 and (nxt[1] in NO_START or nxt[0] in NO_END or nxt[0].isascii())
-            if not (full.cells == 27 and pushed):
-                found.append(f"{where} holds {full.cells} characters (with its indent)")
+        # Holds all that fits: the next line's first character, with what may not be parted from it
+        # (a point after it, the character after an opening bracket, the rest of a number), would
+        # not have fitted. A line of full-width characters then holds 28 — fewer only when the
+        # line-breaking rules carried characters down (推出).
         group = _first_group(full.next.text)
         spacing = mm(spacing_pt)
         natural = sum(line.advances) + len(line.text) * spacing + full.indent * cell
         more = sum(full.next.advances[: len(group)]) + len(group) * spacing
         if natural + more <= BLOCK_MM[0] + 0.05:
             found.append(f"{where}: {group!r} from the next line would have fitted")
+        if full.cells is not None and (full.cells > 28 or (full.cells < 28 and len(group) < 2)):
+            found.append(f"{where} holds {full.cells} characters (with its indent)")
     return found
