@@ -37,7 +37,6 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -311,12 +310,13 @@ def issued_document_enqueue(*, letter_id: int | None = None, notice_id: int | No
 def issued_document_after_commit(*, letter: Letter | None = None, notice: Notice | None = None) -> None:
     """Inside the issue's or publication's transaction: once it commits, the worker stores the
     document. A queue that refuses is logged (robust); tick queues it again a minute later."""
-    ask = partial(
-        issued_document_enqueue,
-        letter_id=letter.pk if letter is not None else None,
-        notice_id=notice.pk if notice is not None else None,
-    )
-    transaction.on_commit(ask, robust=True)
+    letter_id = letter.pk if letter is not None else None
+    notice_id = notice.pk if notice is not None else None
+
+    def _issued_document_enqueue() -> None:
+        issued_document_enqueue(letter_id=letter_id, notice_id=notice_id)
+
+    transaction.on_commit(_issued_document_enqueue, robust=True)
 
 
 def _queue_behind(before: dt.datetime) -> bool:
