@@ -14,6 +14,7 @@ called by a collective name (rare, but a directory may hold one) is that unit, n
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -44,8 +45,17 @@ COLLECTIVES: tuple[tuple[re.Pattern[str], str], ...] = (
 _COLLECTIVE_MARKS = ("各", "市直", "市级", "有关", "相关")
 
 
+_SPACE = re.compile(r"\s")
+
+
+@functools.lru_cache(maxsize=8192)
+def _normalised(name: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", name))
+
+
 def normalise(name: str) -> str:
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", name or ""))
+    # A sheet repeats its problems, units and headings row after row: each text is worked once.
+    return _normalised(name) if name else ""
 
 
 @dataclass
@@ -88,6 +98,7 @@ class UnitDirectory:
         self._names = sorted({u.name for u in units} | {u.short_name for u in units if u.short_name})
         self._normalised = {normalise(n): n for n in self._names}
         self._seen: dict[str, Lookup] = {}
+        self._collectives: dict[str, Collective | None] = {}
 
     @classmethod
     def load(cls) -> UnitDirectory:
@@ -105,12 +116,11 @@ class UnitDirectory:
     def collective(self, name: str) -> Collective | None:
         """The units a collective name stands for (perhaps none), or None when ``name`` is a
         unit's own name or no collective name at all."""
-        if normalise(name) in self._by_name:
-            return None
-        group = collective_group(name)
-        if group is None:
-            return None
-        return Collective(group, tuple(self._by_group.get(group, ())))
+        key = normalise(name)
+        if key not in self._collectives:
+            group = None if key in self._by_name else collective_group(key)
+            self._collectives[key] = None if group is None else Collective(group, tuple(self._by_group.get(group, ())))
+        return self._collectives[key]
 
     def _lookup(self, key: str) -> Lookup:
         found = {u.pk: u for u in self._by_name.get(key, [])}

@@ -356,13 +356,14 @@ class _Reader:
         return None if index is None else row.get(index)
 
     def text(self, row: Row, key: str) -> str:
-        return cell_text(self.cell(row, key))
+        index = self.columns.get(key)
+        return "" if index is None else row.text(index)
 
     def covered(self, row: Row, key: str) -> bool:
         return self.columns.get(key) in row.covered
 
     def extras(self, row: Row, key: str) -> list[str]:
-        return [t for i in self.layout.extras.get(key, ()) if (t := cell_text(row.get(i)))]
+        return [t for i in self.layout.extras.get(key, ()) if (t := row.text(i))]
 
     def limited(self, row: int, key: str, value: str, limit: int) -> bool:
         if len(value) > limit:
@@ -376,11 +377,11 @@ class _Reader:
 
     def written(self, row: Row) -> bool:
         """Whether anything was written in the row itself (not merged down from above)."""
-        return any(i not in row.covered and cell_text(row.get(i)) for i in self.watched)
+        return any(i not in row.covered and row.text(i) for i in self.watched)
 
     def other_row(self, row: Row) -> bool:
         """A section row or a repeated heading, taken in (and warned about) here."""
-        if not any(cell_text(v) for v in row.values):
+        if not any(row.texts):
             return False
         if headings_again(row, self.layout):
             return True
@@ -610,9 +611,11 @@ class _Reader:
             return
         item.rows.append(row.number)
         # The first row named the lead: in a single unit column, units on further rows cooperate.
+        known = {unit.pk for unit in item.units}
         for unit in more.leads + more.cooperating:
-            if unit in item.leads or unit in item.cooperating:
+            if unit.pk in known:
                 continue
+            known.add(unit.pk)
             leading = unit in more.leads and not self.layout.split_units
             (item.leads if leading else item.cooperating).append(unit)
         item.expansions.extend(more.expansions)

@@ -12,11 +12,12 @@ to ``MAX_COLUMNS``, so a 5,000-row sheet with thousands of merges stays linear.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .workbook import MAX_COLUMNS, Merge
+from .workbook import MAX_COLUMNS, Merge, cell_text
 
 
 @dataclass
@@ -30,6 +31,15 @@ class Row:
 
     def get(self, index: int) -> Any:
         return self.values[index] if index < len(self.values) else None
+
+    @functools.cached_property
+    def texts(self) -> list[str]:
+        """Each cell as text (``cell_text``), worked out once: every reader of the row asks."""
+        return [cell_text(v) for v in self.values]
+
+    def text(self, index: int) -> str:
+        texts = self.texts
+        return texts[index] if index < len(texts) else ""
 
 
 def filled_rows(rows: Iterable[tuple[Any, ...]], merges: list[Merge]) -> Iterator[Row]:

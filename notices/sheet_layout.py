@@ -22,6 +22,7 @@ of the rows below it.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -162,7 +163,7 @@ class Layout:
         cooperating column beside it, every unit of the lead column leads."""
         return "cooperating" not in self.columns
 
-    @property
+    @functools.cached_property
     def width(self) -> int:
         return 1 + max([*self.columns.values(), *(i for cols in self.extras.values() for i in cols)])
 
@@ -307,12 +308,12 @@ def section_of(row: Row, layout: Layout, vocabulary: Vocabulary) -> Section | No
 
     A section row has one text: written across the row (merged over several columns), or the
     only cell written in the row and reading as a section title (numbered, or a category)."""
-    texts = {cell_text(v) for v in row.values[: layout.width] if cell_text(v)}
+    texts = {t for t in row.texts[: layout.width] if t}
     if len(texts) != 1:
         return None
     text = texts.pop()
     spanning = any(last > first for first, last in row.spans.items())
-    written = [i for i, v in enumerate(row.values[: layout.width]) if cell_text(v) and i not in row.covered]
+    written = [i for i, t in enumerate(row.texts[: layout.width]) if t and i not in row.covered]
     if not spanning and len(written) != 1:
         return None
     title = SECTION_NUMBER.sub("", key(text))
@@ -328,8 +329,8 @@ def section_of(row: Row, layout: Layout, vocabulary: Vocabulary) -> Section | No
 
 def headings_again(row: Row, layout: Layout) -> bool:
     """A row repeating the heading (a list pasted together from several pages)."""
-    index = layout.columns["description"]
-    return heading_key(row.get(index)) == "description"
+    text = row.text(layout.columns["description"])
+    return len(text) <= 20 and heading_key(text) == "description"
 
 
 def describe_not_imported(layout: Layout) -> str:

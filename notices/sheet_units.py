@@ -53,8 +53,19 @@ class Units:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
     warnings: list[str] = field(default_factory=list)
 
-    def has(self, unit: Unit) -> bool:
-        return unit in self.leads or unit in self.cooperating
+    def __post_init__(self) -> None:
+        # Units compared by primary key: a model's __eq__ is slow, and a collective name brings
+        # a whole peer group into every row.
+        self._roles: dict[int, bool] = {}
+
+    def role_of(self, unit: Unit) -> bool | None:
+        """True when the unit leads, False when it cooperates, None when not named yet."""
+        return self._roles.get(unit.id)
+
+    def add(self, unit: Unit, *, lead: bool) -> None:
+        if unit.id not in self._roles:
+            self._roles[unit.id] = lead
+            (self.leads if lead else self.cooperating).append(unit)
 
 
 class UnitReader:
@@ -62,6 +73,8 @@ class UnitReader:
 
     def __init__(self, directory: UnitDirectory) -> None:
         self.directory = directory
+        # A ledger names the same few unit cells row after row: each is read once.
+        self._read: dict[tuple[str, str, bool], Units] = {}
 
     def unknown(self, name: str) -> str:
         found = self.directory.lookup(name)
@@ -100,23 +113,32 @@ class UnitReader:
         return None
 
     def read(self, lead_cell: str, cooperating_cell: str = "", *, split: bool) -> Units:
-        """The units of a row: ``split`` for a single unit column (first leads, others cooperate)."""
+        """The units of a row: ``split`` for a single unit column (first leads, others cooperate).
+        Each call returns lists of its own: the caller may change them."""
+        key = (lead_cell, cooperating_cell, split)
+        if key not in self._read:
+            self._read[key] = self._units(lead_cell, cooperating_cell, split)
+        found = self._read[key]
+        copy = Units(
+            leads=list(found.leads),
+            cooperating=list(found.cooperating),
+            expansions=[(name, list(names)) for name, names in found.expansions],
+            errors=list(found.errors),
+            warnings=list(found.warnings),
+        )
+        copy._roles = dict(found._roles)
+        return copy
+
+    def _units(self, lead_cell: str, cooperating_cell: str, split: bool) -> Units:
         units = Units()
-        lead_names = split_names(lead_cell)
-        for position, name in enumerate(lead_names):
-            found = self.resolve(name, units, "lead")
+        for position, name in enumerate(split_names(lead_cell)):
             leading = not split or position == 0
-            for unit in found or ():
-                if units.has(unit):
-                    continue
-                (units.leads if leading else units.cooperating).append(unit)
+            for unit in self.resolve(name, units, "lead") or ():
+                units.add(unit, lead=leading)
         for name in split_names(cooperating_cell):
             for unit in self.resolve(name, units, "cooperating") or ():
-                if unit in units.leads:
-                    # Named as lead and as cooperating: a collective often covers the lead too.
-                    if self.directory.collective(name) is None:
-                        units.errors.append(("cooperating", _("The lead unit cannot also be a cooperating unit.")))
-                    continue
-                if unit not in units.cooperating:
-                    units.cooperating.append(unit)
+                if units.role_of(unit) is True and self.directory.collective(name) is None:
+                    # Named as lead and as cooperating (a collective often covers the lead too).
+                    units.errors.append(("cooperating", _("The lead unit cannot also be a cooperating unit.")))
+                units.add(unit, lead=False)
         return units

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.cell import range_boundaries
@@ -166,22 +165,44 @@ class Book:
         raise NotImplementedError
 
 
-class _MergeTarget:
-    """Collects the <mergeCell ref="B2:C5"/> elements of a sheet's XML and nothing else."""
+# The <mergeCells> element and its ranges, as Excel and others write them (any namespace prefix).
+# In XML text a literal "<" is always markup (content escapes it as &lt;), so the tag cannot hide
+# in a cell's text.
+_MERGES_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCells[\s/>]")
+_MERGES_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?mergeCells\s*>")
+_MERGE_REF = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z]{1,3}\d{1,7}:[A-Za-z]{1,3}\d{1,7})[\"']"
+)
+_OVERLAP = 64  # bytes kept between chunks, so a tag split across two is still found
 
-    def __init__(self) -> None:
-        self.merges: list[Merge] = []
 
-    def start(self, tag: str, attrib: dict[str, str]) -> None:
-        if tag.endswith("}mergeCell") or tag == "mergeCell":
-            if len(self.merges) >= MAX_MERGES:
-                raise UnreadableWorkbook(_too_many_merges())
-            min_col, min_row, max_col, max_row = range_boundaries(attrib.get("ref", ""))
-            if None not in (min_col, min_row, max_col, max_row):
-                self.merges.append(Merge(min_row, min_col, max_row, max_col))
-
-    def close(self) -> list[Merge]:
-        return self.merges
+def _merges(source: IO[bytes]) -> list[Merge]:
+    """The merged ranges of a sheet's XML part, read as a stream."""
+    tail = b""
+    found: bytearray | None = None
+    while chunk := source.read(_CHUNK):
+        if found is None:
+            window = tail + chunk
+            start = _MERGES_START.search(window)
+            if start is None:
+                tail = window[-_OVERLAP:]
+                continue
+            found = bytearray(window[start.start() :])
+        else:
+            found += chunk
+        if _MERGES_END.search(found, max(0, len(found) - len(chunk) - _OVERLAP)):
+            break
+    if found is None:
+        return []
+    end = _MERGES_END.search(found)
+    element = bytes(found[: end.end()] if end else found)
+    merges = []
+    for match in _MERGE_REF.finditer(element):
+        if len(merges) >= MAX_MERGES:
+            raise UnreadableWorkbook(_too_many_merges())
+        min_col, min_row, max_col, max_row = range_boundaries(match.group(1).decode("ascii").upper())
+        merges.append(Merge(min_row, min_col, max_row, max_col))
+    return merges
 
 
 class _XlsxSheet(Sheet):
@@ -203,17 +224,15 @@ class _XlsxSheet(Sheet):
     def merges(self) -> list[Merge]:
         # openpyxl's read-only mode, which keeps a 5,000-row sheet cheap, does not read merged
         # cells, and loading the whole workbook to get them costs several times the time and
-        # memory. The <mergeCells> element follows the rows in the sheet's XML: one more pass
-        # over that part, through defusedxml (the archive was checked, but this parser refuses
-        # DTDs and entities again), keeping only the merged ranges. The part's size is capped
-        # by MAX_PART_BYTES, the ranges by MAX_MERGES.
+        # memory. The <mergeCells> element follows the rows in the sheet's XML: the part is
+        # streamed once more (unpacking is cheap; its size is capped by MAX_PART_BYTES and was
+        # checked for DTDs and entities before), the element found by its tag and its ranges
+        # read by a strict pattern, at most MAX_MERGES of them. No XML parser sees the part
+        # again, so the rows are not parsed twice and nothing can be expanded.
         try:
             # The read-only sheet's own way to its part inside the archive openpyxl keeps open.
             with self._ws._get_source() as source:
-                parser = DefusedXMLParser(target=_MergeTarget(), forbid_dtd=True)
-                while chunk := source.read(_CHUNK):
-                    parser.feed(chunk)
-                return parser.close()
+                return _merges(source)
         except UnreadableWorkbook:
             raise
         except Exception as exc:
