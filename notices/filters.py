@@ -168,6 +168,72 @@ def ledger_unit_label(asked: LedgerRequest, user: User | None = None) -> str:
     return "、".join(Unit.objects.filter(pk__in=offices).order_by(*UNIT_ORDER).values_list("name", flat=True))
 
 
+# --- the filter line -----------------------------------------------------------------------------------
+
+# What each filter is called on the filter line at the head of a printed ledger (after 单位：…):
+# fixed words of the document, Chinese whatever the reader's language (see notices/wording.py).
+# A light's value says what it is (红灯：已逾期); the two flags are words of their own.
+FILTER_WORDS = {
+    "letter": "文号",
+    "states": "状态",
+    "peer_group": "排队类别",
+    "category": "问题类别",
+    "source": "问题来源",
+    "site": "安置点",
+    "text": "关键词",
+    "light": "",
+    "overdue": "仅看逾期",
+    "open_only": "仅看未办结",
+}
+
+
+def ledger_filters_named(asked: LedgerRequest) -> list[tuple[str, str]]:
+    """What narrowed the ledger besides its units, as (FILTER_WORDS key, the values in words): the
+    letter by its number (its title while it has none), states, groups, categories and sources by
+    their labels in the active language. A flag's value is empty. No query: all is resolved."""
+    f = asked.filters
+    found: list[tuple[str, str]] = []
+    if asked.letter is not None:
+        found.append(("letter", asked.letter.number or asked.letter.title))
+    labels = (
+        ("states", AssignmentState, f.states),
+        ("peer_group", PeerGroup, [f.peer_group] if f.peer_group else []),
+        ("category", ItemCategory, [f.category] if f.category else []),
+        ("source", ItemSource, [f.source] if f.source else []),
+    )
+    for key, choices, values in labels:
+        names = {c.value: str(c.label) for c in choices}
+        if values:
+            found.append((key, "、".join(names.get(v, v) for v in values)))
+    if f.site:
+        found.append(("site", f.site))
+    if f.text:
+        found.append(("text", f"“{f.text}”"))
+    if f.light:
+        found.append(("light", str(dict(Light.CHOICES).get(f.light, f.light))))
+    found += [(key, "") for key, on in (("overdue", f.overdue), ("open_only", f.open_only)) if on]
+    return found
+
+
+def ledger_filter_text(asked: LedgerRequest) -> str:
+    """The filter line of a printed ledger, after its unit: 文号：吕巩办督〔2026〕1号；状态：整改中；
+    仅看逾期. Empty when nothing but units narrowed it. Call with the document language active."""
+    parts = []
+    for key, value in ledger_filters_named(asked):
+        word = FILTER_WORDS[key]
+        parts.append(f"{word}：{value}" if word and value else word or value)
+    return "；".join(parts)
+
+
+def ledger_head(asked: LedgerRequest, user: User | None = None) -> str:
+    """What follows 单位： at the head of a printed ledger: whose ledger it is, and what it was
+    filtered by (the letter above all: a ledger of one letter is otherwise headed by its office
+    alone). The Excel file and the PDF print it alike."""
+    unit = ledger_unit_label(asked, user)
+    filters = ledger_filter_text(asked)
+    return f"{unit}　{filters}" if unit and filters else unit or filters
+
+
 # --- what the ledger page offers ----------------------------------------------------------------------
 
 MAX_LETTER_CHOICES = 300  # the latest; older letters are still reachable by number in a link

@@ -1,10 +1,14 @@
 """The ledger (台账): one line per assignment, in the column layout of seed 000's 附件1.
 
 问题类别 | 问题清单: 问题描述 | 整改清单: 整改措施, 整改进展, 整改时限 | 责任清单: 责任单位, 责任人,
-完成情况 | 备注. Lines are grouped by category (共性问题 first) and, within it, by where the problems
-came from (国家反馈, 省级反馈, 自查发现, … in that order), each group headed by both, e.g.
-共性问题（国家反馈）; then by letter and item, lead unit first. An item given to several units spans
-several lines, as in 附件1.
+完成情况 | 备注. As offices keep it, the lines fall in sections by category, each headed by a row
+of its own (一、共性问题, 二、个性问题); within a section 问题类别 names where the problems came from
+(国家反馈, 省级反馈, 自查发现, … in that order: the item's own source), printed once over its run of
+lines; then by letter and item, lead unit first. A problem is printed once over its measures (the
+items sharing its problem number) and a measure once over the units it went to, as merged cells
+in Excel and as drawn merges (no rule between the lines) in the PDF. An item that is one measure
+of a numbered problem carries its site (安置点) with the measure, as 附件1 writes it; an item
+that stands alone carries it with the problem.
 
 The rows are read with one query: the latest progress report comes in as a subquery column,
 and only the columns printed are fetched, so the query count does not grow with the rows and
@@ -52,6 +56,8 @@ PDF_MAX_ROWS = 3000
 FIELDS = (
     "item__category",
     "item__source",
+    "letter_id",
+    "item__problem_no",
     "item_id",
     "item__site",
     "item__description",
@@ -102,21 +108,27 @@ def ledger_queryset(base: QuerySet[Assignment], filters: AssignmentFilters | Non
 @dataclass(frozen=True, slots=True)
 class Line:
     category: str
-    category_label: str  # 共性问题: the short form, for a cell; cells[0] has the group heading
+    section: str  # 一、共性问题: the heading of the category's section
     item_id: int
-    new_category: bool  # the first line of a group: a category and a source (cells[0] heads it)
-    new_item: bool
+    new_section: bool  # the first line of a category: its heading row goes before it
+    new_source: bool  # the first line of a run of one source: 问题类别 (cells[0]) is printed
+    new_problem: bool  # the first line of a problem: 问题描述 (cells[1]) is printed
+    new_item: bool  # the first line of an item: 整改措施 (cells[2]) is printed
     cells: tuple[str, ...]
 
 
-def group_heading(category: str, source: str) -> str:
-    """A group's heading: the category, and in brackets where its problems came from, as 附件1
-    writes 共性问题（国家、省反馈）. The source is the items' own, so self-found problems filed as
-    共性问题 are not headed 国家、省反馈."""
-    categories = {c.value: str(c.label) for c in ItemCategory}
-    sources = {s.value: str(s.label) for s in ItemSource}
-    label = categories.get(category, category)
-    return f"{label}（{sources[source]}）" if source in sources else label
+def chinese_ordinal(n: int) -> str:
+    """一, 二 … 十, 十一 … 九十九: how sections are numbered (一、共性问题)."""
+    digits = "〇一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return (digits[tens] if tens > 1 else "") + "十" + (digits[ones] if ones else "")
+
+
+def _problem(row: Any) -> tuple[Any, ...]:
+    # The items of one problem share its number within their letter; an item without one stands alone.
+    return (row.letter_id, row.item__problem_no) if row.item__problem_no else ("item", row.item_id)
 
 
 def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[Line]:
@@ -124,29 +136,42 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
     today = today or clock.today()
     states = {s.value: str(s.label) for s in AssignmentState}
     categories = {c.value: str(c.label) for c in ItemCategory}
+    sources = {s.value: str(s.label) for s in ItemSource}
     cooperating = str(UnitRole.COOPERATING.label)
     open_states = set(OPEN_STATES)
-    headings: dict[tuple[str, str], str] = {}
-    group = item = None
+    sections = 0
+    heading = ""
+    category = source = problem = item = None
     for row in rows:
-        key = (row.item__category, row.item__source)
-        if key not in headings:
-            headings[key] = group_heading(*key)
+        new_section = row.item__category != category
+        if new_section:
+            sections += 1
+            label = categories.get(row.item__category, row.item__category)
+            heading = f"{chinese_ordinal(sections)}、{label}"
+        new_source = new_section or row.item__source != source
+        new_problem = new_source or _problem(row) != problem
+        new_item = new_problem or row.item_id != item
         state = states.get(row.state, row.state)
         if row.state in open_states and row.deadline < today:
             state += wording.OVERDUE
         unit = row.unit__name if row.role == UnitRole.LEAD else f"{row.unit__name}（{cooperating}）"
-        description = f"【{row.item__site}】{row.item__description}" if row.item__site else row.item__description
+        description, measures = row.item__description, row.item__measures
+        if row.item__site and row.item__problem_no:
+            measures = f"【{row.item__site}】{measures}"
+        elif row.item__site:
+            description = f"【{row.item__site}】{description}"
         yield Line(
             category=row.item__category,
-            category_label=categories.get(row.item__category, row.item__category),
+            section=heading,
             item_id=row.item_id,
-            new_category=key != group,
-            new_item=row.item_id != item,
+            new_section=new_section,
+            new_source=new_source,
+            new_problem=new_problem,
+            new_item=new_item,
             cells=(
-                headings[key],
+                sources.get(row.item__source, row.item__source),
                 description,
-                row.item__measures,
+                measures,
                 row.progress or "",
                 wording.deadline_text(row.deadline, row.item__deadline_kind),
                 unit,
@@ -155,7 +180,7 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
                 row.letter__number or "",
             ),
         )
-        group, item = key, row.item_id
+        category, source, problem, item = row.item__category, row.item__source, _problem(row), row.item_id
 
 
 # --- Excel ------------------------------------------------------------------------------------------
@@ -222,10 +247,11 @@ def _write_head(sheet: StreamingSheet, unit_label: str, day: dt.date) -> None:
 def write_ledger_xlsx(
     rows: Iterable[Any], out: IO[bytes] | str, *, unit_label: str = "", day: dt.date | None = None
 ) -> int:
-    """Stream the rows of ``ledger_queryset`` into an .xlsx file; returns how many were written.
+    """Stream the rows of ``ledger_queryset`` into an .xlsx file; returns how many lines were written.
 
-    问题类别 is merged down its whole group and 问题描述 / 整改措施 down each item's lines, as
-    in 附件1; every other cell is its own. Rows go out as they come: pass
+    Each category's section opens with its heading row, merged across the table. 问题类别 is
+    merged down its run of one source, 问题描述 down its problem's lines and 整改措施 down its
+    item's, as in 附件1; every other cell is its own. Rows go out as they come: pass
     ``queryset.iterator(chunk_size=CHUNK)`` and memory stays flat.
     """
     with wording.document_language():
@@ -237,31 +263,44 @@ def _write_xlsx(lines: Iterator[Line], out: IO[bytes] | str, unit_label: str, da
     sheet = StreamingSheet(wb, wording.LEDGER_TITLE, COLUMN_WIDTHS)
     _print_setup(sheet)
     _write_head(sheet, unit_label, day)
+    ncols = len(wording.LEDGER_COLUMNS)
     cells = [sheet.cell(alignment=_TOP, border=_BOX) for _ in wording.LEDGER_COLUMNS]
     cells[0].alignment = Alignment(horizontal="center", vertical="top", wrap_text=True)
+    section = [sheet.cell(font=Font(bold=True), alignment=Alignment(vertical="center"), border=_BOX)] + [
+        sheet.cell(border=_BOX) for _ in range(ncols - 1)
+    ]
+    # Where the merged cell now open in each of the first three columns began: 问题类别 over a
+    # run of one source, 问题描述 over a problem, 整改措施 over an item.
+    opened: dict[int, int] = {}
+
+    def close(column: int, last: int) -> None:
+        start = opened.pop(column, None)
+        if start is not None and last > start:
+            sheet.merge(start, column, last, column)
+
     count = 0
-    category_from = item_from = row = FIRST_DATA_ROW
+    row = FIRST_DATA_ROW - 1  # the last row written
     for line in lines:
-        row = FIRST_DATA_ROW + count
-        if count and line.new_category:
-            sheet.merge(category_from, 1, row - 1, 1)
-            category_from = row
-        if count and line.new_item:
-            sheet.merge(item_from, 2, row - 1, 2)
-            sheet.merge(item_from, 3, row - 1, 3)
-            item_from = row
+        starts = {1: line.new_source, 2: line.new_problem, 3: line.new_item}
+        for column, new in starts.items():
+            if new or line.new_section:
+                close(column, row)
+        if line.new_section:
+            row += 1
+            sheet.append([put(section[0], line.section), *[put(cell, "") for cell in section[1:]]])
+            sheet.merge(row, 1, row, ncols)
+        row += 1
         values = list(line.cells)
         # Merged cells keep only their first value; the others are written empty, with borders.
-        if not line.new_category:
-            values[0] = ""
-        if not line.new_item:
-            values[1] = values[2] = ""
+        for column, new in starts.items():
+            if new:
+                opened[column] = row
+            else:
+                values[column - 1] = ""
         sheet.append([put(cell, value) for cell, value in zip(cells, values, strict=True)])
         count += 1
-    if count:
-        sheet.merge(category_from, 1, row, 1)
-        sheet.merge(item_from, 2, row, 2)
-        sheet.merge(item_from, 3, row, 3)
+    for column in (1, 2, 3):
+        close(column, row)
     wb.save(out)
     return count
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from notices import ledger, wording
 from notices.fetcher import BASE_URL, StaticOnlyFetcher
-from notices.filters import LedgerRequest, ledger_request, ledger_unit_label
+from notices.filters import LedgerRequest, ledger_head, ledger_request
 from notices.pdf import PDF_CONTENT_TYPE, document_html
 from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock
@@ -76,7 +76,10 @@ class LedgerAsk:
 
     @cached_property
     def unit_label(self) -> str:
-        return ledger_unit_label(self.request, self.user)
+        """单位 at the head of the document, and the filter line naming the letter and whatever else
+        narrowed it (``filters.ledger_head``), in the document's language."""
+        with wording.document_language():
+            return ledger_head(self.request, self.user)
 
 
 def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:

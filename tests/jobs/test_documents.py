@@ -17,7 +17,6 @@ from openpyxl import Workbook, load_workbook
 
 from notices import jobs
 from notices.job_kinds import uploads
-from notices.ledger import FIRST_DATA_ROW
 from notices.problem_list import COLUMNS
 from notices.progress_sheet import COLUMNS as SHEET_COLUMNS
 from notices.progress_sheet import HEADER_ROW
@@ -28,6 +27,7 @@ from tests.factories import draft_letter, issue_letter
 from tests.helpers import browser_for
 from tests.jobs.helpers import content_of, file_of, job_of, run_jobs
 from tests.notices import pdfs
+from tests.notices.ledger_sheet import sheet_lines
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +52,7 @@ def _ask(client, url, params=None, *, capture):
 
 def _xlsx_rows(content: bytes) -> list[list]:
     ws = load_workbook(io.BytesIO(content)).active
-    return [list(r) for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
+    return sheet_lines(ws)
 
 
 def test_a_large_ledger_pdf_is_made_by_the_worker_and_fetched_from_its_page(

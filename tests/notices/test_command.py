@@ -8,9 +8,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
-from notices.ledger import FIRST_DATA_ROW
 from supervision.models import Letter
 from tests.helpers import draft_letter, sign_and_issue
+from tests.notices.ledger_sheet import sheet_lines
 
 from . import pdfs
 
@@ -36,7 +36,7 @@ def test_render_the_ledger_with_filters(world, issued, tmp_path):
     call_command("render", "ledger", "--unit", "甲县", "-o", str(tmp_path / "a.xlsx"), stdout=io.StringIO())
     ws = load_workbook(tmp_path / "a.xlsx").active
     assert ws["A2"].value == "单位：甲县人民政府"
-    assert [r[5] for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)] == ["甲县人民政府"]
+    assert [r[5] for r in sheet_lines(ws)] == ["甲县人民政府"]
     call_command(
         "render",
         "ledger",

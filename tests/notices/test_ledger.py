@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.db import connection
@@ -69,8 +70,14 @@ def _export(base, filters=None, **kwargs) -> bytes:
     return out.getvalue()
 
 
-def _data(ws) -> list[list]:
+def _rows(ws) -> list[list]:
+    """Every row under the heading: section heading rows and lines."""
     return [list(row) for row in ws.iter_rows(min_row=ledger.FIRST_DATA_ROW, values_only=True)]
+
+
+def _data(ws) -> list[list]:
+    """The lines, without the section heading rows (一、共性问题 …)."""
+    return [row for row in _rows(ws) if not (row[0] and "、" in row[0] and not any(row[1:]))]
 
 
 def test_excel_has_the_columns_of_the_seed_ledger(world, campaign):
@@ -90,19 +97,20 @@ def test_excel_has_the_columns_of_the_seed_ledger(world, campaign):
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.column_dimensions["B"].width == ledger.COLUMN_WIDTHS[1]
-    assert ws["B5"].alignment.wrap_text
+    assert ws["B6"].alignment.wrap_text  # row 5 is the first section's heading
 
 
 def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
     ws = load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active
-    rows = _data(ws)
+    rows = _rows(ws)
     number = Letter.objects.get(pk=campaign.pk).number
     d = FUTURE
-    # 共性问题 first: item 2, to A, B and C; then 个性问题: item 1, A leading and C cooperating.
-    # Both items keep the default source, self-inspection: each group heading names it.
+    # A heading row per category, 共性问题 first: item 2, to A, B and C; then 个性问题: item 1, A
+    # leading and C cooperating. 问题类别 names the items' own source (the default, self-inspection).
     assert rows == [
+        ["一、共性问题", None, None, None, None, None, None, None, None],
         [
-            "共性问题（自查发现）",
+            "自查发现",
             "搬迁群众增收压力大",
             "发展后续产业",
             None,
@@ -112,10 +120,11 @@ def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
             "已下发",
             number,
         ],
-        [None, None, None, None, rows[0][4], "乙县人民政府", None, "已下发", number],
-        [None, None, None, None, rows[0][4], "市农业农村局", None, "已下发", number],
+        [None, None, None, None, rows[1][4], "乙县人民政府", None, "已下发", number],
+        [None, None, None, None, rows[1][4], "市农业农村局", None, "已下发", number],
+        ["二、个性问题", None, None, None, None, None, None, None, None],
         [
-            "个性问题（自查发现）",
+            "自查发现",
             "【幸福小区安置点】安置点配套设施不完善",
             "完善配套设施",
             "已完成道路硬化",  # the latest report
@@ -125,11 +134,13 @@ def test_excel_rows_group_by_category_and_merge_each_item(world, campaign):
             "整改中",
             number,
         ],
-        [None, None, None, None, rows[3][4], "市农业农村局（配合单位）", None, "已下发", number],
+        [None, None, None, None, rows[5][4], "市农业农村局（配合单位）", None, "已下发", number],
     ]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A5:A7", "B5:B7", "C5:C7", "A8:A9", "B8:B9", "C8:C9"} <= merged
-    assert not any(r.startswith(("D", "E", "F", "G", "H", "I")) and int(r.split(":")[0][1:]) >= 5 for r in merged)
+    assert {"A5:I5", "A6:A8", "B6:B8", "C6:C8", "A9:I9", "A10:A11", "B10:B11", "C10:C11"} <= merged
+    lines = [r for r in merged if int(r.split(":")[0][1:]) >= 5 and r not in ("A5:I5", "A9:I9")]
+    assert not any(r.startswith(("D", "E", "F", "G", "H", "I")) for r in lines)
+    assert ws["A5"].font.bold
 
 
 def test_a_unit_exports_only_its_own_lines(world, campaign):
@@ -196,9 +207,9 @@ def test_user_text_is_never_a_formula(world):
     services.item_add(actor=world.clerk, letter=letter, description="控制字符\x0b也能导出", deadline=FUTURE)
     sign_and_issue(world, letter)
     ws = load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active
-    cell = ws["B5"]
+    cell = ws["B6"]  # under the section heading
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
-    assert ws["B7"].value == "控制字符也能导出"
+    assert ws["B8"].value == "控制字符也能导出"
 
 
 def test_pdf_ledger_is_landscape_with_the_same_columns(world, campaign):
@@ -211,15 +222,15 @@ def test_pdf_ledger_is_landscape_with_the_same_columns(world, campaign):
     d = FUTURE
     ongoing, by_date = f"{d.year}年{d.month}月{d.day}日前取得阶段性成效并长期坚持", f"{d.year}年{d.month}月{d.day}日前"
     assert table[:2] == [HEADINGS_TOP_PDF, [""] + HEADINGS[1:-1] + [""]]
-    # A group row per category, then the lines; an item's cells are drawn merged (blank below).
+    # A heading row per category, then the lines; an item's cells are drawn merged (blank below).
     assert table[2:] == [
-        ["共性问题（自查发现）"] + [""] * 8,
-        ["共性问题", "搬迁群众增收压力大", "发展后续产业", "", ongoing, "甲县人民政府", "", "已下发", number],
+        ["一、共性问题"] + [""] * 8,
+        ["自查发现", "搬迁群众增收压力大", "发展后续产业", "", ongoing, "甲县人民政府", "", "已下发", number],
         ["", "", "", "", ongoing, "乙县人民政府", "", "已下发", number],
         ["", "", "", "", ongoing, "市农业农村局", "", "已下发", number],
-        ["个性问题（自查发现）"] + [""] * 8,
+        ["二、个性问题"] + [""] * 8,
         [
-            "个性问题",
+            "自查发现",
             "【幸福小区安置点】安置点配套设施不完善",
             "完善配套设施",
             "已完成道路硬化",
@@ -238,3 +249,120 @@ def test_pdf_ledger_is_landscape_with_the_same_columns(world, campaign):
 def test_pdf_ledger_refuses_past_its_row_limit(world, campaign):
     with pytest.raises(InvalidInput, match="more than 3 rows"):
         ledger.ledger_pdf(ledger.ledger_queryset(Assignment.objects.all()), max_rows=3)
+
+
+# --- sections, sources and problems ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def problems(world) -> Letter:
+    """Problem 1 (national feedback): two measures at two sites, led by A and by B. Then a
+    provincial problem and a self-found one, each a single item to A."""
+    letter = draft_letter(world, units=[world.unit_a, world.unit_b], items=[])
+    rows = (
+        ("common", "national", "安置区配套设施不完善", "完善水电路", "幸福小区", world.unit_a, 1),
+        ("common", "national", "安置区配套设施不完善", "建设服务中心", "和谐家园", world.unit_b, 1),
+        ("common", "provincial", "后续产业带动不强", "培育帮扶车间", "", world.unit_a, None),
+        ("specific", "self_inspection", "社区治理不扎实", "健全网格管理", "", world.unit_a, None),
+    )
+    for category, source, description, measures, site, lead, problem_no in rows:
+        services.item_add(
+            actor=world.clerk,
+            letter=letter,
+            category=category,
+            source=source,
+            description=description,
+            measures=measures,
+            site=site,
+            deadline=FUTURE,
+            lead_unit_id=lead.pk,
+            problem_no=problem_no,
+        )
+    return sign_and_issue(world, letter)
+
+
+def test_excel_sections_by_category_sources_as_recorded_and_each_problem_once(world, problems):
+    ws = load_workbook(io.BytesIO(_export(Assignment.objects.all()))).active
+    rows = [row[:3] + row[5:6] for row in _rows(ws)]
+    assert rows == [
+        ["一、共性问题", None, None, None],
+        # The problem once over its two measures; each measure with its own site.
+        ["国家反馈", "安置区配套设施不完善", "【幸福小区】完善水电路", "甲县人民政府"],
+        [None, None, "【和谐家园】建设服务中心", "乙县人民政府"],
+        ["省级反馈", "后续产业带动不强", "培育帮扶车间", "甲县人民政府"],
+        ["二、个性问题", None, None, None],
+        ["自查发现", "社区治理不扎实", "健全网格管理", "甲县人民政府"],
+    ]
+    merged = {str(r) for r in ws.merged_cells.ranges}
+    assert {"A5:I5", "A6:A7", "B6:B7", "A9:I9"} <= merged
+    assert not {"C6:C7", "A6:A8", "B6:B8"} & merged
+
+
+def test_pdf_sections_by_category_sources_as_recorded_and_each_problem_once(world, problems):
+    document = ledger.ledger_pdf(ledger.ledger_queryset(Assignment.objects.all()))
+    [table] = pdfs.tables(document, 1)
+    assert [row[:3] + row[5:6] for row in table[2:]] == [
+        ["一、共性问题", "", "", ""],
+        ["国家反馈", "安置区配套设施不完善", "【幸福小区】完善水电路", "甲县人民政府"],
+        ["", "", "【和谐家园】建设服务中心", "乙县人民政府"],
+        ["省级反馈", "后续产业带动不强", "培育帮扶车间", "甲县人民政府"],
+        ["二、个性问题", "", "", ""],
+        ["自查发现", "社区治理不扎实", "健全网格管理", "甲县人民政府"],
+    ]
+    assert pdfs.text(document).count("安置区配套设施不完善") == 1
+
+
+def test_sections_are_numbered_in_chinese():
+    assert [ledger.chinese_ordinal(n) for n in (1, 2, 9, 10, 11, 20, 35)] == [
+        "一",
+        "二",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "三十五",
+    ]
+
+
+# --- the filter line ------------------------------------------------------------------------------------
+
+
+def test_the_filter_line_names_the_unit_and_the_letter_in_the_excel_and_the_pdf(client, world, problems):
+    from django.urls import reverse
+
+    from tests.helpers import signed_in
+
+    number = Letter.objects.get(pk=problems.pk).number
+    client = signed_in(client, world.clerk)
+    query = {"unit": world.unit_a.pk, "letter": problems.pk, "state": "issued", "overdue": ""}
+    response = client.get(reverse("notices:ledger_xlsx"), query)
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert ws["A2"].value == f"单位：甲县人民政府　文号：{number}；状态：已下发、退回待审签"  # the phase, its states
+    response = client.get(reverse("notices:ledger_pdf"), {"letter": number, "source": "national", "overdue": "on"})
+    text = pdfs.text(response.content)
+    # By letter alone, the ledger is the office's; the line names the letter and the rest.
+    assert f"单位：{world.office.name}文号：{number}；问题来源：国家反馈；仅看逾期" in text
+
+
+def test_the_ledger_page_names_the_filters_it_was_opened_with(client, world, problems, django_assert_max_num_queries):
+    from html import unescape
+
+    from django.urls import reverse
+
+    from tests.helpers import signed_in
+
+    letter = Letter.objects.get(pk=problems.pk)
+    client = signed_in(client, world.clerk)
+    url = reverse("notices:ledger_page")
+    with django_assert_max_num_queries(20):
+        page = unescape(client.get(url, {"unit": world.unit_a.pk, "letter": letter.pk, "open": "on"}).content.decode())
+    said = re.sub(r"<[^>]+>", "", page)
+    assert f"Filtered by: Unit: 甲县人民政府; Letter: {letter.number} {letter.title}; Open only\n" in said
+    assert f'<option value="{world.unit_a.pk}" selected>' in page
+    assert f'<option value="{letter.pk}" selected>' in page
+    # The downloads keep every filter, the list's own (open only) too.
+    assert f'formaction="{reverse("notices:ledger_xlsx")}?unit={world.unit_a.pk}&letter={letter.pk}&open=on"' in page
+    # Unfiltered, the page says nothing of filters; a filter naming nothing is said, not a 500.
+    assert "Filtered by" not in client.get(url).content.decode()
+    page = client.get(url, {"unit": "不存在的单位"}).content.decode()
+    assert "No unit is called" in page and "Filtered by" not in page

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from notices.ledger import FIRST_DATA_ROW
 from notices.problem_list import COLUMNS
 from supervision.models import Letter
 from tests.helpers import draft_letter, sign_and_issue, signed_in, snapshot
+from tests.notices.ledger_sheet import sheet_lines
 
 
 def _sheet(*descriptions: str, lead: str = "甲县人民政府") -> io.BytesIO:
@@ -78,7 +78,7 @@ def test_an_unknown_letter_is_not_found(client, world):
 def _rows(response) -> list[list]:
     content = b"".join(response.streaming_content)
     ws = load_workbook(io.BytesIO(content)).active
-    return [list(r) for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
+    return sheet_lines(ws)
 
 
 def test_a_unit_downloads_only_its_own_ledger(client, world, issued):

@@ -12,11 +12,11 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from notices.ledger import FIRST_DATA_ROW
 from supervision import services
 from supervision.models import Assignment, Letter
 from tests.conftest import FUTURE
 from tests.helpers import draft_letter, sign_and_issue, signed_in
+from tests.notices.ledger_sheet import sheet_lines
 
 from . import pdfs
 
@@ -50,7 +50,7 @@ def _buttons(page: str) -> dict[str, str]:
 def _rows(response) -> list[list]:
     assert response.status_code == 200, response.content[:300]
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    return [list(r) for r in ws.iter_rows(min_row=FIRST_DATA_ROW, values_only=True)]
+    return sheet_lines(ws)
 
 
 @pytest.fixture
