@@ -432,8 +432,8 @@ class _Reader:
                 problem = self.problem
                 if not self.covered(row, "description"):
                     warnings.append(
-                        _("问题描述 left empty: read as another measure of the problem in row %(row)d.")
-                        % {"row": problem.row}
+                        _("%(column)s left empty: read as another measure of the problem in row %(row)d.")
+                        % {"column": self.heading("description"), "row": problem.row}
                     )
             else:
                 self.error(n, "description", _("Missing: this column is required."))
@@ -484,7 +484,10 @@ class _Reader:
         raw_deadline = self.cell(row, "deadline")
         if cell_text(raw_deadline) == "" and self.continues(problem) and not self.covered(row, "deadline"):
             raw_deadline = self.last.deadline
-            warnings.append(_("整改时限 left empty: the deadline of row %(row)d was used.") % {"row": self.last.row})
+            warnings.append(
+                _("%(column)s left empty: the deadline of row %(row)d was used.")
+                % {"column": self.heading("deadline"), "row": self.last.row}
+            )
         deadline = None
         if cell_text(raw_deadline) == "":
             self.error(n, "deadline", _("Missing: this column is required."))
@@ -548,7 +551,9 @@ class _Reader:
             category, source = self.section
         elif self.last_category is not None and "category" in self.columns:
             above, category, source = self.last_category
-            warnings.append(_("问题类别 left empty: taken from row %(row)d.") % {"row": above})
+            warnings.append(
+                _("%(column)s left empty: taken from row %(row)d.") % {"column": self.heading("category"), "row": above}
+            )
         elif "category" in self.columns:
             self.error(n, "category", _("Missing: this column is required."))
         else:
@@ -589,7 +594,10 @@ class _Reader:
         cooperating_cell = "、".join(t for t in (self.text(row, "cooperating"), *self.extras(row, "cooperating")) if t)
         inherit = "lead" in self.columns and not self.covered(row, "lead")
         if not lead_cell and not cooperating_cell and inherit and self.continues(problem):
-            warnings.append(_("责任单位 left empty: the units of row %(row)d were used.") % {"row": self.last.row})
+            warnings.append(
+                _("%(column)s left empty: the units of row %(row)d were used.")
+                % {"column": self.heading("lead"), "row": self.last.row}
+            )
             return self.last.units, self.last.units_written
         units = self.units.read(lead_cell, cooperating_cell, split=self.layout.split_units)
         for key, message in units.errors:

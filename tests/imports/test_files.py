@@ -85,3 +85,21 @@ def test_open_rows_still_reads_the_first_sheet_or_one_by_name():
         assert [row[0] for row in opened.rows] == ["甲", "乙"]
         assert [row[0] for row in open_rows(build(book), sheet="二").rows] == ["丙"]
         assert open_rows(build(book), sheet="三") == "The workbook has no sheet “三”; its sheets are “一”、“二”."
+
+
+def test_merged_ranges_are_found_with_any_prefix_and_across_chunks(monkeypatch):
+    from notices import workbook
+
+    xml = (
+        b'<x:worksheet xmlns:x="urn:main"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is>'
+        b"<x:t>&lt;mergeCells&gt; in a cell is text</x:t></x:is></x:c></x:row></x:sheetData>"
+        b'<x:mergeCells count="2"><x:mergeCell ref="A2:A5"/><x:mergeCell  ref = \'b2:C2\' /></x:mergeCells>'
+        b'<x:pageMargins left="0.7"/></x:worksheet>'
+    )
+    for chunk in (7, 64, 1 << 20):
+        monkeypatch.setattr(workbook, "_CHUNK", chunk)
+        assert workbook._merges(io.BytesIO(xml)) == [
+            workbook.Merge(2, 1, 5, 1),
+            workbook.Merge(2, 2, 2, 3),
+        ]
+    assert workbook._merges(io.BytesIO(b"<worksheet><sheetData/></worksheet>")) == []

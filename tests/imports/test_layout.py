@@ -139,3 +139,29 @@ def test_headings_repeated_further_down_are_passed_over(parse):
 def test_a_heading_written_twice_is_still_an_error(parse):
     sheet = parse([["问题描述", "整改措施", "整改时限", "问题描述"], [PROBLEM_1, M1, PHASE, PROBLEM_2]])
     assert [str(e) for e in sheet.errors] == ["Row 1, 问题描述: This column appears twice; keep one of them."]
+
+
+def test_a_category_left_empty_is_taken_from_the_row_above_with_a_warning(parse):
+    rows = [
+        ["问题类别", "问题描述", "整改措施", "责任单位", "整改时限"],
+        ["共性问题", PROBLEM_1, M1, U1, PHASE],
+        [None, PROBLEM_2, M2, U2, PHASE],
+    ]
+    sheet = parse(rows)
+    assert sheet.errors == []
+    assert sheet.items[1].category == "common"
+    assert sheet.items[1].warnings == ["问题类别 left empty: taken from row 2."]
+
+
+def test_a_source_written_in_words_of_its_own_is_read_with_a_warning(parse):
+    rows = [["问题类别", "问题来源", "问题描述", "整改措施", "责任单位", "整改时限"]]
+    rows.append(["共性问题", "国家考核评估反馈", PROBLEM_1, M1, U1, PHASE])
+    rows.append(["共性问题", "网上舆情", PROBLEM_2, M2, U2, PHASE])
+    sheet = parse(rows)
+    assert [str(e) for e in sheet.errors] == [
+        "Row 3, 问题来源: “网上舆情” is not one of: 国家反馈、省级反馈、自查发现、暗访发现、督查发现、其他."
+    ]
+    rows.pop()
+    [item] = parse(rows).items
+    assert item.source == "national"
+    assert item.warnings == ["问题来源 “国家考核评估反馈” was read as 国家反馈."]
