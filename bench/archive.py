@@ -14,7 +14,8 @@ letter:
   weasyprint, without any request around it (so the ratio flatters the fresh render).
 
 Both after untimed warm-ups (fonts are loaded once per process), alternating which goes first,
-medians of ``runs``. The target: a stored download costs at most 5 % of a fresh render.
+medians of ``runs``. The targets: the kept file served by the service costs at most 5 % of a
+fresh render, and the whole download request (session, checks and all) at most 10 %.
 With ``--notice``, the same for a published 20-page notice (the button's POST against
 ``notices.notice.notice_pdf``), built as bench/documents.py builds it.
 
@@ -33,8 +34,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-# The target: a stored download at most this share of a fresh render's time.
-TARGET_RATIO = 0.05
+# The targets, as shares of a fresh render's time: the service serving the kept file, and the
+# whole download request around it (seven queries, the middleware, the response).
+TARGET_SERVICE_RATIO = 0.05
+TARGET_VIEW_RATIO = 0.10
 
 
 def _time(fn: Callable[[], object]) -> float:
@@ -145,16 +148,19 @@ def _notice_figures(world: Any, *, runs: int) -> dict[str, Any]:
 
 
 def run(world: Any, *, units: int = 5, items: int = 5, runs: int = 20, notice_runs: int = 0) -> dict[str, Any]:
-    """The figures as a dict: ``letter`` (and ``notice`` when ``notice_runs``), the target and
-    whether the letter meets it."""
-    result: dict[str, Any] = {"target_ratio": TARGET_RATIO}
+    """The figures as a dict: ``letter`` (and ``notice`` when ``notice_runs``), the targets and
+    whether they are met."""
+    result: dict[str, Any] = {"target_service_ratio": TARGET_SERVICE_RATIO, "target_view_ratio": TARGET_VIEW_RATIO}
     print(f"  Letter with {items} items to {units} units, {runs} runs per path…")
     result["letter"] = _letter_figures(world, units=units, items=items, runs=runs)
     if notice_runs:
         print(f"  Published notice, {notice_runs} runs per path…")
         result["notice"] = _notice_figures(world, runs=notice_runs)
-    result["pass"] = result["letter"]["ratio"] <= TARGET_RATIO and (
-        "notice" not in result or result["notice"]["ratio"] <= TARGET_RATIO
+    letter = result["letter"]
+    result["pass"] = (
+        letter["service_ratio"] <= TARGET_SERVICE_RATIO
+        and letter["ratio"] <= TARGET_VIEW_RATIO
+        and ("notice" not in result or result["notice"]["ratio"] <= TARGET_VIEW_RATIO)
     )
     return result
 
@@ -171,7 +177,7 @@ def summary_line(result: dict[str, Any]) -> str:
             f"; kept notice {notice['stored_download_ms']} ms vs {notice['fresh_render_ms']} ms ({notice['ratio']:.1%})"
         )
     verdict = "PASS" if result["pass"] else "FAIL"
-    return f"{line} — target ≤ {TARGET_RATIO:.0%}: {verdict}"
+    return f"{line} — targets: service ≤ {TARGET_SERVICE_RATIO:.0%}, download ≤ {TARGET_VIEW_RATIO:.0%}: {verdict}"
 
 
 def main(argv: list[str] | None = None) -> int:
