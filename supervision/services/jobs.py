@@ -213,9 +213,18 @@ def is_held(name: Any) -> bool:
 
 
 def upload_release(name: str) -> None:
-    """Delete a held upload once its flow is over (the import was saved)."""
-    if isinstance(name, str) and name.startswith(HELD_FOLDER + "/"):
-        _delete(name)
+    """Delete a held upload once its flow is over (the import was saved), with the files made
+    from it (``held_file``)."""
+    if not (isinstance(name, str) and name.startswith(HELD_FOLDER + "/")):
+        return
+    folder, _slash, base = name.rpartition("/")
+    try:
+        beside = [f for f in default_storage.listdir(folder)[1] if f.startswith(base + ".")]
+    except OSError:
+        beside = []
+    for made in beside:
+        _delete(f"{folder}/{made}")
+    _delete(name)
 
 
 def held_uploads_prune(*, now: dt.datetime) -> int:

@@ -77,7 +77,8 @@ def test_a_long_list_is_previewed_then_imported_by_the_worker(world, draft, djan
         "Imported 3 problems into the letter."
         in clerk.get(reverse("jobs:detail", args=[imported.uuid])).content.decode()
     )
-    assert not default_storage.exists(held)  # imported: the held sheet is gone
+    # Imported: the held sheet is gone, and its preview with it.
+    assert not default_storage.exists(held) and not default_storage.exists(uploads.preview_file(job))
 
 
 def test_a_long_list_with_errors_cannot_be_confirmed(world, draft, django_capture_on_commit_callbacks):
