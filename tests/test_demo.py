@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.test import override_settings
 from django.utils import timezone, translation
 
@@ -245,3 +245,25 @@ def test_reminder_letters_chase_without_new_assignments(demo, db):
         assert None not in chased and len(chased) == len(set(chased))
     assert AuditEvent.objects.filter(action="assignment.chased").exists()
     assert AuditEvent.objects.filter(action="assignment.report_carried").exists()
+
+
+def test_the_largest_reminder_prints_each_overdue_item_once(demo, db):
+    from notices.letters import letter_pdf
+    from tests.notices import pdfs
+
+    # The reminder chasing the most overdue tasks: 115 of 31 units on 4 items. Printed a row per
+    # task it ran to 24 pages; each item once, with its units, it takes 6.
+    reminder = (
+        Letter.objects.filter(kind=LetterKind.REMINDER)
+        .annotate(tasks=Count("items__item_units"), listed=Count("items", distinct=True))
+        .order_by("-tasks", "pk")
+        .first()
+    )
+    assert reminder.tasks > 3 * reminder.listed
+    pdf = letter_pdf(reminder)
+    pages = len(pdfs.page_sizes(pdf))
+    assert pages <= 8
+    # The attachment runs over several pages, its heading row on each.
+    heading = ["序号", "问题描述", "整改措施", "逾期单位", "整改时限", "逾期天数"]
+    headed = [n for n in range(2, pages + 1) if any(t and t[0] == heading for t in pdfs.tables(pdf, n))]
+    assert len(headed) >= 2 and headed == list(range(headed[0], pages + 1))
