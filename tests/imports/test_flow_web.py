@@ -214,3 +214,19 @@ def test_one_county_may_be_chosen_to_lead_a_collective_row(world, draft, clerk):
     assert sorted((link.role, link.unit_id) for link in item.item_units.all()) == sorted(
         [("lead", world.unit_b.pk), ("cooperating", world.unit_a.pk), ("cooperating", world.unit_c.pk)]
     )
+
+
+def test_a_guess_is_highlighted_on_its_row_and_listed_apart(world, draft, clerk):
+    rows = [row(description="问题甲"), row(seq=2, category="", description="问题乙"), row(seq=3, description="问题丙")]
+    page, token = preview(clerk, draft, rows)
+    html = page.content.decode()
+    assert 'data-summary="warnings">1<' in html
+    guessed = html.split('data-row="3"')[0].rsplit("<tr", 1)[1]
+    assert "sv-msg--warning" in guessed  # the row the importer guessed on, highlighted
+    assert "问题类别" in html.split('data-row="3"')[1].split("</tr>")[0]  # with what it guessed
+    assert "sv-msg--warning" not in html.split('data-row="2"')[0].rsplit("<tr", 1)[1]
+    flagged = clerk.post(reverse("notices:letter_import_preview", args=[draft.pk]), {"t": token, "show": "flagged"})
+    text = flagged.content.decode()
+    assert "问题乙" in text and "问题甲" not in text and "问题丙" not in text
+    # A guess does not block: the import goes ahead as understood.
+    assert confirm(clerk, draft, token).status_code == 302 and len(_descriptions(draft)) == 3
