@@ -70,7 +70,7 @@ def test_a_letter_from_draft_to_write_off(people, open_page, live_server, tmp_pa
         form.locator("[name=description]").fill(description)
         form.locator("[name=measures]").fill("制定整改方案，限期完成")
         form.locator("[name=deadline]").fill("2026-12-31")
-        form.locator("[name=lead]").select_option(lead)
+        form.locator("[name=lead]").select_option([lead] if lead else [])
         _clear(clerk)
         form.get_by_role("button", name="添加事项").click()
         _ok(clerk, "事项已添加")
