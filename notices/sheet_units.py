@@ -119,15 +119,14 @@ class UnitReader:
         if key not in self._read:
             self._read[key] = self._units(lead_cell, cooperating_cell, split)
         found = self._read[key]
-        copy = Units(
-            leads=list(found.leads),
-            cooperating=list(found.cooperating),
-            expansions=[(name, list(names)) for name, names in found.expansions],
-            errors=list(found.errors),
-            warnings=list(found.warnings),
+        # Lists of its own for each row; the names a collective stood for are shared (read only).
+        return Units(
+            leads=found.leads.copy(),
+            cooperating=found.cooperating.copy(),
+            expansions=found.expansions.copy(),
+            errors=found.errors.copy(),
+            warnings=found.warnings.copy(),
         )
-        copy._roles = dict(found._roles)
-        return copy
 
     def _units(self, lead_cell: str, cooperating_cell: str, split: bool) -> Units:
         units = Units()

@@ -292,25 +292,32 @@ class _XlsSheet(Sheet):
         self.name = sheet.name
         self.last_row = sheet.nrows
 
-    def _value(self, cell: Any) -> Any:
+    def _value(self, kind: int, value: Any) -> Any:
         import xlrd
 
-        kind = cell.ctype
         if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
             return None
         if kind == xlrd.XL_CELL_DATE:
             try:
-                return xlrd.xldate.xldate_as_datetime(cell.value, self._book.datemode)
+                return xlrd.xldate.xldate_as_datetime(value, self._book.datemode)
             except Exception:  # a date cell holding a number that is no date: keep the number
-                return cell.value
+                return value
         if kind == xlrd.XL_CELL_BOOLEAN:
-            return bool(cell.value)
-        return cell.value
+            return bool(value)
+        return value
 
     def rows(self) -> Iterator[tuple[Any, ...]]:
+        import xlrd
+
+        plain = (xlrd.XL_CELL_TEXT, xlrd.XL_CELL_NUMBER)
         try:
             for index in range(self._sheet.nrows):
-                yield tuple(self._value(cell) for cell in self._sheet.row(index))
+                kinds = self._sheet.row_types(index)
+                values = self._sheet.row_values(index)
+                yield tuple(
+                    value if kind in plain else self._value(kind, value)
+                    for kind, value in zip(kinds, values, strict=True)
+                )
         except Exception as exc:
             raise UnreadableWorkbook(_damaged_xls()) from exc
 
