@@ -70,7 +70,7 @@ def lines(pdf: bytes) -> list[Line]:
     return list(_lines(pdf))
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=128)
 def _lines(pdf: bytes) -> tuple[Line, ...]:
     # Parsed once for the several measurements taken of one document.
     found = []
@@ -280,4 +280,66 @@ def full_line_problems(pdf: bytes, *, spacing_pt: float, tolerance: float = 0.3)
             found.append(f"{where}: {group!r} from the next line would have fitted")
         if full.cells is not None and (full.cells > 28 or (full.cells < 28 and len(group) < 2)):
             found.append(f"{where} holds {full.cells} characters (with its indent)")
+    return found
+
+
+_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def signature_problems(pdf: bytes) -> list[str]:
+    """7.3.5.2 (no seal): the issuing body's name one blank line below the text above it, ending
+    two characters from the right edge; the date on the next line, its first character two
+    characters right of the name's first; a date longer than the name ends two characters from
+    the edge instead. A name on several lines: they start together, the widest one counts."""
+    pitch, cell = BLOCK_MM[1] / 22, BLOCK_MM[0] / 28
+    body = [line for line in lines(pdf) if line.size == 16 and not is_stamp(line)]
+    at = next((n for n, line in enumerate(body) if _DATE.match(line.text)), None)
+    if at is None:
+        return ["no 成文日期 on a line of its own"]
+    date, b = body[at], block(body[at].page)
+    name: list[Line] = []
+    n = at - 1
+    while n >= 0 and body[n].page == date.page and abs(body[n + 1].top - body[n].top - pitch) < 0.5:
+        name.insert(0, body[n])
+        n -= 1
+    if not name:
+        return [f"no 发文机关署名 above {date.text!r}"]
+    found = []
+    start = name[0].x0
+    if any(abs(line.x0 - start) > 0.1 for line in name):
+        found.append(f"the name's lines start at {[round(line.x0, 2) for line in name]} mm")
+    widest = max(line.x1 for line in name)
+    if abs(date.x0 - start - 2 * cell) > 0.3:
+        found.append(f"the date starts {date.x0 - start:.2f} mm right of the name, not two characters")
+    if date.x1 - date.x0 > widest - start + 0.05:  # the date is the longer
+        if abs(b.right - date.x1 - 2 * cell) > 0.3:
+            found.append(f"the longer date ends {b.right - date.x1:.2f} mm from the edge, not two characters")
+    elif abs(b.right - widest - 2 * cell) > 0.3:
+        found.append(f"the name ends {b.right - widest:.2f} mm from the edge, not two characters")
+    if date.x1 > b.right + 0.3 or start < b.left - 0.3:
+        found.append("the signature leaves the block")
+    above = body[n] if n >= 0 else None
+    if above is not None and above.page == date.page and abs(name[0].top - above.top - 2 * pitch) > 0.3:
+        found.append(f"{name[0].top - above.top:.2f} mm from the line above to the name, not two lines")
+    return found
+
+
+def title_lines(pdf: bytes) -> list[Line]:
+    """The title's lines (2号) on the first page."""
+    return [line for line in lines(pdf) if line.page == 1 and line.size == 22]
+
+
+def title_problems(pdf: bytes) -> list[str]:
+    """7.3.1: every line of the title centred in the block and inside it, at the line pitch."""
+    found = []
+    b = block(1)
+    found_lines = title_lines(pdf)
+    for line in found_lines:
+        if abs((line.x0 + line.x1) / 2 - b.centre) > 0.5:
+            found.append(f"title line {line.text!r} is off centre by {(line.x0 + line.x1) / 2 - b.centre:.2f} mm")
+        if line.x0 < b.left - 0.3 or line.x1 > b.right + 0.3:
+            found.append(f"title line {line.text!r} leaves the block")
+    for upper, lower in zip(found_lines, found_lines[1:], strict=False):
+        if abs(lower.top - upper.top - BLOCK_MM[1] / 22) > 0.3:
+            found.append(f"title lines {upper.text!r} and {lower.text!r} are not one line apart")
     return found
