@@ -188,3 +188,10 @@ def test_the_preview_reads_a_few_queries_however_long_the_sheet(world, django_as
     with django_assert_max_num_queries(20):
         response = _upload(client, demo_directory())
     assert response.status_code == 200
+
+
+def test_the_passwords_page_is_kept_by_no_cache(world):
+    client = browser_for(world.clerk)
+    response = client.post(reverse("directory:confirm"), {"rows": _token(_upload(client, workbook(SMALL)))})
+    assert "no-store" in response.headers["Cache-Control"]
+    assert '<meta name="turbo-cache-control" content="no-cache">' in response.content.decode()
