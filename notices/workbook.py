@@ -239,6 +239,18 @@ class _XlsxSheet(Sheet):
             raise UnreadableWorkbook(_reading_error(exc)) from exc
 
 
+class _NoCells(Sheet):
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.last_row = 0
+
+    def rows(self) -> Iterator[tuple[Any, ...]]:
+        return iter(())
+
+    def merges(self) -> list[Merge]:
+        return []
+
+
 class _XlsxBook(Book):
     def __init__(self, workbook: Any) -> None:
         self._wb = workbook
@@ -246,7 +258,10 @@ class _XlsxBook(Book):
 
     def sheet(self, name: str) -> Sheet:
         try:
-            return _XlsxSheet(self._wb[name])
+            worksheet = self._wb[name]
+            if not hasattr(worksheet, "iter_rows"):
+                return _NoCells(name)  # a chart sheet
+            return _XlsxSheet(worksheet)
         except Exception as exc:  # a sheet whose part is missing or unreadable
             raise UnreadableWorkbook(_reading_error(exc)) from exc
 

@@ -103,3 +103,22 @@ def test_merged_ranges_are_found_with_any_prefix_and_across_chunks(monkeypatch):
             workbook.Merge(2, 2, 2, 3),
         ]
     assert workbook._merges(io.BytesIO(b"<worksheet><sheetData/></worksheet>")) == []
+
+
+def test_a_chart_sheet_before_the_list_is_passed_over(parse):
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    chart = wb.create_chartsheet("图表")
+    chart.add_chart(BarChart())
+    ws = wb.create_sheet("问题清单")
+    ws.append(HEAD)
+    ws.append(["共性问题", PROBLEM_1, M1, U1, PHASE])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    sheet = parse(out)
+    assert sheet.errors == [] and (sheet.sheet, len(sheet.items)) == ("问题清单", 1)
+    assert sheet.sheet_names == ["图表", "问题清单"]
