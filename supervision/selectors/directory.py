@@ -129,6 +129,8 @@ class DirectoryPlan:
     units: list[PlannedUnit]
     people: list[PlannedPerson]
     accounts: list[PlannedAccount]
+    # The units already here that the entries name (as units, people's units or parents), by name_key.
+    known: dict[str, Unit] = field(default_factory=dict)
     # (row, message) for what the office should look at: a namesake with another phone, …
     notes: list[tuple[int, str]] = field(default_factory=list)
 
@@ -155,7 +157,7 @@ class DirectoryPlan:
 
 def units_for_matching() -> list[Unit]:
     """Every unit, inactive ones and offices included: a sheet naming one must be told so."""
-    return list(Unit.objects.order_by("pk"))
+    return list(Unit.objects.select_related("parent").order_by("pk"))
 
 
 def _short(unit_name: str, entries: dict[str, UnitEntry], existing: dict[str, Unit]) -> str:
@@ -170,6 +172,7 @@ def directory_plan(entries: DirectoryEntries) -> DirectoryPlan:
     """What importing the entries would create, and what is already here (a few queries, however
     long the sheet: the units, the namesakes' accounts and roles, the usernames in the way)."""
     wanted = {name_key(u.name) for u in entries.units} | {name_key(p.unit) for p in entries.people}
+    wanted |= {name_key(u.parent) for u in entries.units if u.parent}
     existing = {name_key(u.name): u for u in Unit.objects.all() if name_key(u.name) in wanted}
     units = [PlannedUnit(entry, existing.get(name_key(entry.name))) for entry in entries.units]
     by_key = {name_key(u.name): u for u in entries.units}
@@ -188,7 +191,7 @@ def directory_plan(entries: DirectoryEntries) -> DirectoryPlan:
             held.add((user_id, unit_id, role))
             member_of.setdefault(user_id, set()).add(unit_id)
 
-    plan = DirectoryPlan(units=units, people=[], accounts=[])
+    plan = DirectoryPlan(units=units, people=[], accounts=[], known=existing)
     accounts_by_identity: dict[tuple[str, str], int] = {}
     for entry in entries.people:
         unit = existing.get(name_key(entry.unit))

@@ -51,6 +51,14 @@ GROUP_LENGTH = 4
 ONE_TIME_ITERATIONS = 20_000
 
 
+class Secret(str):
+    """A one-time password: its text as any string, its repr masked, so that an error report
+    (Django's reporter lists each frame's local variables) or a log line never shows it."""
+
+    def __repr__(self) -> str:
+        return "'********'"
+
+
 class Parsed(Protocol):
     """What ``notices.contacts.parse_directory`` returns (supervision does not import notices)."""
 
@@ -65,7 +73,7 @@ class NewAccount:
     full_name: str
     title: str
     phone: str
-    password: str  # the one-time password, in clear: shown once, never stored
+    password: str = field(repr=False)  # the one-time password, in clear: shown once, never stored
     roles: tuple[tuple[str, str], ...]  # (unit name, role)
 
 
@@ -98,7 +106,7 @@ def may_import_directory(user: User) -> bool:
 def one_time_password() -> str:
     """A random password one can read out and type: three groups of four, e.g. k7mp-rx4t-wn9c."""
     groups = ("".join(secrets.choice(PASSWORD_ALPHABET) for _n in range(GROUP_LENGTH)) for _g in range(PASSWORD_GROUPS))
-    return "-".join(groups)
+    return Secret("-".join(groups))
 
 
 def _valid_one_time_password(user: User) -> str:
@@ -163,7 +171,7 @@ def directory_import(*, actor: User, parsed: Parsed) -> DirectoryImportResult:
             entry = plan.units[i].entry
             parent = None
             if entry.parent:
-                parent = units.get(name_key(entry.parent)) or Unit.objects.filter(name=entry.parent).first()
+                parent = units.get(name_key(entry.parent)) or plan.known.get(name_key(entry.parent))
                 if parent is None or parent.kind == UnitKind.OFFICE:
                     raise InvalidInput(_("No unit is called “%(name)s”.") % {"name": entry.parent[:50]}, field="parent")
             unit = Unit(

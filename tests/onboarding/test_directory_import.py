@@ -207,3 +207,27 @@ def test_the_demo_office_moves_in_in_one_go(world, django_assert_max_num_queries
     assert Unit.objects.get(name="离石区坪头乡人民政府").parent.name == "离石区人民政府"
     assert Membership.objects.filter(unit__in=result.units_created).count() == 96
     assert Unit.objects.filter(kind=UnitKind.WORK_TEAM, peer_group=PeerGroup.WORK_TEAM).count() == 18
+
+
+def test_new_units_under_units_already_here(world, django_assert_max_num_queries):
+    towns = [[f"甲县第{n}镇人民政府", f"第{n}镇", "乡镇", "甲县", n] for n in range(1, 41)]
+    parsed = parse_directory(workbook(towns))
+    with django_assert_max_num_queries(20):
+        result = directory_import(actor=world.clerk, parsed=parsed)
+    assert len(result.units_created) == 40
+    assert set(Unit.objects.filter(name__startswith="甲县第").values_list("parent", flat=True)) == {world.unit_a.pk}
+
+
+def test_reading_a_directory_already_here_is_a_few_queries(world, django_assert_max_num_queries):
+    directory_import(actor=world.clerk, parsed=parse_directory(demo_directory()))
+    with django_assert_max_num_queries(6):
+        parsed = parse_directory(demo_directory())
+    assert parsed.errors == [] and len(parsed.entries.units) == 48
+
+
+def test_a_password_never_shows_in_a_repr(world):
+    """Error reports list local variables by their repr: a one-time password is masked there."""
+    result = directory_import(actor=world.clerk, parsed=parse_directory(workbook(SMALL[:1])))
+    for account in result.accounts:
+        assert account.password not in repr(account) and account.password not in repr(result)
+        assert repr(account.password) == "'********'" and len(str(account.password)) == 14

@@ -22,7 +22,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from supervision.services import DomainError
-from supervision.services.onboarding import account_password_choose
+from supervision.services.onboarding import Secret, account_password_choose
 
 
 class FirstPasswordForm(PasswordChangeForm):
@@ -56,7 +56,8 @@ def first_password(request: HttpRequest) -> HttpResponse:
     form = FirstPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            account_password_choose(actor=user, password=form.cleaned_data["new_password1"])
+            # Masked in any error report's local variables, like the POST fields above.
+            account_password_choose(actor=user, password=Secret(form.cleaned_data["new_password1"]))
         except DomainError as exc:
             form.add_error("new_password1", exc.message)
         else:

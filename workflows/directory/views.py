@@ -40,6 +40,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notices.contacts import ParsedDirectory, SheetRows, check_rows, parse_directory
@@ -54,7 +55,7 @@ from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision.models import PeerGroup, Role, UnitKind, User
 from supervision.selectors.directory import DirectoryPlan, directory_plan, directory_rows
 from supervision.services import DomainError, NotAllowed
-from supervision.services.onboarding import NewAccount, directory_import, may_import_directory
+from supervision.services.onboarding import NewAccount, Secret, directory_import, may_import_directory
 
 # How long a preview may be confirmed, and the accounts' sheet fetched, after it was made.
 PREVIEW_SECONDS = 60 * 60
@@ -190,9 +191,13 @@ def _take_accounts(user: User, sheet: str, key: str) -> list[NewAccount] | None:
         data = json.loads(Fernet(key.encode()).decrypt(stored, ttl=SHEET_SECONDS))
     except (InvalidToken, ValueError, TypeError):
         return None
-    return [NewAccount(**{**a, "roles": tuple(tuple(r) for r in a["roles"])}) for a in data]
+    return [
+        NewAccount(**{**a, "password": Secret(a["password"]), "roles": tuple(tuple(r) for r in a["roles"])})
+        for a in data
+    ]
 
 
+@sensitive_variables("result", "accounts", "context", "key")
 @never_cache
 @login_required
 @require_POST
@@ -235,6 +240,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
     return render(request, "directory/done.html", context)
 
 
+@sensitive_post_parameters("key")
+@sensitive_variables("accounts", "pdf")
 @never_cache
 @login_required
 @require_POST
