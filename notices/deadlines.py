@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from supervision import clock
 from supervision.models import DeadlineKind
 
 ONGOING = "长期坚持"
@@ -143,8 +144,11 @@ def read_deadline(value: object, campaign_year: int, *, today: dt.date | None = 
     immediate = any(word in text for word in _IMMEDIATE_WORDS)
     for word in _IMMEDIATE_WORDS:
         text = text.replace(word, "")
+    if immediate:
+        # "立行立改（2023年7月5日前）", as the documents print it: the date in brackets.
+        text = text.strip("()")
     if immediate and text in ("", ONGOING, "并" + ONGOING):
-        day = (today or dt.date.today()) + dt.timedelta(days=IMMEDIATE_DAYS)
+        day = (today or clock.today()) + dt.timedelta(days=IMMEDIATE_DAYS)
         warning = _("立行立改: to be fixed at once; checked on %(date)s, %(days)d days after the import.") % {
             "date": _shown(day),
             "days": IMMEDIATE_DAYS,

@@ -19,10 +19,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from supervision.models import DeadlineKind, Item, ItemCategory, ItemSource, ItemUnit, Letter, UnitRole
+from supervision.models import Item, ItemCategory, ItemSource, ItemUnit, Letter, UnitRole
 
 from . import wording
-from .deadlines import IMMEDIATE
 from .xlsx import text
 
 
@@ -79,9 +78,8 @@ def item_values(item: Item) -> dict[str, object]:
 
 
 def _deadline(item: Item) -> str:
-    if item.deadline_kind == DeadlineKind.IMMEDIATE:
-        # With its date: read back, a bare 立行立改 would be counted from the day of the import.
-        return IMMEDIATE + "，" + wording.deadline_text(item.deadline, DeadlineKind.BY_DATE)
+    # A 立行立改 deadline prints with its date ("立行立改（2031年9月1日前）"): read back, a bare
+    # 立行立改 would be counted from the day of the import.
     return wording.deadline_text(item.deadline, item.deadline_kind)
 
 

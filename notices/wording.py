@@ -40,6 +40,8 @@ def deadline_text(day: dt.date, kind: str) -> str:
     date = date_format(day, "DATE_FORMAT")
     if kind == DeadlineKind.PHASE_THEN_ONGOING:
         return _("phase results by %(date)s, then ongoing") % {"date": date}
+    if kind == DeadlineKind.IMMEDIATE:
+        return _("at once (by %(date)s)") % {"date": date}
     return _("by %(date)s") % {"date": date}
 
 

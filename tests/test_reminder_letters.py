@@ -170,3 +170,10 @@ def test_a_unit_that_missed_an_extended_deadline_prints_under_the_same_item(late
         ["1", "问题描述1：安置点配套设施不完善", "完善配套设施", "甲县、乙县、农业农村局", "2024年1月10日前", "5"],
         ["", "", "", "丙县", "2024年1月13日前", "2"],
     ]
+
+
+def test_the_draft_is_written_in_the_site_language_whatever_is_active(late):
+    # The suite runs in English; tick drafts a document, which is Chinese like every 公文.
+    reminder = Letter.objects.get(kind=LetterKind.REMINDER)
+    assert "逾期" in reminder.title and "Reminder" not in reminder.title
+    assert "overdue" not in reminder.body and late.letter.title in reminder.body

@@ -168,5 +168,13 @@ ACTION_LABELS = {
     "job.retried": _("Background job retried"),
     "jobs.pruned": _("Expired background job files deleted"),
     "api_token.created": _("API token created"),
+    # Keeping what was issued, and moving in (单位通讯录)
+    "letter.document_stored": _("Issued letter kept as a PDF"),
+    "notice.document_stored": _("Published notice kept as a PDF"),
+    "unit.created": _("Unit created"),
+    "account.created": _("Account created with a one-time password"),
+    "membership.added": _("Role given"),
+    "directory.imported": _("Unit directory imported"),
+    "account.password_chosen": _("Own password chosen"),
     "api_token.revoked": _("API token revoked"),
 }

@@ -39,7 +39,7 @@ class Letter(models.Model):
     title = models.CharField(_("title"), max_length=200)
     # Where the drafter broke the title on the printed letter, one line per line; the lines
     # joined are the title. Empty: the title is broken between words automatically (GB/T 9704
-    # 7.3.3), which is what almost every letter wants.
+    # 7.3.1), which is what almost every letter wants.
     title_lines = models.TextField(_("title line breaks"), blank=True)
     body = models.TextField(_("body"), blank=True)
     deadline = models.DateField(_("reply deadline"), null=True, blank=True)
@@ -198,6 +198,8 @@ class Item(models.Model):
         date = date_format(self.deadline, "DATE_FORMAT")
         if self.deadline_kind == DeadlineKind.PHASE_THEN_ONGOING:
             return str(_("phase results by %(date)s, then ongoing")) % {"date": date}
+        if self.deadline_kind == DeadlineKind.IMMEDIATE:
+            return str(_("at once (by %(date)s)")) % {"date": date}
         return str(_("by %(date)s")) % {"date": date}
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from supervision import clock, cycle_calendar
@@ -74,16 +76,20 @@ def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now:
         .first()
     )
     if draft is None:
+        # A letter is a document in the site's language (公文), whoever or whatever drafts it: the
+        # tick runs in no request's language, and an English-speaking clerk still issues Chinese.
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("Reminder on the overdue items of %(number)s") % {"number": letter.number or letter.title}
+            body = _(
+                "The items below of letter %(number)s “%(title)s” are past their deadline. Please finish "
+                "them without delay and report the progress by the date given."
+            ) % {"number": letter.number or "", "title": letter.title}
         draft = letter_create(
             actor=clerk,
             office=letter.office,
             kind=LetterKind.REMINDER,
-            title=_("Reminder on the overdue items of %(number)s") % {"number": letter.number or letter.title},
-            body=_(
-                "The items below of letter %(number)s “%(title)s” are past their deadline. Please finish "
-                "them without delay and report the progress by the date given."
-            )
-            % {"number": letter.number or "", "title": letter.title},
+            title=title,
+            body=body,
             deadline=_reply_by(now),
             addressee_ids=units,
             parent=letter,

@@ -93,7 +93,7 @@ def test_the_export_writes_problem_numbers_and_立行立改_with_its_date(world,
     ws = load_workbook(_export(letter)).active
     assert [c.value for c in ws[1]][-1] == "问题编号"
     assert [ws.cell(row=r, column=10).value for r in range(2, 6)] == [1, 1, 2, None]
-    assert ws.cell(row=3, column=9).value.startswith("立行立改，")
+    assert ws.cell(row=3, column=9).value.startswith("立行立改（")
 
 
 def test_parse_reads_back_grouping_and_several_leads(world, seed):

@@ -109,6 +109,14 @@ class LetterIn(serializers.Serializer):
     office = _id(required=False, help_text="The office drafting it; needed only by a clerk of several offices.")
     kind = serializers.ChoiceField(choices=LetterKind.choices)
     title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False)
+    title_lines = serializers.CharField(
+        max_length=400,
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        default="",
+        help_text="Where the printed title breaks: the title again, one line per line; empty: between words.",
+    )
     body = _text(20000)
     deadline = serializers.DateField(required=False, allow_null=True, default=None, help_text="Reply deadline.")
     addressees = serializers.ListField(child=_id(), required=False, default=list, max_length=5000)
@@ -119,6 +127,7 @@ class LetterUpdateIn(serializers.Serializer):
     """A draft's fields; those left out stay as they are (``deadline: null`` takes it off)."""
 
     title = serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False, required=False)
+    title_lines = serializers.CharField(max_length=400, allow_blank=True, trim_whitespace=False, required=False)
     body = serializers.CharField(max_length=20000, allow_blank=True, trim_whitespace=False, required=False)
     deadline = serializers.DateField(required=False, allow_null=True)
     addressees = serializers.ListField(child=_id(), required=False, max_length=5000)

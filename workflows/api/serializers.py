@@ -156,6 +156,7 @@ class StepOut(serializers.Serializer):
 
 
 class LetterDetailOut(LetterOut):
+    title_lines = serializers.CharField(help_text="Where the drafter broke the printed title; empty: between words.")
     body = serializers.CharField()
     addressees = UnitRef(many=True, source="addressees.all")
     cc_units = UnitRef(many=True, source="cc_units.all")

@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from notices import ledger, letters
-from notices.filters import ledger_request, ledger_unit_label, resolve_letter
+from notices import ledger, letters, wording
+from notices.filters import ledger_head, ledger_request, resolve_letter
 from notices.notice import notice_of_cycle, notice_pdf
 from notices.task_sheet import task_sheet_pdf
 from supervision import clock
@@ -103,7 +103,8 @@ class Command(BaseCommand):
         asked = ledger_request(
             units=options["unit"], letter=options["letter"], states=options["state"], peer_group=options["peer_group"]
         )
-        unit_label = ledger_unit_label(asked)
+        with wording.document_language():
+            unit_label = ledger_head(asked)
         rows = ledger.ledger_queryset(Assignment.objects.all(), asked.filters).iterator(chunk_size=ledger.CHUNK)
         if suffix == ".xlsx":
             with output.open("wb") as out:
