@@ -3,8 +3,10 @@ every error reported at once, every guess said.
 
 Nothing is written here: ``parse_workbook`` returns the items it understood, the errors it found
 (each with the sheet's row number and the column heading, so the office can fix the whole file
-in one go) and the warnings where it guessed, for the preview. ``notices.services`` writes the
-result through the supervision services, all rows or none.
+in one go) and the warnings where it guessed, for the preview. A row with an error makes no item;
+the other rows are still returned, so the preview shows them beside the errors: items do not
+mean the sheet is clean, ``errors`` says that. ``notices.services`` writes the result through
+the supervision services, all rows or none: nothing while any error stands.
 
 What is read (the conventions of real ledgers, no hand editing needed):
 
@@ -136,6 +138,8 @@ class ParsedItem:
 
 @dataclass
 class ParsedSheet:
+    # The rows understood, errors or not: a sheet is clean when ``errors`` is empty, never
+    # because there are items.
     items: list[ParsedItem] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     # Where the importer guessed about the sheet as a whole, or a row it skipped.
@@ -653,9 +657,11 @@ class _Reader:
             self.seen[key] = n
 
     def finish(self) -> list[ParsedItem]:
-        """The items, their problem numbers set (see the module's docstring)."""
-        if self.errors:
-            return []
+        """The items, their problem numbers set (see the module's docstring).
+
+        Rows with errors make no item, but the rows understood are returned all the same, for
+        the preview to list beside the errors: items and errors together are not an import.
+        ``notices.services.letter_import_items`` refuses every row while any error stands."""
         if self.numbers_written:  # the sheet's own 问题编号 column
             return [item for item, _problem in self.items]
         grouped = any(problem.measures > 1 for problem in self.problems.values())

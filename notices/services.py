@@ -49,7 +49,10 @@ class ImportResult:
 class ImportPreview:
     """What an import would do, written nowhere: the sheet as understood, row by row, and the
     units that would join the letter's addressees. Errors block the import; warnings say where
-    the importer guessed, for the clerk to check."""
+    the importer guessed, for the clerk to check.
+
+    ``items`` holds the rows understood even when other rows have errors (the clerk sees both
+    at once): only ``ok`` says whether the sheet may be imported."""
 
     letter: Letter
     campaign_year: int
@@ -212,6 +215,7 @@ def _import(
 ) -> ImportResult:
     preview = _preview(actor, letter, workbook_file, campaign_year, progress, sheet)
     if not preview.ok:
+        # All rows or none: the rows understood beside an error are the preview's, never imported.
         return ImportResult(errors=preview.errors)
     letter, items_read = preview.letter, preview.items
     chosen, errors = _apply_overrides(items_read, lead_overrides)

@@ -8,6 +8,10 @@ then the clerk's confirmation. The upload is held privately between them
 ``INLINE_ROWS`` rows is previewed and imported by the worker; smaller ones in the request. The
 preview, from either, is the JSON-able dict ``preview_data`` makes: the page renders that, so
 both look the same.
+
+The preview lists the rows understood even when other rows have errors; whether it may be
+confirmed is its ``error_count`` (and the job's ``ok``), never whether it has items. The import
+reads the sheet again and refuses every row while any error stands.
 """
 
 from __future__ import annotations
@@ -129,6 +133,8 @@ def preview_data(preview: ImportPreview) -> dict[str, Any]:
         "warning_count": preview.warning_count,
         "error_count": len(errors),
         "errors": errors[:MAX_ERRORS],
+        # The same errors by row, for the page to mark each on its row: [row, column, message].
+        "row_errors": [[e.row, e.column, e.message] for e in preview.errors[:MAX_ERRORS] if e.row],
         "sheet_warnings": sheet_warnings[:MAX_ERRORS],
         "would_add": [u.name for u in preview.would_add],
         "items": [_item_data(item) for item in preview.items],

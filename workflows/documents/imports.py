@@ -11,8 +11,11 @@ Split from ``views`` (downloads): the import has its own flow and grows on its o
    its measures, the deadline as written and as understood, the lead and cooperating units with
    the collective names expanded), the importer's guesses highlighted, every error with its row
    and column, a summary; a sheet picker when the workbook has several sheets; a choice of lead
-   for an item naming several units. Still nothing is written.
-3. ``letter_import_confirm``: every row is imported, or none.
+   for an item naming several units. The rows understood are listed even when other rows have
+   errors, each error marked on its row too; the confirm button is only offered without errors.
+   Still nothing is written.
+3. ``letter_import_confirm``: every row is imported, or none (none while the sheet has an
+   error, whatever is posted).
 
 A sheet of more than ``uploads.INLINE_ROWS`` rows is read by the worker for the preview and
 again for the import (job kinds ``problem_list_preview`` and ``problem_list_import``); the
@@ -231,11 +234,40 @@ def _label(choices: Any, value: str) -> str:
         return value
 
 
+def _errors_by_row(data: dict[str, Any]) -> dict[int, list[str]]:
+    """The preview's errors on sheet rows, as each row shows them (its row number is the row's)."""
+    found: dict[int, list[str]] = {}
+    # A preview stored before errors were kept by row has none to place: its list still shows them.
+    for row, column, message in data.get("row_errors", ()):
+        text = _("%(column)s: %(message)s") % {"column": column, "message": message} if column else message
+        found.setdefault(row, []).append(text)
+    return found
+
+
+def _entries(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sheet's rows in order: every item understood, with the errors of its rows, and a row
+    of its own for each sheet row that has errors and made no item."""
+    errors = _errors_by_row(data)
+    entries, placed = [], set()
+    for item in data["items"]:
+        entries.append({**item, "errors": [e for row in item["rows"] for e in errors.get(row, ())]})
+        placed.update(item["rows"])
+    for row, texts in errors.items():
+        if row not in placed:
+            entries.append({"row": row, "rows": [row], "errors": texts, "warnings": [], "error_only": True})
+    entries.sort(key=lambda entry: entry["row"])  # stable: the measures of a row keep their order
+    return entries
+
+
 def _rows(items: list[dict[str, Any]], chosen: dict[int, list[int]]) -> list[dict[str, Any]]:
     """The page's items with what the template shows: labels, the deadline as understood, the
-    lead choice, and the problem printed once over its measures (``span`` on its first row)."""
-    rows = []
+    lead choice, and the problem printed once over its measures (``span`` on its first row).
+    A row that made no item (it has errors) shows its errors alone and ends the problem above."""
+    rows: list[dict[str, Any]] = []
     for item in items:
+        if item.get("error_only"):
+            rows.append({**item, "problem_no": None, "span": 1, "continued": False})
+            continue
         units = item["leads"] + item["cooperating"]
         picked = chosen.get(item["row"], [])
         row = {
@@ -271,13 +303,16 @@ def _render_preview(
     import_errors: list[str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    items = data["items"]
+    items = _entries(data)
     flagged = [item for item in items if item["warnings"]]
+    wrong = [item for item in items if item["errors"]]
     show = request.POST.get("show") or request.GET.get("show") or ""
-    if show not in ("all", "flagged"):
-        # A long sheet opens on the rows to check; a short one shows everything at once.
-        show = "flagged" if flagged and len(items) > PAGE_ROWS else "all"
-    listed = flagged if show == "flagged" else items
+    if show not in ("all", "flagged", "errors"):
+        # A long sheet opens on the rows to fix, else on those to check; a short one shows
+        # everything at once.
+        long = len(items) > PAGE_ROWS
+        show = "errors" if wrong and long else "flagged" if flagged and long else "all"
+    listed = {"flagged": flagged, "errors": wrong}.get(show, items)
     pages = max(1, -(-len(listed) // PAGE_ROWS))
     page = min(_page_number(request), pages)
     shown = listed[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
@@ -290,6 +325,8 @@ def _render_preview(
         "rows": _rows(shown, chosen),
         "show": show,
         "flagged_count": len(flagged),
+        "error_rows": len(wrong),
+        "row_count": len(items),
         "page": page,
         "pages": pages,
         "first": (page - 1) * PAGE_ROWS + 1 if shown else 0,

@@ -8,9 +8,10 @@ LETTER is the draft letter's id (its page's address shows it). The import is mad
 ``--as``, a clerk of the letter's office, by default the letter's drafter. Every row is imported,
 or none. ``--dry-run`` prints every item as understood (its problem, measure, deadline as written
 and as understood, lead and cooperating units, the collective names expanded), the importer's
-warnings and every error, and writes nothing.
+warnings and every error, and writes nothing. A sheet with errors is printed too, its rows
+understood beside the errors, and nothing is imported from it.
 
-Exit status 1 when a row has an error (nothing is imported then), 2 for a wrong argument (no
+Exit status 1 when a row has an error (nothing is imported then, dry run or not), 2 for a wrong argument (no
 such letter or user, a file that is not there, someone who may not import into the letter).
 """
 
