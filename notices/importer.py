@@ -43,6 +43,7 @@ from typing import IO, Any
 
 from django.utils.translation import gettext as _
 
+from supervision import clock
 from supervision.models import ItemCategory, ItemSource, Unit
 from supervision.services.letters import MAX_TEXT
 
@@ -193,7 +194,7 @@ def parse_workbook(
             book,
             result,
             sheet=sheet,
-            reader=_Reader(campaign_year, directory, existing or {}, today or dt.date.today()),
+            reader=_Reader(campaign_year, directory, existing or {}, today or clock.today()),
             progress=progress,
         )
     except UnreadableWorkbook as exc:
