@@ -195,3 +195,33 @@ def test_the_passwords_page_is_kept_by_no_cache(world):
     response = client.post(reverse("directory:confirm"), {"rows": _token(_upload(client, workbook(SMALL)))})
     assert "no-store" in response.headers["Cache-Control"]
     assert '<meta name="turbo-cache-control" content="no-cache">' in response.content.decode()
+
+
+def test_a_cache_failure_after_the_import_still_shows_the_passwords(world, monkeypatch, caplog):
+    """The import is committed before the sheet is kept: a cache that fails then (Redis down) must
+    not lose the passwords behind a 500. The page shows them, without the sheet's download."""
+    from workflows.directory import views
+
+    real_set = views.cache.set
+
+    def down(key, *args, **kwargs):
+        # Only the sheet's key fails: the rest of the page (its menu's counts) may use the cache too.
+        if key.startswith("directory-accounts:"):
+            raise ConnectionError("Redis is down")
+        return real_set(key, *args, **kwargs)
+
+    client = browser_for(world.clerk)
+    token = _token(_upload(client, workbook(SMALL)))
+    monkeypatch.setattr(views.cache, "set", down)
+    response = client.post(reverse("directory:confirm"), {"rows": token})
+    assert response.status_code == 200
+    page = response.content.decode()
+    passwords = re.findall(r'<code class="directory-password">([^<]+)</code>', page)
+    usernames = re.findall(r'<code class="directory-username">([^<]+)</code>', page)
+    assert len(passwords) == 3
+    for username, password in zip(usernames, passwords, strict=True):
+        assert User.objects.get(username=username).check_password(password)
+    assert "The printable sheet is not available right now: copy the passwords from this page." in page
+    assert reverse("directory:accounts_sheet") not in page
+    assert "could not be kept" in caplog.text
+    assert not any(p in caplog.text for p in passwords)

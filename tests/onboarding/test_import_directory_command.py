@@ -16,6 +16,8 @@ from tests.onboarding.sheets import demo_directory, workbook
 
 pytestmark = pytest.mark.django_db
 
+SMALL_SHEET = [["丙县人民政府", "丙县", "县（市、区）", "", 1, "张三", "股长", "13900000001"]]
+
 
 def _file(tmp_path, sheet, name="单位通讯录.xlsx"):
     path = tmp_path / name
@@ -100,3 +102,44 @@ def test_the_command_as_a_process_exits_with_its_status(world, tmp_path):
     with pytest.raises(SystemExit) as exited:
         ManagementUtility(["manage.py", "import_directory", str(sheet), "--dry-run"]).execute()
     assert exited.value.code == 1
+
+
+def test_the_passwords_pdf_is_readable_by_its_owner_only(world, tmp_path):
+    target = tmp_path / "账号通知单.pdf"
+    _run(_file(tmp_path, workbook(SMALL_SHEET)), "--as", "clerk", "--passwords-pdf", target)
+    assert target.stat().st_mode & 0o777 == 0o600
+    assert pdfs.text(target.read_bytes())
+
+
+@pytest.mark.parametrize("where", ["exists", "no-folder"])
+def test_a_passwords_pdf_that_cannot_be_made_stops_before_the_import(world, tmp_path, where):
+    target = tmp_path / "账号通知单.pdf"
+    if where == "exists":
+        target.write_bytes(b"an earlier sheet")
+    else:
+        target = tmp_path / "missing" / "账号通知单.pdf"
+    with pytest.raises(CommandError) as raised:
+        _run(_file(tmp_path, workbook(SMALL_SHEET)), "--as", "clerk", "--passwords-pdf", target)
+    assert raised.value.returncode == 2
+    assert "Nothing was imported." in str(raised.value)
+    assert not User.objects.filter(username="13900000001").exists()
+    assert not Unit.objects.filter(name="丙县人民政府").exists()
+    if where == "exists":
+        assert target.read_bytes() == b"an earlier sheet"
+        assert "exists already" in str(raised.value)
+
+
+def test_when_the_pdf_cannot_be_written_the_passwords_are_printed(world, tmp_path, monkeypatch):
+    from notices.management.commands import import_directory
+
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(import_directory.os, "write", full_disk)
+    target = tmp_path / "账号通知单.pdf"
+    out, err = _run(_file(tmp_path, workbook(SMALL_SHEET)), "--as", "clerk", "--passwords-pdf", target)
+    assert "could not be written" in err
+    lines = re.findall(r"^  (\S+)\t(\S+)\t", out, flags=re.M)
+    assert [u for u, _p in lines] == ["13900000001"]
+    assert User.objects.get(username="13900000001").check_password(lines[0][1])
+    assert not target.exists()

@@ -24,6 +24,7 @@ Only the office's clerks and directors open these pages (``may_import_directory`
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import tempfile
 from dataclasses import asdict
@@ -61,6 +62,8 @@ from supervision.services.onboarding import NewAccount, Secret, directory_import
 PREVIEW_SECONDS = 60 * 60
 SHEET_SECONDS = 60 * 60
 SHEET_CACHE_KEY = "directory-accounts:{user}:{sheet}"
+
+logger = logging.getLogger(__name__)
 
 
 class UploadForm(forms.Form):
@@ -226,7 +229,19 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc.message)
     except DomainError as exc:
         return _refused(request, exc.message, status=400)
-    sheet, key = _keep_accounts(request.user, result.accounts) if result.accounts else ("", "")
+    sheet, key, sheet_lost = "", "", False
+    if result.accounts:
+        # The import is committed: a cache that fails now (Redis down) must not turn the only page
+        # showing the passwords into an error. The page shows them without the sheet's download.
+        try:
+            sheet, key = _keep_accounts(request.user, result.accounts)
+        except Exception as exc:  # noqa: BLE001 - any cache backend's failure; the payload is never logged
+            logger.warning(
+                "The accounts' sheet of a directory import (%d accounts) could not be kept: the cache failed (%s).",
+                len(result.accounts),
+                type(exc).__name__,
+            )
+            sheet_lost = True
     accounts = [
         {
             "username": a.username,
@@ -236,7 +251,14 @@ def confirm(request: HttpRequest) -> HttpResponse:
         }
         for a in result.accounts
     ]
-    context = {"result": result, "accounts": accounts, "sheet": sheet, "key": key, "minutes": SHEET_SECONDS // 60}
+    context = {
+        "result": result,
+        "accounts": accounts,
+        "sheet": sheet,
+        "key": key,
+        "sheet_lost": sheet_lost,
+        "minutes": SHEET_SECONDS // 60,
+    }
     return render(request, "directory/done.html", context)
 
 

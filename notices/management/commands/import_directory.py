@@ -9,11 +9,19 @@ python manage.py import_directory 单位通讯录.xlsx --passwords-pdf 账号通
 
 The import is made in the name of ``--as``, an office clerk or director (by default the only one
 there is). Exit status 1 when the sheet has an error (nothing is imported then), 2 for a wrong
-argument (an unknown user, a file that is not there).
+argument (an unknown user, a file that is not there, a ``--passwords-pdf`` that exists already or
+cannot be created).
+
+The ``--passwords-pdf`` file is created before anything is imported, readable by its owner only
+(0600), and never over an existing file: a wrong path stops the command with nothing imported.
+Should writing it fail after the import all the same (a full disk), the passwords are printed
+instead, so that they are never lost.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -66,6 +74,41 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(_("There is no file %(path)s.") % {"path": path}, returncode=2)
         actor = None if options["dry_run"] else self._actor(options["actor"])
+        pdf_fd, self._pdf_written = None, False
+        if options["passwords_pdf"] and not options["dry_run"]:
+            pdf_fd = self._open_pdf(options["passwords_pdf"])
+        try:
+            self._import(path, actor, pdf_fd, options)
+        finally:
+            if pdf_fd is not None:
+                self._close_pdf(pdf_fd, options["passwords_pdf"])
+
+    def _open_pdf(self, target: Path) -> int:
+        """The passwords' file, created now (before the import) for its owner alone."""
+        try:
+            return os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise CommandError(
+                _("%(path)s exists already: name a new file for the passwords. Nothing was imported.")
+                % {"path": target},
+                returncode=2,
+            ) from None
+        except OSError as exc:
+            raise CommandError(
+                _("%(path)s cannot be created (%(reason)s). Nothing was imported.")
+                % {"path": target, "reason": exc.strerror or exc},
+                returncode=2,
+            ) from None
+
+    def _close_pdf(self, fd: int, target: Path) -> None:
+        written = self._pdf_written
+        os.close(fd)
+        if not written:
+            # Nothing went into it (errors in the sheet, nothing new, a failure): no empty file left behind.
+            with contextlib.suppress(OSError):
+                os.unlink(target)
+
+    def _import(self, path: Path, actor: User | None, pdf_fd: int | None, options: dict) -> None:
         with path.open("rb") as handle:
             parsed = parse_directory(handle)
         plan = directory_plan(parsed.entries)
@@ -88,8 +131,7 @@ class Command(BaseCommand):
         )
         if not result.accounts:
             return
-        if options["passwords_pdf"]:
-            options["passwords_pdf"].write_bytes(accounts_pdf(result.accounts))
+        if pdf_fd is not None and self._write_pdf(pdf_fd, result.accounts):
             self.stdout.write(
                 _("The one-time passwords are in %(path)s (one page per unit); they are not kept anywhere else.")
                 % {"path": options["passwords_pdf"]}
@@ -97,10 +139,28 @@ class Command(BaseCommand):
             for account in result.accounts:
                 self.stdout.write(f"  {account.username}\t{account.full_name}")
             return
+        if pdf_fd is not None:
+            self.stderr.write(
+                _("The passwords could not be written to %(path)s: they are printed here instead.")
+                % {"path": options["passwords_pdf"]}
+            )
         self.stdout.write(_("New accounts, with their one-time passwords (shown this once):"))
         for account in result.accounts:
             units = "、".join(f"{unit}·{Role(role).label}" for unit, role in account.roles)
             self.stdout.write(f"  {account.username}\t{account.password}\t{account.full_name}\t{units}")
+
+    def _write_pdf(self, fd: int, accounts: list) -> bool:
+        """Write the sheet into the file opened before the import; False (nothing raised) when it fails."""
+        try:
+            data = accounts_pdf(accounts)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        except Exception:  # noqa: BLE001 - a full disk, a failing renderer: the passwords go to stdout instead
+            return False
+        self._pdf_written = True
+        return True
 
     def _preview(self, parsed, plan) -> None:  # noqa: ANN001 - ParsedDirectory, DirectoryPlan
         for planned in plan.units:
