@@ -52,6 +52,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-outbox", action="store_true", help="skip the outbox benchmark (1 and 2 workers)")
     p.add_argument("--api-requests", type=int, default=30, help="timed requests per path of the API benchmark")
     p.add_argument("--no-api", action="store_true", help="skip the API task-list benchmark (200,000 tasks)")
+    p.add_argument("--import-rows", type=int, default=5000, help="measure rows of the imported ledger")
+    p.add_argument("--import-runs", type=int, default=5, help="timed import previews and bare reads")
+    p.add_argument("--no-imports", action="store_true", help="skip the problem-list import benchmark")
+    p.add_argument("--archive-runs", type=int, default=20, help="timed kept downloads and fresh renders")
+    p.add_argument("--no-archive", action="store_true", help="skip the kept-document download benchmark")
     p.add_argument(
         "--only-batch", action="store_true", help="time only the batch actions and print the figures; write nothing"
     )
@@ -80,6 +85,22 @@ def setup_django() -> Backend:
     return backend
 
 
+def _in_media(fn):
+    """Run ``fn`` with the stored files in a folder of its own, removed afterwards."""
+    import shutil
+    import tempfile
+
+    from django.conf import settings
+
+    media, before = tempfile.mkdtemp(prefix="bench-media-"), settings.MEDIA_ROOT
+    settings.MEDIA_ROOT = media
+    try:
+        return fn()
+    finally:
+        settings.MEDIA_ROOT = before
+        shutil.rmtree(media, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
@@ -87,10 +108,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench import (
         api,
+        archive,
         batch,
         database,
         documents,
         fanout,
+        imports,
         machine,
         outbox,
         ranking,
@@ -140,6 +163,15 @@ def main(argv: list[str] | None = None) -> int:
                 memory_rows=args.memory_rows,
             )
 
+        kept = None
+        if not args.no_archive:
+            print(f"Kept documents: an issued letter's download against a fresh render, {args.archive_runs} runs…")
+            kept = _in_media(lambda: archive.run(w, runs=args.archive_runs))
+        im = None
+        if not args.no_imports:
+            print(f"Import preview: a {args.import_rows:,}-row ledger against openpyxl alone…")
+            im = imports.run(rows=args.import_rows, runs=args.import_runs)
+
         b = None
         if not args.no_batch:
             print(f"Batch actions: a claim and a write-off of {args.batch_size} tasks, {args.batch_rounds} rounds…")
@@ -182,7 +214,19 @@ def main(argv: list[str] | None = None) -> int:
             ap = api.run(units=args.rank_units, assignments=args.rank_assignments, requests=args.api_requests)
 
         text = report.render(
-            info, backend, f, t, report.read_history(args.output), d, r, sockets=so, batch=b, outbox=ob, api=ap
+            info,
+            backend,
+            f,
+            t,
+            report.read_history(args.output),
+            d,
+            r,
+            sockets=so,
+            batch=b,
+            outbox=ob,
+            api=ap,
+            imports=im,
+            archive=kept,
         )
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
@@ -222,6 +266,10 @@ def main(argv: list[str] | None = None) -> int:
             print(outbox.summary_line(ob))
         if ap is not None:
             print(api.summary_line(ap))
+        if im is not None:
+            print(imports.summary_line(im))
+        if kept is not None:
+            print(archive.summary_line(kept))
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0
     finally:
