@@ -33,7 +33,7 @@ from typing import Protocol
 from django.contrib.auth.hashers import PBKDF2PasswordHasher, get_hasher, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from supervision.models import Membership, Role, Unit, UnitKind, User
@@ -158,8 +158,22 @@ def directory_import(*, actor: User, parsed: Parsed) -> DirectoryImportResult:
     office_id, role = found
     if parsed.errors:
         raise InvalidInput(_("The directory has errors: correct them and import it again."), field="file")
-    # One import at a time: two offices' clerks confirming at once would both see a unit as new.
-    Unit.objects.select_for_update().filter(pk=office_id).first()
+    # One import at a time, across every office: unit names and usernames are unique site-wide, so
+    # two offices' clerks confirming at once would both see a unit as new or plan one username.
+    # Every office's row is locked, in one order (no deadlock), and read whole (a lock is taken only
+    # on rows fetched). SQLite has no row locks but serialises writers, which the catch below covers.
+    list(Unit.objects.select_for_update().filter(kind=UnitKind.OFFICE).order_by("pk").values_list("pk", flat=True))
+    try:
+        return _carry_out(actor=actor, role=role, office_id=office_id, parsed=parsed)
+    except IntegrityError as exc:
+        # Someone made an account or a unit of a planned name meanwhile (the admin, the API, an
+        # import that did not take the lock): the transaction goes back whole, nothing is written.
+        raise InvalidInput(
+            _("The directory changed meanwhile: upload it again to see a new preview."), field="file"
+        ) from exc
+
+
+def _carry_out(*, actor: User, role: str, office_id: int, parsed: Parsed) -> DirectoryImportResult:
     plan = directory_plan(parsed.entries)
     result = DirectoryImportResult(units_existing=len(plan.existing_units))
     units: dict[str, Unit] = {name_key(u.entry.name): u.existing for u in plan.units if u.existing is not None}

@@ -231,3 +231,28 @@ def test_a_password_never_shows_in_a_repr(world):
     for account in result.accounts:
         assert account.password not in repr(account) and account.password not in repr(result)
         assert repr(account.password) == "'********'" and len(str(account.password)) == 14
+
+
+def _someone_takes_a_planned_username(monkeypatch):
+    """Between the plan and the writes, another account takes the first planned username (the
+    admin, the API, another office's import): what a snapshot cannot see."""
+    from supervision.services import onboarding
+
+    real_plan = onboarding.directory_plan
+
+    def plan_then_race(entries):
+        plan = real_plan(entries)
+        User.objects.create(username=plan.accounts[0].username)
+        return plan
+
+    monkeypatch.setattr(onboarding, "directory_plan", plan_then_race)
+
+
+def test_an_account_made_meanwhile_is_a_clear_error_and_nothing_is_written(world, monkeypatch):
+    _someone_takes_a_planned_username(monkeypatch)
+    with pytest.raises(InvalidInput) as raised:
+        directory_import(actor=world.clerk, parsed=parse_directory(workbook(SMALL)))
+    assert raised.value.message == "The directory changed meanwhile: upload it again to see a new preview."
+    assert not Unit.objects.filter(name__in=["丙县人民政府", "丙县城关镇人民政府", "市水利局"]).exists()
+    assert not User.objects.filter(username__startswith="139").exists()
+    assert not AuditEvent.objects.filter(action__in=["account.created", "directory.imported"]).exists()

@@ -225,3 +225,25 @@ def test_a_cache_failure_after_the_import_still_shows_the_passwords(world, monke
     assert reverse("directory:accounts_sheet") not in page
     assert "could not be kept" in caplog.text
     assert not any(p in caplog.text for p in passwords)
+
+
+def test_an_account_made_between_preview_and_confirm_is_a_clear_error(world, monkeypatch):
+    """A username the plan chose is taken before the writes (another office's import, the admin):
+    the confirm answers with a clear message, not a 500, and writes nothing."""
+    from supervision.services import onboarding
+
+    real_plan = onboarding.directory_plan
+
+    def plan_then_race(entries):
+        plan = real_plan(entries)
+        User.objects.create(username=plan.accounts[0].username)
+        return plan
+
+    client = browser_for(world.clerk)
+    token = _token(_upload(client, workbook(SMALL)))
+    monkeypatch.setattr(onboarding, "directory_plan", plan_then_race)
+    response = client.post(reverse("directory:confirm"), {"rows": token})
+    assert response.status_code == 400
+    assert "The directory changed meanwhile: upload it again to see a new preview." in response.content.decode()
+    assert not Unit.objects.filter(name="丙县人民政府").exists()
+    assert not User.objects.filter(username="13900000001").exists()
