@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from supervision import clock, services
 from supervision.models import Item, Letter, LetterState, Role, Unit, User
 from supervision.services import InvalidInput, InvalidTransition
+from supervision.services.letters import letter_lock
 from supervision.services.roles import require_role
 
 from .directory import UnitDirectory
@@ -83,15 +84,24 @@ class ImportPreview:
         return len(self.sheet.warnings) + sum(len(item.warnings) for item in self.sheet.items)
 
 
-def _check_draft(actor: User, letter: Letter) -> Letter:
-    """The letter as it is now, once the actor is known to be its office's clerk and it a draft."""
-    letter = Letter.objects.get(pk=letter.pk)
+def _check_draft(actor: User, letter: Letter, *, lock: bool = False) -> Letter:
+    """The letter as it is now, once the actor is known to be its office's clerk and it a draft
+    (``lock``: its row locked until the transaction ends)."""
+    letter = letter_lock(letter) if lock else Letter.objects.get(pk=letter.pk)
     require_role(actor, letter.office_id, [Role.CLERK])
     if letter.state != LetterState.DRAFT:
         raise InvalidTransition(
             _("Only a draft letter can be changed; this one is %(state)s.") % {"state": letter.get_state_display()}
         )
     return letter
+
+
+def _existing(letter: Letter) -> dict[tuple[str, ...], int]:
+    """The ``duplicate_key``s of the letter's items → their numbers."""
+    return {
+        duplicate_key(site, text, measures): seq
+        for site, text, measures, seq in letter.items.values_list("site", "description", "measures", "seq")
+    }
 
 
 def _preview(
@@ -101,12 +111,14 @@ def _preview(
     campaign_year: int | None,
     progress: ImportProgress | None,
     sheet: str | None,
+    *,
+    against_letter: bool = True,
 ) -> ImportPreview:
+    """``against_letter``: whether to compare the sheet with the letter's items as they are now.
+    The import does that again itself, under the letter's lock (see ``_import``), so it reads
+    the sheet without."""
     letter = _check_draft(actor, letter)
-    existing = {
-        duplicate_key(site, text, measures): seq
-        for site, text, measures, seq in letter.items.values_list("site", "description", "measures", "seq")
-    }
+    existing = _existing(letter) if against_letter else {}
     year = campaign_year or clock.today().year
     parsed = parse_workbook(
         workbook_file,
@@ -204,6 +216,25 @@ def letter_import_items(
     return result
 
 
+def _already_there(items: list[ParsedItem], existing: dict[tuple[str, ...], int]) -> list[RowError]:
+    """The sheet's items the letter already has: one error for the whole list when it has all of
+    them (the same list confirmed twice), else one on each such row."""
+    found = [
+        (item, existing[key])
+        for item in items
+        if (key := duplicate_key(item.site, item.description, item.measures)) in existing
+    ]
+    if not found:
+        return []
+    if len(found) == len(items):
+        return [RowError(0, "", _("This list has already been imported into the letter."))]
+    heading = BY_KEY["description"].heading
+    return [
+        RowError(item.row, heading, _("The letter already has this problem, as item %(seq)d.") % {"seq": seq})
+        for item, seq in found
+    ]
+
+
 def _import(
     actor: User,
     letter: Letter,
@@ -213,21 +244,29 @@ def _import(
     sheet: str | None,
     lead_overrides: dict[int, list[int]],
 ) -> ImportResult:
-    preview = _preview(actor, letter, workbook_file, campaign_year, progress, sheet)
+    # The sheet is read (the slow part) before the letter is locked; what depends on the
+    # letter's items is decided again under its lock, so that two confirmations at once (a
+    # double click, two tabs, the worker and a page) cannot both write: the second waits, then
+    # finds the items there.
+    preview = _preview(actor, letter, workbook_file, campaign_year, progress, sheet, against_letter=False)
     if not preview.ok:
         # All rows or none: the rows understood beside an error are the preview's, never imported.
         return ImportResult(errors=preview.errors)
-    letter, items_read = preview.letter, preview.items
+    items_read = preview.items
     chosen, errors = _apply_overrides(items_read, lead_overrides)
     if errors:
         return ImportResult(errors=errors)
 
-    addressed = list(letter.addressees.values_list("pk", flat=True))
-    named = {unit.pk for item in items_read for unit in item.units}
-    added = preview.would_add
+    named = {unit.pk: unit for item in items_read for unit in item.units}
     current = None
     try:
         with transaction.atomic():
+            letter = _check_draft(actor, letter, lock=True)
+            errors = _already_there(items_read, _existing(letter))
+            if errors:
+                return ImportResult(errors=errors)
+            addressed = list(letter.addressees.values_list("pk", flat=True))
+            added = [unit for pk, unit in named.items() if pk not in addressed]
             if added:
                 cc = [pk for pk in letter.cc_units.values_list("pk", flat=True) if pk not in named]
                 services.letter_update_draft(

@@ -29,7 +29,7 @@ from notices import wording
 from notices.importer import ParsedItem
 from notices.services import ImportPreview, letter_import_items, letter_import_preview
 from notices.workbook import open_rows
-from supervision.models import DeadlineKind, Job, Letter, LetterState, Role, User
+from supervision.models import DeadlineKind, Job, JobState, Letter, LetterState, Role, User
 from supervision.parsing import parse_id
 from supervision.selectors import visibility
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
@@ -228,6 +228,19 @@ def preview_run(job: Job, progress: JobProgress) -> JobOutput:
             "error_count": data["error_count"],
         }
     )
+
+
+def import_job_of(held: str) -> Job | None:
+    """The import job already asked for this held upload that still counts: waiting, running,
+    or done with the rows imported. One that refused the sheet (its errors listed) wrote
+    nothing, and does not stand in the way of another try."""
+    from notices import jobs  # the kinds' registry imports this module
+
+    asked = Job.objects.filter(kind=jobs.PROBLEM_LIST_IMPORT, params__held=held).order_by("-created_at")
+    for job in asked.only("pk", "uuid", "state", "result")[:20]:
+        if job.state in (JobState.QUEUED, JobState.RUNNING) or (job.state == JobState.DONE and job.result.get("ok")):
+            return job
+    return None
 
 
 def import_run(job: Job, progress: JobProgress) -> JobOutput:

@@ -442,6 +442,16 @@ def letter_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         preview_job = job_get(request.user, held.job)
         if preview_job is None or preview_job.state != JobState.DONE or not preview_job.result.get("ok"):
             return HttpResponseRedirect(_preview_url(letter, held, nxt))
+        # A second click (or a second tab) does not queue the same list again: it is shown the
+        # import already asked for. (Should two slip through at once, the import itself takes
+        # the list once: it checks the letter's items under the letter's lock.)
+        earlier = uploads.import_job_of(held.name)
+        if earlier is not None:
+            if earlier.state == JobState.DONE:
+                messages.info(request, _("This list has already been imported into the letter."))
+            else:
+                messages.info(request, _("This list is already being imported: its progress is shown here."))
+            return HttpResponseRedirect(reverse("jobs:detail", args=[earlier.uuid]))
         params = {
             "letter": letter.pk,
             "year": held.year,
