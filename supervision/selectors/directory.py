@@ -13,7 +13,11 @@ Matching rules (the import never makes a second copy of anything):
 - a person is an existing account of the same name and the same phone number (digits compared),
   in any unit: one person listed for two units gets one account with a role in each; a person
   listed without a phone is the account of that name already in that unit, if there is one;
-- a person's role in a unit already held is left as it is.
+- a person's role in a unit already held is left as it is;
+- an account that works in the office (any office role), an administrator's (superuser or staff)
+  or one switched off is never matched: the sheet naming one is an error (``DirectoryPlan.errors``),
+  so that an import can never give such an account a unit's role; those are given under master
+  data, on purpose.
 
 New accounts are named after the person's mobile number (11 digits) when the sheet gives one and
 nobody has that username yet: people know their own number, it reads out over the phone, and it
@@ -30,7 +34,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from supervision.models import Membership, Role, Unit, User
+from supervision.models import OFFICE_ROLES, Membership, Role, Unit, User
 
 # Mobile numbers in mainland China: 1, then 3-9, then nine digits; "+86"/"86" in front allowed.
 MOBILE = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
@@ -133,6 +137,8 @@ class DirectoryPlan:
     known: dict[str, Unit] = field(default_factory=dict)
     # (row, message) for what the office should look at: a namesake with another phone, …
     notes: list[tuple[int, str]] = field(default_factory=list)
+    # (row, message) for what stops the import: a person who matches an account the import may not touch.
+    errors: list[tuple[int, str]] = field(default_factory=list)
 
     @property
     def new_units(self) -> list[PlannedUnit]:
@@ -183,6 +189,7 @@ def directory_plan(entries: DirectoryEntries) -> DirectoryPlan:
         namesakes.setdefault(name_key(user.full_name), []).append(user)
     held: set[tuple[int, int, str]] = set()
     member_of: dict[int, set[int]] = {}
+    in_office: set[int] = set()
     if namesakes:
         ids = [u.pk for users in namesakes.values() for u in users]
         for user_id, unit_id, role in Membership.objects.filter(user_id__in=ids).values_list(
@@ -190,12 +197,16 @@ def directory_plan(entries: DirectoryEntries) -> DirectoryPlan:
         ):
             held.add((user_id, unit_id, role))
             member_of.setdefault(user_id, set()).add(unit_id)
+            if role in OFFICE_ROLES:
+                in_office.add(user_id)
 
     plan = DirectoryPlan(units=units, people=[], accounts=[], known=existing)
     accounts_by_identity: dict[tuple[str, str], int] = {}
     for entry in entries.people:
         unit = existing.get(name_key(entry.unit))
         user = _match(entry, unit, namesakes.get(name_key(entry.full_name), []), member_of, plan)
+        if user is not None and _barred(user, in_office, entry, plan):
+            user = None
         planned = PlannedPerson(entry, user, has_role=bool(user and unit and (user.pk, unit.pk, entry.role) in held))
         if user is None:
             index = accounts_by_identity.get(entry.identity)
@@ -227,6 +238,22 @@ def _match(
             plan.notes.append((entry.row, message))
         return None
     return in_unit[0] if in_unit else None
+
+
+def _barred(user: User, in_office: set[int], entry: PersonEntry, plan: DirectoryPlan) -> bool:
+    """Whether ``user``, matched for ``entry``, is an account the import never touches; if so the
+    entry is an error (never a role granted in silence)."""
+    if user.is_superuser or user.is_staff or user.pk in in_office:
+        message = _("%(name)s works in the office: give unit roles under master data.") % {"name": entry.full_name}
+    elif not user.is_active:
+        message = _(
+            "%(name)s matches an account that is switched off (%(username)s): switch it on under master data "
+            "first, or correct the phone number in the sheet."
+        ) % {"name": entry.full_name, "username": user.username}
+    else:
+        return False
+    plan.errors.append((entry.row, message))
+    return True
 
 
 def _name_accounts(plan: DirectoryPlan, by_key: dict[str, UnitEntry], existing: dict[str, Unit]) -> None:

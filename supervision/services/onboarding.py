@@ -175,6 +175,9 @@ def directory_import(*, actor: User, parsed: Parsed) -> DirectoryImportResult:
 
 def _carry_out(*, actor: User, role: str, office_id: int, parsed: Parsed) -> DirectoryImportResult:
     plan = directory_plan(parsed.entries)
+    if plan.errors:
+        # Checked again here: the preview showed these, but the accounts may have changed since.
+        raise InvalidInput(plan.errors[0][1], field="file")
     result = DirectoryImportResult(units_existing=len(plan.existing_units))
     units: dict[str, Unit] = {name_key(u.entry.name): u.existing for u in plan.units if u.existing is not None}
     events = []

@@ -256,3 +256,31 @@ def test_an_account_made_meanwhile_is_a_clear_error_and_nothing_is_written(world
     assert not Unit.objects.filter(name__in=["丙县人民政府", "丙县城关镇人民政府", "市水利局"]).exists()
     assert not User.objects.filter(username__startswith="139").exists()
     assert not AuditEvent.objects.filter(action__in=["account.created", "directory.imported"]).exists()
+
+
+@pytest.mark.parametrize("who", ["clerk", "director", "inspector", "admin", "switched_off"])
+def test_office_staff_administrators_and_switched_off_accounts_are_never_given_unit_roles(world, who):
+    """The sheet lists someone whose name and phone match an account the import may not touch:
+    an error on that row, the import refused, no role given."""
+    if who == "admin":
+        user = User.objects.create_user(username="root", password="pw-root", is_superuser=True, is_staff=True)
+    elif who == "switched_off":
+        user = world.liaison_b
+        User.objects.filter(pk=user.pk).update(is_active=False)
+    else:
+        user = getattr(world, who)
+    User.objects.filter(pk=user.pk).update(full_name="周九", phone="13900000009")
+    sheet = workbook([["甲县人民政府", "周九", "科员", "13900000009", "联络员"]], headings=PERSON_HEADINGS)
+    parsed = parse_directory(sheet)
+    from supervision.selectors.directory import directory_plan
+
+    plan = directory_plan(parsed.entries)
+    assert [row for row, _message in plan.errors] == [2]
+    if who == "switched_off":
+        assert "switched off (liaison_b)" in plan.errors[0][1]
+    else:
+        assert plan.errors[0][1] == "周九 works in the office: give unit roles under master data."
+    with pytest.raises(InvalidInput):
+        directory_import(actor=world.clerk, parsed=parsed)
+    assert not Membership.objects.filter(user=user, unit=world.unit_a).exists()
+    assert not User.objects.filter(full_name="周九").exclude(pk=user.pk).exists()

@@ -16,7 +16,7 @@ from notices.contacts_layout import UNIT_COLUMNS
 from supervision.models import AuditEvent, Membership, Unit, User
 from tests.factories import browser_for
 from tests.notices import pdfs
-from tests.onboarding.sheets import demo_directory, workbook
+from tests.onboarding.sheets import PERSON_HEADINGS, demo_directory, workbook
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +247,24 @@ def test_an_account_made_between_preview_and_confirm_is_a_clear_error(world, mon
     assert "The directory changed meanwhile: upload it again to see a new preview." in response.content.decode()
     assert not Unit.objects.filter(name="丙县人民政府").exists()
     assert not User.objects.filter(username="13900000001").exists()
+
+
+def test_a_clerk_listing_themselves_as_a_liaison_gets_an_error_and_no_role(world):
+    User.objects.filter(pk=world.clerk.pk).update(full_name="周九", phone="13900000009")
+    client = browser_for(world.clerk)
+    sheet = workbook([["甲县人民政府", "周九", "科员", "139 0000 0009", "联络员"]], headings=PERSON_HEADINGS)
+    response = _upload(client, sheet)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "周九 works in the office: give unit roles under master data." in page
+    assert 'name="rows"' not in page
+    # Nor through a preview signed before (or forged around) the check: the confirm checks again.
+    from notices.contacts import parse_directory
+
+    row = ["甲县人民政府", "周九", "科员", "13900000009", "联络员"]
+    rows = parse_directory(workbook([row], headings=PERSON_HEADINGS))
+    token = signing.dumps(rows.rows.to_payload(), salt=f"directory-import:{world.clerk.pk}", compress=True)
+    response = client.post(reverse("directory:confirm"), {"rows": token})
+    assert response.status_code == 400
+    assert "works in the office" in response.content.decode()
+    assert not Membership.objects.filter(user=world.clerk, unit=world.unit_a).exists()

@@ -143,3 +143,12 @@ def test_when_the_pdf_cannot_be_written_the_passwords_are_printed(world, tmp_pat
     assert [u for u, _p in lines] == ["13900000001"]
     assert User.objects.get(username="13900000001").check_password(lines[0][1])
     assert not target.exists()
+
+
+def test_a_clerk_in_the_sheet_is_an_error_and_nothing_is_imported(world, tmp_path):
+    User.objects.filter(pk=world.director.pk).update(full_name="周九", phone="13900000009")
+    sheet = workbook([["丙县人民政府", "丙县", "县（市、区）", "", 1, "周九", "科员", "13900000009"]])
+    with pytest.raises(CommandError) as raised:
+        _run(_file(tmp_path, sheet), "--as", "clerk")
+    assert raised.value.returncode == 1
+    assert not Unit.objects.filter(name="丙县人民政府").exists()

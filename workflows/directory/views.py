@@ -134,11 +134,12 @@ def _preview_context(parsed: ParsedDirectory, plan: DirectoryPlan | None, user: 
                 }
             )
         notes = [str(RowError(row, "", message)) for row, message in plan.notes]
+    plan_errors = [str(RowError(row, "", message)) for row, message in plan.errors] if plan is not None else []
     token = ""
-    if parsed.ok and parsed.rows is not None and plan is not None and not plan.changes_nothing:
+    if parsed.ok and not plan_errors and parsed.rows is not None and plan is not None and not plan.changes_nothing:
         token = signing.dumps(parsed.rows.to_payload(), salt=_salt(user), compress=True)
     return {
-        "errors": [str(e) for e in parsed.errors],
+        "errors": [str(e) for e in parsed.errors] + plan_errors,
         "warnings": [str(w) for w in parsed.warnings] + notes,
         "units": units,
         "people": people,
@@ -155,7 +156,8 @@ def _preview_context(parsed: ParsedDirectory, plan: DirectoryPlan | None, user: 
 def _preview(request: HttpRequest, parsed: ParsedDirectory, *, status: int = 200) -> HttpResponse:
     plan = directory_plan(parsed.entries) if parsed.rows is not None else None
     context = {"form": UploadForm(), **_preview_context(parsed, plan, request.user)}
-    return render(request, "directory/preview.html", context, status=status if parsed.ok else 400)
+    ok = parsed.ok and not (plan is not None and plan.errors)
+    return render(request, "directory/preview.html", context, status=status if ok else 400)
 
 
 @never_cache

@@ -113,8 +113,9 @@ class Command(BaseCommand):
             parsed = parse_directory(handle)
         plan = directory_plan(parsed.entries)
         self._preview(parsed, plan)
-        if parsed.errors:
-            raise CommandError(_("%(n)d errors: nothing was imported.") % {"n": len(parsed.errors)}, returncode=1)
+        errors = len(parsed.errors) + len(plan.errors)
+        if errors:
+            raise CommandError(_("%(n)d errors: nothing was imported.") % {"n": errors}, returncode=1)
         if options["dry_run"]:
             self.stdout.write(_("Dry run: nothing was written."))
             return
@@ -178,7 +179,7 @@ class Command(BaseCommand):
             self.stdout.write(f"    {entry.unit} · {Role(entry.role).label} · {entry.full_name} {entry.phone}: {what}")
         for warning in [*parsed.warnings, *(RowError(row, "", message) for row, message in plan.notes)]:
             self.stdout.write(_("Warning: %(text)s") % {"text": warning})
-        for error in parsed.errors:
+        for error in [*parsed.errors, *(RowError(row, "", message) for row, message in plan.errors)]:
             self.stderr.write(_("Error: %(text)s") % {"text": error})
         self.stdout.write(
             _("%(new)d units to create, %(existing)d already here; %(accounts)d new accounts.")
