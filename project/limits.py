@@ -71,6 +71,8 @@ ROUTES: tuple[tuple[re.Pattern[str], Callable[[], int]], ...] = (
     (re.compile(r"^/letters/\d+/do/attach/$"), upload_limit),
     # A problem list imported into a draft letter.
     (re.compile(r"^/documents/letters/\d+/import/$"), import_limit),
+    # The unit directory (单位通讯录) uploaded for its preview: the importer's cap too.
+    (re.compile(r"^/directory/$"), import_limit),
     # The admin's forms may carry files (master data, attachments).
     (re.compile(r"^/admin/"), upload_limit),
 )
