@@ -218,7 +218,8 @@ def letter_import_items(
 
 def _already_there(items: list[ParsedItem], existing: dict[tuple[str, ...], int]) -> list[RowError]:
     """The sheet's items the letter already has: one error for the whole list when it has all of
-    them (the same list confirmed twice), else one on each such row."""
+    them (the same list confirmed twice), else one on each such row (a list of one problem says
+    which item it is, as the preview does)."""
     found = [
         (item, existing[key])
         for item in items
@@ -226,7 +227,7 @@ def _already_there(items: list[ParsedItem], existing: dict[tuple[str, ...], int]
     ]
     if not found:
         return []
-    if len(found) == len(items):
+    if len(found) == len(items) > 1:
         return [RowError(0, "", _("This list has already been imported into the letter."))]
     heading = BY_KEY["description"].heading
     return [
