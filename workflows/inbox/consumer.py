@@ -137,7 +137,15 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or not user.is_active or not await self._session_good():
+        if (
+            user is None
+            or not user.is_authenticated
+            or not user.is_active
+            # Still on a one-time password: like every page (project.first_login), nothing opens
+            # until its owner has chosen their own.
+            or getattr(user, "must_change_password", False)
+            or not await self._session_good()
+        ):
             # Accepted, then closed: a refused handshake reaches the page's script as 1006, which
             # it retries; 4401 tells it to stop.
             await self.accept()
