@@ -28,6 +28,8 @@ Problem numbers: when any problem of the sheet has several measures, every probl
 with one measure too; when none has, every item stands alone (``None``), as a list of one row
 per problem always did. A 问题编号 column (the project's own export writes one) is taken as
 written instead: the same number is the same problem, an empty cell an item standing alone.
+These are the sheet's numbers: a letter that already has problems numbers the new ones after
+its own (``notices.services``).
 
 Errors stay errors (an unknown unit with suggestions, a bad deadline, a missing problem or
 measure, a duplicate); what the importer had to guess is a warning, never an error.
@@ -147,6 +149,8 @@ class ParsedSheet:
     warnings: list[RowError] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)  # every sheet of the workbook
     sheet: str = ""  # the sheet read
+    # Whether the problem numbers are the sheet's own (a 问题编号 column), not counted here.
+    numbers_written: bool = False
 
 
 def duplicate_key(site: str, description: str, measures: str = "") -> tuple[str, ...]:
@@ -278,6 +282,7 @@ def _parse_book(
             break
         reader.parse(row)
     result.items = reader.finish()
+    result.numbers_written = reader.numbers_written
     result.errors = reader.errors
     result.warnings.extend(reader.sheet_warnings)
 

@@ -104,6 +104,29 @@ def _existing(letter: Letter) -> dict[tuple[str, ...], int]:
     }
 
 
+def _taken_numbers(letter: Letter) -> set[int]:
+    """The problem numbers the letter's items already have."""
+    return set(letter.items.exclude(problem_no=None).values_list("problem_no", flat=True).distinct())
+
+
+def _number_after(sheet: ParsedSheet, taken: set[int]) -> None:
+    """Number the sheet's problems after the letter's own, so that a second list imported into
+    a letter does not start again at 1: neighbouring items with one number print as one problem
+    (``notices.letter_items``, the ledger), and the letter would count its problems wrong.
+
+    The rule: every number of the sheet moves up by the letter's highest, when the importer
+    counted them (1, 2, … per sheet), or when the sheet wrote its own (a 问题编号 column) and
+    any of them is already the letter's; numbers written that the letter does not have yet are
+    kept as written. Items standing alone (no number) stay so."""
+    base = max(taken, default=0)
+    numbers = {item.problem_no for item in sheet.items if item.problem_no is not None}
+    if not base or not numbers or (sheet.numbers_written and not numbers & taken):
+        return
+    for item in sheet.items:
+        if item.problem_no is not None:
+            item.problem_no += base
+
+
 def _preview(
     actor: User,
     letter: Letter,
@@ -129,6 +152,9 @@ def _preview(
         sheet=sheet or None,
         today=clock.today(),
     )
+    if against_letter:
+        # The numbers as they would be saved now (the import numbers them again under its lock).
+        _number_after(parsed, _taken_numbers(letter))
     preview = ImportPreview(letter=letter, campaign_year=year, sheet=parsed, errors=list(parsed.errors))
     if not parsed.errors and not parsed.items:
         preview.errors.append(RowError(0, "", _("The sheet has no problems to import.")))
@@ -266,6 +292,7 @@ def _import(
             errors = _already_there(items_read, _existing(letter))
             if errors:
                 return ImportResult(errors=errors)
+            _number_after(preview.sheet, _taken_numbers(letter))
             addressed = list(letter.addressees.values_list("pk", flat=True))
             added = [unit for pk, unit in named.items() if pk not in addressed]
             if added:
