@@ -14,20 +14,34 @@ Three limits, counted over the cool-off window (``LOGIN_COOLOFF_MINUTES``):
 
 Both lockouts expire on their own; an administrator lifts one sooner in the admin (Axes → access
 attempts: delete the rows, or ``manage.py axes_reset``).
+
+A one-time password (``User.must_change_password``, given by the directory import or issued again
+by the office) signs in only for ``ONE_TIME_PASSWORD_DAYS`` after it was given (its audit row, else
+the account's ``date_joined``): a sheet of passwords forgotten in a drawer does not open accounts
+for ever. Past that the sign-in is refused with a message asking the office for a new one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+
+# The audit actions that give an account a one-time password (services.onboarding).
+ONE_TIME_PASSWORD_ACTIONS = ("account.created", "account.one_time_password_reset")
 
 
 def client_address(request: HttpRequest) -> str | None:
@@ -80,4 +94,43 @@ class SignInThrottleBackend(AxesStandaloneBackend):
     ) -> AbstractBaseUser | None:
         if request is None:
             return None
-        return super().authenticate(request, username, password, **kwargs)
+        user = super().authenticate(request, username, password, **kwargs)  # raises when locked out
+        if username and password and _expired_one_time_password(username, password):
+            messages.error(
+                request,
+                _("Your one-time password has expired: ask the office for a new one."),
+            )
+            # Stops the other backends: the password is right, but no longer good for a sign-in.
+            raise PermissionDenied
+        return user
+
+
+def one_time_password_issued(user: Any) -> dt.datetime:
+    """When ``user``'s current one-time password was given: its newest audit row, else date_joined."""
+    from supervision.models import AuditEvent
+
+    issued = (
+        AuditEvent.objects.filter(action__in=ONE_TIME_PASSWORD_ACTIONS, data__user=user.pk)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return issued or user.date_joined
+
+
+def one_time_password_expired(user: Any) -> bool:
+    """Whether ``user`` still has a one-time password and it is older than ONE_TIME_PASSWORD_DAYS."""
+    if not getattr(user, "must_change_password", False):
+        return False
+    return timezone.now() - one_time_password_issued(user) > dt.timedelta(days=settings.ONE_TIME_PASSWORD_DAYS)
+
+
+def _expired_one_time_password(username: str, password: str) -> bool:
+    # The right password of an account whose one-time password has expired. Checked only for
+    # accounts still on one (a cheap flag first), so other sign-ins cost nothing more.
+    model = get_user_model()
+    try:
+        user = model._default_manager.get_by_natural_key(username)
+    except model.DoesNotExist:
+        return False
+    return one_time_password_expired(user) and user.check_password(password)

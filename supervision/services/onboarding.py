@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from supervision.models import Membership, Role, Unit, UnitKind, User
+from supervision.models import OFFICE_ROLES, Membership, Role, Unit, UnitKind, User
 from supervision.selectors.directory import DirectoryEntries, DirectoryPlan, directory_plan, name_key
 
 from .audit import audit_event, audit_record, audit_record_many
@@ -330,3 +330,44 @@ def account_password_choose(*, actor: User, password: str) -> User:
     )
     actor.password, actor.must_change_password = user.password, False
     return user
+
+
+@transaction.atomic
+def account_one_time_password_reset(*, actor: User, user: User | int) -> str:
+    """A new one-time password for a unit's account (lost, or expired before its first use): the
+    account must choose its own again at the next sign-in, and every session it has ends (the
+    password's hash changes). Only an office clerk or director, and only for active accounts with
+    a role in a unit and none in the office, never an administrator's: those are master data's.
+    Returns the password, to be shown once; the audit row never holds it."""
+    found = importing_office(actor)
+    if found is None:
+        raise NotAllowed(_("Only the office's clerks and directors may issue one-time passwords."))
+    office_id, role = found
+    target = User.objects.select_for_update().filter(pk=getattr(user, "pk", user)).first()
+    if target is None:
+        raise InvalidInput(_("There is no such account."), field="username")
+    roles = set(Membership.objects.filter(user=target).values_list("role", "unit__kind"))
+    if (
+        not target.is_active
+        or target.is_superuser
+        or target.is_staff
+        or any(r in OFFICE_ROLES or kind == UnitKind.OFFICE for r, kind in roles)
+        or not roles
+    ):
+        raise InvalidInput(
+            _("Only an active account of a unit (a liaison or a leader) gets a one-time password here."),
+            field="username",
+        )
+    password = _valid_one_time_password(target)
+    target.password = _one_time_hash(password)
+    target.must_change_password = True
+    target.save(update_fields=["password", "must_change_password"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=office_id,
+        action="account.one_time_password_reset",
+        comment=f"{target.username} · {target.full_name}",
+        data={"user": target.pk, "username": target.username},
+    )
+    return Secret(password)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts.pdf", views.accounts_sheet, name="accounts_sheet"),
     path("template.xlsx", views.template, name="template"),
     path("export.xlsx", views.export, name="export"),
+    path("one-time-password/", views.reset_password, name="reset_password"),
 ]

@@ -56,7 +56,13 @@ from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision.models import PeerGroup, Role, UnitKind, User
 from supervision.selectors.directory import DirectoryPlan, directory_plan, directory_rows
 from supervision.services import DomainError, NotAllowed
-from supervision.services.onboarding import NewAccount, Secret, directory_import, may_import_directory
+from supervision.services.onboarding import (
+    NewAccount,
+    Secret,
+    account_one_time_password_reset,
+    directory_import,
+    may_import_directory,
+)
 
 # How long a preview may be confirmed, and the accounts' sheet fetched, after it was made.
 PREVIEW_SECONDS = 60 * 60
@@ -291,6 +297,29 @@ def accounts_sheet(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(pdf, content_type=PDF_CONTENT_TYPE)
     response.headers["Content-Disposition"] = content_disposition_header(True, SHEET_FILENAME)
     return response
+
+
+@sensitive_variables("password")
+@never_cache
+@login_required
+@require_POST
+def reset_password(request: HttpRequest) -> HttpResponse:
+    """A new one-time password for a unit's account, named by its username: shown once."""
+    refused = _not_allowed(request)
+    if refused is not None:
+        return refused
+    username = request.POST.get("username", "").strip()
+    user = User.objects.filter(username=username).first() if username else None
+    if user is None:
+        message = _("There is no account called %(username)s.") % {"username": username[:150]}
+        return _refused(request, message, status=400)
+    try:
+        password = account_one_time_password_reset(actor=request.user, user=user)
+    except NotAllowed as exc:
+        return _refused(request, exc.message)
+    except DomainError as exc:
+        return _refused(request, exc.message, status=400)
+    return render(request, "directory/password_reset.html", {"account": user, "password": password})
 
 
 def _xlsx(rows: list, filename: str) -> FileResponse:
