@@ -161,6 +161,7 @@ def _read_book(book: Book) -> SheetRows | list[RowError]:
         if _header_at(first) is not None:
             return read_rows(itertools.chain(first, rows))
         rows.close()
+        book.release(name)  # an .xls keeps every sheet it loaded in memory until told otherwise
     return [
         RowError(
             0,

@@ -229,6 +229,7 @@ def _choose_sheet(book: Book, result: ParsedSheet, wanted: str | None) -> Sheet 
         rest.close()
         if find_layout(first) is not None:
             return candidate
+        book.release(name)  # an .xls keeps every sheet it loaded in memory until told otherwise
     result.errors.append(RowError(0, "", _no_heading(len(names) > 1)))
     return None
 

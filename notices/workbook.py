@@ -9,6 +9,7 @@ rows (the problem-list sheet, or the first).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zipfile
@@ -39,6 +40,11 @@ DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 MAX_MERGES = 100_000
 # Merged cells are filled in this far to the right: no list has more columns worth reading.
 MAX_COLUMNS = 100
+# An .xls sheet read at most this large: BIFF stores only the cells written, so a file of a few
+# kilobytes can claim the last row and column (IV65536); its rows are read ragged (each as long as
+# its last cell, not padded to the widest), and a sheet holding more than this is refused.
+MAX_XLS_ROWS = 100_000
+MAX_XLS_CELLS = 5_000_000
 # The compound-file signature every .xls (BIFF8, Excel 97–2003) starts with.
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK"
@@ -163,6 +169,9 @@ class Book:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def release(self, name: str) -> None:
+        """Forget the sheet ``name`` once it is not the one read (its cells need not stay in memory)."""
 
 
 # The <mergeCells> element and its ranges, as Excel and others write them (any namespace prefix).
@@ -350,12 +359,29 @@ class _XlsBook(Book):
 
     def sheet(self, name: str) -> Sheet:
         try:
-            return _XlsSheet(self._book, self._book.sheet_by_name(name))
+            sheet = self._book.sheet_by_name(name)
+            cells = sum(sheet.row_len(index) for index in range(sheet.nrows)) if sheet.nrows <= MAX_XLS_ROWS else 0
         except Exception as exc:
             raise UnreadableWorkbook(_damaged_xls()) from exc
+        if sheet.nrows > MAX_XLS_ROWS or cells > MAX_XLS_CELLS:
+            self.release(name)
+            raise UnreadableWorkbook(_too_large_xls(name))
+        return _XlsSheet(self._book, sheet)
 
     def close(self) -> None:
         self._book.release_resources()
+
+    def release(self, name: str) -> None:
+        # A sheet never loaded, or already gone: nothing to forget.
+        with contextlib.suppress(Exception):
+            self._book.unload_sheet(name)
+
+
+def _too_large_xls(name: str) -> str:
+    return _(
+        "The sheet “%(name)s” is too large to read (more than %(rows)d rows or %(cells)d cells): "
+        "keep only the list on it, save it as .xlsx and try again."
+    ) % {"name": name[:50], "rows": MAX_XLS_ROWS, "cells": MAX_XLS_CELLS}
 
 
 def _open_xls(file: IO[bytes] | str) -> Book | str:
@@ -374,7 +400,12 @@ def _open_xls(file: IO[bytes] | str) -> Book | str:
         if len(data) > MAX_FILE_BYTES:
             return _("The file is larger than %(mb)d MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
         book = xlrd.open_workbook(
-            file_contents=data, formatting_info=True, on_demand=True, logfile=_Quiet(), verbosity=0
+            file_contents=data,
+            formatting_info=True,
+            on_demand=True,
+            ragged_rows=True,
+            logfile=_Quiet(),
+            verbosity=0,
         )
     except Exception:  # xlrd raises XLRDError, CompDocError, struct.error, IndexError, ...
         return _damaged_xls()
