@@ -176,5 +176,6 @@ ACTION_LABELS = {
     "membership.added": _("Role given"),
     "directory.imported": _("Unit directory imported"),
     "account.password_chosen": _("Own password chosen"),
+    "account.one_time_password_reset": _("One-time password issued again"),
     "api_token.revoked": _("API token revoked"),
 }
