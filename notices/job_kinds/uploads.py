@@ -17,6 +17,7 @@ reads the sheet again and refuses every row while any error stands.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import IO, Any
@@ -27,8 +28,9 @@ from django.utils.translation import gettext as _
 
 from notices import wording
 from notices.importer import ParsedItem
+from notices.problem_list import SHEET_TITLE
 from notices.services import ImportPreview, letter_import_items, letter_import_preview
-from notices.workbook import open_rows
+from notices.workbook import UnreadableWorkbook, open_book
 from supervision.models import DeadlineKind, Job, JobState, Letter, LetterState, Role, User
 from supervision.parsing import parse_id
 from supervision.selectors import visibility
@@ -42,20 +44,36 @@ INLINE_ROWS = 300
 MAX_ERRORS = 500
 
 
-def sheet_rows(file: IO[bytes], sheet: str | None = None) -> int | None:
-    """The sheet's own idea of its last row, or None for a file (or a sheet) that will not open
-    (the request then reads it and lists what is wrong at once)."""
-    opened = open_rows(file, sheet or None)
-    if hasattr(file, "seek"):
-        file.seek(0)
-    if isinstance(opened, str):
-        return None
-    return opened.last_row
+def sheet_rows(file: IO[bytes], sheet: str | None = None) -> int | None | bool:
+    """The sheet's own idea of its last row; None when it does not say (an .xlsx without a
+    <dimension>); False for a file (or a sheet) that will not open."""
+    book = open_book(file)
+    try:
+        if isinstance(book, str):
+            return False
+        names = book.sheet_names
+        if sheet is not None and sheet not in names:
+            return False
+        name = sheet if sheet is not None else (SHEET_TITLE if SHEET_TITLE in names else names[0])
+        try:
+            return book.sheet(name).last_row
+        except UnreadableWorkbook:
+            return False
+    finally:
+        if not isinstance(book, str):
+            book.close()
+        if hasattr(file, "seek"):
+            file.seek(0)
 
 
 def is_large(file: IO[bytes], sheet: str | None = None) -> bool:
-    rows = sheet_rows(file, sheet)
-    return rows is not None and rows > INLINE_ROWS
+    """Whether the worker reads the sheet rather than the request. A sheet that does not say
+    how many rows it has could have any number: the worker reads it. A file that will not open
+    is the request's, which reads it at once and lists what is wrong."""
+    rows = sheet_rows(file, sheet or None)
+    if rows is False:
+        return False
+    return rows is None or rows > INLINE_ROWS
 
 
 class UploadProgress:
@@ -152,6 +170,33 @@ def preview_load(job: Job) -> dict[str, Any] | None:
         return None
     with default_storage.open(name, "rb") as handle:
         return json.load(handle)
+
+
+def inline_preview_file(held: str, sheet: str, year: int | None) -> str:
+    """Where the preview of a sheet read in the request is kept, beside its held upload (and
+    released and pruned with it): one per sheet and year of undated deadlines."""
+    key = hashlib.sha256(json.dumps([sheet or "", year]).encode()).hexdigest()[:16]
+    return held_file(held, f"preview-{key}.json")
+
+
+def inline_preview_load(held: str, sheet: str, year: int | None) -> dict[str, Any] | None:
+    """The preview kept for a sheet read in the request, or None (never read, or no longer
+    kept). It says what the sheet would import when it was read: page turns show it as it
+    is, and the import checks the letter again itself."""
+    name = inline_preview_file(held, sheet, year)
+    if not is_held(name):
+        return None
+    try:
+        with default_storage.open(name, "rb") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):  # gone meanwhile, or cut short: read the sheet again
+        return None
+
+
+def inline_preview_keep(held: str, sheet: str, year: int | None, data: dict[str, Any]) -> None:
+    name = inline_preview_file(held, sheet, year)
+    default_storage.delete(name)  # a newer reading replaces it under the same name
+    default_storage.save(name, ContentFile(json.dumps(data, ensure_ascii=False).encode()))
 
 
 # --- the jobs ---------------------------------------------------------------------------------------------

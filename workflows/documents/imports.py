@@ -358,8 +358,13 @@ def _render_job(request: HttpRequest, letter: Letter, held: Held, job: Job) -> H
     )
 
 
-def _preview_data(request: HttpRequest, letter: Letter, held: Held) -> dict[str, Any] | HttpResponse:
-    """The preview as data, from the worker's file or read here; or the page to show instead."""
+def _preview_data(
+    request: HttpRequest, letter: Letter, held: Held, *, fresh: bool = False
+) -> dict[str, Any] | HttpResponse:
+    """The preview as data, from the worker's file or read here; or the page to show instead.
+
+    A sheet read here is read once: its preview is kept beside the upload, and page turns show
+    that (``fresh``: read it again, as after an import refused because the letter changed)."""
     if held.job:
         job = job_get(request.user, held.job)
         if job is None or job.kind != jobs.PROBLEM_LIST_PREVIEW or job.params.get("held") != held.name:
@@ -368,6 +373,9 @@ def _preview_data(request: HttpRequest, letter: Letter, held: Held) -> dict[str,
             return _render_job(request, letter, held, job)
         data = uploads.preview_load(job)
         return data if data is not None else _gone(request, letter)
+    kept = None if fresh else uploads.inline_preview_load(held.name, held.sheet, held.year)
+    if kept is not None and kept.get("letter") == letter.pk:
+        return kept
     with default_storage.open(held.name, "rb") as handle:
         preview = letter_import_preview(
             actor=request.user,
@@ -376,7 +384,9 @@ def _preview_data(request: HttpRequest, letter: Letter, held: Held) -> dict[str,
             sheet=held.sheet or None,
             campaign_year=held.year,
         )
-    return uploads.preview_data(preview)
+    data = uploads.preview_data(preview)
+    uploads.inline_preview_keep(held.name, held.sheet, held.year, data)
+    return data
 
 
 @never_cache
@@ -485,7 +495,7 @@ def letter_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(request, exc)
     if not result.ok:
         # Shown over the preview as it reads now (the letter may have changed meanwhile).
-        data = _preview_data(request, letter, held)
+        data = _preview_data(request, letter, held, fresh=True)
         if isinstance(data, HttpResponse):
             return data
         errors = [str(e) for e in result.errors]
