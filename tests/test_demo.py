@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections import defaultdict
 from io import StringIO
 from pathlib import Path
@@ -13,12 +14,14 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 from django.core.management import call_command, get_commands
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.test import override_settings
 from django.utils import timezone, translation
 
-from demo.units import DEMO_PASSWORD, OFFICE_NAME
+from demo.units import DEMO_PASSWORD, OFFICE_NAME, OFFICE_SHORT
+from notices import layout, title_breaks
+from notices.letters import letter_pdf
 from supervision.models import (
     OPEN_STATES,
     Assignment,
@@ -42,6 +45,7 @@ from supervision.models import (
     User,
 )
 from supervision.selectors.rankings import notices_visible_to, unit_history
+from tests.notices import pdfs
 
 NUMBER = re.compile(r"^吕巩办(督|交|催)〔(\d{4})〕([1-9]\d*)号$")
 
@@ -249,7 +253,6 @@ def test_reminder_letters_chase_without_new_assignments(demo, db):
 
 def test_the_largest_reminder_prints_each_overdue_item_once(demo, db):
     from notices.letters import letter_pdf
-    from tests.notices import pdfs
 
     # The reminder chasing the most overdue tasks: 115 of 31 units on 4 items. Printed a row per
     # task it ran to 24 pages; each item once, with its units, it takes 6.
@@ -267,3 +270,72 @@ def test_the_largest_reminder_prints_each_overdue_item_once(demo, db):
     heading = ["序号", "问题描述", "整改措施", "逾期单位", "整改时限", "逾期天数"]
     headed = [n for n in range(2, pages + 1) if any(t and t[0] == heading for t in pdfs.tables(pdf, n))]
     assert len(headed) >= 2 and headed == list(range(headed[0], pages + 1))
+
+
+# --- every demo letter against GB/T 9704 --------------------------------------------------------------
+# Rendering the hundred-odd letters of the campaign takes a minute or two: the sweep runs in the
+# PostgreSQL pass only, on the campaign this module has loaded already. Every kind of letter is
+# measured in both passes by tests/notices/test_gbt9704_pages.py, and the demo's own names and
+# titles by test_gbt9704_signature.py and test_gbt9704_titles.py.
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="minutes of rendering: runs with DATABASE_URL set to a PostgreSQL database",
+)
+SPACING = layout.grid().letter_spacing_pt
+
+
+@pytest.fixture(scope="module")
+def rendered(demo, django_db_blocker):
+    """Every letter of the loaded campaign rendered once (in Chinese, as letters always are)."""
+    with django_db_blocker.unblock():
+        letters = list(Letter.objects.select_related("prefix").order_by("pk"))
+        started = time.perf_counter()
+        pdfs_by_letter = {letter.pk: letter_pdf(letter) for letter in letters}
+        seconds = time.perf_counter() - started
+    return SimpleNamespace(letters=letters, pdfs=pdfs_by_letter, seconds=seconds)
+
+
+@on_postgres
+def test_every_demo_letter_keeps_to_gbt9704(rendered, db):
+    kinds = {letter.kind for letter in rendered.letters}
+    assert kinds == set(LetterKind.values)
+    problems = {}
+    for letter in rendered.letters:
+        pdf = rendered.pdfs[letter.pk]
+        found = (
+            pdfs.outside_block(pdf)
+            + pdfs.folio_problems(pdf)
+            + pdfs.full_line_problems(pdf, spacing_pt=SPACING)
+            + pdfs.title_problems(pdf)
+            + pdfs.signature_problems(pdf)
+        )
+        if found:
+            problems[f"{letter.pk} {letter.kind} {letter.title}"] = found
+    assert problems == {}
+    # About the time of a letter on its own: the sweep is not made slow by the breaking.
+    assert rendered.seconds / len(rendered.letters) < 2
+
+
+@on_postgres
+def test_demo_titles_break_between_words(rendered, db):
+    for letter in rendered.letters:
+        printed = [line.text for line in pdfs.title_lines(rendered.pdfs[letter.pk])]
+        assert "".join(printed) == "".join(letter.title.split()), letter.title
+        bounds, at = {0}, 0
+        for word in title_breaks.words("".join(letter.title.split())):
+            at += len(word)
+            bounds.add(at)
+        at = 0
+        for line in printed[:-1]:
+            at += len(line)
+            assert at in bounds, (letter.title, printed)
+
+
+@on_postgres
+def test_the_demo_office_signs_in_its_short_form(rendered, db):
+    for letter in rendered.letters:
+        found = pdfs.lines(rendered.pdfs[letter.pk])
+        assert found[0].text == OFFICE_NAME  # the red mark: the full name, narrowed
+        body = [line.text for line in found if line.size == 16]
+        assert OFFICE_SHORT in body and OFFICE_NAME not in body
