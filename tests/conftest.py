@@ -54,6 +54,19 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def pytest_collection_modifyitems(config, items):
+    # The pages look and behave the same whatever the database: browser tests run in the SQLite
+    # pass, and in the PostgreSQL pass only the walkthroughs that cross the whole stack (issue to
+    # write-off, moving in, messages leaving the system, live pushes over Redis). That keeps the
+    # two passes of `make test`, run side by side, within the time the suite is given.
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return
+    skip = pytest.mark.skip(reason="browser test: runs in the SQLite pass (mark every_database to run it here too)")
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("every_database"):
+            item.add_marker(skip)
+
+
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}"
 

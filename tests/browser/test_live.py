@@ -17,6 +17,7 @@ from tests.servers import shared_database_url, start_daphne
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.every_database,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         not (settings.REDIS_URL and connection.vendor == "postgresql"),

@@ -27,7 +27,7 @@ from tests.notices import pdfs
 from tests.onboarding.ledgers import monitoring_ledger, relocation_ledger
 from tests.onboarding.sheets import demo_directory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.every_database, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Lvliang-office-2026"
 NEW_PASSWORD = "Qiu-Shui-Lishi-2026"

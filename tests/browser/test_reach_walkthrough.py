@@ -46,7 +46,7 @@ from tests.notices import pdfs
 from tests.servers import ROOT, start_daphne
 from tests.shared_database import shared_database
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.every_database, pytest.mark.django_db(transaction=True)]
 
 WECOM_KEY = "5f1c2d3e-9a8b-4c7d-8e6f-0a1b2c3d4e5f"
 WEBHOOK_SECRET = "whsec-" + "r3ach" * 5

@@ -13,7 +13,7 @@ import pytest
 
 from supervision.models import Assignment, Letter
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.every_database, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "browser"
 

@@ -40,6 +40,7 @@ def server():
 
 
 @pytest.mark.browser
+@pytest.mark.every_database
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     not (settings.REDIS_URL and connection.vendor == "postgresql"),
