@@ -14,7 +14,9 @@ from django.db.models import (
     BigIntegerField,
     BooleanField,
     Count,
+    Exists,
     ExpressionWrapper,
+    OuterRef,
     Q,
     QuerySet,
     Value,
@@ -70,12 +72,21 @@ def letters_visible_to(user: User) -> QuerySet[Letter]:
     if user.is_superuser:
         return Letter.objects.all()
     offices, units = office_ids(user), unit_ids(user)
-    received = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED, LetterState.WITHDRAWN]) & (
-        Q(addressees__in=units) | Q(cc_units__in=units) | Q(assignments__unit__in=units)
-    )
     visible = Q(office__in=offices) | _granted(user, Letter, "view_letter")
-    ids = Letter.objects.filter(received).values("pk")
-    return Letter.objects.filter(visible | Q(pk__in=ids))
+    if units:
+        # Correlated EXISTS, one per way a unit receives a letter: each is an index probe per
+        # letter, so one letter (a download, a page) costs the same whatever the unit holds. An
+        # IN over the joined addressees, copies and assignments of every letter was evaluated
+        # whole first (tens to hundreds of milliseconds once a unit holds thousands of tasks).
+        letter = OuterRef("pk")
+        received = (
+            Exists(Letter.addressees.through.objects.filter(letter_id=letter, unit_id__in=units))
+            | Exists(Letter.cc_units.through.objects.filter(letter_id=letter, unit_id__in=units))
+            | Exists(Assignment.objects.filter(letter_id=letter, unit_id__in=units))
+        )
+        went_out = Q(state__in=[LetterState.ISSUED, LetterState.CLOSED, LetterState.WITHDRAWN])
+        visible |= went_out & received
+    return Letter.objects.filter(visible)
 
 
 def letters_with_figures(user: User, letters: QuerySet[Letter]) -> QuerySet[Letter]:
