@@ -18,12 +18,8 @@ that looks odd, a unit matched by its short name) it says so as a warning.
 from __future__ import annotations
 
 import difflib
-import itertools
-import re
-import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -34,27 +30,29 @@ from supervision.selectors.directory import DirectoryEntries, PersonEntry, UnitE
 from . import wording
 from .contacts_layout import (
     BY_KEY,
-    COLUMNS,
-    HEADING_ALIASES,
     KIND_ALIASES,
     PEOPLE_SEPARATORS,
     ROLE_ALIASES,
-    SHEET_TITLE,
-    SUB_HEADINGS,
     heading_key,
 )
+from .contacts_read import (
+    PERSON_LAYOUT,
+    UNIT_LAYOUT,
+    SheetRows,
+    read_book,
+)
+from .contacts_values import (
+    choice_labels,
+    choice_table,
+    infer_kind,
+    person_name,
+    phone_looks_right,
+    phone_text,
+    unit_name,
+)
 from .importer import RowError
-from .sheet_grid import Row, filled_rows
-from .workbook import Book, UnreadableWorkbook, cell_text, open_book
+from .workbook import UnreadableWorkbook, open_book
 
-UNIT_LAYOUT = "unit"
-PERSON_LAYOUT = "person"
-# A directory is a few hundred rows; a sheet longer than this is something else, or two offices.
-MAX_ROWS = 2000
-MAX_BLANK_RUN = 200
-HEADER_SEARCH_ROWS = 10
-# A cell's text is kept up to this length: enough to say how long a too-long one is.
-MAX_CELL = 1000
 # The model's limits (Unit.name, Unit.short_name, User.full_name, User.title, User.phone).
 NAME_MAX, SHORT_MAX, PERSON_MAX, TITLE_MAX, PHONE_MAX = 100, 40, 50, 60, 30
 SUGGESTIONS = 3
@@ -68,50 +66,6 @@ ROLE_COLUMNS = (
     (Role.LEADER, "leader", "leader_title", "leader_phone"),
 )
 PLACEHOLDERS = frozenset({"—", "-", "－", "无", "/"})
-PHONE_WORDS = frozenset({"电话", "手机", "手机号", "手机号码", "联系电话", "联系方式"})
-# Phone numbers as offices write them: a mobile (+86 allowed), a landline with its area code
-# (a hyphen, brackets or an extension allowed), or a local number of 7-8 digits.
-PHONE_PATTERNS = (
-    re.compile(r"(?:\+?86)?1[3-9]\d{9}"),
-    re.compile(r"0\d{2,3}-?\d{7,8}(?:(?:-|转)\d{1,6})?"),
-    re.compile(r"\d{7,8}(?:(?:-|转)\d{1,6})?"),
-)
-# What a unit's name ends with, and the kind that usually means (after 人民政府 and the like).
-GOVERNMENT_SUFFIX = re.compile(r"(人民政府|政府|办事处|党委|党工委)$")
-KIND_ENDINGS = (
-    (("专班",), UnitKind.WORK_TEAM),
-    (("街道", "乡", "镇"), UnitKind.TOWNSHIP),
-    (("县", "区", "市", "旗"), UnitKind.COUNTY),
-    (
-        ("局", "委", "办", "科", "委员会", "中心", "厅", "署", "院", "所", "站", "队", "处", "室", "部"),
-        UnitKind.DEPARTMENT,
-    ),
-)
-
-
-@dataclass
-class SheetRows:
-    """The sheet's cells as text, by column key: what the preview signs into its confirm form."""
-
-    layout: str
-    headings: dict[str, str]  # column key → the heading as the sheet writes it
-    records: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-
-    def to_payload(self) -> dict[str, Any]:
-        return {"layout": self.layout, "headings": self.headings, "records": [[n, c] for n, c in self.records]}
-
-    @classmethod
-    def from_payload(cls, data: Any) -> SheetRows | None:
-        """Back from ``to_payload``; None for anything else (the payload comes signed, but a
-        signed payload of an older version of this module may not fit)."""
-        try:
-            layout, headings = data["layout"], data["headings"]
-            records = [(int(n), {str(k): str(v) for k, v in cells.items()}) for n, cells in data["records"]]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-        if layout not in (UNIT_LAYOUT, PERSON_LAYOUT) or not isinstance(headings, dict):
-            return None
-        return cls(layout, {str(k): str(v) for k, v in headings.items() if k in BY_KEY}, records)
 
 
 @dataclass
@@ -140,7 +94,7 @@ def parse_directory(file: IO[bytes] | str, *, units: list[Unit] | None = None) -
     if isinstance(book, str):
         return _file_error(book)
     try:
-        read = _read_book(book)
+        read = read_book(book)
     except UnreadableWorkbook as exc:
         return _file_error(exc.message)
     finally:
@@ -150,188 +104,7 @@ def parse_directory(file: IO[bytes] | str, *, units: list[Unit] | None = None) -
     return check_rows(read, units=units)
 
 
-def _read_book(book: Book) -> SheetRows | list[RowError]:
-    names = sorted(book.sheet_names, key=lambda n: n != SHEET_TITLE)  # ours first, then in order
-    for name in names:
-        sheet = book.sheet(name)
-        # Merged cells read as a person sees them: a unit's name merged down over its people's
-        # rows names the unit on each of them.
-        rows = filled_rows(sheet.rows(), sheet.merges())
-        first = list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1))
-        if _header_at(first) is not None:
-            return read_rows(itertools.chain(first, rows))
-        rows.close()
-        book.release(name)  # an .xls keeps every sheet it loaded in memory until told otherwise
-    return [
-        RowError(
-            0,
-            "",
-            _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.")
-            % {"heading": BY_KEY["name"].heading, "n": HEADER_SEARCH_ROWS},
-        )
-    ]
-
-
-def _header_at(rows: list[Row]) -> int | None:
-    table = _heading_table()
-    for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        if any(table.get(heading_key(cell_text(v))) == "name" for v in row.values):
-            return index
-    return None
-
-
-def _heading_table() -> dict[str, str]:
-    table = {heading_key(c.heading): c.key for c in COLUMNS}
-    table.update({heading_key(k): v for k, v in HEADING_ALIASES.items()})
-    return table
-
-
-def _sub_key(top_key: str | None, sub: str) -> str | None:
-    """The column under a group heading: 联络员 over 电话 is the liaison's phone."""
-    if top_key not in ("liaison", "leader"):
-        return None
-    if sub == "姓名":
-        return top_key
-    if sub in ("职务", "职位"):
-        return f"{top_key}_title"
-    if sub in PHONE_WORDS:
-        return f"{top_key}_phone"
-    return None
-
-
-def _columns(top: Row, sub: Row | None, number: int) -> tuple[dict[str, int], dict[str, str], list[RowError]]:
-    """{key: column index}, {key: heading as written}, errors for the heading row(s)."""
-    table = _heading_table()
-    found: dict[str, int] = {}
-    written: dict[str, str] = {}
-    errors: list[RowError] = []
-    group_text, group_key = "", None
-    width = max(len(top.values), len(sub.values) if sub is not None else 0)
-    for index in range(width):
-        text = cell_text(top.get(index))
-        if text:
-            group_text, group_key = text, table.get(heading_key(text))
-        # A lower cell filled from the heading merged down over both rows is that heading.
-        sub_text = cell_text(sub.get(index)) if sub is not None and index not in sub.covered else ""
-        key, label = (group_key, text) if text else (None, "")
-        if sub_text:
-            # Under a heading merged across the group, the group is the last heading seen.
-            under = _sub_key(group_key, heading_key(sub_text))
-            if under is not None:
-                key, label = under, f"{group_text}{sub_text}"
-            elif not text:
-                key, label = table.get(heading_key(sub_text)), sub_text
-        if key is None:
-            continue  # a column of the office's own (序号, 备注 …), or an empty one: not ours
-        if key in found:
-            errors.append(RowError(number, label, _("This column appears twice; keep one of them.")))
-            continue
-        found[key] = index
-        written[key] = label
-    return found, written, errors
-
-
-def _is_sub_heading_row(row: Row) -> bool:
-    texts = [heading_key(cell_text(v)) for i, v in enumerate(row.values) if cell_text(v) and i not in row.covered]
-    return bool(texts) and all(t in SUB_HEADINGS for t in texts)
-
-
-def read_rows(rows: Iterator[Row]) -> SheetRows | list[RowError]:
-    """The heading and the rows' text (``rows``: the sheet's, merged cells filled), or the errors
-    that stop reading (no heading, a column twice, too many rows)."""
-    first = list(itertools.islice(rows, HEADER_SEARCH_ROWS + 1))
-    at = _header_at(first)
-    if at is None:
-        return [
-            RowError(
-                0,
-                "",
-                _("No heading row with “%(heading)s” in the first %(n)d rows: start from the template.")
-                % {"heading": BY_KEY["name"].heading, "n": HEADER_SEARCH_ROWS},
-            )
-        ]
-    top = first[at]
-    following = first[at + 1] if at + 1 < len(first) else next(rows, None)
-    sub = following if following is not None and _is_sub_heading_row(following) else None
-    columns, headings, errors = _columns(top, sub, sub.number if sub is not None else top.number)
-    layout = PERSON_LAYOUT if "person" in columns else UNIT_LAYOUT
-    if layout == PERSON_LAYOUT and "role" not in columns:
-        errors.append(RowError(top.number, BY_KEY["role"].heading, _("The column is missing.")))
-    if errors:
-        return errors
-    sheet = SheetRows(layout, headings)
-    last_heading = sub.number if sub is not None else top.number
-    rest = first[at + 1 :] if at + 1 < len(first) else ([following] if following is not None else [])
-    blank = 0
-    for row in itertools.chain(rest, rows):
-        if row.number <= last_heading:
-            continue
-        cells = {key: cell_text(row.get(index))[:MAX_CELL] for key, index in columns.items()}
-        if not any(cells.values()):
-            # Sheets formatted far below the list end in blank rows: a long run is the end.
-            blank += 1
-            if blank > MAX_BLANK_RUN:
-                break
-            continue
-        blank = 0
-        if len(sheet.records) >= MAX_ROWS:
-            return [
-                RowError(
-                    row.number,
-                    "",
-                    _("A directory has at most %(n)d rows: split the file and import the parts one after the other.")
-                    % {"n": MAX_ROWS},
-                )
-            ]
-        sheet.records.append((row.number, {k: v for k, v in cells.items() if v}))
-    return sheet
-
-
 # --- checking the rows ------------------------------------------------------------------------------
-
-
-def _choices(choices: type, aliases: dict[str, str]) -> dict[str, str]:
-    """Every way a choice may be written: its code, its English and Chinese labels, aliases."""
-    table: dict[str, str] = {}
-    for language in ("en", wording.DOCUMENT_LANGUAGE):
-        with translation.override(language):
-            table.update({heading_key(str(c.label)): c.value for c in choices})
-    table.update({heading_key(c.value): c.value for c in choices})
-    table.update({heading_key(k): v for k, v in aliases.items()})
-    return table
-
-
-def _labels(choices: type, values: tuple[str, ...]) -> str:
-    with translation.override(wording.DOCUMENT_LANGUAGE):
-        return "、".join(str(choices(v).label) for v in values)
-
-
-def infer_kind(name: str) -> str:
-    """The kind a unit's name suggests by its ending (县/区/市 county, 局/委/办 department, 专班
-    work team, 乡/镇/街道 township), "" when it suggests none."""
-    base = GOVERNMENT_SUFFIX.sub("", name_key(name))
-    for endings, kind in KIND_ENDINGS:
-        if base.endswith(endings):
-            return kind
-    return ""
-
-
-def unit_name(text: str) -> str:
-    """A unit's name as stored: as typed, without spaces (Chinese unit names have none)."""
-    return re.sub(r"\s", "", text)
-
-
-def person_name(text: str) -> str:
-    """A person's name as stored: spaces removed between Chinese characters, one kept between
-    words in Latin letters."""
-    text = " ".join(text.split())
-    return text if re.search(r"[A-Za-z]", text) else text.replace(" ", "")
-
-
-def _phone_looks_right(phone: str) -> bool:
-    plain = re.sub(r"[\s()（）]", "", phone)
-    pieces = [p for p in re.split(r"[/、,，;；]+", plain) if p]
-    return bool(pieces) and all(any(p.fullmatch(piece) for p in PHONE_PATTERNS) for piece in pieces)
 
 
 @dataclass
@@ -346,9 +119,9 @@ class _Checker:
         self.rows = rows
         self.errors: list[RowError] = []
         self.warnings: list[RowError] = []
-        self.kinds = _choices(UnitKind, KIND_ALIASES)
-        self.groups = _choices(PeerGroup, KIND_ALIASES)
-        self.roles = _choices(Role, ROLE_ALIASES)
+        self.kinds = choice_table(UnitKind, KIND_ALIASES)
+        self.groups = choice_table(PeerGroup, KIND_ALIASES)
+        self.roles = choice_table(Role, ROLE_ALIASES)
         self.units = units
         # The sheet's spelling of each unit's name → its entry (a unit matched by its short name
         # is entered under its full name).
@@ -452,7 +225,7 @@ class _Checker:
                     given[0],
                     "kind",
                     _("“%(value)s” is not a kind of unit: write one of %(choices)s.")
-                    % {"value": given[1][:50], "choices": _labels(UnitKind, allowed)},
+                    % {"value": given[1][:50], "choices": choice_labels(UnitKind, allowed)},
                 )
                 return "", ""
         elif existing is None:
@@ -462,7 +235,7 @@ class _Checker:
                     draft.row,
                     "kind",
                     _("The kind of unit is not given and its name does not tell: write one of %(choices)s.")
-                    % {"choices": _labels(UnitKind, allowed)},
+                    % {"choices": choice_labels(UnitKind, allowed)},
                 )
                 return "", ""
             with translation.override(wording.DOCUMENT_LANGUAGE):
@@ -481,7 +254,7 @@ class _Checker:
                     given_group[0],
                     "peer_group",
                     _("“%(value)s” is not a peer group: write one of %(choices)s.")
-                    % {"value": given_group[1][:50], "choices": _labels(PeerGroup, allowed)},
+                    % {"value": given_group[1][:50], "choices": choice_labels(PeerGroup, allowed)},
                 )
                 return "", ""
         return kind, group
@@ -657,7 +430,7 @@ class _Checker:
                 self.too_long(row, _phone_key(key), phone, PHONE_MAX)
                 if len(self.errors) > errors_before:
                     continue
-                if phone and not _phone_looks_right(phone):
+                if phone and not phone_looks_right(phone):
                     self.warn(
                         row,
                         _phone_key(key),
@@ -681,7 +454,7 @@ class _Checker:
         """(name column, role, name, post, phone) of each person on the row."""
         if self.rows.layout == PERSON_LAYOUT:
             name = person_name(cells.get("person", ""))
-            title, phone, role_text = cells.get("title", ""), _phone(cells.get("phone", "")), cells.get("role", "")
+            title, phone, role_text = cells.get("title", ""), phone_text(cells.get("phone", "")), cells.get("role", "")
             if not name:
                 if title or phone or role_text:
                     self.error(row, "person", _("Missing: the person's name is required."))
@@ -695,14 +468,14 @@ class _Checker:
                         row,
                         "role",
                         _("“%(value)s” is not a role in a unit: write one of %(choices)s.")
-                        % {"value": role_text[:50], "choices": _labels(Role, (Role.LIAISON, Role.LEADER))},
+                        % {"value": role_text[:50], "choices": choice_labels(Role, (Role.LIAISON, Role.LEADER))},
                     )
                 return []
             return [("person", role, name, " ".join(title.split()), phone)]
         people = []
         for role, name_key_, title_key, phone_key in ROLE_COLUMNS:
             names = [person_name(n) for n in PEOPLE_SEPARATORS.split(cells.get(name_key_, "")) if n.strip()]
-            title, phone = " ".join(cells.get(title_key, "").split()), _phone(cells.get(phone_key, ""))
+            title, phone = " ".join(cells.get(title_key, "").split()), phone_text(cells.get(phone_key, ""))
             if not names:
                 if title or phone:
                     self.error(row, name_key_, _("Missing: the name of the person whose post or phone is given."))
@@ -743,11 +516,6 @@ def _title_key(name_column: str) -> str:
 
 def _phone_key(name_column: str) -> str:
     return "phone" if name_column == "person" else f"{name_column}_phone"
-
-
-def _phone(text: str) -> str:
-    # Full-width digits and brackets as offices type them, spaces dropped.
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text))
 
 
 def check_rows(rows: SheetRows, *, units: list[Unit] | None = None) -> ParsedDirectory:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from notices.contacts import MAX_ROWS, infer_kind, parse_directory
+from notices.contacts import parse_directory
+from notices.contacts_values import infer_kind
+from notices.contacts_read import MAX_ROWS
 from supervision.models import PeerGroup, Role, Unit, UnitKind, User
 from supervision.selectors.directory import directory_plan
 from tests.imports.sheets import Book, Sheet, xls, xlsx

@@ -44,10 +44,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from notices.contacts import ParsedDirectory, SheetRows, check_rows, parse_directory
+from notices.contacts import ParsedDirectory, check_rows, parse_directory
 from notices.contacts_layout import EXPORT_FILENAME, TEMPLATE_FILENAME
 from notices.contacts_pdf import FILENAME as SHEET_FILENAME
 from notices.contacts_pdf import accounts_pdf
+from notices.contacts_read import SheetRows
 from notices.contacts_sheet import write_directory
 from notices.importer import RowError
 from notices.pdf import PDF_CONTENT_TYPE
