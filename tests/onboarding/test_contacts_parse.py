@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from notices.contacts import parse_directory
-from notices.contacts_values import infer_kind
 from notices.contacts_read import MAX_ROWS
+from notices.contacts_values import infer_kind
 from supervision.models import PeerGroup, Role, Unit, UnitKind, User
 from supervision.selectors.directory import directory_plan
 from tests.imports.sheets import Book, Sheet, xls, xlsx
