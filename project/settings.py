@@ -344,6 +344,12 @@ MAX_FORM_BYTES = int(os.environ.get("MAX_FORM_BYTES", 1024 * 1024))
 # Days before a deadline when an assignment's light turns yellow.
 LIGHT_YELLOW_DAYS = int(os.environ.get("LIGHT_YELLOW_DAYS", 7))
 
+# --- Down the hierarchy (分解 / 转办; supervision/services/hand_down.py) -------------------------
+# How many levels of units one chain of tasks may span, the issuing office included: 4 is
+# province → city → county → township. A unit may hand its task down while the unit below would
+# still be within it (a task the office issued is depth 0, its sub-tasks 1, …).
+HIERARCHY_LEVELS = max(2, int(os.environ.get("HIERARCHY_LEVELS", 4)))
+
 # --- Security -------------------------------------------------------------------------------
 # Trust the reverse proxy's X-Forwarded-Proto and X-Forwarded-For. Only behind nginx (or another
 # proxy that sets both): without one, any client could claim to be on HTTPS or at any address.

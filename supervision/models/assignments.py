@@ -57,6 +57,13 @@ OPEN_STATES = (
 DEAD_STATES = (S.REASSIGNED, S.WITHDRAWN)
 
 
+class HandDown(models.TextChoices):
+    """How a unit handed its task down to a unit below it (services/hand_down.py)."""
+
+    BREAK_DOWN = "breakdown", _("Broken down")  # 分解: one of several parts, each with its own measures
+    FORWARD = "forward", _("Forwarded")  # 转办: the whole task, to one unit below
+
+
 def _back_from_return(assignment: Assignment) -> str:
     # A refused return goes back to where it came from: claimed or still in the queue.
     return S.ACCEPTED if assignment.claimed_by_id else S.ISSUED
@@ -108,6 +115,24 @@ class Assignment(models.Model):
     # The day tick first found it open past its deadline (and drafted its reminder letter);
     # cleared when it is no longer overdue, so a second lapse is chased again.
     overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    # 分解 / 转办: a sub-task a unit handed down to a unit below it. The parent's unit acts as the
+    # office for it (its liaison reassigns, its members verify, its leader writes off) and stays
+    # answerable to whoever issued the parent. Same item and letter as the parent; depth 0 is a
+    # task the office issued itself.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("handed down from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    depth = models.PositiveSmallIntegerField(_("depth"), default=0, db_default=0)
+    handed_down_as = models.CharField(
+        _("handed down as"), max_length=10, choices=HandDown.choices, blank=True, default="", db_default=""
+    )
+    # A sub-task's own measures (a part of the parent's work); empty: the item's measures.
+    measures = models.TextField(_("measures"), blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("assignment")
@@ -116,7 +141,15 @@ class Assignment(models.Model):
         constraints = [
             # One live assignment per item and unit; a reassigned one no longer counts.
             models.UniqueConstraint(
-                fields=["item", "unit"], condition=~Q(state="reassigned"), name="assignment_item_unit_live"
+                fields=["item", "unit"],
+                condition=~Q(state="reassigned") & Q(parent__isnull=True),
+                name="assignment_item_unit_live",
+            ),
+            # One live sub-task per parent and unit below it.
+            models.UniqueConstraint(
+                fields=["parent", "unit"],
+                condition=~Q(state="reassigned") & Q(parent__isnull=False),
+                name="assignment_parent_unit_live",
             ),
         ]
         indexes = [
@@ -127,10 +160,20 @@ class Assignment(models.Model):
             # The yellow-light and overdue lists kept by tick are short: partial indexes.
             models.Index(fields=["state", "deadline"], condition=Q(report_missed=True), name="asg_report_missed"),
             models.Index(fields=["overdue_since"], condition=Q(overdue_since__isnull=False), name="asg_overdue_since"),
+            # A parent task's sub-tasks, and the office-level lists that leave them out.
+            models.Index(fields=["parent", "state"], condition=Q(parent__isnull=False), name="asg_parent_state"),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.item}"
+
+    @property
+    def is_sub_task(self) -> bool:
+        return self.parent_id is not None
+
+    @property
+    def own_measures(self) -> str:
+        return self.measures or self.item.measures
 
     @property
     def phase(self) -> str:
@@ -276,6 +319,11 @@ class Evidence(models.Model):
     sha256 = models.CharField(_("checksum"), max_length=64, db_index=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"), default=clock.now)
+    # Attached from a sub-task's report when the parent's completion rolled it up: the same
+    # stored file (content-addressed), shown as the sub-unit's.
+    copied_from = models.ForeignKey(
+        "self", verbose_name=_("copied from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("evidence file")
@@ -377,3 +425,24 @@ class ExtensionRequest(models.Model):
     @state.transition(source=ExtensionState.AWAITING_DECISION, target=ExtensionState.REJECTED)
     def reject(self) -> None:
         """The office keeps the deadline."""
+
+
+class AssignmentAncestor(models.Model):
+    """A unit above a sub-task: the unit that handed it down, and the units above that one's task
+    (a county's township task has the county here, and the city when the county's task was itself
+    the city's). They see it and its evidence; the rows are written when it is handed down, so the
+    lists ask one indexed table instead of walking the tree."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="ancestors")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    # 1: the unit that handed it down; 2: the one above it; …
+    distance = models.PositiveSmallIntegerField(_("distance"))
+
+    class Meta:
+        verbose_name = _("unit above a sub-task")
+        verbose_name_plural = _("units above sub-tasks")
+        constraints = [models.UniqueConstraint(fields=["assignment", "unit"], name="ancestor_assignment_unit")]
+        indexes = [models.Index(fields=["unit", "distance", "assignment"], name="ancestor_unit_distance")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} ↑ {self.unit_id}"
