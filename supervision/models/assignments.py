@@ -131,6 +131,10 @@ class Assignment(models.Model):
     handed_down_as = models.CharField(
         _("handed down as"), max_length=10, choices=HandDown.choices, blank=True, default="", db_default=""
     )
+    # Kept by tick beside report_missed (and at once by the sub-task's own transitions): one of
+    # its live sub-tasks is open past its deadline, so this parent shows yellow — the unit that
+    # handed it down is late below even when its own deadline is far.
+    sub_task_overdue = models.BooleanField(_("a sub-task is overdue"), default=False, db_default=False)
     # A sub-task's own measures (a part of the parent's work); empty: the item's measures.
     measures = models.TextField(_("measures"), blank=True, default="", db_default="")
 
@@ -162,6 +166,7 @@ class Assignment(models.Model):
             models.Index(fields=["overdue_since"], condition=Q(overdue_since__isnull=False), name="asg_overdue_since"),
             # A parent task's sub-tasks, and the office-level lists that leave them out.
             models.Index(fields=["parent", "state"], condition=Q(parent__isnull=False), name="asg_parent_state"),
+            models.Index(fields=["state", "deadline"], condition=Q(sub_task_overdue=True), name="asg_sub_overdue"),
         ]
 
     def __str__(self) -> str:
