@@ -15,7 +15,7 @@ from tests.cycles import two_closed_cycles, use_calendar
 
 # The factories used to live here: the "x as x" names are kept for the tests that import them from here.
 from tests.factories import FUTURE as FUTURE
-from tests.factories import build_world, issue_letter
+from tests.factories import build_hierarchy, build_world, issue_letter
 from tests.factories import make_user as make_user
 
 
@@ -29,6 +29,12 @@ def _english_messages():
 @pytest.fixture
 def world(db) -> SimpleNamespace:
     return build_world()
+
+
+@pytest.fixture
+def hierarchy(world) -> SimpleNamespace:
+    """The world with units below its counties (tests/factories.py build_hierarchy)."""
+    return build_hierarchy(world)
 
 
 @pytest.fixture

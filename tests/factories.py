@@ -78,6 +78,28 @@ def build_world() -> SimpleNamespace:
     return w
 
 
+def build_hierarchy(w: SimpleNamespace) -> SimpleNamespace:
+    """Units below the world's counties, for handing tasks down (分解/转办): two townships under
+    county A (甲县) and one under county B, a village under A's first township (a fourth level),
+    a liaison and a leader in each. With the default four levels the office's task of A may go
+    to A's townships, and theirs no further than the village."""
+
+    def below(parent: Unit, name: str, short: str, kind: str, group: str, code: str) -> Unit:
+        unit = Unit.objects.create(name=name, short_name=short, kind=kind, peer_group=group, parent=parent)
+        setattr(w, code, unit)
+        setattr(w, f"liaison_{code}", make_user(f"liaison_{code}", unit, Role.LIAISON))
+        setattr(w, f"leader_{code}", make_user(f"leader_{code}", unit, Role.LEADER))
+        return unit
+
+    township = (UnitKind.TOWNSHIP, PeerGroup.TOWNSHIP)
+    below(w.unit_a, "甲县东镇人民政府", "东镇", *township, "town_a1")
+    below(w.unit_a, "甲县西乡人民政府", "西乡", *township, "town_a2")
+    below(w.unit_b, "乙县南镇人民政府", "南镇", *township, "town_b1")
+    # Villages are not a kind of their own: a township-kind unit one level further down.
+    below(w.town_a1, "甲县东镇东村", "东村", *township, "village_a1")
+    return w
+
+
 # --- letters -----------------------------------------------------------------------------------------
 
 
