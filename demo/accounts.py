@@ -21,7 +21,8 @@ from .units import (
     WORK_TEAMS,
 )
 
-# A handful of unit accounts worth trying first: a county, a work team, a department, a township.
+# A handful of unit accounts worth trying first: a county, a work team, a department, and the
+# townships 离石区 hands its tasks down to (分解、转办: demo/handing_down.py).
 SAMPLE_UNIT_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("lishi", Role.LIAISON),
     ("lishi", Role.LEADER),
@@ -29,6 +30,11 @@ SAMPLE_UNIT_ACCOUNTS: tuple[tuple[str, str], ...] = (
     ("zb_banqian", Role.LIAISON),
     ("nyncj", Role.LEADER),
     ("xinyi", Role.LIAISON),
+    ("xinyi", Role.LEADER),
+    ("wucheng", Role.LIAISON),
+    ("wucheng", Role.LEADER),
+    ("zaolin", Role.LIAISON),
+    ("pingtou", Role.LIAISON),
 )
 
 
