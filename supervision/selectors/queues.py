@@ -4,16 +4,22 @@ all agree on what "waiting for me" means.
 
 Assignment queues are ``AssignmentFilters`` plus a base set, so they page and filter with
 ``search.assignment_search`` like every other list.
+
+Down the unit tree (分解/转办) the unit that handed a task down stands where the office stands for
+its own tasks: its members verify the sub-tasks' completion, its leader writes them off, its
+liaison decides their returns (``HANDED_DOWN_QUEUES``). The office's queues hold its direct tasks
+only: it does not verify a sub-task, the unit above it does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 
 from supervision.models import (
     Assignment,
+    AssignmentAncestor,
     AssignmentState,
     ExtensionRequest,
     ExtensionState,
@@ -33,20 +39,41 @@ def units_where(user: User, *roles: str) -> list[int]:
     return sorted(unit for unit, held in roles_by_unit(user).items() if held & set(roles))
 
 
+def handed_down_ids(unit_ids: list[int]) -> QuerySet[AssignmentAncestor]:
+    """The ids of the sub-tasks the units handed down themselves (their direct sub-tasks, not those
+    handed further down below them), read from the (unit, distance, assignment) index of the
+    units above each sub-task: the database starts from the few sub-tasks of those units."""
+    return AssignmentAncestor.objects.filter(unit_id__in=unit_ids, distance=1).values("assignment_id")
+
+
+def handed_down_by(unit_ids: list[int]) -> Q:
+    return Q(pk__in=handed_down_ids(unit_ids))
+
+
 @dataclass(frozen=True)
 class Queue:
     """One named queue: which assignments, for whom (the roles and where they are held)."""
 
     key: str
-    states: tuple[str, ...]
+    states: tuple[str, ...]  # () for every state
     roles: tuple[str, ...]
     office: bool  # True: the roles are held in the issuing office; False: in the assignment's unit
     unclaimed: bool = False
     mine: bool = False
+    # True: the roles are held in the unit that handed the sub-task down (its parent's unit).
+    handed_down: bool = False
 
     def condition(self, user: User) -> Q:
         where = units_where(user, *self.roles)
-        cond = Q(state__in=self.states) & (Q(letter__office_id__in=where) if self.office else Q(unit_id__in=where))
+        # No states: every state (a list of all that was handed down).
+        cond = Q(state__in=self.states) if self.states else Q()
+        if self.handed_down:
+            cond &= handed_down_by(where)
+        elif self.office:
+            # The office's own tasks: a sub-task waits on the unit above it, not on the office.
+            cond &= Q(letter__office_id__in=where, parent__isnull=True)
+        else:
+            cond &= Q(unit_id__in=where)
         if self.unclaimed:
             cond &= Q(claimed_by__isnull=True)
         if self.mine:
@@ -81,6 +108,21 @@ QUEUES: dict[str, Queue] = {
     )
 }
 
+# The unit above a sub-task, in the office's place (its roles mapped as the services map them:
+# a clerk's step is its liaison's, an inspector's its liaison's or leader's, a director's its
+# leader's). "handed_down" is every sub-task the unit handed down, whatever its state.
+HANDED_DOWN_QUEUES: dict[str, Queue] = {
+    q.key: q
+    for q in (
+        Queue("sub_returned", (S.RETURNED,), (Role.LIAISON,), office=False, handed_down=True),
+        Queue("sub_to_verify", (S.AWAITING_VERIFICATION,), (Role.LIAISON, Role.LEADER), office=False, handed_down=True),
+        Queue("sub_to_close", (S.VERIFIED,), (Role.LEADER,), office=False, handed_down=True),
+        Queue("handed_down", (), (Role.LIAISON, Role.LEADER), office=False, handed_down=True),
+    )
+}
+# Every assignment queue, by key: the lists' tabs and the API's ``queue`` parameter.
+ALL_QUEUES: dict[str, Queue] = {**QUEUES, **HANDED_DOWN_QUEUES}
+
 
 def extensions_to_sign(user: User) -> QuerySet[ExtensionRequest]:
     """Extension requests of the user's units waiting for the unit leader (审签)."""
@@ -90,11 +132,17 @@ def extensions_to_sign(user: User) -> QuerySet[ExtensionRequest]:
 
 
 def extensions_to_decide(user: User) -> QuerySet[ExtensionRequest]:
-    """Signed extension requests waiting for the office's decision."""
-    return ExtensionRequest.objects.filter(
-        state=ExtensionState.AWAITING_DECISION,
+    """Signed extension requests waiting for a decision: the office's on its direct tasks (its
+    clerks and directors), and on the sub-tasks a unit handed down, that unit's (its liaison and
+    leader, in the office's place)."""
+    decides = Q(
         assignment__letter__office_id__in=units_where(user, Role.CLERK, Role.DIRECTOR),
+        assignment__parent__isnull=True,
     )
+    above = units_where(user, Role.LIAISON, Role.LEADER)
+    if above:
+        decides |= Q(assignment_id__in=handed_down_ids(above))
+    return ExtensionRequest.objects.filter(decides, state=ExtensionState.AWAITING_DECISION)
 
 
 def letters_to_sign(user: User) -> QuerySet[Letter]:
@@ -111,22 +159,30 @@ def letters_to_issue(user: User) -> QuerySet[Letter]:
 
 
 def queue_counts(user: User) -> dict[str, int]:
-    """Every queue the user has a role for, counted: one aggregate query for the assignment
-    queues plus one per other kind of queue, whatever the data."""
+    """Every queue the user has a role for, counted: one aggregate query for the office's and the
+    unit's own queues, one for the sub-tasks the user's units handed down, plus one per other
+    kind of queue, whatever the data.
+
+    The handed-down queues are counted apart: in the same WHERE, an OR with their IN over the
+    units above sub-tasks would have the database test every row of the table instead of
+    reading the unit's own by index."""
     counts: dict[str, int] = {}
-    assignment_queues = {key: q for key, q in QUEUES.items() if units_where(user, *q.roles)}
-    if assignment_queues:
+    for group in (QUEUES, HANDED_DOWN_QUEUES):
+        held = {key: q for key, q in group.items() if units_where(user, *q.roles)}
+        if not held:
+            continue
         aggregates = {}
         union = Q(pk__in=[])
-        for key, q in assignment_queues.items():
+        for key, q in held.items():
             cond = q.condition(user)
             aggregates[key] = Count("pk", filter=cond)
             union |= cond
         counts.update(Assignment.objects.filter(union).aggregate(**aggregates))
     if units_where(user, Role.LEADER):
         counts["extensions_to_sign"] = extensions_to_sign(user).count()
-    if units_where(user, Role.CLERK, Role.DIRECTOR):
+    if units_where(user, Role.CLERK, Role.DIRECTOR, Role.LIAISON, Role.LEADER):
         counts["extensions_to_decide"] = extensions_to_decide(user).count()
+    if units_where(user, Role.CLERK, Role.DIRECTOR):
         counts["letters_to_issue"] = letters_to_issue(user).count()
     if units_where(user, Role.DIRECTOR):
         counts["letters_to_sign"] = letters_to_sign(user).count()
@@ -134,12 +190,29 @@ def queue_counts(user: User) -> dict[str, int]:
 
 
 def reassign_targets(assignment: Assignment) -> QuerySet[Unit]:
-    """Units the office may reassign a returned assignment to: active, not an office, not the
-    unit that returned it, and not already holding the item."""
-    holding = Assignment.objects.filter(item_id=assignment.item_id).exclude(state__in=[S.REASSIGNED, S.WITHDRAWN])
+    """Units a returned assignment may be reassigned to (改派), active and not the unit that
+    returned it. The office's task: any unit but an office not already holding the item. A
+    sub-task: a unit directly below the unit that handed it down, not already holding a live
+    sub-task of the same parent."""
+    live = [S.REASSIGNED, S.WITHDRAWN]
+    if assignment.parent_id is not None:
+        siblings = Assignment.objects.filter(parent_id=assignment.parent_id).exclude(state__in=live)
+        return (
+            Unit.objects.filter(is_active=True, parent_id=Subquery(_parent_unit(assignment)))
+            .exclude(pk=assignment.unit_id)
+            .exclude(pk__in=siblings.values("unit_id"))
+            .order_by("sort_order", "name")
+        )
+    # A direct task's item: its sub-tasks (the same item, held below) do not count.
+    holding = Assignment.objects.filter(item_id=assignment.item_id, parent__isnull=True).exclude(state__in=live)
     return (
         Unit.objects.filter(is_active=True)
         .exclude(kind="office")
+        .exclude(pk=assignment.unit_id)
         .exclude(pk__in=holding.values("unit_id"))
         .order_by("peer_group", "sort_order", "name")
     )
+
+
+def _parent_unit(assignment: Assignment) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(pk=assignment.parent_id).values("unit_id")

@@ -32,17 +32,19 @@ MAX_CURSOR = 64
 
 class Light:
     """红黄绿灯: red overdue; yellow due within LIGHT_YELLOW_DAYS, or missed the progress report of
-    the last closed cycle and has not reported since; green on track. Finished assignments
+    the last closed cycle and has not reported since, or one of the sub-tasks it was broken down
+    into (分解/转办) is overdue; green on track. Red wins over yellow. Finished assignments
     (verified, closed) and dead ones show no light.
 
-    The deadline part is computed from today's date on every read. The report part is stored
-    (``Assignment.report_missed``): ``manage.py tick`` recomputes it when a cycle closes, and a
-    report clears it at once. Lists, the overview and tick all use the rule below, so they agree."""
+    The deadline part is computed from today's date on every read. The report and sub-task parts
+    are stored (``Assignment.report_missed``, ``Assignment.sub_task_overdue``): ``manage.py tick``
+    recomputes them, and a report (a sub-task's transition) clears them at once. Lists, the
+    overviews, the dashboard and tick all use the rule below, so they agree."""
 
     GREEN, YELLOW, RED, NONE = "green", "yellow", "red", ""
     CHOICES = (
         (GREEN, _("Green: on track")),
-        (YELLOW, _("Yellow: due soon or a report missed")),
+        (YELLOW, _("Yellow: due soon, a report missed or a sub-task overdue")),
         (RED, _("Red: overdue")),
     )
 
@@ -55,6 +57,7 @@ def light_expression(today: dt.date | None = None) -> Case:
         When(deadline__lt=today, then=Value(Light.RED)),
         When(deadline__lte=soon, then=Value(Light.YELLOW)),
         When(report_missed=True, then=Value(Light.YELLOW)),
+        When(sub_task_overdue=True, then=Value(Light.YELLOW)),
         default=Value(Light.GREEN),
         output_field=CharField(),
     )
@@ -62,16 +65,37 @@ def light_expression(today: dt.date | None = None) -> Case:
 
 def light_filter(light: str, today: dt.date | None = None) -> Q:
     """The same rule as ``light_expression`` as a WHERE clause the (state, deadline) indexes and
-    the partial index on missed reports serve."""
+    the partial indexes on missed reports and overdue sub-tasks serve."""
     today = today or clock.today()
     soon = today + dt.timedelta(days=settings.LIGHT_YELLOW_DAYS)
     open_ = Q(state__in=OPEN_STATES)
     if light == Light.RED:
         return open_ & Q(deadline__lt=today)
     if light == Light.YELLOW:
-        return open_ & Q(deadline__gte=today) & (Q(deadline__lte=soon) | Q(report_missed=True))
+        late_below = Q(report_missed=True) | Q(sub_task_overdue=True)
+        return open_ & Q(deadline__gte=today) & (Q(deadline__lte=soon) | late_below)
     if light == Light.GREEN:
-        return open_ & Q(deadline__gt=soon, report_missed=False)
+        return open_ & Q(deadline__gt=soon, report_missed=False, sub_task_overdue=False)
+    return Q()
+
+
+class Level:
+    """Which tasks of the tree a list shows: all of them, the office's direct tasks (issued to a unit
+    by its letter), or the sub-tasks units handed down (分解/转办). Lists show all by default."""
+
+    ALL, DIRECT, SUB = "", "direct", "sub"
+    CHOICES = (
+        (ALL, _("All levels")),
+        (DIRECT, _("Direct tasks only")),
+        (SUB, _("Sub-tasks only")),
+    )
+
+
+def level_filter(level: str) -> Q:
+    if level == Level.DIRECT:
+        return Q(parent__isnull=True)
+    if level == Level.SUB:
+        return Q(parent__isnull=False)
     return Q()
 
 
@@ -110,11 +134,14 @@ class AssignmentFilters:
     claimed_by: int | None = None
     unclaimed: bool = False
     text: str = ""
+    level: str = Level.ALL
 
     def apply(self, qs: QuerySet[Assignment], today: dt.date | None = None) -> QuerySet[Assignment]:
         today = today or clock.today()
         if self.states:
             qs = qs.filter(state__in=self.states)
+        if self.level:
+            qs = qs.filter(level_filter(self.level))
         if self.open_only:
             qs = qs.filter(state__in=OPEN_STATES)
         if self.units:
@@ -151,6 +178,11 @@ class AssignmentFilters:
                 | Q(responsible_person__icontains=text)
             )
         return qs
+
+
+# What a list row shows: the task, its item, letter, unit and claimer, and for a sub-task the unit
+# that handed it down (its parent's), all in the page's one query.
+LIST_RELATED = ("item", "letter", "unit", "claimed_by", "parent__unit")
 
 
 @dataclass
@@ -197,9 +229,8 @@ def assignment_search(
         qs = qs.filter(Q(deadline__gt=day) | Q(deadline=day, pk__gt=pk))
     size = max(1, min(size, MAX_PAGE_SIZE))
     rows = list(
-        qs.select_related("item", "letter", "unit", "claimed_by")
-        .annotate(light=light_expression(today))
-        .order_by("deadline", "pk")[: size + 1]
+        # The task a sub-task was handed down from, and its unit: the list's "handed down by".
+        qs.select_related(*LIST_RELATED).annotate(light=light_expression(today)).order_by("deadline", "pk")[: size + 1]
     )
     more = len(rows) > size
     rows = rows[:size]

@@ -1,8 +1,13 @@
 """Reads: every list or object a user sees goes through these, so unit isolation is in one place.
 
-The office sees everything its letters reach; a responsible unit sees letters addressed or
-copied to it (issued ones only) and its own assignments; a cooperating unit sees the item and
-its own assignment, never the lead unit's. Explicit per-object grants (django-guardian) add to
+The office sees everything its letters reach, the sub-tasks its units handed down included; a
+responsible unit sees letters addressed or copied to it (issued ones only) and its own
+assignments; a cooperating unit sees the item and its own assignment, never the lead unit's.
+
+Down the unit tree, not sideways (分解/转办): a unit also sees every sub-task below its own tasks,
+however deep (``AssignmentAncestor`` names the units above each sub-task), with its evidence; a
+unit holding a sub-task sees the letter and item it comes from, never the task it was handed
+down from nor its sibling units' sub-tasks. Explicit per-object grants (django-guardian) add to
 that: a letter the office shared with a person or a unit outside its distribution
 (services/grants.py), readable with its items but not the units' assignments or evidence.
 """
@@ -27,6 +32,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from supervision.models import (
     OPEN_STATES,
     Assignment,
+    AssignmentAncestor,
     AssignmentState,
     AuditEvent,
     Evidence,
@@ -42,27 +48,37 @@ from supervision.services.roles import office_ids, unit_ids
 from supervision.unit_groups import unit_group_names
 
 
-def _granted(user: User, model: type, codename: str) -> Q:
-    """``model`` objects granted ``codename`` to the user, or to a unit the user is a member of
-    (its guardian group: supervision/unit_groups.py), as a condition on ``pk`` with subqueries."""
+def _granted_ids(user: User, model: type, codename: str) -> list[QuerySet]:
+    """Subqueries of the ids of ``model`` objects granted ``codename`` to the user, and to the units
+    the user is a member of (their guardian groups: supervision/unit_groups.py)."""
     ct = ContentType.objects.get_for_model(model)
     to_user = (
         UserObjectPermission.objects.filter(user_id=user.pk, content_type=ct, permission__codename=codename)
         .annotate(obj_id=Cast("object_pk", BigIntegerField()))
         .values("obj_id")
+        .order_by()
     )
-    granted = Q(pk__in=to_user)
+    found = [to_user]
     units = unit_ids(user)
     if units:
         # Membership decides who is in the unit today: the group holds the grant, not the people.
-        to_units = (
+        found.append(
             GroupObjectPermission.objects.filter(
                 group__name__in=unit_group_names(units), content_type=ct, permission__codename=codename
             )
             .annotate(obj_id=Cast("object_pk", BigIntegerField()))
             .values("obj_id")
+            .order_by()
         )
-        granted |= Q(pk__in=to_units)
+    return found
+
+
+def _granted(user: User, model: type, codename: str) -> Q:
+    """``model`` objects granted ``codename`` to the user or the user's units, as a condition on
+    ``pk`` with subqueries."""
+    granted = Q(pk__in=[])
+    for ids in _granted_ids(user, model, codename):
+        granted |= Q(pk__in=ids)
     return granted
 
 
@@ -99,12 +115,13 @@ def letters_with_figures(user: User, letters: QuerySet[Letter]) -> QuerySet[Lett
     """
     yes, no = Value(True, output_field=BooleanField()), Value(False, output_field=BooleanField())
     if user.is_superuser:
-        mine, whole = Q(), yes
+        mine, whole = Q(assignments__parent__isnull=True), yes
     else:
         offices, units = office_ids(user), unit_ids(user)
         mine = Q(pk__in=[])  # matches nothing: no membership, no figures
         if offices:
-            mine |= Q(office__in=offices)
+            # The office's figures are its direct tasks: a sub-task is the unit's part of one.
+            mine |= Q(office__in=offices, assignments__parent__isnull=True)
         if units:
             mine |= Q(assignments__unit__in=units)
         whole = ExpressionWrapper(Q(office__in=offices), output_field=BooleanField()) if offices else no
@@ -118,14 +135,38 @@ def letters_with_figures(user: User, letters: QuerySet[Letter]) -> QuerySet[Lett
 
 
 def assignments_visible_to(user: User) -> QuerySet[Assignment]:
+    """The assignments the user may open: their offices' letters' (the whole tree), their units'
+    own, every sub-task below their units' tasks, and those granted to them.
+
+    What a unit sees is one ``pk IN (…)`` over a UNION ALL of index scans (its tasks by unit, the
+    sub-tasks below them by ``AssignmentAncestor``'s (unit, distance, assignment) index, the
+    grants): the database joins the few ids a unit holds to the table. As ORs of conditions on
+    the table, the same rule had to be tested on every row of it (a sequential scan of every
+    unit's work for one unit's list). One task, as a page asks, is the same index probes:
+    the union is flattened and the page's id pushed into each part."""
     if not user.is_authenticated or not user.is_active:
         return Assignment.objects.none()
     if user.is_superuser:
         return Assignment.objects.all()
+    return Assignment.objects.filter(_assignments_condition(user))
+
+
+def _assignments_condition(user: User) -> Q:
     offices, units = office_ids(user), unit_ids(user)
-    return Assignment.objects.filter(
-        Q(letter__office__in=offices) | Q(unit__in=units) | _granted(user, Assignment, "view_assignment")
-    )
+    ids = _granted_ids(user, Assignment, "view_assignment")
+    if units:
+        # An office's own unit is asked too: a city office receives the province's letters as a
+        # unit (and hands them down) while issuing its own as an office.
+        held = sorted(units)
+        ids = [
+            Assignment.objects.filter(unit_id__in=held).values("pk").order_by(),
+            AssignmentAncestor.objects.filter(unit_id__in=held).values("assignment_id").order_by(),
+            *ids,
+        ]
+    visible = Q(pk__in=ids[0].union(*ids[1:], all=True) if len(ids) > 1 else ids[0])
+    if offices:
+        visible |= Q(letter__office__in=offices)
+    return visible
 
 
 def items_visible_to(user: User) -> QuerySet[Item]:
@@ -138,6 +179,8 @@ def items_visible_to(user: User) -> QuerySet[Item]:
 
 
 def evidence_visible_to(user: User) -> QuerySet[Evidence]:
+    """Evidence of the reports on assignments the user sees: a unit above a sub-task sees what the
+    unit below sent as proof; a rolled-up copy (``copied_from``) is seen with the parent task."""
     return Evidence.objects.filter(report__assignment__in=assignments_visible_to(user).values("pk"))
 
 
@@ -146,8 +189,14 @@ def attachments_visible_to(user: User) -> QuerySet[LetterAttachment]:
 
 
 def assignment_get(user: User, pk: int) -> Assignment | None:
-    """One assignment if the user may see it, else None (the page answers 404, never 403)."""
-    return assignments_visible_to(user).select_related("item", "letter", "unit", "claimed_by").filter(pk=pk).first()
+    """One assignment if the user may see it, else None (the page answers 404, never 403). The task
+    it was handed down from comes with it (its unit named on the page), in the same query."""
+    return (
+        assignments_visible_to(user)
+        .select_related("item", "letter", "unit", "claimed_by", "parent", "parent__unit")
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def letter_get(user: User, pk: int) -> Letter | None:
