@@ -60,6 +60,7 @@ EVENTS = (
     Event("assignment.return_accepted", "return_accepted", OUTCOMES, _("Return accepted")),
     Event("assignment.return_rejected", "return_rejected", RETURNED, _("Return refused")),
     Event("assignment.reassigned", "assignment_reassigned", ISSUED, _("Task reassigned to the unit")),
+    Event("assignment.handed_down", "assignment_handed_down", ISSUED, _("Task handed down to the unit")),
     Event("extension.requested", "extension_needed", TODO, _("Extension requested")),
     Event("extension.decided", "extension_decided", OUTCOMES, _("Extension decided")),
     Event("notice.sent_for_signature", "notice_sent", TODO, _("Notice sent for signature")),

@@ -11,6 +11,7 @@ from .extensions import (
     extension_sign,
 )
 from .grants import letter_share, letter_unshare
+from .hand_down import SubTaskPart, assignment_break_down, assignment_forward, assignment_roll_up
 from .inbox import notification_mark_all_read, notification_mark_read
 from .letter_issue import letter_issue, letter_number, letter_sign
 from .letter_lifecycle import letter_withdraw
@@ -91,4 +92,8 @@ __all__ = [
     "tick_run",
     "stored_files_sweep",
     "SweepResult",
+    "SubTaskPart",
+    "assignment_break_down",
+    "assignment_forward",
+    "assignment_roll_up",
 ]

@@ -15,10 +15,12 @@ from supervision.models import (
     AssignmentState,
     ExtensionRequest,
     ExtensionState,
+    HandDown,
     Letter,
     Notice,
     User,
 )
+from supervision.selectors import hand_down
 from supervision.selectors.reminders import reminded_today
 
 from .cycle_reports import last_progress_report, reported_this_cycle
@@ -51,6 +53,17 @@ def may_ask_more_time(a: Assignment, actor: User) -> DomainError | None:
         return InvalidTransition(_("The deadline has passed: an extension must be requested before it."))
     if ExtensionRequest.objects.filter(assignment_id=a.pk, state__in=PENDING_EXTENSION).exists():
         return InvalidTransition(_("An extension request for this assignment is already pending."))
+    limit = hand_down.parent_deadline(a)
+    if limit is not None and a.deadline >= limit:
+        # A sub-task is due no later than the task it is part of: asking more time here means
+        # asking the unit above to ask for it.
+        return InvalidTransition(
+            _(
+                "This sub-task is already due on its parent task's deadline (%(date)s): it cannot be "
+                "extended past it. Ask the unit that handed it down."
+            )
+            % {"date": date_format(limit)}
+        )
     return None
 
 
@@ -61,6 +74,21 @@ def deadline_still_moot(ext: ExtensionRequest, actor: User) -> DomainError | Non
         return InvalidTransition(
             _("The assignment is now “%(state)s”: its deadline can no longer be extended.")
             % {"state": a.get_state_display()}
+        )
+    return None
+
+
+def extension_grantable(ext: ExtensionRequest, actor: User) -> DomainError | None:
+    """The office's (or the parent unit's) approval: the deadline still matters, and a sub-task's
+    new deadline stays within its parent's."""
+    moot = deadline_still_moot(ext, actor)
+    if moot is not None:
+        return moot
+    limit = hand_down.parent_deadline(ext.assignment)
+    if limit is not None and ext.requested_deadline > limit:
+        return InvalidTransition(
+            _("The requested deadline %(asked)s is after the parent task's deadline (%(date)s): it cannot be granted.")
+            % {"asked": date_format(ext.requested_deadline), "date": date_format(limit)}
         )
     return None
 
@@ -114,5 +142,85 @@ def overdue_or_stalled(a: Assignment, actor: User) -> DomainError | None:
         return InvalidTransition(
             _("A reminder was already sent for this assignment today at %(time)s: at most one a day.")
             % {"time": date_format(timezone.localtime(sent), "H:i")}
+        )
+    return None
+
+
+# --- handing down (分解 / 转办) and rolling up --------------------------------------------------------
+
+# A task is handed down once claimed and before its completion is reported.
+HANDING_DOWN = (S.ACCEPTED, S.IN_PROGRESS)
+
+
+def _hand_down_refusal(a: Assignment) -> DomainError | None:
+    if not hand_down.within_depth(a):
+        return InvalidTransition(
+            _("This task is at the lowest level tasks may be handed down to: it cannot be handed down further.")
+        )
+    if not hand_down.may_hand_down(a):
+        return InvalidTransition(
+            _("%(unit)s has no active unit below it to hand this task down to.") % {"unit": a.unit.display_name}
+        )
+    return None
+
+
+def may_break_down(a: Assignment, actor: User) -> DomainError | None:
+    # 分解: more parts may be added later, but not to a task already forwarded whole.
+    refused = _hand_down_refusal(a)
+    if refused is not None:
+        return refused
+    if hand_down.live_sub_tasks(a).filter(handed_down_as=HandDown.FORWARD).exists():
+        return InvalidTransition(_("This task was forwarded whole to a unit below: it cannot also be broken down."))
+    return None
+
+
+def may_forward(a: Assignment, actor: User) -> DomainError | None:
+    # 转办: the whole task, to one unit, so only while no part of it is with a unit below.
+    refused = _hand_down_refusal(a)
+    if refused is not None:
+        return refused
+    if hand_down.live_sub_tasks(a).exists():
+        return InvalidTransition(
+            _("This task has already been handed down: it can no longer be forwarded whole, only broken down further.")
+        )
+    return None
+
+
+def no_open_sub_tasks(a: Assignment, actor: User) -> DomainError | None:
+    # The unit answers for the work it handed down: its completion waits for every part.
+    n = hand_down.open_sub_task_count(a)
+    if n:
+        return InvalidTransition(
+            ngettext(
+                "%(n)d sub-task handed down is still open: completion can be reported once it is written off.",
+                "%(n)d sub-tasks handed down are still open: completion can be reported once they are written off.",
+                n,
+            )
+            % {"n": n}
+        )
+    return None
+
+
+def roll_up_ready(a: Assignment, actor: User) -> DomainError | None:
+    if hand_down.roll_up_ready(a):
+        return None
+    n = hand_down.open_sub_task_count(a)
+    if n:
+        return no_open_sub_tasks(a, actor)
+    return InvalidTransition(_("This task has no sub-tasks whose reports could be rolled up."))
+
+
+def sub_task_reopenable(a: Assignment, actor: User) -> DomainError | None:
+    # The parent reported its completion with this sub-task written off: reopening it below
+    # would leave a completion standing on work that is open again. The parent goes first.
+    if a.parent_id is None:
+        return None
+    parent_state = Assignment.objects.filter(pk=a.parent_id).values_list("state", flat=True).first()
+    if parent_state in (S.COMPLETION_REQUESTED, S.AWAITING_VERIFICATION, S.VERIFIED, S.CLOSED):
+        return InvalidTransition(
+            _(
+                "The parent task's completion has been reported with this sub-task written off: "
+                "reopen the parent task first."
+            )
         )
     return None

@@ -35,6 +35,7 @@ from supervision.models import (
     Role,
     User,
 )
+from supervision.selectors.hand_down import answerable_unit, unit_roles_for
 
 from .document_steps import (
     LETTER_CLOSE,
@@ -56,11 +57,18 @@ from .prefetch import MISSING, prefetched
 from .roles import ActingRole, acts_for, deputies_of, has_role, role_refusal, stand_in_principals
 from .step_guards import (
     EXTENDABLE,
+    HANDING_DOWN,
     REMINDABLE,
     can_carry_forward,
     deadline_still_moot,
+    extension_grantable,
     may_ask_more_time,
+    may_break_down,
+    may_forward,
+    no_open_sub_tasks,
     overdue_or_stalled,
+    roll_up_ready,
+    sub_task_reopenable,
 )
 from .step_types import Step
 
@@ -86,7 +94,15 @@ REASSIGN = _a("reassign", "assignment.reassigned", (CLERK,), office=True)
 REISSUE = _a("reissue", "assignment.reissued", (CLERK,), office=True)
 START = _a("start", "assignment.started", (LIAISON,), office=False, claimer_only=True)
 REPORT = _a("report_progress", "assignment.reported", (LIAISON,), office=False, claimer_only=True)
-SUBMIT = _a("submit_completion", "assignment.completion_submitted", (LIAISON,), office=False, claimer_only=True)
+# Not while a part handed down is still open: the unit answers for its sub-tasks' work too.
+SUBMIT = _a(
+    "submit_completion",
+    "assignment.completion_submitted",
+    (LIAISON,),
+    office=False,
+    claimer_only=True,
+    guard=no_open_sub_tasks,
+)
 APPROVE_COMPLETION = _a(
     "approve_completion",
     "assignment.completion_signed",
@@ -98,7 +114,8 @@ REFUSE_COMPLETION = _a("refuse_completion", "assignment.completion_refused", (LE
 VERIFY = _a("verify", "assignment.verified", (INSPECTOR,), office=True)
 REJECT = _a("reject", "assignment.rejected", (INSPECTOR,), office=True)
 CLOSE = _a("close", "assignment.closed", (DIRECTOR,), office=True)
-REOPEN = _a("reopen", "assignment.reopened", (INSPECTOR, DIRECTOR), office=True)
+# A sub-task stays written off once its parent reported the work complete with it.
+REOPEN = _a("reopen", "assignment.reopened", (INSPECTOR, DIRECTOR), office=True, guard=sub_task_reopenable)
 # 最多报一次: nothing changed since the last report, so it is confirmed, not typed again.
 CARRY_FORWARD = _a(
     "carry_forward",
@@ -132,7 +149,7 @@ def _e(key: str, action: str, roles: tuple[str, ...], *, office: bool, **kw: Any
 
 EXTENSION_SIGN = _e("sign", "extension.signed", (LEADER,), office=False, not_requester=True, guard=deadline_still_moot)
 EXTENSION_REFUSE = _e("refuse", "extension.refused", (LEADER,), office=False)
-EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=deadline_still_moot)
+EXTENSION_APPROVE = _e("approve", "extension.approved", (CLERK, DIRECTOR), office=True, guard=extension_grantable)
 EXTENSION_REJECT = _e("reject", "extension.rejected", (CLERK, DIRECTOR), office=True)
 
 # --- cooperating units in step with their lead (配合单位随牵头单位) -----------------------------------
@@ -164,6 +181,41 @@ REMIND = _a(
     method="",
     states=REMINDABLE,
     guard=overdue_or_stalled,
+)
+
+# --- handing down (分解 / 转办) and rolling up --------------------------------------------------------
+# The claimer hands the task, in parts or whole, to units directly below its unit
+# (services/hand_down.py); the parent's unit then acts as the office for those sub-tasks (where()
+# below). Once every sub-task is written off, the claimer reports the parent's completion with
+# their reports in one step, signed off by the unit leader as any completion.
+BREAK_DOWN = _a(
+    "break_down",
+    "assignment.broken_down",
+    (LIAISON,),
+    office=False,
+    method="",
+    states=HANDING_DOWN,
+    claimer_only=True,
+    guard=may_break_down,
+)
+FORWARD = _a(
+    "forward",
+    "assignment.forwarded",
+    (LIAISON,),
+    office=False,
+    method="",
+    states=HANDING_DOWN,
+    claimer_only=True,
+    guard=may_forward,
+)
+ROLL_UP = _a(
+    "roll_up",
+    "assignment.completion_submitted",
+    (LIAISON,),
+    office=False,
+    method="submit_completion",
+    claimer_only=True,
+    guard=roll_up_ready,
 )
 
 TABLE: tuple[Step, ...] = (
@@ -209,6 +261,10 @@ TABLE: tuple[Step, ...] = (
     CLOSE_WITH_LEAD,
     # reminders by hand
     REMIND,
+    # handing down and rolling up
+    BREAK_DOWN,
+    FORWARD,
+    ROLL_UP,
 )
 SUBJECTS: dict[type[Model], str] = {
     Assignment: "assignment",
@@ -242,11 +298,22 @@ def _assignment_of(obj: Model) -> Assignment | None:
 
 
 def where(s: Step, obj: Model) -> int:
-    """The unit in which the step's roles must be held."""
+    """The unit in which the step's roles must be held: an office-side step of a sub-task in the
+    unit that handed it down (selectors/hand_down.py answerable_unit)."""
     a = _assignment_of(obj)
     if a is None:
         return obj.office_id  # a letter or a notice
-    return a.letter.office_id if s.office else a.unit_id
+    return answerable_unit(a) if s.office else a.unit_id
+
+
+def roles_of(s: Step, obj: Model) -> tuple[str, ...]:
+    """The roles that may take the step on ``obj``: the table's, except for an office-side step
+    of a sub-task, whose office roles are played by the parent unit's liaison and leader
+    (selectors/hand_down.py OFFICE_ROLES_IN_UNIT)."""
+    a = _assignment_of(obj)
+    if s.office and a is not None and a.parent_id is not None:
+        return unit_roles_for(s.roles)
+    return s.roles
 
 
 def acting_role(s: Step, actor: User, obj: Model) -> str | None:
@@ -258,7 +325,7 @@ def acting_role(s: Step, actor: User, obj: Model) -> str | None:
     ActingRole naming the claimer, whatever account the role is held on."""
     if not actor.is_active:
         return None
-    role = has_role(actor, where(s, obj), s.roles)
+    role = has_role(actor, where(s, obj), roles_of(s, obj))
     a = _assignment_of(obj)
     if role is None or a is None or not (s.claimer_only or s.claimer_or_leader):
         return role
@@ -317,7 +384,7 @@ def person_refusal(s: Step, actor: User, obj: Model) -> DomainError | None:
     the role, held where it counts, and the conditions on the person. A stand-in counts as the
     person they stand in for: the claimer's stand-in takes the claimer's steps."""
     if acting_role(s, actor, obj) is None:
-        return role_refusal(s.roles)
+        return role_refusal(roles_of(s, obj))
     a = _assignment_of(obj)
     if a is not None and a.claimed_by_id and not acts_for(actor, a.unit_id, a.claimed_by_id):
         if s.claimer_only:

@@ -9,12 +9,14 @@ one transaction. A refusal raises a DomainError and changes nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Assignment, SignOff, User
+from supervision.models import OPEN_STATES, Assignment, SignOff, User
 
 from . import steps
 from .audit import audit_record
@@ -39,6 +41,10 @@ ROW_FIELDS = (
     # Four eyes are waived in a one-person unit (steps._verdict).
     "unit__one_person",
     "item__description",
+    # A sub-task's office-side steps are judged in its parent's unit, and its deadline stays
+    # within its parent's (steps.where, the extension checks).
+    "parent__unit",
+    "parent__deadline",
 )
 
 
@@ -51,7 +57,7 @@ def assignment_lock(assignment: Assignment | int) -> Assignment:
             # NO KEY UPDATE: the row's key never changes, and a plain FOR UPDATE would also block
             # the KEY SHARE lock that inserting an audit row or a report referencing it takes.
             Assignment.objects.select_for_update(no_key=True, of=("self",))
-            .select_related("letter", "unit", "item")
+            .select_related("letter", "unit", "item", "parent")
             .only(*ROW_FIELDS)
             .filter(pk=int(pk))
             .order_by()
@@ -114,6 +120,8 @@ def step_run(
         fields.update(apply(a, role))
     a.version += 1
     a.save(update_fields=fields)
+    if a.parent_id is not None:
+        parent_flag_refresh(a.parent_id)
     audit_record(
         actor=actor,
         role=role,
@@ -143,3 +151,37 @@ def signoff_record(a: Assignment, actor: User, kind: str, approved: bool, commen
         signed_by_id=actor.pk,
         signed_at=clock.now(),
     )
+
+
+# --- a parent's yellow light for a late sub-task (Assignment.sub_task_overdue) -----------------------
+
+
+def _overdue_below(today) -> Exists:
+    return Exists(
+        Assignment.objects.filter(parent_id=OuterRef("pk"), state__in=OPEN_STATES, deadline__lt=today).order_by()
+    )
+
+
+def parent_flag_refresh(parent_id: int) -> None:
+    """Recompute one parent's ``sub_task_overdue`` at once, after one of its sub-tasks changed
+    state or deadline (inside that change's transaction). One UPDATE, which writes the row only
+    when the flag changes; the version is not bumped (the parent itself did not change)."""
+    below = _overdue_below(clock.today())
+    Assignment.objects.filter(pk=parent_id).exclude(sub_task_overdue=below).update(sub_task_overdue=below)
+
+
+def sub_tasks_overdue_sweep(today: dt.date | None = None) -> tuple[int, int]:
+    """Tick's daily pass over the flags (sub-tasks go late with the date, not by a transition):
+    mark the parents of sub-tasks open past their deadline, unmark the flagged parents that have
+    none left. Two set-based UPDATEs, each reaching only rows whose flag changes: the first from
+    the late sub-tasks (the state-and-deadline index), the second from the flagged rows (a
+    partial index). Returns (marked, cleared)."""
+    today = today or clock.today()
+    late = Assignment.objects.filter(parent__isnull=False, state__in=OPEN_STATES, deadline__lt=today)
+    marked = Assignment.objects.filter(pk__in=late.values("parent_id"), sub_task_overdue=False).update(
+        sub_task_overdue=True
+    )
+    cleared = (
+        Assignment.objects.filter(sub_task_overdue=True).exclude(_overdue_below(today)).update(sub_task_overdue=False)
+    )
+    return marked, cleared
