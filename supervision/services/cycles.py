@@ -233,6 +233,9 @@ def assignment_lights_refresh(*, now: dt.datetime, result: TickResult | None = N
         owes = Q(state__in=REPORTING_STATES, issued_at__lte=last.cutoff_at - grace) & ~Q(pk__in=reported)
     result.missed_marked += Assignment.objects.filter(owes, report_missed=False).update(report_missed=True)
     result.missed_cleared += Assignment.objects.filter(report_missed=True).exclude(owes).update(report_missed=False)
+    from .transitions import sub_tasks_overdue_sweep  # a sub-task late by the date turns its parent yellow
+
+    sub_tasks_overdue_sweep()
 
 
 # --- near-due reminders ---------------------------------------------------------------------------
