@@ -7,8 +7,10 @@ whatever the data.
 - lights per unit (red/yellow/green among its open assignments), worst first;
 - the rank history of the units at the bottom of the latest ranking.
 
-Office roles only (None otherwise); the assignment figures cover the letters of the user's
-offices, the ranking figures every unit (the office sees them all, see ``rankings``).
+Office roles only (None otherwise); the assignment figures cover the office's direct tasks of
+the letters of the user's offices (a sub-task a unit handed down is that unit's part of its own
+task, not a second task of the office's), the ranking figures every unit (the office sees them
+all, see ``rankings``).
 """
 
 from __future__ import annotations
@@ -110,7 +112,11 @@ def office_dashboard(user: User, today: dt.date | None = None) -> Dashboard | No
     if not offices:
         return None
     today = today or clock.today()
-    mine = Assignment.objects.filter(letter__office_id__in=offices).exclude(state__in=DEAD_STATES).order_by()
+    mine = (
+        Assignment.objects.filter(letter__office_id__in=offices, parent__isnull=True)
+        .exclude(state__in=DEAD_STATES)
+        .order_by()
+    )
     # The recent closed cycles, oldest first: read once for the burndown and the rank history.
     cycles = list(
         Cycle.objects.filter(state=CycleState.CLOSED)

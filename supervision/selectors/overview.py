@@ -4,7 +4,12 @@ aggregate queries whatever the data.
 - ``office_overview``: the office's open work by state and light, overdue units, and what waits
   on whom, over every letter of the offices where the user holds an office role.
 - ``unit_overview``: per responsible unit of the user, what waits to be claimed, what the user
-  claimed, what waits for the unit leader.
+  claimed, what waits for the unit leader; the tasks it holds, direct and handed down to it
+  alike, and the sub-tasks it handed down itself (分解/转办): how many, how many overdue, and
+  what of them waits on it (to verify, to write off, returns).
+
+The office's figures are its direct tasks, as its ranking and ledgers count them: a sub-task is
+the part of a unit's task that unit handed down, which the office sees but does not count twice.
 
 Counts that a list page also shows are computed with that page's own rule (``search.light_filter``
 for the lights, ``queues.QUEUES`` conditions for the queues), so a card and the list it links to
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from supervision import clock
 from supervision.models import (
@@ -32,7 +37,7 @@ from supervision.models import (
     Unit,
     User,
 )
-from supervision.selectors.queues import QUEUES
+from supervision.selectors.queues import HANDED_DOWN_QUEUES, QUEUES
 from supervision.selectors.search import Light, light_filter
 from supervision.services.roles import office_ids, roles_by_unit
 
@@ -59,7 +64,7 @@ def office_overview(user: User, today: dt.date | None = None) -> Overview | None
     if not offices:
         return None
     today = today or clock.today()
-    mine = Assignment.objects.filter(letter__office_id__in=offices)
+    mine = Assignment.objects.filter(letter__office_id__in=offices, parent__isnull=True)
     open_ = Q(state__in=OPEN_STATES)
     # One aggregate for every assignment figure, the per-state counts included.
     per_state = {f"state_{s}": Count("pk", filter=Q(state=s)) for s in OPEN_STATES}
@@ -82,7 +87,9 @@ def office_overview(user: User, today: dt.date | None = None) -> Overview | None
     # Office-wide, not only the requests this person may decide: an inspector or an observer
     # sees the same figure as the director.
     extensions = ExtensionRequest.objects.filter(
-        state=ExtensionState.AWAITING_DECISION, assignment__letter__office_id__in=offices
+        state=ExtensionState.AWAITING_DECISION,
+        assignment__letter__office_id__in=offices,
+        assignment__parent__isnull=True,
     ).count()
     worst = list(
         mine.filter(open_, deadline__lt=today)
@@ -119,6 +126,13 @@ class UnitFigures:
     open_total: int
     overdue: int  # red light
     due_soon: int  # yellow light
+    # The sub-tasks this unit handed down itself (分解/转办), not reassigned away nor withdrawn.
+    handed_down: int = 0
+    handed_down_open: int = 0
+    handed_down_overdue: int = 0  # red light
+    sub_to_verify: int = 0  # completion signed by the unit below, waiting for this unit's check
+    sub_to_close: int = 0  # verified, waiting for this unit's leader to write it off
+    sub_returned: int = 0  # returned by the unit below, waiting for this unit's decision
 
     @property
     def is_leader(self) -> bool:
@@ -131,12 +145,20 @@ class UnitFigures:
 
 def unit_overview(user: User, today: dt.date | None = None) -> list[UnitFigures]:
     """The user's responsible units (not offices), in the units' usual order; [] when none.
-    Three queries whatever the data: the units, one grouped aggregate, the extension requests."""
+    Three queries whatever the data (the units, one grouped aggregate of the tasks they hold, the
+    extension requests), and a fourth for units with units below them: one grouped aggregate of
+    the sub-tasks they handed down."""
     held = {unit: roles & UNIT_ROLES for unit, roles in roles_by_unit(user).items() if roles & UNIT_ROLES}
     if not held:
         return []
     today = today or clock.today()
-    units = list(Unit.objects.filter(pk__in=held).exclude(kind="office"))
+    # Whether a unit has units below it (active or not: a sub-task outlives its unit's closing),
+    # so a unit at the bottom of the tree is not asked what it handed down.
+    units = list(
+        Unit.objects.filter(pk__in=held)
+        .exclude(kind="office")
+        .annotate(has_below=Exists(Unit.objects.filter(parent_id=OuterRef("pk"))))
+    )
     if not units:
         return []
     ids = [u.pk for u in units]
@@ -163,12 +185,37 @@ def unit_overview(user: User, today: dt.date | None = None) -> list[UnitFigures]
         .order_by()
     )
     empty = dict.fromkeys(("unclaimed", "mine", "awaiting_signoff", "open_total", "overdue", "due_soon"), 0)
+    above = [u.pk for u in units if u.has_below]
+    below = _handed_down_figures(above, today) if above else {}
     return [
         UnitFigures(
             unit=unit,
             roles=frozenset(held[unit.pk]),
             extensions_to_sign=extensions.get(unit.pk, 0),
             **figures.get(unit.pk, empty),
+            **below.get(unit.pk, {}),
         )
         for unit in units
     ]
+
+
+def _handed_down_figures(unit_ids: list[int], today: dt.date) -> dict[int, dict[str, int]]:
+    """{unit id: figures of the sub-tasks it handed down}, grouped by the unit above them
+    (``AssignmentAncestor`` at distance 1, read by its (unit, distance, assignment) index), with
+    the light and queue rules of the lists: one query."""
+    S = AssignmentState
+    rows = (
+        Assignment.objects.filter(ancestors__unit_id__in=unit_ids, ancestors__distance=1)
+        .exclude(state__in=[S.REASSIGNED, S.WITHDRAWN])
+        .values("ancestors__unit_id")
+        .annotate(
+            handed_down=Count("pk"),
+            handed_down_open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            handed_down_overdue=Count("pk", filter=light_filter(Light.RED, today)),
+            sub_to_verify=Count("pk", filter=Q(state__in=HANDED_DOWN_QUEUES["sub_to_verify"].states)),
+            sub_to_close=Count("pk", filter=Q(state__in=HANDED_DOWN_QUEUES["sub_to_close"].states)),
+            sub_returned=Count("pk", filter=Q(state__in=HANDED_DOWN_QUEUES["sub_returned"].states)),
+        )
+        .order_by()
+    )
+    return {row.pop("ancestors__unit_id"): row for row in rows}

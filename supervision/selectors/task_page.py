@@ -1,18 +1,22 @@
 """What one task's page reads beyond the task itself: the other units' tasks of the same item a
-person may see, which deadline holds and why, and the timeline told in words that name things."""
+person may see, where the task stands in the unit tree (the task it was handed down from, what it
+handed down), which deadline holds and why, and the timeline told in words that name things."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from supervision.models import Assignment, AssignmentState, AuditEvent, Unit, UnitRole, User
+from supervision.models import OPEN_STATES, Assignment, AssignmentState, AuditEvent, Unit, UnitRole, User
+from supervision.models.assignments import DEAD_STATES
 from supervision.services.roles import office_ids
 
-from .visibility import assignment_timeline
+from .search import Light, light_filter
+from .visibility import assignment_timeline, assignments_visible_to
 
 
 @dataclass(frozen=True)
@@ -35,10 +39,17 @@ def task_partners(user: User, a: Assignment) -> Partners:
     """Who else holds the task's item, in one query. The office sees every other unit; a lead
     unit sees its cooperating units and their tasks' states; a cooperating unit sees its lead
     unit (or units) and the lead tasks' states, not the other cooperating units. A task moved to another
-    unit (改派) no longer counts; the one that replaced it does."""
+    unit (改派) no longer counts; the one that replaced it does.
+
+    Partners are the office's direct tasks of the item: a sub-task handed down (分解/转办) is part
+    of its parent's work, shown with the parent's sub-tasks, never as another unit's task of the
+    item; and a sub-task's own page has no partners (a township does not see the other units the
+    office gave the item to)."""
+    if a.parent_id is not None:
+        return Partners()
     office = user.is_superuser or a.letter.office_id in office_ids(user)
     found = (
-        Assignment.objects.filter(item_id=a.item_id)
+        Assignment.objects.filter(item_id=a.item_id, parent__isnull=True)
         .exclude(pk=a.pk)
         .exclude(state=AssignmentState.REASSIGNED)
         .select_related("unit")
@@ -58,6 +69,49 @@ def task_partners(user: User, a: Assignment) -> Partners:
 
 
 @dataclass(frozen=True)
+class HandedDown:
+    """What a task handed down (分解/转办), counted: its live sub-tasks (neither reassigned away
+    nor withdrawn), how many are still open, written off, and overdue (the reason the task shows
+    yellow)."""
+
+    total: int = 0
+    open: int = 0
+    closed: int = 0
+    overdue: int = 0
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class TreePlace:
+    """Where the task stands in the unit tree, for its page."""
+
+    parent: Assignment | None  # the task it was handed down from (with its unit), None for a direct task
+    parent_linked: bool  # the person may open that task (the unit above, the office), not the unit below
+    handed_down: HandedDown  # what it handed down itself
+
+
+def tree_place(user: User, a: Assignment) -> TreePlace:
+    """The task above ``a`` and what ``a`` handed down, in at most two queries whatever the number
+    of sub-tasks: one aggregate of the sub-tasks, and for a sub-task whether the person may
+    open its parent. The parent and its unit come with ``a`` (``visibility.assignment_get``)."""
+    counts = (
+        Assignment.objects.filter(parent_id=a.pk)
+        .exclude(state__in=DEAD_STATES)
+        .aggregate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(state__in=OPEN_STATES)),
+            closed=Count("pk", filter=Q(state=AssignmentState.CLOSED)),
+            overdue=Count("pk", filter=light_filter(Light.RED)),
+        )
+    )
+    parent = a.parent if a.parent_id is not None else None
+    linked = parent is not None and assignments_visible_to(user).filter(pk=parent.pk).exists()
+    return TreePlace(parent=parent, parent_linked=linked, handed_down=HandedDown(**counts))
+
+
+@dataclass(frozen=True)
 class DeadlineNote:
     """Why the task's deadline is no longer the item's own (时限要求): which one holds."""
 
@@ -72,7 +126,15 @@ _DEADLINE_MOVES = {"extension.approved": "extension", "assignment.deadline_follo
 def deadline_note(a: Assignment, events: list[AuditEvent]) -> DeadlineNote | None:
     """None while the item's deadline holds; else the latest move among the task's ``events``
     (its timeline, already read). A task given to another unit keeps the deadline it had
-    reached, without a move of its own: then the day is unknown."""
+    reached, without a move of its own: then the day is unknown.
+
+    A sub-task's deadline is the one the unit above gave it (no later than its own): only a move
+    after that (an extension) is a note."""
+    if a.parent_id is not None:
+        for ev in reversed(events):
+            if ev.action in _DEADLINE_MOVES:
+                return DeadlineNote(how=_DEADLINE_MOVES[ev.action], on=timezone.localdate(ev.at))
+        return None
     if a.deadline == a.item.deadline:
         return None
     for ev in reversed(events):
