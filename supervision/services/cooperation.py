@@ -36,12 +36,14 @@ def _cooperating_locked(lead: Assignment, step: Step, actor: User) -> list[tuple
     with the role it is taken in. None when ``lead`` is not a lead task: a common item's tasks
     are all leads and cooperate with nobody. The step table decides which states it applies from;
     any other refusal (a role not held) refuses the whole office action."""
-    if lead.role != UnitRole.LEAD:
+    if lead.role != UnitRole.LEAD or lead.parent_id is not None:
+        # A sub-task leads nobody: the item's cooperating units work beside the office's own
+        # lead task, whatever that task's unit handed down.
         return []
     found = (
         Assignment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("unit")
-        .filter(item_id=lead.item_id, role=UnitRole.COOPERATING)
+        .filter(item_id=lead.item_id, role=UnitRole.COOPERATING, parent__isnull=True)
         .order_by("pk")
     )
     taken = []
@@ -61,7 +63,7 @@ def _other_leads_open(lead: Assignment) -> bool:
     replaced by another unit's or withdrawn). Asked with the cooperating tasks locked: two leads
     written off at once take those locks in turn, so the second sees the first closed."""
     return (
-        Assignment.objects.filter(item_id=lead.item_id, role=UnitRole.LEAD)
+        Assignment.objects.filter(item_id=lead.item_id, role=UnitRole.LEAD, parent__isnull=True)
         .exclude(pk=lead.pk)
         .exclude(state__in=(AssignmentState.CLOSED, *DEAD_STATES))
         .exists()

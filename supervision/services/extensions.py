@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.models import Assignment, ExtensionRequest, Role, SignOffKind, User
+from supervision.selectors.hand_down import parent_deadline
 
 from . import steps
 from .audit import audit_record
@@ -21,7 +22,7 @@ from .errors import InvalidInput, InvalidTransition, NotAllowed
 from .notify import notify, notify_unit
 from .office_checks import assignment_deadline_set
 from .steps import EXTENSION_APPROVE, EXTENSION_REFUSE, EXTENSION_REJECT, EXTENSION_SIGN, REQUEST_EXTENSION, Step
-from .transitions import assignment_lock, message_fields, reason_clean, signoff_record
+from .transitions import assignment_lock, message_fields, parent_flag_refresh, reason_clean, signoff_record
 
 MAX_EXTENSION_DAYS = 366
 
@@ -58,6 +59,13 @@ def extension_request(
         )
     if (requested_deadline - a.deadline).days > MAX_EXTENSION_DAYS:
         raise InvalidInput(_("An extension can be at most one year."), field="requested_deadline")
+    limit = parent_deadline(a)
+    if limit is not None and requested_deadline > limit:
+        # A sub-task is part of its parent's work: it cannot be due after the parent is.
+        raise InvalidInput(
+            _("A sub-task cannot be due after its parent task's deadline (%(date)s).") % {"date": date_format(limit)},
+            field="requested_deadline",
+        )
     try:
         with transaction.atomic():
             ext = ExtensionRequest.objects.create(
@@ -172,6 +180,8 @@ def extension_approve(*, actor: User, extension: ExtensionRequest | int, comment
     # Never earlier than it is now: a cooperating task may have moved past the date it asked for
     # with its lead's extension while its own request waited.
     assignment_deadline_set(a=a, deadline=max(ext.requested_deadline, a.deadline))
+    if a.parent_id is not None:
+        parent_flag_refresh(a.parent_id)  # no longer late below, perhaps
     assignments_follow_lead_deadline(actor=actor, lead=a, extension=ext)
     notify_unit(
         unit_id=a.unit_id,

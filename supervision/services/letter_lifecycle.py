@@ -107,7 +107,8 @@ def letter_withdraw(*, actor: User, letter: Letter | int, reason: str) -> Letter
 
 
 def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
-    """Close the letter once every live assignment is closed. Call inside the closing transaction.
+    """Close the letter once every live task the office issued is closed. Call inside the closing
+    transaction.
 
     The letter is locked before counting: two directors closing the last two assignments at
     once would otherwise each see the other's still open and neither would close the letter.
@@ -116,7 +117,9 @@ def letter_close_if_done(*, actor: User, role: str, letter_id: int) -> bool:
     letter = Letter.objects.select_for_update(no_key=True).only("id", "state", "office_id").get(pk=letter_id)
     if not letter.close.can_proceed():
         return False
-    live = Assignment.objects.filter(letter_id=letter_id).exclude(
+    # The office's own tasks: the sub-tasks its units handed down answer to those units, and are
+    # written off before their parent is anyway.
+    live = Assignment.objects.filter(letter_id=letter_id, parent__isnull=True).exclude(
         state__in=[AssignmentState.CLOSED, AssignmentState.REASSIGNED]
     )
     if live.exists():

@@ -65,6 +65,14 @@ def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now:
     units. Each overdue item is one item of the draft naming its overdue units as leads, with the
     chased item's texts and the missed deadline (see ``_chase_items``); issuing the reminder
     chases the units' assignments rather than creating new ones."""
+    # The office chases its own tasks only: a sub-task late below is chased by the unit that
+    # handed it down (its reminder by hand), and its lateness shows on the parent's light.
+    top = set(
+        Assignment.objects.filter(pk__in=[pk for pk, _unit in chased], parent__isnull=True).values_list("pk", flat=True)
+    )
+    chased = [(pk, unit_id) for pk, unit_id in chased if pk in top]
+    if not chased:
+        return None
     letter = Letter.objects.only("id", "office_id", "number", "title", "kind").get(pk=letter_id)
     clerk = _office_clerk(letter.office_id)
     if clerk is None:

@@ -69,9 +69,20 @@ def assignment_remind(*, actor: User, assignment: Assignment | int, text: str = 
         verb="assignment_reminded",
         assignment=a,
         exclude=actor.pk,
-        text=_("Reminder from the office on %(number)s, %(item)s: %(text)s") % {**message_fields(a), "text": said},
+        text=_reminder_text(a, said),
     )
     return a
+
+
+def _reminder_text(a: Assignment, said: str) -> str:
+    fields = {**message_fields(a), "text": said}
+    if a.parent_id is None:
+        return _("Reminder from the office on %(number)s, %(item)s: %(text)s") % fields
+    # A sub-task is chased by the unit that handed it down: the message says who.
+    return _("Reminder from %(above)s on %(number)s, %(item)s: %(text)s") % {
+        **fields,
+        "above": a.parent.unit.display_name,
+    }
 
 
 @dataclass
@@ -96,7 +107,8 @@ def unit_remind_red(*, actor: User, unit: Unit | int, text: str = "") -> UnitRem
     found = Unit.objects.filter(pk=unit.pk if isinstance(unit, Unit) else unit).first()
     if found is None:
         raise NotAllowed(_("This unit does not exist."))
-    candidates = Assignment.objects.filter(unit_id=found.pk, letter__office_id__in=offices).filter(
+    # The office's own tasks: a sub-task is reminded by the unit that handed it down.
+    candidates = Assignment.objects.filter(unit_id=found.pk, letter__office_id__in=offices, parent__isnull=True).filter(
         light_filter(Light.RED)
     )
     # In id order, as every batch locks its rows, so two batches cannot deadlock.

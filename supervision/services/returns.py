@@ -8,13 +8,15 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Assignment, AssignmentState, Role, SignOffKind, Unit, User
+from supervision.models import Assignment, AssignmentAncestor, AssignmentState, Role, SignOffKind, Unit, User
+from supervision.selectors.hand_down import answerable_unit, live_sub_tasks
 
+from . import steps
 from .audit import audit_record
 from .errors import InvalidInput
 from .notify import notify_unit
 from .steps import APPROVE_RETURN, REASSIGN, REFUSE_RETURN, REISSUE, REQUEST_RETURN
-from .transitions import message_fields, reason_clean, signoff_record, step_run
+from .transitions import message_fields, parent_flag_refresh, reason_clean, signoff_record, step_run
 
 S = AssignmentState
 
@@ -90,9 +92,13 @@ def assignment_refuse_return(*, actor: User, assignment: Assignment | int, comme
 def assignment_reassign(
     *, actor: User, assignment: Assignment | int, unit: Unit | int, comment: str = ""
 ) -> Assignment:
-    """改派: the office gives a returned item to another unit. Returns the new assignment."""
-    unit_id = unit.pk if isinstance(unit, Unit) else int(unit)
-    target = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office").first()
+    """改派: the office gives a returned item to another unit. Returns the new assignment.
+
+    A returned sub-task is reassigned by the unit that handed it down, and only to another unit
+    directly below it: the new sub-task takes the old one's place under the same parent, with
+    its measures, its deadline and the units above it."""
+    unit_id = _unit_id(unit)
+    target = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office").first() if unit_id else None
     if target is None:
         raise InvalidInput(_("Choose an active responsible unit to reassign to."), field="unit")
     comment = reason_clean(comment, required=False)
@@ -100,7 +106,20 @@ def assignment_reassign(
     def check(a: Assignment) -> None:
         if target.pk == a.unit_id:
             raise InvalidInput(_("Reassign to another unit, or re-issue to keep it with this one."), field="unit")
-        live = Assignment.objects.filter(item_id=a.item_id, unit_id=target.pk).exclude(state=S.REASSIGNED)
+        if a.parent_id is not None:
+            above = answerable_unit(a)
+            if target.parent_id != above:
+                raise InvalidInput(
+                    _("A sub-task can only be reassigned to another unit directly below %(unit)s.")
+                    % {"unit": a.parent.unit.display_name},
+                    field="unit",
+                )
+            live = live_sub_tasks(a.parent_id).filter(unit_id=target.pk)
+        else:
+            # As the constraint on live top-level tasks counts them: all but reassigned ones.
+            live = Assignment.objects.filter(item_id=a.item_id, unit_id=target.pk, parent__isnull=True).exclude(
+                state=S.REASSIGNED
+            )
         if live.exists():
             raise InvalidInput(_("%(unit)s already holds this item.") % {"unit": target.name}, field="unit")
 
@@ -116,11 +135,22 @@ def assignment_reassign(
         deadline=old.deadline,
         issued_at=now,
         reassigned_from=old,
+        parent_id=old.parent_id,
+        depth=old.depth,
+        handed_down_as=old.handed_down_as,
+        measures=old.measures,
     )
+    if old.parent_id is not None:
+        # The same units above it: the new one is seen by whoever saw the old one.
+        AssignmentAncestor.objects.bulk_create(
+            AssignmentAncestor(assignment=new, unit_id=u, distance=d)
+            for u, d in AssignmentAncestor.objects.filter(assignment_id=old.pk).values_list("unit_id", "distance")
+        )
+        parent_flag_refresh(old.parent_id)
     audit_record(
         actor=actor,
         role=role,
-        unit_id=old.letter.office_id,
+        unit_id=steps.where(REASSIGN, old),
         action="assignment.issued",
         assignment=new,
         to_state=new.state,
@@ -139,9 +169,23 @@ def assignment_reassign(
         roles=[Role.LIAISON, Role.LEADER],
         verb="return_accepted",
         assignment=old,
-        text=_("The office accepted your return: %(item)s") % message_fields(old),
+        text=(
+            _("%(above)s accepted your return: %(item)s")
+            % {**message_fields(old), "above": old.parent.unit.display_name}
+            if old.parent_id is not None
+            else _("The office accepted your return: %(item)s") % message_fields(old)
+        ),
     )
     return new
+
+
+def _unit_id(unit: Unit | int) -> int | None:
+    if isinstance(unit, Unit):
+        return unit.pk
+    try:
+        return int(unit)
+    except (TypeError, ValueError):
+        return None
 
 
 @transaction.atomic
