@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from supervision.models import OPEN_STATES, Assignment, AssignmentState, AuditEvent, Unit, UnitRole, User
 from supervision.models.assignments import DEAD_STATES
-from supervision.services.roles import office_ids
+from supervision.services.roles import office_ids, unit_ids
 
 from .search import Light, light_filter
 from .visibility import assignment_timeline, assignments_visible_to
@@ -93,9 +93,10 @@ class TreePlace:
 
 
 def tree_place(user: User, a: Assignment) -> TreePlace:
-    """The task above ``a`` and what ``a`` handed down, in at most two queries whatever the number
-    of sub-tasks: one aggregate of the sub-tasks, and for a sub-task whether the person may
-    open its parent. The parent and its unit come with ``a`` (``visibility.assignment_get``)."""
+    """The task above ``a`` and what ``a`` handed down, whatever the number of sub-tasks: one
+    aggregate of the sub-tasks, and for a sub-task whether the person may open its parent
+    (known from their roles when they are in its unit or the issuing office, otherwise asked:
+    two more queries). The parent and its unit come with ``a`` (``visibility.assignment_get``)."""
     counts = (
         Assignment.objects.filter(parent_id=a.pk)
         .exclude(state__in=DEAD_STATES)
@@ -107,8 +108,16 @@ def tree_place(user: User, a: Assignment) -> TreePlace:
         )
     )
     parent = a.parent if a.parent_id is not None else None
-    linked = parent is not None and assignments_visible_to(user).filter(pk=parent.pk).exists()
+    linked = parent is not None and _may_open(user, a, parent)
     return TreePlace(parent=parent, parent_linked=linked, handed_down=HandedDown(**counts))
+
+
+def _may_open(user: User, a: Assignment, parent: Assignment) -> bool:
+    units = unit_ids(user)
+    # The unit above, or a role in the issuing office (an office is one of one's units then).
+    if user.is_superuser or parent.unit_id in units or a.letter.office_id in units:
+        return True
+    return assignments_visible_to(user).filter(pk=parent.pk).exists()
 
 
 @dataclass(frozen=True)
