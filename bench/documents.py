@@ -207,9 +207,10 @@ def _notice(world: World) -> tuple[Notice, int]:
                 for n in range(1, count + 1)
             ]
         )
-    rules = ruleset_current()
-    first = (Cycle.objects.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    seq = (Cycle.objects.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    rules = ruleset_current(world.office)
+    mine = Cycle.objects.filter(office=world.office)
+    first = (mine.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    seq = (mine.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
     now = timezone.now()
     cycles = []
     for k in range(NOTICE_CYCLES):
@@ -217,6 +218,7 @@ def _notice(world: World) -> tuple[Notice, int]:
         cutoff = timezone.make_aware(dt.datetime.combine(start + dt.timedelta(days=11), dt.time(17)))
         cycles.append(
             Cycle.objects.create(
+                office=world.office,
                 number=first + k,
                 seq=seq + k,
                 starts_on=start,
@@ -241,6 +243,7 @@ def _notice(world: World) -> tuple[Notice, int]:
                 results.append(
                     UnitResult(
                         cycle=cycle,
+                        ranked_by=world.office,
                         unit=unit,
                         peer_group=group,
                         unit_order=place,
@@ -274,7 +277,15 @@ def _notice(world: World) -> tuple[Notice, int]:
             last = members[-1]
             level = min(k + 1, EscalationLevel.REFERRAL)
             escalations.append(
-                Escalation(cycle=cycle, unit=last, peer_group=group, level=level, streak=k + 1, created_at=now)
+                Escalation(
+                    cycle=cycle,
+                    ranked_by=world.office,
+                    unit=last,
+                    peer_group=group,
+                    level=level,
+                    streak=k + 1,
+                    created_at=now,
+                )
             )
     UnitResult.objects.bulk_create(results, batch_size=5000)
     Escalation.objects.bulk_create(escalations)

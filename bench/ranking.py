@@ -136,10 +136,11 @@ def build(*, units: int, assignments: int) -> Data:
         item_ids = _items(cur, letter_ids, assignments, now)
         rows = _assignments(cur, unit_ids, item_ids, letter_ids, liaison.pk, assignments, opens, cutoff)
         counts = _events(cur, rows, liaison.pk, clerk.pk, opens, cutoff)
-    services.ruleset_current()  # version 1 of the rules, there before any cycle closes
+    services.ruleset_current(office)  # version 1 of the rules, there before any cycle closes
     counts["assignments"] = len(rows)
     counts["units"] = len(unit_ids)
     cycle = Cycle.objects.create(
+        office=office,
         number=1,
         seq=0,
         starts_on=timezone.localdate(opens),

@@ -39,6 +39,7 @@ from supervision.selectors.shares import letter_shares
 from supervision.services import DomainError, ruleset_revise
 from supervision.services.channel_input import address_shown
 from supervision.services.channels import channel_disable, channel_enable
+from supervision.services.ranking import rule_offices, unit_sub_ranking_set
 from supervision.services.units import unit_one_person_set
 
 
@@ -50,16 +51,27 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["name", "short_name", "kind", "peer_group", "parent", "sort_order", "is_active", "one_person"]
-    list_filter = ["kind", "peer_group", "is_active", "one_person"]
+    list_display = [
+        "name",
+        "short_name",
+        "kind",
+        "peer_group",
+        "parent",
+        "sort_order",
+        "is_active",
+        "one_person",
+        "ranks_sub_units",
+    ]
+    list_filter = ["kind", "peer_group", "is_active", "one_person", "ranks_sub_units"]
     search_fields = ["name", "short_name"]
     autocomplete_fields = ["parent"]
     list_editable = ["sort_order", "is_active"]
     list_select_related = ["parent"]
     # The waiver of four eyes is set through the service, which checks the office role and
     # audits it: shown here, changed only by the actions below.
-    readonly_fields = ["one_person"]
-    actions = ["mark_one_person", "clear_one_person"]
+    # So is ranking its sub-units (its own 双周排队), set by the office through services.ranking.
+    readonly_fields = ["one_person", "ranks_sub_units"]
+    actions = ["mark_one_person", "clear_one_person", "mark_ranks_sub_units", "clear_ranks_sub_units"]
 
     def _one_person(self, request, queryset, value: bool) -> None:
         try:
@@ -75,6 +87,21 @@ class UnitAdmin(admin.ModelAdmin):
     @admin.action(description=_("Clear the one-person mark"))
     def clear_one_person(self, request, queryset) -> None:
         self._one_person(request, queryset, False)
+
+    def _sub_ranking(self, request, queryset, value: bool) -> None:
+        try:
+            for unit in queryset:
+                unit_sub_ranking_set(actor=request.user, unit=unit, ranks=value)
+        except DomainError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+
+    @admin.action(description=_("Rank their sub-units every cycle"))
+    def mark_ranks_sub_units(self, request, queryset) -> None:
+        self._sub_ranking(request, queryset, True)
+
+    @admin.action(description=_("Stop ranking their sub-units"))
+    def clear_ranks_sub_units(self, request, queryset) -> None:
+        self._sub_ranking(request, queryset, False)
 
 
 @admin.register(User)
@@ -185,11 +212,15 @@ class RuleSetAdmin(admin.ModelAdmin):
     """The office edits the weights here. Saving never changes a version: it saves a new one and
     makes it current (services.ranking.ruleset_revise); closed cycles keep the version they used."""
 
-    list_display = ["version", "name", "is_current", "created_at", "created_by"]
-    list_filter = ["is_current"]
+    list_display = ["office", "version", "name", "is_current", "created_at", "created_by"]
+    list_filter = ["is_current", "office"]
+    list_select_related = ["office", "created_by"]
     readonly_fields = ["version", "is_current", "replaces", "created_at", "created_by"]
     fieldsets = (
-        (None, {"fields": ("name", "notes", "version", "is_current", "replaces", "created_at", "created_by")}),
+        (
+            None,
+            {"fields": ("office", "name", "notes", "version", "is_current", "replaces", "created_at", "created_by")},
+        ),
         (
             _("Weights"),
             {
@@ -207,10 +238,28 @@ class RuleSetAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):  # a version may be the one a cycle used
         return False
 
+    def get_queryset(self, request):
+        # Each office edits its own rules: a person sees the versions of the offices they may edit.
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(office__in=rule_offices(request.user))
+
+    def get_readonly_fields(self, request, obj=None):
+        # A version stays its office's: editing saves the office's next version.
+        return [*self.readonly_fields, "office"] if obj is not None else self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "office":
+            # A person with roles in two offices picks which office's rules to revise.
+            kwargs["queryset"] = Unit.objects.filter(pk__in=[o.pk for o in rule_offices(request.user)])
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         try:
             new = ruleset_revise(
                 actor=request.user,
+                office=obj.office_id,
                 weights={name: form.cleaned_data[name] for name in WEIGHT_FIELDS},
                 name=form.cleaned_data.get("name", ""),
                 notes=form.cleaned_data.get("notes", ""),
@@ -230,25 +279,36 @@ class RuleSetAdmin(admin.ModelAdmin):
 
 @admin.register(Cycle)
 class CycleAdmin(ReadOnlyAdmin):
-    list_display = ["number", "starts_on", "ends_on", "cutoff_at", "state", "closed_at", "rule_set"]
-    list_filter = ["state"]
-    list_select_related = ["rule_set"]
+    list_display = ["office", "number", "starts_on", "ends_on", "cutoff_at", "state", "closed_at", "rule_set"]
+    list_filter = ["state", "office"]
+    list_select_related = ["office", "rule_set"]
 
 
 @admin.register(UnitResult)
 class UnitResultAdmin(ReadOnlyAdmin):
-    list_display = ["cycle", "peer_group", "rank", "unit", "score", "held", "overdue", "reports_made", "reports_due"]
+    list_display = [
+        "cycle",
+        "ranked_by",
+        "peer_group",
+        "rank",
+        "unit",
+        "score",
+        "held",
+        "overdue",
+        "reports_made",
+        "reports_due",
+    ]
     list_filter = ["peer_group", "cycle"]
-    search_fields = ["unit__name"]
-    list_select_related = ["cycle", "unit"]
-    raw_id_fields = ["cycle", "unit", "tied_with"]
+    search_fields = ["unit__name", "ranked_by__name"]
+    list_select_related = ["cycle", "ranked_by", "unit"]
+    raw_id_fields = ["cycle", "ranked_by", "unit", "tied_with"]
 
 
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
-    list_display = ["cycle", "unit", "peer_group", "level", "streak"]
+    list_display = ["cycle", "ranked_by", "unit", "peer_group", "level", "streak"]
     list_filter = ["level", "peer_group"]
-    list_select_related = ["cycle", "unit"]
+    list_select_related = ["cycle", "ranked_by", "unit"]
 
 
 @admin.register(Notice)

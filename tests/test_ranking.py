@@ -318,7 +318,14 @@ def test_the_office_sees_every_place_and_the_last_is_named(world):
     esc = Escalation.objects.get()
     assert (esc.unit_id, esc.level, esc.streak, esc.peer_group) == (world.unit_b.pk, EscalationLevel.NAMED, 1, "county")
     event = AuditEvent.objects.get(action="escalation.named")
-    assert event.data == {"cycle": 1, "unit": world.unit_b.pk, "peer_group": "county", "streak": 1}
+    assert event.data == {
+        "cycle": 1,
+        "office": world.office.pk,
+        "ranked_by": world.office.pk,
+        "unit": world.unit_b.pk,
+        "peer_group": "county",
+        "streak": 1,
+    }
     told = set(Notification.objects.filter(verb="ranking_escalation").values_list("recipient__username", flat=True))
     assert told == {"liaison_b", "leader_b", "clerk", "director"}
     assert [r.unit_id for r in ranking_of(world.observer, Cycle.objects.get(number=1), "county")] == [

@@ -1,5 +1,8 @@
 """Cycles (双周调度): the 14-day reporting periods, opened and closed by ``manage.py tick``, and
-the near-due reminders tick has sent (each one once)."""
+the near-due reminders tick has sent (each one once).
+
+Each office runs its own cycles (a province office and its city offices in one deployment): the
+rows are the office's, numbered from 1 for that office, one open at a time per office."""
 
 from __future__ import annotations
 
@@ -17,10 +20,17 @@ class Cycle(models.Model):
     """One cycle as it was run. The bounds are stored, not recomputed: a later change of the
     anchor or cut-off settings must not move the windows of cycles already ranked."""
 
-    # 第N期: 1 for the first cycle this installation ran, counting up.
-    number = models.PositiveIntegerField(_("number"), unique=True)
+    office = models.ForeignKey(
+        "supervision.Unit",
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        related_name="cycles",
+        limit_choices_to={"kind": "office"},
+    )
+    # 第N期: 1 for the first cycle the office ran, counting up.
+    number = models.PositiveIntegerField(_("number"))
     # Cycles since the anchor date (see supervision.cycle_calendar).
-    seq = models.IntegerField(_("calendar index"), unique=True)
+    seq = models.IntegerField(_("calendar index"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     # Reports count for this cycle after opens_at (the previous cut-off), up to cutoff_at.
@@ -42,10 +52,12 @@ class Cycle(models.Model):
     class Meta:
         verbose_name = _("cycle")
         verbose_name_plural = _("cycles")
-        ordering = ["-number"]
+        ordering = ["office", "-number"]
         constraints = [
-            # One open cycle at a time: a second tick racing the first cannot open another.
-            models.UniqueConstraint(fields=["state"], condition=Q(state="open"), name="cycle_one_open"),
+            models.UniqueConstraint(fields=["office", "number"], name="cycle_office_number"),
+            models.UniqueConstraint(fields=["office", "seq"], name="cycle_office_seq"),
+            # One open cycle per office: a second tick racing the first cannot open another.
+            models.UniqueConstraint(fields=["office"], condition=Q(state="open"), name="cycle_one_open"),
         ]
 
     def __str__(self) -> str:

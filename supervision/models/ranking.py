@@ -54,10 +54,19 @@ def _weight(name: str, label: str, help_text: str) -> models.DecimalField:
 
 
 class RuleSet(models.Model):
-    """One version of the scoring rules. Rows are never changed: editing saves a new version
-    (services.ranking.ruleset_revise), and each closed cycle keeps the version it used."""
+    """One version of an office's scoring rules. Rows are never changed: editing saves a new
+    version (services.ranking.ruleset_revise), and each closed cycle keeps the version it used.
+    Each office has its own versions, numbered from 1, one of them current; a unit ranking its
+    sub-units ranks them on the rules of the office whose cycle it is."""
 
-    version = models.PositiveIntegerField(_("version"), unique=True)
+    office = models.ForeignKey(
+        Unit,
+        verbose_name=_("office"),
+        on_delete=models.PROTECT,
+        related_name="rule_sets",
+        limit_choices_to={"kind": "office"},
+    )
+    version = models.PositiveIntegerField(_("version"))
     name = models.CharField(_("name"), max_length=100)
     notes = models.TextField(_("what changed and why"), blank=True)
     base_points = _weight("base_points", _("base points"), _("Given to every ranked unit."))
@@ -118,9 +127,10 @@ class RuleSet(models.Model):
     class Meta:
         verbose_name = _("scoring rule set")
         verbose_name_plural = _("scoring rule sets")
-        ordering = ["-version"]
+        ordering = ["office", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="ruleset_one_current"),
+            models.UniqueConstraint(fields=["office", "version"], name="ruleset_office_version"),
+            models.UniqueConstraint(fields=["office"], condition=Q(is_current=True), name="ruleset_one_current"),
         ]
 
     def __str__(self) -> str:
@@ -142,9 +152,15 @@ class TieBreak(models.TextChoices):
 
 
 class UnitResult(models.Model):
-    """One unit's frozen figures, score breakdown and place for one closed cycle."""
+    """One unit's frozen figures, score breakdown and place for one closed cycle, in one ranking:
+    the office's (``ranked_by`` is the cycle's office; the office's direct tasks are counted) or a
+    unit's ranking of the units below it (``ranked_by`` is that unit; the sub-tasks it handed down
+    are counted). A unit may so have two results in a cycle, one in each ranking it is in."""
 
     cycle = models.ForeignKey("supervision.Cycle", on_delete=models.CASCADE, related_name="results")
+    ranked_by = models.ForeignKey(
+        Unit, verbose_name=_("ranked by"), on_delete=models.PROTECT, related_name="rankings_made"
+    )
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="results")
     peer_group = models.CharField(_("peer group"), max_length=20, choices=PeerGroup.choices)
     # The unit's place in the office's own order when the cycle closed: the last tie-break, kept
@@ -186,12 +202,17 @@ class UnitResult(models.Model):
     class Meta:
         verbose_name = _("unit result")
         verbose_name_plural = _("unit results")
-        ordering = ["cycle", "peer_group", "rank", "unit"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="result_cycle_unit")]
+        ordering = ["cycle", "ranked_by", "peer_group", "rank", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "ranked_by", "unit"], name="result_cycle_ranker_unit"),
+        ]
         indexes = [
-            models.Index(fields=["cycle", "peer_group", "rank"], name="result_cycle_group_rank"),
+            models.Index(fields=["cycle", "ranked_by", "peer_group", "rank"], name="result_cycle_ranker_rank"),
             models.Index(fields=["unit", "cycle"], name="result_unit_cycle"),
-            models.Index(fields=["cycle", "last_streak"], condition=Q(last_streak__gt=0), name="result_last"),
+            models.Index(fields=["ranked_by", "cycle"], name="result_ranker_cycle"),
+            models.Index(
+                fields=["cycle", "ranked_by", "last_streak"], condition=Q(last_streak__gt=0), name="result_ranker_last"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -232,9 +253,11 @@ class EscalationLevel(models.IntegerChoices):
 
 class Escalation(models.Model):
     """A unit ranked last in its peer group at the close of a cycle, and how far up the ladder
-    its run of last places took it. The interview and referral lists are read from here."""
+    its run of last places took it, in one ranking (``ranked_by``, as UnitResult). The interview
+    and referral lists are read from here."""
 
     cycle = models.ForeignKey("supervision.Cycle", on_delete=models.CASCADE, related_name="escalations")
+    ranked_by = models.ForeignKey(Unit, verbose_name=_("ranked by"), on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="escalations")
     peer_group = models.CharField(_("peer group"), max_length=20, choices=PeerGroup.choices)
     level = models.PositiveSmallIntegerField(_("level"), choices=EscalationLevel.choices)
@@ -244,10 +267,12 @@ class Escalation(models.Model):
     class Meta:
         verbose_name = _("escalation")
         verbose_name_plural = _("escalations")
-        ordering = ["cycle", "-level", "peer_group"]
-        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="escalation_cycle_unit")]
+        ordering = ["cycle", "ranked_by", "-level", "peer_group"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "ranked_by", "unit"], name="escalation_cycle_ranker_unit"),
+        ]
         indexes = [
-            models.Index(fields=["cycle", "level"], name="escalation_cycle_level"),
+            models.Index(fields=["cycle", "ranked_by", "level"], name="escalation_ranker_level"),
             models.Index(fields=["unit", "cycle"], name="escalation_unit_cycle"),
         ]
 

@@ -24,6 +24,9 @@ class PeerGroup(models.TextChoices):
     DEPARTMENT = "department", _("Departments")
     WORK_TEAM = "work_team", _("Work teams")
     TOWNSHIP = "township", _("Townships")
+    # Only in rankings: the city offices a province office ranks (an office's own peer group is
+    # OFFICE, which is never ranked).
+    CITY = "city", _("Cities")
 
 
 class Role(models.TextChoices):
@@ -64,6 +67,13 @@ class Unit(models.Model):
         default=False,
         help_text=_("Its sign-offs may be made by whoever submitted them; each such sign-off is recorded."),
     )
+    # Set by the office: at each cycle's close the unit's sub-units are ranked on the office's
+    # rules over the sub-tasks it handed down (its own 双周排队 page and notice).
+    ranks_sub_units = models.BooleanField(
+        _("ranks its sub-units"),
+        default=False,
+        help_text=_("Rank the units below it every cycle, over the sub-tasks it handed down to them."),
+    )
 
     class Meta:
         verbose_name = _("unit")
@@ -81,10 +91,16 @@ class Unit(models.Model):
     def is_office(self) -> bool:
         return self.kind == UnitKind.OFFICE
 
+    @property
+    def is_sub_office(self) -> bool:
+        """An office below another office (a city office under the province's): it receives the
+        upper office's letters as a unit and issues its own as an office."""
+        return self.is_office and self.parent_id is not None and self.parent.is_office
+
     def clean(self) -> None:
         if self.kind == UnitKind.OFFICE and self.peer_group != PeerGroup.OFFICE:
             raise ValidationError({"peer_group": _("An office is in the office peer group.")})
-        if self.kind != UnitKind.OFFICE and self.peer_group == PeerGroup.OFFICE:
+        if self.kind != UnitKind.OFFICE and self.peer_group in (PeerGroup.OFFICE, PeerGroup.CITY):
             raise ValidationError({"peer_group": _("Only an office is in the office peer group.")})
         # Walk up the tree: a unit may not be its own ancestor.
         seen, node = {self.pk}, self.parent
@@ -138,6 +154,10 @@ class Membership(models.Model):
 
     def clean(self) -> None:
         if self.unit_id is None:
+            return
+        if self.unit.is_sub_office:
+            # A city office works the province's letters as a unit and issues its own as an
+            # office: its people may hold either kind of role there.
             return
         if self.unit.is_office and self.role not in OFFICE_ROLES:
             raise ValidationError({"role": _("In the office a user is a clerk, inspector, director or observer.")})

@@ -97,12 +97,18 @@ def _fill_units(batch: list[OutboxEvent]) -> list[OutboxEvent]:
             for e in rows:
                 found[e.pk] = by_letter.get(e.letter_id, set())
     if ranked:
-        cycles = dict(Notice.objects.filter(pk__in=[e.notice_id for e in ranked]).values_list("pk", "cycle_id"))
-        by_cycle: dict[int, set[int]] = defaultdict(set)
-        for cycle_id, unit_id in UnitResult.objects.filter(cycle_id__in=set(cycles.values())).values_list(
-            "cycle_id", "unit_id"
-        ):
-            by_cycle[cycle_id].add(unit_id)
+        # A notice's ranking: its cycle's results ranked by the notice's office (or ranking unit).
+        cycles = {
+            pk: (cycle_id, office_id)
+            for pk, cycle_id, office_id in Notice.objects.filter(pk__in=[e.notice_id for e in ranked]).values_list(
+                "pk", "cycle_id", "office_id"
+            )
+        }
+        by_cycle: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for cycle_id, ranked_by_id, unit_id in UnitResult.objects.filter(
+            cycle_id__in={c for c, _o in cycles.values()}
+        ).values_list("cycle_id", "ranked_by_id", "unit_id"):
+            by_cycle[(cycle_id, ranked_by_id)].add(unit_id)
         for e in ranked:
             found[e.pk] = by_cycle.get(cycles.get(e.notice_id), set())
     changed = []

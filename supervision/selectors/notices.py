@@ -7,19 +7,30 @@ from supervision.models import Cycle, CycleState, Notice, Role, Unit, UnitKind, 
 from supervision.services.roles import roles_by_unit
 
 
-def drafting_office(user: User) -> Unit | None:
-    """The office in which the user drafts notices (holds the clerk role), or None."""
+def drafting_offices(user: User) -> list[Unit]:
+    """The offices in which the user drafts notices (holds the clerk role), top office first."""
     clerk_in = [unit for unit, roles in roles_by_unit(user).items() if Role.CLERK in roles]
     if not clerk_in:
-        return None
-    return Unit.objects.filter(pk__in=clerk_in, kind=UnitKind.OFFICE).order_by("sort_order", "pk").first()
+        return []
+    found = list(Unit.objects.filter(pk__in=clerk_in, kind=UnitKind.OFFICE).order_by("sort_order", "pk"))
+    return sorted(found, key=lambda o: o.parent_id is not None)
+
+
+def drafting_office(user: User, cycle: Cycle | None = None) -> Unit | None:
+    """The office in which the user drafts notices: the cycle's office when they are its clerk
+    (None otherwise); without a cycle, the first office where they are a clerk."""
+    found = drafting_offices(user)
+    if cycle is not None:
+        return next((o for o in found if o.pk == cycle.office_id), None)
+    return found[0] if found else None
 
 
 def may_draft_for(user: User, cycle: Cycle) -> Unit | None:
-    """The office the user may draft this cycle's notice for: closed cycle, clerk, none drafted yet."""
+    """The office the user may draft this cycle's notice for: its own office's closed cycle,
+    clerk there, none drafted yet."""
     if cycle.state != CycleState.CLOSED:
         return None
-    office = drafting_office(user)
+    office = drafting_office(user, cycle)
     if office is None or Notice.objects.filter(office=office, cycle=cycle).exists():
         return None
     return office

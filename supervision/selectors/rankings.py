@@ -1,8 +1,11 @@
 """Reads of cycles, rankings, the escalation lists and notices, with who may see what.
 
-The office (any office role) sees every unit's figures and breakdown; a responsible unit sees its
-own breakdown only, and the published notices (which show every unit's place and score, as a
-printed 通报 does, but no one else's figures). Nothing here writes.
+Each office has its own cycles and ranking, and a unit marked ``ranks_sub_units`` has its ranking
+of the units below it (``UnitResult.ranked_by`` tells the rankings apart). Whoever ranked sees
+every unit's figures and breakdown in that ranking: the office's people (any role in it) for the
+office's, the unit's liaisons and leaders for the unit's. A ranked unit sees its own breakdown in
+each ranking it is in, and the published notices of those rankings (which show every unit's place
+and score, as a printed 通报 does, but no one else's figures). Nothing here writes.
 """
 
 from __future__ import annotations
@@ -12,10 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from supervision import clock, cycle_calendar
+from supervision import clock, cycle_calendar, offices
 from supervision.models import (
     Cycle,
     CycleState,
@@ -32,19 +35,40 @@ from supervision.models import (
 )
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
-# Peer groups in the order a notice lists them.
-GROUP_ORDER = (PeerGroup.COUNTY, PeerGroup.DEPARTMENT, PeerGroup.WORK_TEAM, PeerGroup.TOWNSHIP)
+# Peer groups in the order a notice lists them (cities: the offices a province office ranks).
+GROUP_ORDER = (PeerGroup.CITY, PeerGroup.COUNTY, PeerGroup.DEPARTMENT, PeerGroup.WORK_TEAM, PeerGroup.TOWNSHIP)
 
 
 # --- cycles ---------------------------------------------------------------------------------------
 
 
-def current_cycle() -> Cycle | None:
-    return Cycle.objects.filter(state=CycleState.OPEN).first()
+def current_cycle(office: Unit | int | None = None) -> Cycle | None:
+    """The office's open cycle (default: the default office's)."""
+    office_id = offices.office_id_of(office)
+    return Cycle.objects.filter(office_id=office_id, state=CycleState.OPEN).first()
 
 
-def closed_cycles() -> QuerySet[Cycle]:
-    return Cycle.objects.filter(state=CycleState.CLOSED).select_related("rule_set").order_by("-number")
+def closed_cycles(office: Unit | int | None = None) -> QuerySet[Cycle]:
+    """The office's closed cycles, the latest first (default: the default office's)."""
+    office_id = offices.office_id_of(office)
+    return (
+        Cycle.objects.filter(office_id=office_id, state=CycleState.CLOSED)
+        .select_related("rule_set", "office")
+        .order_by("-number")
+    )
+
+
+def ranking_cycles(ranker: Unit) -> QuerySet[Cycle]:
+    """The closed cycles of one ranking, the latest first: the office's own, or for a unit ranking
+    its sub-units the cycles in which it ranked them."""
+    if ranker.is_office:
+        return closed_cycles(ranker)
+    ranked_in = UnitResult.objects.filter(ranked_by=ranker).values("cycle_id")
+    return (
+        Cycle.objects.filter(state=CycleState.CLOSED, pk__in=ranked_in)
+        .select_related("rule_set", "office")
+        .order_by("-closed_at", "-pk")
+    )
 
 
 class ReportSpan(NamedTuple):
@@ -60,8 +84,15 @@ def report_span(now: dt.datetime | None = None) -> ReportSpan:
     calendar's (before the first tick, or while tick lags). The one rule for which cycle a report
     counts for and when its window opens: one Cycle query answers both."""
     now = now or clock.now()
-    cycle = current_cycle()
-    if cycle is not None and cycle.opens_at < now <= cycle.cutoff_at:
+    # Every office runs the same calendar: any open cycle holding ``now`` gives the span (the one
+    # of the office listed first, so the answer does not change between calls).
+    cycle = (
+        Cycle.objects.filter(state=CycleState.OPEN, opens_at__lt=now, cutoff_at__gte=now)
+        .order_by("office_id")
+        .only("seq", "opens_at", "cutoff_at")
+        .first()
+    )
+    if cycle is not None:
         return ReportSpan(cycle.seq, cycle.opens_at, cycle.cutoff_at)
     span = cycle_calendar.span_at(now)
     return ReportSpan(span.seq, span.opens_at, span.cutoff_at)
@@ -76,33 +107,80 @@ def report_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datet
 # --- who sees what ---------------------------------------------------------------------------------
 
 
-def sees_all_units(user: User) -> bool:
-    """The office (any role in an office) and superusers see every unit's results."""
+def whole_rankings(user: User) -> set[int] | None:
+    """The rankings (by who ranked: an office, or a unit ranking its sub-units) the user sees
+    whole: every office where they hold a role, every unit ranking its sub-units where they hold
+    one. None for a superuser: all of them."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    held = roles_by_unit(user)
+    if not held:
+        return set()
+    return set(
+        Unit.objects.filter(pk__in=list(held))
+        .filter(Q(kind=UnitKind.OFFICE) | Q(ranks_sub_units=True))
+        .values_list("pk", flat=True)
+    )
+
+
+def sees_all_units(user: User, ranker: Unit | int | None = None) -> bool:
+    """Whether the user sees every unit's results of a ranking (``ranker``: who ranked). Without
+    one: whether they see any ranking whole (any role in an office, or a superuser)."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return user.is_superuser or bool(office_ids(user))
+    if ranker is None:
+        return user.is_superuser or bool(office_ids(user))
+    whole = whole_rankings(user)
+    return whole is None or (ranker.pk if isinstance(ranker, Unit) else ranker) in whole
 
 
 def results_visible_to(user: User) -> QuerySet[UnitResult]:
+    """Every result of the rankings the user sees whole, and their own units' results in others."""
     if not user.is_authenticated or not user.is_active:
         return UnitResult.objects.none()
-    if sees_all_units(user):
+    whole = whole_rankings(user)
+    if whole is None:
         return UnitResult.objects.all()
-    return UnitResult.objects.filter(unit_id__in=unit_ids(user))
+    return UnitResult.objects.filter(Q(ranked_by_id__in=whole) | Q(unit_id__in=unit_ids(user)))
+
+
+def rankings_of(user: User) -> list[Unit]:
+    """The rankings the user may open (by who ranked), in the order a picker offers them: the
+    rankings they see whole, then those their units are ranked in; offices first."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    whole = whole_rankings(user)
+    if whole is None:
+        qs = Unit.objects.filter(Q(kind=UnitKind.OFFICE, is_active=True) | Q(ranks_sub_units=True))
+    else:
+        mine = unit_ids(user)
+        ranked_in = (
+            UnitResult.objects.filter(unit_id__in=mine).values_list("ranked_by_id", flat=True).distinct()
+            if mine
+            else []
+        )
+        qs = Unit.objects.filter(Q(pk__in=whole) | Q(pk__in=ranked_in))
+    found = list(qs.order_by("sort_order", "pk"))
+    return sorted(found, key=lambda u: (not u.is_office, u.parent_id is not None, u.sort_order, u.pk))
 
 
 def notices_visible_to(user: User) -> QuerySet[Notice]:
-    """The office sees its own notices in every state; everyone with a role sees published ones."""
+    """The issuing office (or unit ranking its sub-units) sees its own notices in every state; a
+    unit sees the published notices of the rankings it is in."""
     if not user.is_authenticated or not user.is_active:
         return Notice.objects.none()
-    if user.is_superuser:
+    whole = whole_rankings(user)
+    if whole is None:
         return Notice.objects.all()
-    offices = office_ids(user)
-    if offices:
-        return Notice.objects.filter(office_id__in=offices) | Notice.objects.filter(state=NoticeState.PUBLISHED)
-    if roles_by_unit(user):
-        return Notice.objects.filter(state=NoticeState.PUBLISHED)
-    return Notice.objects.none()
+    mine = unit_ids(user)
+    if not mine:
+        return Notice.objects.none()
+    ranked = UnitResult.objects.filter(
+        cycle_id=OuterRef("cycle_id"), ranked_by_id=OuterRef("office_id"), unit_id__in=mine
+    )
+    return Notice.objects.filter(Q(office_id__in=whole) | Q(Exists(ranked), state=NoticeState.PUBLISHED))
 
 
 def notice_get(user: User, pk: int) -> Notice | None:
@@ -168,19 +246,22 @@ def tie_text(r: UnitResult) -> str:
     }
 
 
-def unit_breakdown(user: User, cycle: Cycle | int, unit: Unit | int) -> Breakdown | None:
-    """A unit's result for a closed cycle, term by term; None when the user may not see it."""
+def unit_breakdown(
+    user: User, cycle: Cycle | int, unit: Unit | int, ranker: Unit | int | None = None
+) -> Breakdown | None:
+    """A unit's result for a closed cycle in one ranking (default: the cycle's office's), term by
+    term; None when the user may not see it."""
     cycle_id = cycle.pk if isinstance(cycle, Cycle) else cycle
     unit_id = unit.pk if isinstance(unit, Unit) else unit
     r = (
         results_visible_to(user)
         .select_related("cycle", "unit", "tied_with")
-        .filter(cycle_id=cycle_id, unit_id=unit_id)
+        .filter(cycle_id=cycle_id, unit_id=unit_id, ranked_by_id=_ranker_id(cycle, ranker))
         .first()
     )
     if r is None:
         return None
-    escalation = Escalation.objects.filter(cycle_id=cycle_id, unit_id=unit_id).first()
+    escalation = Escalation.objects.filter(cycle_id=cycle_id, ranked_by_id=r.ranked_by_id, unit_id=unit_id).first()
     return Breakdown(
         result=r,
         lines=breakdown_lines(r),
@@ -192,16 +273,30 @@ def unit_breakdown(user: User, cycle: Cycle | int, unit: Unit | int) -> Breakdow
     )
 
 
-def unit_history(user: User, unit: Unit | int) -> list[Breakdown]:
-    """A unit's place and reasons across the closed cycles, oldest first (what a unit follows)."""
+def unit_rankers(user: User, unit: Unit | int) -> list[int]:
+    """Who ranked the unit, in the results the user sees: the ranking of its latest result first."""
     unit_id = unit.pk if isinstance(unit, Unit) else unit
+    found = results_visible_to(user).filter(unit_id=unit_id).order_by("-cycle__closed_at", "-cycle_id")
+    return list(dict.fromkeys(found.values_list("ranked_by_id", flat=True)[:200]))
+
+
+def unit_history(user: User, unit: Unit | int, ranker: Unit | int | None = None) -> list[Breakdown]:
+    """A unit's place and reasons across the closed cycles of one ranking (default: the ranking of
+    its latest result), oldest first (what a unit follows)."""
+    unit_id = unit.pk if isinstance(unit, Unit) else unit
+    if ranker is None:
+        rankers = unit_rankers(user, unit_id)
+        if not rankers:
+            return []
+        ranker = rankers[0]
+    ranker_id = ranker.pk if isinstance(ranker, Unit) else ranker
     results = list(
         results_visible_to(user)
-        .filter(unit_id=unit_id)
+        .filter(unit_id=unit_id, ranked_by_id=ranker_id)
         .select_related("cycle", "unit", "tied_with")
-        .order_by("cycle__number")
+        .order_by("cycle__closed_at", "cycle_id")
     )
-    escalations = {e.cycle_id: e for e in Escalation.objects.filter(unit_id=unit_id)}
+    escalations = {e.cycle_id: e for e in Escalation.objects.filter(unit_id=unit_id, ranked_by_id=ranker_id)}
     return [
         Breakdown(
             result=r,
@@ -219,23 +314,42 @@ def unit_history(user: User, unit: Unit | int) -> list[Breakdown]:
 # --- rankings and lists ----------------------------------------------------------------------------
 
 
-def ranking_of(user: User, cycle: Cycle | int, peer_group: str | None = None) -> QuerySet[UnitResult]:
-    """A closed cycle's results in place order: every unit for the office, the user's own units
-    otherwise (the published notice is where units see the others' places)."""
+def _ranker_id(cycle: Cycle | int, ranker: Unit | int | None) -> int:
+    if ranker is not None:
+        return ranker.pk if isinstance(ranker, Unit) else ranker
+    if isinstance(cycle, Cycle):
+        return cycle.office_id
+    return Cycle.objects.filter(pk=cycle).values_list("office_id", flat=True).first() or 0
+
+
+def ranking_of(
+    user: User, cycle: Cycle | int, peer_group: str | None = None, ranker: Unit | int | None = None
+) -> QuerySet[UnitResult]:
+    """A closed cycle's results of one ranking (default: the cycle's office's) in place order: every
+    unit for whoever ranked, the user's own units otherwise (the published notice is where units
+    see the others' places)."""
     cycle_id = cycle.pk if isinstance(cycle, Cycle) else cycle
-    qs = results_visible_to(user).filter(cycle_id=cycle_id).select_related("unit", "tied_with")
+    qs = (
+        results_visible_to(user)
+        .filter(cycle_id=cycle_id, ranked_by_id=_ranker_id(cycle, ranker))
+        .select_related("unit", "tied_with")
+    )
     if peer_group:
         qs = qs.filter(peer_group=peer_group)
     return qs.order_by("peer_group", "rank", "unit__sort_order", "unit_id")
 
 
-def escalations_of(user: User, cycle: Cycle | int, level: int | None = None) -> QuerySet[Escalation]:
-    """The ladder at a cycle's close: every unit ranked last for the office, own units otherwise.
-    ``level=EscalationLevel.INTERVIEW`` is the interview (约谈) list; ``REFERRAL`` the referral list
-    (each list holds the units at that step or above)."""
+def escalations_of(
+    user: User, cycle: Cycle | int, level: int | None = None, ranker: Unit | int | None = None
+) -> QuerySet[Escalation]:
+    """The ladder at a cycle's close in one ranking (default: the cycle's office's): every unit
+    ranked last for whoever ranked, own units otherwise. ``level=EscalationLevel.INTERVIEW`` is the
+    interview (约谈) list; ``REFERRAL`` the referral list (each list holds the units at that step or
+    above)."""
     cycle_id = cycle.pk if isinstance(cycle, Cycle) else cycle
-    qs = Escalation.objects.filter(cycle_id=cycle_id).select_related("unit")
-    if not sees_all_units(user):
+    ranker_id = _ranker_id(cycle, ranker)
+    qs = Escalation.objects.filter(cycle_id=cycle_id, ranked_by_id=ranker_id).select_related("unit")
+    if not sees_all_units(user, ranker_id):
         qs = qs.filter(unit_id__in=unit_ids(user) if user.is_authenticated and user.is_active else [])
     if level is not None:
         qs = qs.filter(level__gte=level)
@@ -293,8 +407,8 @@ def notice_content(notice: Notice) -> NoticeContent:
     referral lists. The caller has checked the reader may see the notice (notices_visible_to)."""
     cycle = notice.cycle
     results = list(
-        UnitResult.objects.filter(cycle=cycle)
-        .exclude(unit__kind=UnitKind.OFFICE)
+        UnitResult.objects.filter(cycle=cycle, ranked_by_id=notice.office_id)
+        .exclude(peer_group=PeerGroup.OFFICE)
         .select_related("unit", "tied_with")
         .order_by("peer_group", "rank", "unit__sort_order", "unit_id")
     )
@@ -319,7 +433,11 @@ def notice_content(notice: Notice) -> NoticeContent:
             )
         else:
             group.unranked.append(r.unit.display_name)
-    ladder = list(Escalation.objects.filter(cycle=cycle).select_related("unit").order_by("peer_group", "-level"))
+    ladder = list(
+        Escalation.objects.filter(cycle=cycle, ranked_by_id=notice.office_id)
+        .select_related("unit")
+        .order_by("peer_group", "-level")
+    )
     return NoticeContent(
         notice=notice,
         cycle=cycle,

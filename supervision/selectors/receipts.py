@@ -17,6 +17,7 @@ from supervision.models import (
     Letter,
     Notice,
     NoticeState,
+    PeerGroup,
     ReadReceipt,
     Unit,
     UnitKind,
@@ -70,8 +71,8 @@ def letter_reading_units(letter: Letter) -> QuerySet[Unit]:
 def notice_reading_units(notice: Notice) -> QuerySet[UnitResult]:
     """The units a published notice ranks (its cycle's ranked results), with their unit."""
     return (
-        UnitResult.objects.filter(cycle_id=notice.cycle_id, ranked=True)
-        .exclude(unit__kind=UnitKind.OFFICE)
+        UnitResult.objects.filter(cycle_id=notice.cycle_id, ranked_by_id=notice.office_id, ranked=True)
+        .exclude(peer_group=PeerGroup.OFFICE)
         .select_related("unit")
     )
 

@@ -91,7 +91,8 @@ def _notify_ranked_sql(role_count: int) -> str:
     return (
         f"INSERT INTO {n} ({cols}) SELECT DISTINCT M.{_q('user_id')}, %s, %s, %s, %s FROM {m} M"
         f" INNER JOIN {usr} X ON X.{_q('id')} = M.{_q('user_id')}"
-        f" WHERE M.{_q('unit_id')} IN (SELECT R.{_q('unit_id')} FROM {r} R WHERE R.{_q('cycle_id')} = %s)"
+        f" WHERE M.{_q('unit_id')} IN (SELECT R.{_q('unit_id')} FROM {r} R"
+        f" WHERE R.{_q('cycle_id')} = %s AND R.{_q('ranked_by_id')} = %s)"
         f" AND M.{_q('role')} IN ({marks}) AND X.{_q('is_active')} AND M.{_q('user_id')} <> %s"
         f" RETURNING {_q('id')}, {_q(f('recipient').column)}"
     )
@@ -106,11 +107,13 @@ def notify_ranked_units(
     notice_id: int,
     created_at: Any,
     exclude: int | None,
+    ranked_by_id: int,
 ) -> list[tuple[int, int]]:
-    """One inbox row for each active holder of ``roles`` in any unit of the cycle's ranking, in one
-    INSERT … SELECT. Returns (notification id, recipient id) of each row, for the live push."""
+    """One inbox row for each active holder of ``roles`` in any unit of the cycle's ranking by
+    ``ranked_by_id`` (an office, or a unit ranking its sub-units), in one INSERT … SELECT. Returns
+    (notification id, recipient id) of each row, for the live push."""
     created = Notification._meta.get_field("created_at").get_db_prep_save(created_at, connection)
-    params = [verb, text[:300], notice_id, created, cycle_id, *roles, exclude or 0]
+    params = [verb, text[:300], notice_id, created, cycle_id, ranked_by_id, *roles, exclude or 0]
     with connection.cursor() as cursor:
         cursor.execute(_notify_ranked_sql(len(roles)), params)
         return [(int(nid), int(uid)) for nid, uid in cursor.fetchall()]

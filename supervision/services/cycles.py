@@ -1,8 +1,9 @@
 """``manage.py tick``: the office's clock. Run it every minute from cron (``make run`` runs it in
 the background in the embedded mode). Each run, in one transaction:
 
-1. closes the open cycle once its cut-off has passed — ranking every unit into a snapshot and
-   stepping the escalation ladder (services.ranking, services.escalation) — and opens the next;
+1. for every office, closes its open cycle once its cut-off has passed — ranking the office's units
+   into a snapshot, and the sub-units of every unit that ranks its own, stepping the escalation
+   ladder (services.ranking, services.escalation) — and opens its next;
 2. recomputes the stored part of the lights: which open assignments missed the report of the
    last closed cycle and have sent none since (yellow until they do; see search.light_expression);
 3. sends the near-due reminders (CYCLE_REMINDER_DAYS before the deadline, once each);
@@ -33,7 +34,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from supervision import clock, cycle_calendar
+from supervision import clock, cycle_calendar, offices
 from supervision.models import (
     OPEN_STATES,
     Assignment,
@@ -45,6 +46,7 @@ from supervision.models import (
     OutboxEvent,
     ProgressReport,
     Role,
+    Unit,
 )
 from supervision.outbox.digests import digests_fold
 from supervision.outbox.dispatch import work_waiting
@@ -56,7 +58,7 @@ from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError
 from .jobs import job_files_prune, jobs_recover
 from .push import notification_payload, push_batches_after_commit
-from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current
+from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current, sub_rankings_snapshot
 from .reminder_letters import reminder_draft_extend
 from .storage import stored_files_sweep
 
@@ -141,8 +143,11 @@ def outbox_tick(*, now: dt.datetime, result: TickResult | None = None) -> None:
 # --- cycles ---------------------------------------------------------------------------------------
 
 
-def _open(span: cycle_calendar.CycleSpan, *, number: int, opens_at: dt.datetime, now: dt.datetime) -> Cycle:
+def _open(
+    span: cycle_calendar.CycleSpan, *, office_id: int, number: int, opens_at: dt.datetime, now: dt.datetime
+) -> Cycle:
     cycle = Cycle.objects.create(
+        office_id=office_id,
         number=number,
         seq=span.seq,
         starts_on=span.starts_on,
@@ -154,18 +159,25 @@ def _open(span: cycle_calendar.CycleSpan, *, number: int, opens_at: dt.datetime,
     )
     audit_record(
         at=now,
+        unit_id=office_id,
         action="cycle.opened",
         to_state=CycleState.OPEN,
-        data={"cycle": number, "starts_on": span.starts_on.isoformat(), "cutoff_at": span.cutoff_at.isoformat()},
+        data={
+            "cycle": number,
+            "office": office_id,
+            "starts_on": span.starts_on.isoformat(),
+            "cutoff_at": span.cutoff_at.isoformat(),
+        },
     )
     return cycle
 
 
 @transaction.atomic
 def cycle_close(*, cycle: Cycle, now: dt.datetime) -> bool:
-    """Close an open cycle whose cut-off has passed: rank it into a snapshot with the current rule
-    set, and step the ladder. A conditional UPDATE claims the close, so it happens once."""
-    rule_set = ruleset_current()
+    """Close an open cycle whose cut-off has passed: rank it into a snapshot with its office's
+    current rule set (the office's units, then each unit's ranking of its sub-units), and step
+    the ladder. A conditional UPDATE claims the close, so it happens once."""
+    rule_set = ruleset_current(cycle.office_id)
     claimed = Cycle.objects.filter(pk=cycle.pk, state=CycleState.OPEN, cutoff_at__lte=now).update(
         state=CycleState.CLOSED, closed_at=now, rule_set=rule_set
     )
@@ -173,31 +185,54 @@ def cycle_close(*, cycle: Cycle, now: dt.datetime) -> bool:
         return False
     cycle.state, cycle.closed_at, cycle.rule_set = CycleState.CLOSED, now, rule_set
     results = ranking_snapshot(cycle=cycle, rule_set=rule_set, now=now)
+    sub_rankings = sub_rankings_snapshot(cycle=cycle, rule_set=rule_set, now=now)
     audit_record(
         at=now,
+        unit_id=cycle.office_id,
         action="cycle.closed",
         from_state=CycleState.OPEN,
         to_state=CycleState.CLOSED,
         data={
             "cycle": cycle.number,
+            "office": cycle.office_id,
             "rule_set": rule_set.version,
             "units": len(results),
             "ranked": sum(1 for r in results if r.ranked),
+            **({"sub_rankings": {str(k): v for k, v in sub_rankings.items()}} if sub_rankings else {}),
         },
     )
     return True
 
 
 @transaction.atomic
-def cycle_advance(*, now: dt.datetime, result: TickResult | None = None) -> Cycle:
-    """Open the first cycle, close the open one once its cut-off has passed and open the next.
-    Returns the open cycle. The next cycle's window starts at the stored cut-off of the last, so
-    windows stay contiguous even if the calendar settings were changed in between."""
+def cycle_advance(
+    *, now: dt.datetime, result: TickResult | None = None, office: Unit | int | None = None
+) -> Cycle | None:
+    """Advance every active office's cycles, or only ``office``'s (see ``office_cycle_advance``).
+    Returns the first office's open cycle (None when there is no office yet: nothing to run
+    cycles for)."""
     result = result if result is not None else TickResult()
-    latest = Cycle.objects.order_by("-number").first()
+    if office is not None:
+        return office_cycle_advance(office=office, now=now, result=result)
+    found: Cycle | None = None
+    for office in offices.offices():
+        latest = office_cycle_advance(office=office, now=now, result=result)
+        found = found or latest
+    return found
+
+
+@transaction.atomic
+def office_cycle_advance(*, office: Unit | int, now: dt.datetime, result: TickResult | None = None) -> Cycle:
+    """Open the office's first cycle, close its open one once its cut-off has passed and open the
+    next. Returns the open cycle. The next cycle's window starts at the stored cut-off of the
+    last, so windows stay contiguous even if the calendar settings were changed in between.
+    Every office's cycles follow the same calendar settings, as rows of its own numbered from 1."""
+    result = result if result is not None else TickResult()
+    office_id = office.pk if isinstance(office, Unit) else int(office)
+    latest = Cycle.objects.filter(office_id=office_id).order_by("-number").first()
     if latest is None:
         span = cycle_calendar.span_at(now)
-        latest = _open(span, number=1, opens_at=span.opens_at, now=now)
+        latest = _open(span, office_id=office_id, number=1, opens_at=span.opens_at, now=now)
         result.opened.append(latest.number)
     for _step in range(MAX_CATCH_UP):
         if latest.state == CycleState.OPEN:
@@ -211,7 +246,7 @@ def cycle_advance(*, now: dt.datetime, result: TickResult | None = None) -> Cycl
         while span.cutoff_at <= latest.cutoff_at:  # the calendar settings moved backwards
             seq += 1
             span = cycle_calendar.span(seq)
-        latest = _open(span, number=latest.number + 1, opens_at=latest.cutoff_at, now=now)
+        latest = _open(span, office_id=office_id, number=latest.number + 1, opens_at=latest.cutoff_at, now=now)
         result.opened.append(latest.number)
     return latest
 
@@ -219,18 +254,44 @@ def cycle_advance(*, now: dt.datetime, result: TickResult | None = None) -> Cycl
 # --- lights ---------------------------------------------------------------------------------------
 
 
+def _owes_report() -> Q:
+    """Open assignments that owed a report in the last closed cycle of their letter's office and
+    have sent none since that cycle's window opened. Offices whose last closed cycles share their
+    bounds (the same calendar: the usual case) are asked together, so the condition stays one
+    term per distinct window, not one per office."""
+    grace = dt.timedelta(days=int(settings.CYCLE_REPORT_GRACE_DAYS))
+    last_closed = (
+        Cycle.objects.filter(state=CycleState.CLOSED)
+        .order_by("office_id", "-number")
+        .values_list("office_id", "opens_at", "cutoff_at")
+    )
+    if connection.vendor == "postgresql":
+        last_closed = last_closed.distinct("office_id")
+        windows_of = list(last_closed)
+    else:
+        seen: dict[int, tuple[int, dt.datetime, dt.datetime]] = {}
+        for row in last_closed:
+            seen.setdefault(row[0], row)
+        windows_of = list(seen.values())
+    windows: dict[tuple[dt.datetime, dt.datetime], list[int]] = defaultdict(list)
+    for office_id, opens_at, cutoff_at in windows_of:
+        windows[(opens_at, cutoff_at)].append(office_id)
+    owes = Q(pk__in=[])
+    for (opens_at, cutoff_at), office_ids in sorted(windows.items()):
+        reported = ProgressReport.objects.filter(created_at__gt=opens_at).values("assignment_id")
+        owes |= Q(
+            letter__office_id__in=sorted(office_ids), state__in=REPORTING_STATES, issued_at__lte=cutoff_at - grace
+        ) & ~Q(pk__in=reported)
+    return owes
+
+
 @transaction.atomic
 def assignment_lights_refresh(*, now: dt.datetime, result: TickResult | None = None) -> None:
-    """Mark open assignments that owed a report in the last closed cycle and have sent none since
-    that cycle's window opened; unmark the others. Only rows whose mark changes are written."""
+    """Mark open assignments that owed a report in the last closed cycle (of their letter's office)
+    and have sent none since that cycle's window opened; unmark the others. Only rows whose mark
+    changes are written."""
     result = result if result is not None else TickResult()
-    last = Cycle.objects.filter(state=CycleState.CLOSED).order_by("-number").first()
-    if last is None:
-        owes = Q(pk__in=[])
-    else:
-        grace = dt.timedelta(days=int(settings.CYCLE_REPORT_GRACE_DAYS))
-        reported = ProgressReport.objects.filter(created_at__gt=last.opens_at).values("assignment_id")
-        owes = Q(state__in=REPORTING_STATES, issued_at__lte=last.cutoff_at - grace) & ~Q(pk__in=reported)
+    owes = _owes_report()
     result.missed_marked += Assignment.objects.filter(owes, report_missed=False).update(report_missed=True)
     result.missed_cleared += Assignment.objects.filter(report_missed=True).exclude(owes).update(report_missed=False)
     from .transitions import sub_tasks_overdue_sweep  # a sub-task late by the date turns its parent yellow

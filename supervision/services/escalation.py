@@ -23,7 +23,6 @@ from supervision.models import (
     PeerGroup,
     Role,
     Unit,
-    UnitKind,
 )
 from supervision.outbox.write import outbox_event_build, outbox_events_save
 
@@ -51,9 +50,14 @@ def _level(streak: int, ladder: list[tuple[int, int]]) -> int | None:
     return None
 
 
-def ladder_step(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -> list[Escalation]:
-    """One step up the ladder for each unit last in its group: an Escalation row, an audit event,
-    and word to the unit and to the office."""
+def ladder_step(
+    cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime, *, ranked_by: int | None = None
+) -> list[Escalation]:
+    """One step up the ladder for each unit last in its group of one ranking (``ranked_by``: the
+    cycle's office by default, or the unit ranking its sub-units): an Escalation row, an audit
+    event, and word to the unit and to whoever ranked it (the office's clerks and directors, or
+    the ranking unit's liaisons and leaders)."""
+    ranked_by = ranked_by or cycle.office_id
     ladder = _ladder()
     steps = []
     for r in last:
@@ -62,6 +66,7 @@ def ladder_step(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -
             steps.append(
                 Escalation(
                     cycle=cycle,
+                    ranked_by_id=ranked_by,
                     unit_id=r.unit_id,
                     peer_group=r.peer_group,
                     level=level,
@@ -79,7 +84,14 @@ def ladder_step(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -
             audit_event(
                 at=now,
                 action=ESCALATION_ACTIONS[EscalationLevel(e.level)],
-                data={"cycle": cycle.number, "unit": e.unit_id, "peer_group": e.peer_group, "streak": e.streak},
+                data={
+                    "cycle": cycle.number,
+                    "office": cycle.office_id,
+                    "ranked_by": ranked_by,
+                    "unit": e.unit_id,
+                    "peer_group": e.peer_group,
+                    "streak": e.streak,
+                },
             )
             for e in steps
         ]
@@ -89,9 +101,10 @@ def ladder_step(cycle: Cycle, last: Iterable[scoring.Entry], now: dt.datetime) -
         unit_id__in=[e.unit_id for e in steps], role__in=[Role.LIAISON, Role.LEADER], user__is_active=True
     ).values_list("unit_id", "user_id"):
         members[unit_id].add(user_id)
+    ranker_roles = [Role.CLERK, Role.DIRECTOR] if ranked_by == cycle.office_id else [Role.LIAISON, Role.LEADER]
     office_people = set(
         Membership.objects.filter(
-            unit__kind=UnitKind.OFFICE, unit__is_active=True, role__in=[Role.CLERK, Role.DIRECTOR], user__is_active=True
+            unit_id=ranked_by, unit__is_active=True, role__in=ranker_roles, user__is_active=True
         ).values_list("user_id", flat=True)
     )
     # One multi-row INSERT … RETURNING for all, then one push per unit's batch after commit: each

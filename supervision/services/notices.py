@@ -124,6 +124,8 @@ def notice_draft(
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         raise InvalidInput(_("Unknown cycle."), field="cycle")
+    if cycle.office_id != office.pk:
+        raise InvalidInput(_("This cycle is another office's."), field="cycle")
     if cycle.state != CycleState.CLOSED:
         raise InvalidTransition(_("A notice is drafted once the cycle is closed and ranked."))
     title = _text(
@@ -217,6 +219,7 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
         notice_id=notice.pk,
         created_at=now,
         exclude=actor.pk,
+        ranked_by_id=notice.office_id,
     )
     # The notice's one outbox event, as notify() writes for every other notification; the worker
     # reads the ranked units from the cycle.
@@ -225,7 +228,7 @@ def notice_publish(*, actor: User, notice: Notice | int) -> Notice:
         text=text,
         notice_id=notice.pk,
         recipient_ids=[uid for _nid, uid in told],
-        payload={"cycle": notice.cycle_id},
+        payload={"cycle": notice.cycle_id, "ranked_by": notice.office_id},
         created_at=now,
     )
     push_after_commit(

@@ -1,6 +1,13 @@
 """Ranking a closed cycle (双周排队) and revising the scoring rules. The escalation ladder a close
 steps is in services.escalation.
 
+Each office ranks its own units at the close of its own cycle, on its own rules, counting only its
+direct tasks (letters it issued, ``parent`` null): the units it addressed, the units placed under it
+in the tree, and (for a top office) the responsible units placed nowhere in the tree. A unit the
+office marked ``ranks_sub_units`` is ranked over too, at the same close and on the same rules: its
+units below are ranked over the sub-tasks it handed down (``parent.unit`` is that unit) of the
+office's letters. Each ranking's rows carry who ranked (``UnitResult.ranked_by``).
+
 The figures of every unit are counted by the database in one aggregate statement (assignments,
 audit events, extensions) over the cycle's report window; the scores and places are computed
 from them by ``supervision.scoring``; the results go in with one bulk insert. What each figure
@@ -35,7 +42,7 @@ from django.utils import translation
 from django.utils.duration import duration_microseconds
 from django.utils.translation import gettext as _
 
-from supervision import clock, cycle_calendar, scoring
+from supervision import clock, cycle_calendar, offices, scoring
 from supervision.models import (
     DEFAULT_WEIGHTS,
     FIGURE_FIELDS,
@@ -48,7 +55,9 @@ from supervision.models import (
     Cycle,
     ExtensionRequest,
     ExtensionState,
+    Letter,
     Membership,
+    PeerGroup,
     ProgressReport,
     Role,
     RuleSet,
@@ -63,6 +72,7 @@ from . import bulk_sql
 from .audit import audit_record
 from .errors import InvalidInput, NotAllowed
 from .escalation import ladder_step
+from .roles import has_role
 
 S = AssignmentState
 # The states in which a unit is working on an assignment and so owes a report each cycle.
@@ -78,9 +88,13 @@ RESULT_TAIL = ("score", "ranked", "rank", "group_size", "tie_break", "tied_with_
 # --- rule sets ------------------------------------------------------------------------------------
 
 
-def ruleset_current() -> RuleSet:
-    """The rule set in force; version 1 with the documented defaults if there is none yet."""
-    current = RuleSet.objects.filter(is_current=True).first()
+def ruleset_current(office: Unit | int | None = None) -> RuleSet:
+    """The office's rule set in force (default: the default office's); version 1 with the
+    documented defaults if it has none yet."""
+    office_id = offices.office_id_of(office)
+    if office_id is None:
+        raise InvalidInput(_("There is no office to rank for."), field="office")
+    current = RuleSet.objects.filter(office_id=office_id, is_current=True).first()
     if current is not None:
         return current
     try:
@@ -88,7 +102,8 @@ def ruleset_current() -> RuleSet:
         # the language of whoever (or whichever tick) happens to create it.
         with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
             return RuleSet.objects.create(
-                version=(RuleSet.objects.aggregate(m=Max("version"))["m"] or 0) + 1,
+                office_id=office_id,
+                version=(RuleSet.objects.filter(office_id=office_id).aggregate(m=Max("version"))["m"] or 0) + 1,
                 name=_("Biweekly ranking rules"),
                 notes=_("The documented defaults."),
                 is_current=True,
@@ -96,15 +111,22 @@ def ruleset_current() -> RuleSet:
                 **DEFAULT_WEIGHTS,
             )
     except IntegrityError:  # created meanwhile by someone else: use theirs
-        return RuleSet.objects.get(is_current=True)
+        return RuleSet.objects.get(office_id=office_id, is_current=True)
 
 
-def _may_edit_rules(actor: User) -> bool:
-    if actor.is_active and actor.is_superuser:
-        return True
-    return Membership.objects.filter(
-        user=actor, unit__kind=UnitKind.OFFICE, unit__is_active=True, role__in=[Role.CLERK, Role.DIRECTOR]
-    ).exists()
+def rule_offices(actor: User) -> list[Unit]:
+    """The offices whose rules the actor may change: clerk or director there (any office for a
+    superuser), top office first."""
+    if not actor.is_active:
+        return []
+    if actor.is_superuser:
+        return offices.offices()
+    mine = set(
+        Membership.objects.filter(
+            user=actor, unit__kind=UnitKind.OFFICE, unit__is_active=True, role__in=[Role.CLERK, Role.DIRECTOR]
+        ).values_list("unit_id", flat=True)
+    )
+    return [o for o in offices.offices() if o.pk in mine]
 
 
 @transaction.atomic
@@ -112,16 +134,24 @@ def ruleset_revise(
     *,
     actor: User,
     weights: dict[str, Decimal],
+    office: Unit | int | None = None,
     name: str = "",
     notes: str = "",
     min_held: int | None = None,
 ) -> RuleSet:
-    """Save edited weights as a new version and make it current. Earlier versions are never
+    """Save edited weights as a new version of the office's rules and make it current (office:
+    default, the first office where the actor may change them). Earlier versions are never
     changed: every closed cycle keeps the version it was ranked with."""
-    if not actor.is_active or not _may_edit_rules(actor):
+    allowed = rule_offices(actor)
+    if office is None and allowed:
+        office = allowed[0]
+    office_id = offices.office_id_of(office) if office is not None else None
+    if office_id is None or office_id not in {o.pk for o in allowed}:
         raise NotAllowed(_("Only the office's clerks and directors may change the scoring rules."))
     # Lock the current row: two people saving at once get consecutive versions, one current.
-    current = RuleSet.objects.select_for_update().filter(is_current=True).first() or ruleset_current()
+    current = RuleSet.objects.select_for_update().filter(
+        office_id=office_id, is_current=True
+    ).first() or ruleset_current(office_id)
     values = {}
     for key in WEIGHT_FIELDS:
         value = weights.get(key, getattr(current, key))
@@ -137,7 +167,8 @@ def ruleset_revise(
         raise InvalidInput(_("At least one assignment is needed to be ranked."), field="min_held")
     RuleSet.objects.filter(pk=current.pk).update(is_current=False)
     new = RuleSet.objects.create(
-        version=(RuleSet.objects.aggregate(m=Max("version"))["m"] or 0) + 1,
+        office_id=office_id,
+        version=(RuleSet.objects.filter(office_id=office_id).aggregate(m=Max("version"))["m"] or 0) + 1,
         name=(name or current.name).strip()[:100],
         notes=(notes or "").strip(),
         min_held=held,
@@ -150,6 +181,7 @@ def ruleset_revise(
     changed = {k: [str(getattr(current, k)), str(values[k])] for k in WEIGHT_FIELDS if values[k] != getattr(current, k)}
     audit_record(
         actor=actor,
+        unit_id=office_id,
         action="ruleset.revised",
         comment=new.notes[:2000],
         data={"version": new.version, "replaces": current.version, "changed": changed, "min_held": held},
@@ -157,12 +189,55 @@ def ruleset_revise(
     return new
 
 
+# Who in the office decides that a unit ranks the units below it.
+MARKING_ROLES = (Role.DIRECTOR, Role.CLERK)
+
+
+@transaction.atomic
+def unit_sub_ranking_set(*, actor: User, unit: Unit | int, ranks: bool) -> Unit:
+    """Mark a unit as ranking its sub-units every cycle (``ranks=True``), or take the mark off. Set
+    by a director or clerk of an office above the unit (any office for a superuser); audited."""
+    pk = unit.pk if isinstance(unit, Unit) else unit
+    found = Unit.objects.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise InvalidInput(_("There is no such unit."), field="unit")
+    if found.kind == UnitKind.OFFICE:
+        # An office ranks the units below it already, at the close of its own cycles.
+        raise InvalidInput(_("An office ranks its units already."), field="unit")
+    above = offices.offices_above(found.pk)
+    role = "" if actor.is_active and actor.is_superuser else None
+    office_id = above[0] if above else None
+    for candidate in above or [o.pk for o in offices.offices()]:
+        held = has_role(actor, candidate, MARKING_ROLES) if actor.is_active else None
+        if held is not None:
+            role, office_id = held, candidate
+            break
+    if role is None:
+        raise NotAllowed(_("Only a director or clerk of an office above the unit may set how it ranks."))
+    if found.ranks_sub_units == ranks:
+        return found
+    found.ranks_sub_units = ranks
+    found.save(update_fields=["ranks_sub_units"])
+    audit_record(
+        actor=actor,
+        role=role,
+        unit_id=office_id,
+        action="unit.sub_ranking_set" if ranks else "unit.sub_ranking_cleared",
+        data={"unit": found.pk, "unit_name": found.name, "ranks_sub_units": ranks},
+    )
+    return found
+
+
 # --- the figures ----------------------------------------------------------------------------------
 
 
-def _figures_sql(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> tuple[str, dict[str, Any]]:
-    """One statement giving (unit_id, *FIGURE_FIELDS) for every unit holding any assignment, and
-    its parameters.
+def _figures_sql(
+    *, opens_at: dt.datetime, cutoff_at: dt.datetime, office_id: int | None = None, ranker_id: int | None = None
+) -> tuple[str, dict[str, Any]]:
+    """One statement giving (unit_id, *FIGURE_FIELDS) for every unit holding any assignment in the
+    ranking's scope, and its parameters. The scope: the office's direct tasks (``office_id``), or
+    the sub-tasks ``ranker_id`` handed down of the office's letters (both given); every assignment
+    when neither is (the figures as one office counted them before offices were told apart).
 
     Two aggregates over the assignments, each one pass the database can split between workers,
     instead of one query per kind of figure: the ranked events and the granted extensions are
@@ -238,6 +313,18 @@ def _figures_sql(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> tuple[str,
     if tuple(figures) != FIGURE_FIELDS:
         raise AssertionError("the figures are selected in the order of FIGURE_FIELDS")
     q = ops.quote_name
+    a_table, l_table = q(Assignment._meta.db_table), q(Letter._meta.db_table)
+    # Index probes, not a join per row: the letters of one office (letter.office_id), and the
+    # tasks of the ranking unit whose sub-tasks are counted (assignment.unit_id, then .parent_id).
+    scope = "1 = 1"
+    if office_id is not None:
+        params["scope_office"] = office_id
+        scope = f"a.letter_id IN (SELECT l.id FROM {l_table} l WHERE l.office_id = %(scope_office)s)"
+        if ranker_id is None:
+            scope += " AND a.parent_id IS NULL"
+        else:
+            params["scope_ranker"] = ranker_id
+            scope += f" AND a.parent_id IN (SELECT p.id FROM {a_table} p WHERE p.unit_id = %(scope_ranker)s)"
     sql = f"""
 SELECT f.unit_id, {", ".join(f"{value} AS {name}" for name, value in figures.items())}
 FROM (
@@ -246,7 +333,8 @@ FROM (
     FROM (
         SELECT a.id, a.unit_id, a.state, a.issued_at, a.claimed_at, a.verified_at, a.closed_at, a.deadline,
             (a.issued_at <= %(c)s AND a.state NOT {dead}) AS live
-        FROM {q(Assignment._meta.db_table)} a
+        FROM {a_table} a
+        WHERE {scope}
     ) a
     LEFT JOIN (
         SELECT e.assignment_id, {", ".join(events.values())}
@@ -265,8 +353,8 @@ FROM (
 ) f
 LEFT JOIN (
     SELECT a.unit_id, COUNT(*) AS reports_made, SUM(CASE WHEN a.state {working} THEN 0 ELSE 1 END) AS made_idle
-    FROM {q(Assignment._meta.db_table)} a
-    WHERE a.issued_at <= %(old_enough)s AND a.state NOT {dead} AND a.id IN (
+    FROM {a_table} a
+    WHERE {scope} AND a.issued_at <= %(old_enough)s AND a.state NOT {dead} AND a.id IN (
         SELECT r.assignment_id FROM {q(ProgressReport._meta.db_table)} r
         WHERE r.created_at > %(o)s AND r.created_at <= %(c)s
     )
@@ -275,10 +363,12 @@ LEFT JOIN (
     return sql, params
 
 
-def unit_figures(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> dict[int, dict[str, int]]:
+def unit_figures(
+    *, opens_at: dt.datetime, cutoff_at: dt.datetime, office_id: int | None = None, ranker_id: int | None = None
+) -> dict[int, dict[str, int]]:
     """{unit id: figures} for the report window (opens_at, cutoff_at], counted in SQL, for every
-    unit holding any assignment."""
-    sql, params = _figures_sql(opens_at=opens_at, cutoff_at=cutoff_at)
+    unit holding any assignment in the scope (see ``_figures_sql``)."""
+    sql, params = _figures_sql(opens_at=opens_at, cutoff_at=cutoff_at, office_id=office_id, ranker_id=ranker_id)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0]: dict(zip(FIGURE_FIELDS, map(int, row[1:]), strict=True)) for row in cursor.fetchall()}
@@ -287,16 +377,27 @@ def unit_figures(*, opens_at: dt.datetime, cutoff_at: dt.datetime) -> dict[int, 
 # --- closing a cycle ------------------------------------------------------------------------------
 
 
-def ranking_entries(cycle: Cycle) -> list[scoring.Entry]:
-    """Every active responsible unit with its figures for the cycle (zero where it had none):
-    the units and their figures come in the same one statement, as plain rows."""
-    figures, params = _figures_sql(opens_at=cycle.opens_at, cutoff_at=cycle.cutoff_at)
-    params["office"] = UnitKind.OFFICE
+def ranking_entries(cycle: Cycle, ranker_id: int | None = None) -> list[scoring.Entry]:
+    """Every unit in the ranking with its figures for the cycle (zero where it had none): the units
+    and their figures come in the same one statement, as plain rows.
+
+    The office's ranking (``ranker_id`` None): the active units holding one of its direct tasks,
+    those placed under it, and for a top office the responsible units placed nowhere; an office
+    ranked by the office above it is in the group of cities. A unit's ranking: the active units
+    holding one of its sub-tasks, and those placed under it."""
+    office_id = cycle.office_id
+    figures, params = _figures_sql(
+        opens_at=cycle.opens_at, cutoff_at=cycle.cutoff_at, office_id=office_id, ranker_id=ranker_id
+    )
+    params.update(office=UnitKind.OFFICE, city=PeerGroup.CITY, ranker=ranker_id or office_id)
+    placed = "u.parent_id = %(ranker)s"
+    if ranker_id is None and offices.is_top_office(office_id):
+        placed += " OR (u.parent_id IS NULL AND u.kind <> %(office)s)"
     counted = ", ".join(f"COALESCE(f.{name}, 0)" for name in FIGURE_FIELDS)
     sql = f"""
-SELECT u.id, u.peer_group, u.sort_order, {counted}
+SELECT u.id, CASE WHEN u.kind = %(office)s THEN %(city)s ELSE u.peer_group END, u.sort_order, {counted}
 FROM {connection.ops.quote_name(Unit._meta.db_table)} u LEFT JOIN ({figures}) f ON f.unit_id = u.id
-WHERE u.is_active AND u.kind <> %(office)s"""
+WHERE u.is_active AND u.id <> %(ranker)s AND (f.unit_id IS NOT NULL OR {placed})"""
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchall()
@@ -305,13 +406,21 @@ WHERE u.is_active AND u.kind <> %(office)s"""
     return [entry(unit_id=row[0], peer_group=row[1], sort_order=row[2], figures=figures_of(*row[3:])) for row in found]
 
 
-def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> list[scoring.Entry]:
-    """Count, score and place every unit for the cycle and store the results, with the ladder.
-    Runs inside the closing transaction (see services.cycles). Returns the entries as stored."""
-    entries = scoring.rank(ranking_entries(cycle), rule_set.weights(), min_held=rule_set.min_held)
-    previous = Cycle.objects.filter(number=cycle.number - 1, state="closed").first()
+def ranking_snapshot(
+    *, cycle: Cycle, rule_set: RuleSet, now: dt.datetime, ranker_id: int | None = None
+) -> list[scoring.Entry]:
+    """Count, score and place every unit of one ranking for the cycle (the office's, or the unit
+    ``ranker_id``'s of its sub-units) and store the results, with the ladder. Runs inside the
+    closing transaction (see services.cycles). Returns the entries as stored."""
+    ranked_by = ranker_id or cycle.office_id
+    entries = scoring.rank(ranking_entries(cycle, ranker_id), rule_set.weights(), min_held=rule_set.min_held)
+    previous = Cycle.objects.filter(office_id=cycle.office_id, number=cycle.number - 1, state="closed").first()
     streaks = (
-        dict(UnitResult.objects.filter(cycle=previous, last_streak__gt=0).values_list("unit_id", "last_streak"))
+        dict(
+            UnitResult.objects.filter(cycle=previous, ranked_by_id=ranked_by, last_streak__gt=0).values_list(
+                "unit_id", "last_streak"
+            )
+        )
         if previous is not None
         else {}
     )
@@ -322,10 +431,20 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
     text = scoring.cents_text
     bulk_sql.insert_many(
         UnitResult,
-        ["cycle_id", "unit_id", "peer_group", "unit_order", *FIGURE_FIELDS, *POINT_FIELDS, *RESULT_TAIL],
+        [
+            "cycle_id",
+            "ranked_by_id",
+            "unit_id",
+            "peer_group",
+            "unit_order",
+            *FIGURE_FIELDS,
+            *POINT_FIELDS,
+            *RESULT_TAIL,
+        ],
         [
             (
                 cycle.pk,
+                ranked_by,
                 e.unit_id,
                 e.peer_group,
                 e.sort_order,
@@ -342,13 +461,38 @@ def ranking_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> li
             for e in entries
         ],
     )
-    ladder_step(cycle, [e for e in entries if e.last_streak], now)
+    ladder_step(cycle, [e for e in entries if e.last_streak], now, ranked_by=ranked_by)
     return entries
 
 
-def ranking_recompute(cycle: Cycle) -> list[scoring.Entry]:
-    """The ranking of a closed cycle computed again from its frozen figures and the rule set
-    version it used (nothing is written). The office can check it gives the stored places."""
+def sub_rankers(cycle: Cycle) -> list[int]:
+    """The units that rank their sub-units at the close of this office's cycle: marked
+    ``ranks_sub_units``, active, and either placed under this office (the nearest office above
+    them) or having handed down a sub-task of one of its letters."""
+    marked = list(Unit.objects.filter(ranks_sub_units=True, is_active=True).values_list("pk", flat=True))
+    if not marked:
+        return []
+    nearest = offices.nearest_offices(marked)
+    handing = set(
+        Assignment.objects.filter(
+            parent__isnull=False, parent__unit_id__in=marked, letter__office_id=cycle.office_id
+        ).values_list("parent__unit_id", flat=True)
+    )
+    return sorted(uid for uid in marked if nearest.get(uid) == cycle.office_id or uid in handing)
+
+
+def sub_rankings_snapshot(*, cycle: Cycle, rule_set: RuleSet, now: dt.datetime) -> dict[int, int]:
+    """Every unit's ranking of its sub-units for the cycle: {ranking unit: units ranked}."""
+    return {
+        ranker: len(ranking_snapshot(cycle=cycle, rule_set=rule_set, now=now, ranker_id=ranker))
+        for ranker in sub_rankers(cycle)
+    }
+
+
+def ranking_recompute(cycle: Cycle, ranker_id: int | None = None) -> list[scoring.Entry]:
+    """A ranking of a closed cycle (the office's, or unit ``ranker_id``'s) computed again from its
+    frozen figures and the rule set version it used (nothing is written). The office can check it
+    gives the stored places."""
     fields = ["unit_id", "peer_group", "unit_order", *scoring.FIGURE_FIELDS]
     entries = [
         scoring.Entry(
@@ -357,7 +501,7 @@ def ranking_recompute(cycle: Cycle) -> list[scoring.Entry]:
             sort_order=row["unit_order"],
             figures=scoring.Figures.of(row),
         )
-        for row in UnitResult.objects.filter(cycle=cycle).values(*fields)
+        for row in UnitResult.objects.filter(cycle=cycle, ranked_by_id=ranker_id or cycle.office_id).values(*fields)
     ]
-    rule_set = cycle.rule_set or ruleset_current()
+    rule_set = cycle.rule_set or ruleset_current(cycle.office_id)
     return scoring.rank(entries, rule_set.weights(), min_held=rule_set.min_held)
