@@ -41,6 +41,11 @@ SOURCE = {
     "carry_forward": "in_progress",
     "request_extension": "accepted",
     "remind": "in_progress",
+    # Handing down needs units below the task's unit (none in this world: refused for everyone,
+    # as the step table says); tests/api/test_hand_down.py takes them in the hierarchy.
+    "break_down": "accepted",
+    "forward": "accepted",
+    "roll_up": "in_progress",
     "sign": "ext_awaiting_signoff",
     "refuse": "ext_awaiting_signoff",
     "approve": "ext_awaiting_decision",
@@ -57,6 +62,9 @@ def _body(case, needs: str) -> dict:
         "report": {"text": "已完成排查，正在整改"},
         "unit": {"unit": case.spare_unit.pk, "comment": "改派丁县"},
         "deadline": {"deadline": (case.assignment.deadline + dt.timedelta(days=30)).isoformat(), "reason": "工期长"},
+        "parts": {"parts": [{"unit": case.spare_unit.pk, "measures": "查", "deadline": str(case.assignment.deadline)}]},
+        "forward": {"unit": case.spare_unit.pk},
+        "text": {"text": "已全部完成"},
     }[needs]
 
 

@@ -16,10 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from supervision.models import Assignment, ExtensionRequest, ProgressReport
-from supervision.selectors import queues, task_page, visibility
-from supervision.selectors.search import AssignmentFilters, assignment_search, light_expression
+from supervision.selectors import hand_down, queues, task_page, visibility
+from supervision.selectors.search import LIST_RELATED, AssignmentFilters, assignment_search, light_expression
 from workflows.files import private_file
 from workflows.tasks import buttons
+from workflows.tasks.forms import within_parent
 
 from . import inputs, pagination
 from . import serializers as out
@@ -35,6 +36,7 @@ TimelinePage = page_serializer("TimelinePage", out.TimelineOut)
 def filters_of(f: dict) -> AssignmentFilters:
     """The task list's filters as the page's FilterForm builds them (workflows/tasks/forms.py)."""
     return AssignmentFilters(
+        level=f.get("level") or "",
         text=f.get("q") or "",
         states=[f["state"]] if f.get("state") else [],
         light=f.get("light") or "",
@@ -61,7 +63,10 @@ class AssignmentList(ApiView):
         f = query(request, inputs.AssignmentFiltersIn)
         size, cursor = pagination.page_params(request)
         user = request.user
-        base = queues.QUEUES[f["queue"]].assignments(user) if f.get("queue") else None
+        base = queues.ALL_QUEUES[f["queue"]].assignments(user) if f.get("queue") else None
+        if f.get("parent"):
+            # One task's sub-tasks (分解/转办), among what the caller sees.
+            base = within_parent(base, user, f["parent"])
         found = assignment_search(user, filters_of(f), cursor=cursor, size=size, base=base)
         rows = out.AssignmentOut(found.rows, many=True, context={"request": request}).data
         return Response(page(request, rows, found.next_cursor))
@@ -71,7 +76,7 @@ def _visible(request: Request, pk: int) -> Assignment | None:
     """The task with what its detail shows, if the caller sees it. Its light is the lists'."""
     return (
         visibility.assignments_visible_to(request.user)
-        .select_related("item", "letter", "unit", "claimed_by")
+        .select_related(*LIST_RELATED)
         .annotate(light=light_expression())
         .filter(pk=pk)
         .first()
@@ -86,9 +91,12 @@ def visible_assignment(request: Request, pk: int) -> Assignment:
 
 
 def with_actions(request: Request, a: Assignment) -> Assignment:
-    """The steps the caller may take now: the task page's buttons (the step table decides)."""
+    """The steps the caller may take now: the task page's buttons (the step table decides), and
+    the sub-tasks it was handed down into (a constant number of queries, as on the page)."""
     offered = [(b.key, b.label, b.needs) for b in buttons.assignment_buttons(request.user, a)]
     a.api_actions = step_links(request, "assignment", a.pk, offered)
+    a.api_sub_tasks = hand_down.sub_tasks(a)
+    a.api_roll_up_ready = bool(a.api_sub_tasks) and hand_down.roll_up_ready(a)
     return a
 
 

@@ -46,6 +46,14 @@ def _reason(d: dict[str, Any]) -> str:
     return d.get("reason", "")
 
 
+def _parts(d: dict[str, Any]) -> list[Any]:
+    # The parts of a break-down (分解) as the service takes them; it judges each (unit, measures,
+    # deadline) and names the part it refuses.
+    from supervision.services.hand_down import SubTaskPart
+
+    return [SubTaskPart(unit_id=p["unit"], deadline=p["deadline"], measures=p["measures"]) for p in d["parts"]]
+
+
 s = services
 # fmt: off
 ASSIGNMENT_CALLS: dict[str, Call] = {
@@ -74,6 +82,13 @@ ASSIGNMENT_CALLS: dict[str, Call] = {
         actor=u, assignment=pk, requested_deadline=d["deadline"], reason=_reason(d)
     ),
     "remind": lambda u, pk, d: assignment_remind(actor=u, assignment=pk, text=_comment(d)),
+    "break_down": lambda u, pk, d: s.assignment_break_down(
+        actor=u, assignment=pk, parts=_parts(d), comment=_comment(d)
+    ),
+    "forward": lambda u, pk, d: s.assignment_forward(
+        actor=u, assignment=pk, unit_id=d["unit"], deadline=d.get("deadline"), comment=_comment(d)
+    ),
+    "roll_up": lambda u, pk, d: s.assignment_roll_up(actor=u, assignment=pk, text=d.get("text", "")),
 }
 EXTENSION_CALLS: dict[str, Call] = {
     "sign": lambda u, pk, d: s.extension_sign(actor=u, extension=pk, comment=_comment(d)),

@@ -20,7 +20,8 @@ from supervision.models import (
     PeerGroup,
 )
 from supervision.parsing import MAX_ID
-from supervision.selectors.search import Light
+from supervision.selectors import queues
+from supervision.selectors.search import Level, Light
 from workflows.tasks.forms import MAX_TEXT
 
 
@@ -87,6 +88,35 @@ class DirectorIn(serializers.Serializer):
     director = _id(required=False, allow_null=True, default=None, help_text="The director it is sent to.")
 
 
+class PartIn(serializers.Serializer):
+    unit = _id(help_text="A unit directly below the task's unit.")
+    measures = _text(help_text="What this unit is to do (required by the step: refused when empty).")
+    deadline = serializers.DateField(help_text="No later than the task's own deadline (YYYY-MM-DD).")
+
+
+class PartsIn(serializers.Serializer):
+    parts = serializers.ListField(
+        child=PartIn(),
+        min_length=1,
+        max_length=500,
+        help_text="分解: one sub-task per part, each for a different unit below. A refused part is named in "
+        "fields.parts by its position.",
+    )
+    comment = _text()
+
+
+class ForwardIn(serializers.Serializer):
+    unit = _id(help_text="转办: the unit directly below that takes the whole task.")
+    deadline = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Default (null): the task's own deadline."
+    )
+    comment = _text()
+
+
+class TextIn(serializers.Serializer):
+    text = _text(help_text="Optional: said before the sub-units' completion texts.")
+
+
 # The input of each ``needs`` of a step's button, and of the letters' routing.
 NEEDS: dict[str, type[serializers.Serializer]] = {
     "": NothingIn,
@@ -97,6 +127,9 @@ NEEDS: dict[str, type[serializers.Serializer]] = {
     "unit": UnitIn,
     "deadline": DeadlineIn,
     "director": DirectorIn,
+    "parts": PartsIn,
+    "forward": ForwardIn,
+    "text": TextIn,
 }
 # How the API names what each form asks for (the pages' "person" is the responsible person).
 NEEDS_NAMES = {"person": "responsible_person"}
@@ -167,7 +200,8 @@ class ItemIn(serializers.Serializer):
 
 # The peer groups a list filters by: never the office's own (offices hold no tasks).
 UNIT_GROUPS = [c for c in PeerGroup.choices if c[0] != PeerGroup.OFFICE]
-QUEUE_KEYS = ("unclaimed", "mine", "unit_signoff", "returned", "to_verify", "to_close", "closed")
+# Every work queue, the handed-down ones (分解/转办) included: the task list's tabs.
+QUEUE_KEYS = tuple(queues.ALL_QUEUES)
 
 
 class AssignmentFiltersIn(serializers.Serializer):
@@ -177,8 +211,15 @@ class AssignmentFiltersIn(serializers.Serializer):
         choices=QUEUE_KEYS,
         required=False,
         help_text="A work queue: unclaimed (to claim), mine (claimed by me), unit_signoff, returned, "
-        "to_verify, to_close, closed. One the caller has no role for is empty.",
+        "to_verify, to_close, closed; and for a unit that handed tasks down, its sub-tasks sub_to_verify, "
+        "sub_to_close, sub_returned, handed_down (all of them). One the caller has no role for is empty.",
     )
+    level = serializers.ChoiceField(
+        choices=[c[0] for c in Level.CHOICES if c[0]],
+        required=False,
+        help_text="direct: the tasks letters gave units directly; sub: the sub-tasks units handed down (分解/转办).",
+    )
+    parent = _id(required=False, help_text="The sub-tasks of this task.")
     q = serializers.CharField(max_length=100, required=False, help_text="Search text.")
     state = serializers.ChoiceField(choices=AssignmentState.choices, required=False)
     light = serializers.ChoiceField(choices=[c[0] for c in Light.CHOICES], required=False)

@@ -150,7 +150,8 @@ class StepOut(serializers.Serializer):
     label = serializers.CharField()
     needs = serializers.CharField(
         help_text="What the body carries: '' nothing, 'comment', 'reason', 'responsible_person', "
-        "'report' (text + files), 'unit', 'deadline', 'director'."
+        "'report' (text + files), 'unit', 'deadline', 'director', 'parts' (分解: parts + comment), "
+        "'forward' (转办: unit, deadline, comment), 'text' (optional text)."
     )
     url = serializers.URLField(help_text="POST here to take the step.")
 
@@ -185,6 +186,13 @@ class ItemRef(serializers.Serializer):
     deadline_kind = serializers.CharField()
 
 
+class ParentRef(serializers.Serializer):
+    """The task a sub-task was handed down from (分解/转办) and the unit holding it."""
+
+    id = serializers.IntegerField()
+    unit = UnitRef()
+
+
 class AssignmentOut(serializers.Serializer):
     id = serializers.IntegerField()
     item = ItemRef()
@@ -203,11 +211,64 @@ class AssignmentOut(serializers.Serializer):
     verified_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     version = serializers.IntegerField()
+    parent = ParentRef(
+        allow_null=True,
+        help_text="For a sub-task, the task it was handed down from (its unit answers for this one); null for a "
+        "task its letter gave the unit directly. The caller may not be able to open it (a unit sees only what "
+        "is below it).",
+    )
+    depth = serializers.IntegerField(help_text="0: a direct task of the letter; 1: its sub-task; 2: theirs.")
+    handed_down_as = serializers.CharField(help_text="breakdown (分解), forward (转办), or '' for a direct task.")
     url = PageLink("tasks:detail")
     api_url = PageLink("api:assignment")
 
 
+class LatestReportOut(serializers.Serializer):
+    kind = serializers.CharField(source="report_kind", help_text="progress or completion")
+    at = serializers.DateTimeField(source="report_at")
+    text = serializers.CharField(source="report_text")
+
+
+class UnitName(serializers.Serializer):
+    id = serializers.IntegerField(source="unit_id")
+    name = serializers.CharField(source="unit_name", help_text="The unit's short name.")
+
+
+class SubTaskOut(serializers.Serializer):
+    """One sub-task as the parent's page lists it (selectors/hand_down.py SubTaskRow)."""
+
+    id = serializers.IntegerField(source="pk")
+    unit = UnitName(source="*")
+    state = serializers.CharField()
+    state_label = serializers.CharField()
+    light = serializers.CharField()
+    deadline = serializers.DateField()
+    measures = serializers.CharField(help_text="Its own measures; '' when forwarded whole (the item's).")
+    handed_down_as = serializers.CharField()
+    claimed_by = serializers.CharField(help_text="Who claimed it, or ''.")
+    latest_report = serializers.SerializerMethodField()
+    evidence_count = serializers.IntegerField()
+    url = PageLink("tasks:detail")
+    api_url = PageLink("api:assignment")
+
+    @extend_schema_field(LatestReportOut(allow_null=True))
+    def get_latest_report(self, row: Any) -> dict[str, Any] | None:
+        return LatestReportOut(row).data if row.report_at is not None else None
+
+
 class AssignmentDetailOut(AssignmentOut):
+    measures = serializers.CharField(
+        source="own_measures", help_text="What this task is to do: a sub-task's own part, else the item's measures."
+    )
+    sub_tasks = SubTaskOut(
+        many=True,
+        source="api_sub_tasks",
+        help_text="The tasks this one was handed down into (分解/转办), written off ones included.",
+    )
+    roll_up_ready = serializers.BooleanField(
+        source="api_roll_up_ready",
+        help_text="Every sub-task is written off: the claimer may report completion with theirs (roll_up).",
+    )
     return_reason = serializers.CharField()
     last_rejection_reason = serializers.CharField()
     rejection_count = serializers.IntegerField()

@@ -96,14 +96,14 @@ def list_query(
         query["open"] = "on"
     form = forms.FilterForm(query, user=request.user)
     filters = form.filters()
-    base = None if queue == "all" else queues.QUEUES[queue].assignments(request.user)
-    return queue, form, filters, base
+    base = None if queue == "all" else queues.ALL_QUEUES[queue].assignments(request.user)
+    return queue, form, filters, form.within_parent(base, request.user)
 
 
 def _queue_keys(request: HttpRequest) -> set[str]:
     # The queues the user has a role for: the list page's tabs (queues.queue_counts' keys).
     user = request.user
-    return {"all"} | {key for key, q in queues.QUEUES.items() if queues.units_where(user, *q.roles)}
+    return {"all"} | {key for key, q in queues.ALL_QUEUES.items() if queues.units_where(user, *q.roles)}
 
 
 def _chosen(request: HttpRequest, data: QueryDict) -> tuple[str, BatchStep] | None:

@@ -4,7 +4,7 @@ the step table's (``supervision.services.steps.allowed``), the same one the serv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +20,8 @@ class Button:
     label: str | Promise
     # What the form asks for: "" (a confirmation), "comment" (optional), "reason" (required),
     # "person" (the responsible person), "report" (text + files), "unit" (a unit to reassign
-    # to), "deadline" (an extension).
+    # to), "deadline" (an extension), "parts" (分解: a unit, measures and deadline per part),
+    # "forward" (转办: a unit and an optional deadline), "text" (an optional text).
     needs: str
     # Irreversible or weighty: the page asks for confirmation first.
     confirm: bool = False
@@ -52,7 +53,18 @@ ASSIGNMENT = _buttons(
     Button("request_extension", _("Ask for more time"), "deadline", style="secondary"),
     # 催办: the optional comment is the reminder's text.
     Button("remind", _("Send a reminder"), "comment", style="secondary"),
+    # 分解 / 转办 to units below, and the completion that rolls the sub-tasks' reports up: each has
+    # a form of its own on the task page (templates/tasks/_hand_down.html, hand_down.py).
+    Button("break_down", _("Break down to units below"), "parts"),
+    Button("forward", _("Forward to a unit below"), "forward", style="secondary"),
+    Button("roll_up", _("Submit completion with the sub-tasks' reports"), "text", confirm=True),
 )
+# A sub-task's unit answers to the unit above it, not to the office: the steps that name the
+# office say so (the parent unit verifies and writes off as the office does for its own tasks).
+SUB_TASK_LABELS: dict[str, Promise] = {
+    "request_return": _("Return to the unit above"),
+    "reassign": _("Reassign to another unit below"),
+}
 # The report form once this cycle's report is made: a second report amends it (one per cycle).
 AMEND_REPORT = Button("report_progress", _("Amend this cycle's report"), "report")
 
@@ -71,6 +83,8 @@ def assignment_buttons(user: User, a: Assignment) -> list[Button]:
         button = ASSIGNMENT[step.key]
         if step is steps.REPORT and cycle_progress_report(a.pk) is not None:
             button = AMEND_REPORT
+        elif a.parent_id is not None and button.key in SUB_TASK_LABELS:
+            button = replace(button, label=SUB_TASK_LABELS[button.key])
         offered.append(button)
     return offered
 

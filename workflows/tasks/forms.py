@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import AssignmentState, ItemCategory, ItemSource, PeerGroup, User
+from supervision.models import Assignment, AssignmentState, ItemCategory, ItemSource, PeerGroup, User
 from supervision.parsing import MAX_ID
-from supervision.selectors.search import AssignmentFilters, Light, peer_group_choices
+from supervision.selectors.search import AssignmentFilters, Level, Light, peer_group_choices
+from supervision.selectors.visibility import assignments_visible_to
 
 MAX_TEXT = 4000
 
@@ -34,6 +36,12 @@ class FilterForm(forms.Form):
     unit = forms.IntegerField(label=_("Unit"), required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     letter = forms.IntegerField(
         label=_("Letter"), required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
+    # 分解/转办: the office's own tasks or the sub-tasks units handed down (all by default), and
+    # one task's sub-tasks (the link under a task's sub-task panel).
+    level = forms.ChoiceField(label=_("Level"), required=False, choices=Level.CHOICES)
+    parent = forms.IntegerField(
+        label=_("Handed down from"), required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
     )
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
@@ -62,7 +70,20 @@ class FilterForm(forms.Form):
             site=data.get("site") or "",
             overdue=bool(data.get("overdue")),
             open_only=bool(data.get("open")),
+            level=data.get("level") or "",
         )
+
+    def within_parent(self, base: QuerySet[Assignment] | None, user: User) -> QuerySet[Assignment] | None:
+        """The list's base set kept to one task's sub-tasks when ``parent`` is given."""
+        parent = self.cleaned_data.get("parent") if hasattr(self, "cleaned_data") else None
+        if not parent:
+            return base
+        return within_parent(base, user, parent)
+
+
+def within_parent(base: QuerySet[Assignment] | None, user: User, parent: int) -> QuerySet[Assignment]:
+    """The sub-tasks of task ``parent`` among ``base`` (the visible set when None)."""
+    return (assignments_visible_to(user) if base is None else base).filter(parent_id=parent)
 
 
 class CommentForm(forms.Form):

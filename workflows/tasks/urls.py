@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import batch, reminders, views
+from . import batch, hand_down, reminders, views
 
 app_name = "tasks"
 
@@ -11,6 +11,10 @@ urlpatterns = [
     path("<int:pk>/", views.task_detail, name="detail"),
     # 催办: the button the step table offers posts to "act" like every step; this view serves it.
     path("<int:pk>/do/remind/", reminders.task_remind, name="remind"),
+    # 分解, 转办 and the roll-up post to "act" like every step, with forms of their own.
+    path("<int:pk>/do/break_down/", hand_down.break_down, name="break_down"),
+    path("<int:pk>/do/forward/", hand_down.forward, name="forward"),
+    path("<int:pk>/do/roll_up/", hand_down.roll_up, name="roll_up"),
     path("<int:pk>/do/<slug:action>/", views.task_act, name="act"),
     path("remind-unit/<int:unit_id>/", reminders.unit_remind, name="remind_unit"),
     # 批量办理: the preview (GET) and the confirmation (POST) of a batch action, then its result.

@@ -18,15 +18,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from supervision import services
 from supervision.links import notification_url
-from supervision.models import Assignment, ExtensionRequest, ProgressReport
+from supervision.models import Assignment, ExtensionRequest, ProgressReport, Unit
 from supervision.selectors import queues, task_page, visibility
 from supervision.selectors.reports import cycle_report
 from supervision.selectors.search import PAGE_SIZE, assignment_search, light_expression
 from supervision.services import DomainError
+from supervision.services.roles import office_ids, unit_ids
 from workflows.files import private_file
 from workflows.params import id_or_404
 
-from . import batch, buttons, forms
+from . import batch, buttons, forms, hand_down_page
 
 QUEUE_TITLES = {
     "all": _("All assignments"),
@@ -37,6 +38,11 @@ QUEUE_TITLES = {
     "to_verify": _("To verify"),
     "to_close": _("To write off"),
     "closed": _("Written off"),
+    # The unit above a sub-task (分解/转办) in the office's place: what waits on it below.
+    "sub_to_verify": _("Sub-tasks to verify"),
+    "sub_to_close": _("Sub-tasks to write off"),
+    "sub_returned": _("Sub-tasks returned"),
+    "handed_down": _("Handed down"),
 }
 
 
@@ -48,7 +54,7 @@ QUEUE_TITLES = {
 def task_list(request: HttpRequest) -> HttpResponse:
     counts = queues.queue_counts(request.user)
     tabs = [("all", QUEUE_TITLES["all"], None)] + [
-        (key, QUEUE_TITLES[key], counts[key]) for key in queues.QUEUES if key in counts
+        (key, QUEUE_TITLES[key], counts[key]) for key in queues.ALL_QUEUES if key in counts
     ]
     queue, form, filters, base = batch.list_query(request, {k for k, _t, _n in tabs})
     for name, errors in form.errors.items():
@@ -73,6 +79,9 @@ def task_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "next_query": next_query,
             "first_page": bool(request.GET.get("after")),
+            # The level filter and the "handed down by" column: for the office and for a unit
+            # with units below it (分解/转办); a township's list has one level only.
+            "show_levels": _has_levels(request.user),
             # On a phone the filters fold behind a button that says how many are set.
             "filters_set": sum(1 for name in FOLDED_FILTERS if form.cleaned_data.get(name)),
             **batch.list_context(request, "assignment", queue=queue),
@@ -80,9 +89,15 @@ def task_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _has_levels(user: Any) -> bool:
+    if office_ids(user) or user.is_superuser:
+        return True
+    return Unit.objects.filter(parent_id__in=unit_ids(user), is_active=True).exists()
+
+
 # The filters the phone's fold counts: "open only" is on by default and the unit and letter come
 # from links, so they do not count as a person's choice.
-FOLDED_FILTERS = ("q", "state", "light", "peer_group", "category", "source", "site", "overdue")
+FOLDED_FILTERS = ("q", "state", "light", "level", "peer_group", "category", "source", "site", "overdue")
 
 
 # --- one assignment -------------------------------------------------------------------------------
@@ -100,6 +115,12 @@ def _assignment(request: HttpRequest, pk: int) -> Assignment:
 @require_GET
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     a = _assignment(request, pk)
+    return render(request, "tasks/detail.html", detail_context(request, a))
+
+
+def detail_context(request: HttpRequest, a: Assignment, **forms_shown: Any) -> dict[str, Any]:
+    """What the task page shows of ``a`` to this person. ``forms_shown``: a hand-down form
+    posted and refused, shown again with its errors (hand_down.py)."""
     reports = ProgressReport.objects.filter(assignment=a).select_related("author").prefetch_related("evidence")
     extensions = list(
         ExtensionRequest.objects.filter(assignment=a).select_related("requested_by").order_by("-requested_at")
@@ -122,10 +143,12 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "signoffs": a.signoffs.select_related("signed_by").order_by("-signed_at"),
         "extensions": [(e, buttons.extension_buttons(request.user, _of(e, a))) for e in extensions],
         "partners": task_page.task_partners(request.user, a),
+        # 分解 / 转办: the task above, the sub-tasks below, and the forms to hand it down.
+        **hand_down_page.context(request, a, offered, **forms_shown),
     }
     if any(x.key == "reassign" for x in offered):
         context["reassign_targets"] = queues.reassign_targets(a)
-    return render(request, "tasks/detail.html", context)
+    return context
 
 
 def _of(ext: ExtensionRequest, a: Assignment) -> ExtensionRequest:
@@ -174,7 +197,22 @@ DONE = {
     "reopen": _("Reopened."),
     "carry_forward": _("The last report was carried forward for this cycle."),
     "request_extension": _("Extension request sent to your unit leader for signature."),
+    "break_down": _("Broken down: each unit below has its sub-task and has been told."),
+    "forward": _("Forwarded: the unit below has the task and has been told."),
+    "roll_up": _("Completion report with the sub-tasks' reports sent to your unit leader for signature."),
 }
+# On a sub-task the unit above stands where the office stands for its own tasks.
+SUB_TASK_DONE = {
+    "approve_return": _("Return signed and sent to the unit above."),
+    "approve_completion": _("Signed and sent to the unit above for verification."),
+}
+
+
+def done_message(action: str, a: Assignment) -> str:
+    """What the page says once ``action`` is taken on ``a``."""
+    if a.parent_id is not None and action in SUB_TASK_DONE:
+        return SUB_TASK_DONE[action]
+    return DONE[action]
 
 
 @login_required
@@ -209,14 +247,17 @@ def task_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         "person": forms.PersonForm,
         "report": forms.ReportForm,
         "unit": forms.UnitForm,
-    }[needs]
+    }.get(needs)
+    if form_class is None:
+        # 分解, 转办 and the roll-up have views of their own (hand_down.py).
+        raise Http404
     form = form_class(post, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _back(request, detail)
     data = form.cleaned_data
     call = _service_call(action, user, a.pk, data)
-    done = _call(request, call, DONE[action])
+    done = _call(request, call, done_message(action, a))
     if done and action == "reassign":
         return HttpResponseRedirect(reverse("tasks:list") + "?queue=returned")
     return _back(request, detail)
