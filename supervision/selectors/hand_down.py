@@ -141,7 +141,7 @@ class SubTaskRow:
 
 
 def sub_tasks(a: Assignment | int) -> list[SubTaskRow]:
-    """The task's live sub-tasks (written off ones included), in the unit tree's order, each with
+    """The task's live sub-tasks (written off ones included), in the units' order (then as handed down), each with
     its light and latest report: three queries whatever their number."""
     from supervision.selectors.search import light_expression  # imports the services package
 
@@ -151,7 +151,7 @@ def sub_tasks(a: Assignment | int) -> list[SubTaskRow]:
         live_sub_tasks(pk)
         .select_related("unit", "claimed_by")
         .annotate(light=light_expression(), latest_report=Subquery(latest[:1]))
-        .order_by("unit__sort_order", "unit__name", "pk")
+        .order_by("unit__sort_order", "pk")
     )
     if not rows:
         return []

@@ -273,7 +273,7 @@ def assignment_roll_up(*, actor: User, assignment: Assignment | int, text: str =
     data: dict = {}
 
     def check(a: Assignment) -> None:
-        subs = list(live_sub_tasks(a).select_related("unit").order_by("unit__sort_order", "unit__name", "pk"))
+        subs = list(live_sub_tasks(a).select_related("unit").order_by("unit__sort_order", "pk"))
         ids = [s.pk for s in subs]
         latest: dict[int, str] = {}
         reports = ProgressReport.objects.filter(assignment_id__in=ids, kind=ReportKind.COMPLETION)
