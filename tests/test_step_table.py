@@ -268,3 +268,45 @@ def test_automatic_steps_are_never_offered_nor_posted(world):
     for name in PEOPLE[:-1]:
         assert steps.WITHDRAW not in steps.allowed(getattr(world, name), a)
     assert a.state == AssignmentState.ISSUED
+
+
+# --- handing down (分解 / 转办) and rolling up ---------------------------------------------------------
+
+HAND_DOWN_CALLS = {
+    "break_down": lambda w, a, u: services.assignment_break_down(
+        actor=u, assignment=a.pk, parts=[services.SubTaskPart(w.town_a2.pk, a.deadline, "入户排查")]
+    ),
+    "forward": lambda w, a, u: services.assignment_forward(actor=u, assignment=a.pk, unit_id=w.town_a2.pk),
+    "roll_up": lambda w, a, u: services.assignment_roll_up(actor=u, assignment=a.pk),
+    "submit_completion": lambda w, a, u: services.assignment_submit_completion(actor=u, assignment=a.pk, text="完成"),
+}
+
+
+@pytest.mark.parametrize("case", ["claimed", "one_part_open", "forwarded", "parts_written_off"])
+def test_hand_down_buttons_are_exactly_what_the_services_allow(hierarchy, case: str):
+    from tests.hand_down.conftest import break_down, finish_below
+
+    w = hierarchy
+    letter = draft_letter(w, units=[w.unit_a])
+    services.letter_sign(actor=w.director, letter=letter)
+    services.letter_issue(actor=w.clerk, letter=letter)
+    task = services.assignment_claim(actor=w.liaison_a, assignment=Assignment.objects.get(letter=letter))
+    if case == "forwarded":
+        services.assignment_forward(actor=w.liaison_a, assignment=task.pk, unit_id=w.town_a1.pk)
+    elif case != "claimed":
+        (sub,) = break_down(w, task, "town_a1")
+        if case == "parts_written_off":
+            finish_below(w, sub, "town_a1")
+    expected = {
+        "claimed": {"break_down", "forward"},
+        "one_part_open": {"break_down"},
+        "forwarded": set(),
+        "parts_written_off": {"break_down", "roll_up", "submit_completion"},
+    }[case]
+    for name in ("liaison_a", "leader_a", "clerk", "director", "liaison_town_a1", "liaison_town_a2"):
+        user = getattr(w, name)
+        fresh = lambda: Assignment.objects.select_related("letter").get(pk=task.pk)  # noqa: E731
+        offered = _offered(user, fresh()) & set(HAND_DOWN_CALLS)
+        accepted = _accepted({k: (lambda u, a, c=c: c(w, a, u)) for k, c in HAND_DOWN_CALLS.items()}, user, fresh)
+        assert offered == accepted, (case, name)
+        assert offered == (expected if name == "liaison_a" else set()), (case, name)
