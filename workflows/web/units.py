@@ -1,5 +1,6 @@
 """A responsible unit's screens (本单位任务). For now its overview: per unit of the user, what
-waits to be claimed, what they claimed, what waits for the leader's sign-off."""
+waits to be claimed, what they claimed, what waits for the leader's sign-off; and for a unit with
+units below it, the sub-tasks it handed down and what of them waits on it."""
 
 from __future__ import annotations
 
@@ -36,6 +37,32 @@ def unit_cards(f: UnitFigures) -> list[Card]:
     return cards
 
 
+def below_cards(f: UnitFigures) -> list[Card]:
+    """The sub-tasks the unit handed down (分解/转办), where it stands in the office's place: what
+    waits on its members (verify), on its leader (write off), on its liaison (returns), and all
+    of them. Empty for a unit with no units below it."""
+    if not (getattr(f.unit, "has_below", False) or f.handed_down):
+        return []
+    tasks = reverse("tasks:list")
+    sub = f"{tasks}?queue="
+    cards = [Card(_("Sub-tasks to verify"), f.sub_to_verify, f"{sub}sub_to_verify", "red" if f.sub_to_verify else "")]
+    if f.is_leader:
+        cards.append(Card(_("Sub-tasks to write off"), f.sub_to_close, f"{sub}sub_to_close"))
+    if f.is_liaison:
+        cards.append(Card(_("Returned from below"), f.sub_returned, f"{sub}sub_returned"))
+    cards += [
+        Card(
+            _("Sub-tasks overdue"),
+            f.handed_down_overdue,
+            f"{sub}handed_down&filtered=1&overdue=on",
+            "red" if f.handed_down_overdue else "",
+        ),
+        Card(_("Open sub-tasks"), f.handed_down_open, f"{sub}handed_down&filtered=1&open=on"),
+        Card(_("Handed down (分解/转办)"), f.handed_down, f"{sub}handed_down&filtered=1"),
+    ]
+    return cards
+
+
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
@@ -48,7 +75,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "unit/overview.html",
         {
-            "units": [(f, unit_cards(f)) for f in figures],
+            "units": [(f, unit_cards(f), below_cards(f)) for f in figures],
             "standings": [(f.unit, standing.get(f.unit.pk)) for f in figures],
         },
     )
