@@ -161,6 +161,8 @@ def build(*, cities: int, units: int, seed: int, password: str) -> Tree:
             )
             office.prefixes[kind] = (row.pk, prefix)
     tree.samples = _samples(tree, usable)
+    # The first city's counties rank their townships too (双周排队 one level down; optional elsewhere).
+    Unit.objects.filter(pk__in=[c.id for c in city_offices[0].counties]).update(ranks_sub_units=True)
     return tree
 
 
