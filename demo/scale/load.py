@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from supervision import clock, integrity
 from supervision.models import (
@@ -94,12 +95,12 @@ def load(
     now = clock.now().replace(microsecond=0)
     rng = random.Random(seed)
 
-    log(f"Units and people ({cities} cities, about {units:,} units)…")
+    log(_("Units and people (%(cities)d cities, about %(units)s units)…") % {"cities": cities, "units": f"{units:,}"})
     t = tree.build(cities=cities, units=units, seed=seed, password=password)
     result.samples, result.phases["units and people"] = t.samples, time.perf_counter() - started
 
     mark = time.perf_counter()
-    log(f"Letters and {assignments:,} assignments with their history…")
+    log(_("Letters and %(n)s assignments with their history…") % {"n": f"{assignments:,}"})
     sink = Sink()
     letters = Letters(sink, first_letter=next_id(Letter), first_item=next_id(Item), rng=rng)
     start = now - dt.timedelta(days=CAMPAIGN_DAYS)
@@ -121,7 +122,7 @@ def load(
         flush=sink.flush,
     )  # fmt: skip
     work.run(first_id=next_id(Assignment), pending=lambda: sink.pending, log=log)
-    sink.flush()
+    sink.close()
     sink.check_keys()
     LetterNumberCounter.objects.bulk_create(
         [LetterNumberCounter(prefix_id=p, year=y, last_number=n) for p, y, n in letters.counter_rows()]
@@ -130,11 +131,11 @@ def load(
     result.phases["letters and assignments"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    log("Statistics…")
+    log(_("Statistics…"))
     analyze()
     result.phases["analyze"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    log("Closing and ranking the past cycles…")
+    log(_("Closing and ranking the past cycles…"))
     cycles.run(now)
     result.phases["cycles"] = time.perf_counter() - mark
 

@@ -13,12 +13,14 @@ a load that breaks after minutes.
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.management.color import no_style
-from django.db import connection, models, transaction
+from django.db import connection, connections, models, transaction
 from django.db.models.fields import NOT_PROVIDED
 
 # Bound parameters per statement on SQLite (3.32+ allows 32,766).
@@ -66,7 +68,13 @@ class Sink:
         # audit rows, 5.2 s to copy and 4.2 s more for their key checks). On PostgreSQL, when we may,
         # the per-row checks are skipped inside each flush and the keys are checked once at the end
         # for whole tables (``check_keys``), which costs a few index lookups.
-        self.keys_later = keys_later and self.postgres and _superuser()
+        # Never inside a caller's transaction (a test's): SET LOCAL would outlast the flush there.
+        self.keys_later = keys_later and self.postgres and not connection.in_atomic_block and _superuser()
+        # With the keys checked at the end, the order tables are written in no longer matters: the
+        # audit rows (half of all rows) go through a second connection while the rest goes through
+        # a first, and the generator goes on with the next chunk meanwhile (three processes busy
+        # instead of one on a database bound by index upkeep).
+        self.lanes = [_Lane(self), _Lane(self)] if self.keys_later else []
 
     def open(self, model: type[models.Model], fields: Sequence[str]) -> Table:
         meta = model._meta
@@ -86,31 +94,60 @@ class Sink:
         return sum(len(t.rows) for t in self.tables)
 
     def flush(self) -> None:
-        """Write every buffer, parents first, in one transaction; empty them."""
+        """Write every buffer, parents first, in one transaction; empty them. With lanes, hand the
+        buffers to them (after the previous chunk is written) and return at once."""
+        if self.lanes:
+            self.wait()
+            jobs: list[list[tuple[Table, list[tuple]]]] = [[], []]
+            for table in self.tables:
+                if table.rows:
+                    # The largest table alone in the second lane, the others together in the first.
+                    jobs[table is self.tables[-1]].append((table, table.rows))
+                    table.written += len(table.rows)
+                    table.rows = []
+            for lane, job in zip(self.lanes, jobs, strict=True):
+                lane.submit(job)
+            return
+        self._write([(t, t.rows) for t in self.tables if t.rows])
+        for table in self.tables:
+            table.written += len(table.rows)
+            table.rows = []
+
+    def wait(self) -> None:
+        """Wait for the lanes to finish what they were given; raise what went wrong there."""
+        for lane in self.lanes:
+            lane.join()
+
+    def close(self) -> None:
+        """Write what is left, wait for it and end the lanes (their connections closed)."""
+        self.flush()
+        self.wait()
+        for lane in self.lanes:
+            lane.stop()
+        self.lanes = []
+
+    def _write(self, job: list[tuple[Table, list[tuple]]]) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             if self.keys_later:
                 # For this transaction only (LOCAL: back to normal at its end, whatever happens).
                 cursor.execute("SET LOCAL session_replication_role = replica")
-            for table in self.tables:
-                if table.rows:
-                    (self._copy if self.postgres else self._insert)(cursor, table)
-                    table.written += len(table.rows)
-                    table.rows = []
+            for table, rows in job:
+                (self._copy if self.postgres else self._insert)(cursor, table, rows)
 
-    def _copy(self, cursor: Any, table: Table) -> None:
+    def _copy(self, cursor: Any, table: Table, rows: list[tuple]) -> None:
         cols = ", ".join(connection.ops.quote_name(c) for c in table.columns)
         sql = f"COPY {connection.ops.quote_name(table.model._meta.db_table)} ({cols}) FROM STDIN"
         constants = tuple(table.constants)
         with cursor.cursor.copy(sql) as copy:
             write = copy.write_row
             if constants:
-                for row in table.rows:
+                for row in rows:
                     write(row + constants)
             else:
-                for row in table.rows:
+                for row in rows:
                     write(row)
 
-    def _insert(self, cursor: Any, table: Table) -> None:
+    def _insert(self, cursor: Any, table: Table, rows: list[tuple]) -> None:
         quote = connection.ops.quote_name
         cols = ", ".join(quote(c) for c in table.columns)
         one = "(" + ", ".join(["%s"] * len(table.columns)) + ")"
@@ -118,8 +155,8 @@ class Sink:
         per = max(1, SQLITE_MAX_PARAMS // len(table.columns))
         constants = list(table.constants)
         adapters = table.adapters
-        for start in range(0, len(table.rows), per):
-            chunk = table.rows[start : start + per]
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
             params: list[Any] = []
             for row in chunk:
                 params += [v if a is None or v is None else a(v) for v, a in zip(row, adapters, strict=True)]
@@ -158,6 +195,44 @@ class Sink:
                     missing = cursor.fetchone()[0]
                     if missing:
                         raise BrokenKey(f"{child}.{col}: {missing} row(s) point at no row of {parent}")
+
+
+class _Lane:
+    """A thread with a connection of its own, writing the jobs it is given one after the other."""
+
+    def __init__(self, sink: Sink):
+        self.sink = sink
+        self.jobs: queue.Queue = queue.Queue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def submit(self, job: list[tuple[Table, list[tuple]]]) -> None:
+        self.jobs.put(job)
+
+    def join(self) -> None:
+        self.jobs.join()
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def stop(self) -> None:
+        self.jobs.put(None)
+        self.thread.join()
+
+    def _run(self) -> None:
+        try:
+            while (job := self.jobs.get()) is not None:
+                try:
+                    if job and self.error is None:
+                        self.sink._write(job)
+                except BaseException as exc:  # handed to the generator's thread by join()
+                    self.error = exc
+                finally:
+                    self.jobs.task_done()
+            self.jobs.task_done()
+        finally:
+            connections.close_all()
 
 
 class BrokenKey(Exception):

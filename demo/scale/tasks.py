@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from supervision import cycle_calendar
 
@@ -83,7 +84,7 @@ class Work:
                 self.flush()
             if self.rows.count - reported >= self.target // 10:
                 reported = self.rows.count
-                log(f"  {self.rows.count:,} assignments…")
+                log(_("  %(n)s assignments…") % {"n": f"{self.rows.count:,}"})
         self.progress.letters = n
 
     def _province_letter(self, issued_at: dt.datetime) -> None:
