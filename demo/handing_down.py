@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from supervision import services
 from supervision.models import ItemCategory, LetterKind
+from supervision.services.reminders import assignment_remind
 
 from . import phrases, timing
 from .evidence import evidence_file
@@ -362,7 +363,7 @@ class HandDownTeller:
 
     def _sub_remind(self, town: Member, subs: dict[str, int], actor, text: str) -> Action:
         def step() -> None:
-            services.assignment_remind(actor=actor, assignment=subs[town.code], text=text)
+            assignment_remind(actor=actor, assignment=subs[town.code], text=text)
 
         return step
 

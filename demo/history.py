@@ -32,12 +32,13 @@ from supervision.services.steps import CLOSE_WITH_LEAD
 
 from . import office_clock, phrases, timing
 from .evidence import evidence_file
+from .handing_down import SHOWCASES, HandDownTeller
 from .plan import Campaign
 from .stories import P_EVIDENCE_COMPLETION, P_EVIDENCE_PROGRESS, REOPENS, Action, LetterRun, Story, World
 from .storytelling import Storyteller
 
 
-class Replay(Storyteller):
+class Replay(Storyteller, HandDownTeller):
     def __init__(self, world: World, campaign: Campaign, seed: int, log: Callable[[str], None]):
         self.world = world
         self.campaign = campaign
@@ -52,6 +53,8 @@ class Replay(Storyteller):
         # Disputes still waiting, whatever the dice say: the leader's and the clerk's queues
         # should each show one. Taken from a letter old enough for the steps to have happened.
         self.showcase_returns = ["pending_leader", "pending_office"]
+        # 离石区's tasks handed down to its townships (分解、转办): one story of each, see handing_down.
+        self.hand_downs_left = list(SHOWCASES)
 
     # --- the queue ------------------------------------------------------------------------------
     def at(self, moment: dt.datetime, action: Action, story: Story | None = None) -> None:
@@ -170,6 +173,8 @@ class Replay(Storyteller):
                 may_return=bool(item.lead),
                 key=f"{self.seed}|{run.plan.title}|{seq}|{member.code}",
             )
+            if self._hand_down(story, run, clock.now()):
+                continue
             forced = None
             if showcase and story.may_return and story.lead and self.showcase_returns:
                 forced = self.showcase_returns.pop(0)

@@ -30,6 +30,7 @@ from supervision.models import (
     Cycle,
     Escalation,
     EscalationLevel,
+    Evidence,
     ExtensionRequest,
     ExtensionState,
     Item,
@@ -39,12 +40,14 @@ from supervision.models import (
     Membership,
     Notice,
     Notification,
+    ProgressReport,
     Role,
     Unit,
     UnitKind,
     User,
 )
 from supervision.selectors.rankings import notices_visible_to, unit_history
+from supervision.selectors.search import Light, light_expression
 from tests.notices import pdfs
 
 NUMBER = re.compile(r"^吕巩办(督|交|催)〔(\d{4})〕([1-9]\d*)号$")
@@ -151,7 +154,10 @@ def test_assignments_cover_the_state_machine(demo, db):
 
 def test_every_assignment_was_issued_on_the_record(demo, db):
     issued = AuditEvent.objects.filter(assignment=OuterRef("pk"), action="assignment.issued")
-    assert not Assignment.objects.filter(~Exists(issued)).exists()
+    assert not Assignment.objects.filter(parent=None).filter(~Exists(issued)).exists()
+    # A sub-task is issued by the unit that handed it down.
+    handed = AuditEvent.objects.filter(assignment=OuterRef("pk"), action="assignment.handed_down")
+    assert not Assignment.objects.exclude(parent=None).filter(~Exists(handed)).exists()
     assert not AuditEvent.objects.filter(at__gt=timezone.now()).exists()
 
 
@@ -205,9 +211,13 @@ def test_past_cycles_are_closed_and_ranked_and_the_current_one_is_open(demo, db)
     *closed, current = cycles
     assert current.state == "open" and current.opens_at < timezone.now() <= current.cutoff_at
     assert all(c.state == "closed" and c.rule_set_id for c in closed)
-    units = Unit.objects.exclude(kind=UnitKind.OFFICE).count()
+    # The office ranks the units placed nowhere in the tree (counties, work teams, departments) and
+    # the townships below 离石区 only where they hold one of its own tasks (as a cooperating unit).
+    top = set(Unit.objects.exclude(kind=UnitKind.OFFICE).filter(parent=None).values_list("pk", flat=True))
+    holding = set(Assignment.objects.filter(parent=None).values_list("unit_id", flat=True))
     for cycle in closed:
-        assert cycle.results.count() == units
+        ranked_units = set(cycle.results.values_list("unit_id", flat=True))
+        assert top <= ranked_units and ranked_units - top <= holding
         ranked = cycle.results.filter(ranked=True)
         for group in ranked.values_list("peer_group", flat=True).distinct():
             places = sorted(ranked.filter(peer_group=group).values_list("rank", flat=True))
@@ -339,3 +349,99 @@ def test_the_demo_office_signs_in_its_short_form(rendered, db):
         assert found[0].text == OFFICE_NAME  # the red mark: the full name, narrowed
         body = [line.text for line in found if line.size == 16]
         assert OFFICE_SHORT in body and OFFICE_NAME not in body
+
+
+# --- 分解、转办: 离石区 hands tasks down to its townships (demo/handing_down.py) -----------------------
+
+
+@pytest.fixture
+def lishi(demo, db) -> SimpleNamespace:
+    county = Unit.objects.get(short_name="离石区", kind=UnitKind.COUNTY)
+    parents = Assignment.objects.filter(unit=county, children__isnull=False).distinct()
+    by_kind = {}
+    for parent in parents:
+        towns = frozenset(parent.children.values_list("unit__short_name", flat=True))
+        by_kind[towns if len(towns) > 1 else "forwarded"] = parent
+    return SimpleNamespace(
+        unit=county,
+        parents=parents,
+        closed=by_kind.get(frozenset({"信义镇", "吴城镇"})),
+        open=by_kind.get(frozenset({"枣林乡", "坪头乡"})),
+        forwarded=by_kind.get("forwarded"),
+    )
+
+
+def _actors(assignment: Assignment, action: str) -> list[str]:
+    events = AuditEvent.objects.filter(assignment=assignment, action=action).order_by("at", "pk")
+    return list(events.values_list("actor__username", flat=True))
+
+
+def test_lishi_hands_three_tasks_down(lishi):
+    assert lishi.parents.count() == 3 and lishi.closed and lishi.open and lishi.forwarded
+    subs = Assignment.objects.filter(parent__in=lishi.parents)
+    assert subs.count() == 5
+    for sub in subs.select_related("parent", "unit"):
+        assert (sub.depth, sub.item_id, sub.letter_id) == (1, sub.parent.item_id, sub.parent.letter_id)
+        assert sub.unit.parent_id == lishi.unit.pk and sub.deadline <= sub.parent.deadline
+        assert list(sub.ancestors.values_list("unit_id", "distance")) == [(lishi.unit.pk, 1)]
+        assert _actors(sub, "assignment.handed_down") == ["lishi_liaison"]
+    # Broken down: each township its own villages, in the demo's words.
+    for sub in subs.filter(handed_down_as="breakdown"):
+        assert sub.measures.startswith("负责全") and "行政村" in sub.measures, sub.measures
+    # Forwarded whole: the item's own measures.
+    (forwarded,) = lishi.forwarded.children.all()
+    assert forwarded.handed_down_as == "forward" and forwarded.measures == ""
+    assert forwarded.deadline == lishi.forwarded.deadline
+
+
+def test_the_broken_down_task_rolled_up_and_written_off_by_the_office(lishi):
+    parent = lishi.closed
+    assert parent.state == AssignmentState.CLOSED
+    for sub in parent.children.all():
+        assert sub.state == AssignmentState.CLOSED
+        town = sub.unit.memberships.get(role=Role.LIAISON).user.username
+        assert _actors(sub, "assignment.claimed") == [town]
+        # Its own leader signs; 离石区's members verify and write off.
+        assert _actors(sub, "assignment.completion_signed") == [town.replace("liaison", "leader")]
+        assert _actors(sub, "assignment.verified") == ["lishi_liaison"]
+        assert _actors(sub, "assignment.closed") == ["lishi_leader"]
+        assert Evidence.objects.filter(report__assignment=sub, copied_from=None).exists()
+    # 离石区's completion carries its townships' reports and their evidence, not copies on disk.
+    report = ProgressReport.objects.filter(assignment=parent).order_by("-created_at", "-pk").first()
+    assert "信义镇" in report.text and "吴城镇" in report.text
+    rolled = Evidence.objects.filter(report=report)
+    assert rolled.count() >= 2 and not rolled.filter(copied_from=None).exists()
+    for evidence in rolled.select_related("copied_from__report"):
+        assert evidence.copied_from.report.assignment.parent_id == parent.pk
+        assert evidence.file.name == evidence.copied_from.file.name
+    assert _actors(parent, "assignment.completion_submitted")[-1:] == ["lishi_liaison"]
+    assert _actors(parent, "assignment.completion_signed")[-1:] == ["lishi_leader"]
+    assert _actors(parent, "assignment.verified") == ["office_inspector"]
+    assert _actors(parent, "assignment.closed") == ["office_director"]
+
+
+def test_the_task_still_broken_down_shows_yellow_for_its_late_township(lishi):
+    parent = lishi.open
+    today = timezone.localdate()
+    subs = {s.unit.short_name: s for s in parent.children.select_related("unit")}
+    assert parent.state == AssignmentState.IN_PROGRESS and parent.deadline >= today
+    assert subs["枣林乡"].state == AssignmentState.AWAITING_VERIFICATION  # 离石区 to verify
+    late = subs["坪头乡"]
+    assert late.state == AssignmentState.IN_PROGRESS and late.deadline < today
+    assert _actors(late, "assignment.reminded") == ["lishi_liaison"]  # chased by 离石区, not the office
+    assert parent.sub_task_overdue
+    light = Assignment.objects.filter(pk=parent.pk).annotate(light=light_expression()).get().light
+    assert light == Light.YELLOW
+
+
+def test_the_forwarded_task_is_worked_on_by_its_township(lishi):
+    (sub,) = lishi.forwarded.children.all()
+    assert lishi.forwarded.state == AssignmentState.IN_PROGRESS
+    assert sub.state == AssignmentState.IN_PROGRESS and sub.deadline >= timezone.localdate()
+    assert ProgressReport.objects.filter(assignment=sub).exists()
+    assert Evidence.objects.filter(report__assignment=sub).exists()
+
+
+def test_the_townships_accounts_are_printed(demo):
+    for username in ("xinyi_liaison", "xinyi_leader", "wucheng_liaison", "wucheng_leader", "pingtou_liaison"):
+        assert username in demo.output
