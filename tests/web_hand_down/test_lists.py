@@ -52,7 +52,8 @@ def test_the_county_overview_shows_what_waits_on_it_below(client, hierarchy):
     sub_1, _sub_2 = broken_down(w, a, [w.town_a1, w.town_a2])
     township_done(w, sub_1, liaison=w.liaison_town_a1, leader=w.leader_town_a1, text="东镇已完成")
     page = signed_in(client, w.liaison_a).get(reverse("unit:index"))
-    ((_f, _cards, below),) = page.context["units"]
+    (section,) = page.context["units"]
+    below = section.below
     figures = {str(card.label): (card.value, card.url) for card in below}
     assert figures["Sub-tasks to verify"][0] == 1
     assert figures["Handed down (分解/转办)"][0] == 2
@@ -61,8 +62,8 @@ def test_the_county_overview_shows_what_waits_on_it_below(client, hierarchy):
     value, url = figures["Sub-tasks to verify"]
     rows = signed_in(client, w.liaison_a).get(url).context["page"].rows
     assert [r.pk for r in rows] == [sub_1.pk]
-    leader = {str(c.label) for c in signed_in(client, w.leader_a).get(reverse("unit:index")).context["units"][0][2]}
+    leader = {str(c.label) for c in signed_in(client, w.leader_a).get(reverse("unit:index")).context["units"][0].below}
     assert "Sub-tasks to write off" in leader
     # A township with nothing below it is not shown the section.
     town = signed_in(client, w.liaison_town_a2).get(reverse("unit:index"))
-    assert town.context["units"][0][2] == []
+    assert town.context["units"][0].below == []

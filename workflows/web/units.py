@@ -4,6 +4,10 @@ units below it, the sub-tasks it handed down and what of them waits on it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +39,19 @@ def unit_cards(f: UnitFigures) -> list[Card]:
         Card(_("Open assignments"), f.open_total, f"{tasks}?filtered=1&open=on&{unit}"),
     ]
     return cards
+
+
+@dataclass(frozen=True)
+class UnitSection:
+    """One unit's part of the page: its figures, its cards, and the cards of what it handed down.
+    Read as a pair (figures, cards) where only those matter."""
+
+    figures: UnitFigures
+    cards: list[Card]
+    below: list[Card]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.figures, self.cards))
 
 
 def below_cards(f: UnitFigures) -> list[Card]:
@@ -75,7 +92,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         request,
         "unit/overview.html",
         {
-            "units": [(f, unit_cards(f), below_cards(f)) for f in figures],
+            "units": [UnitSection(f, unit_cards(f), below_cards(f)) for f in figures],
             "standings": [(f.unit, standing.get(f.unit.pk)) for f in figures],
         },
     )
