@@ -22,8 +22,8 @@ from django.db.models import Avg, Count, Q, Sum
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from supervision import clock
-from supervision.models import Cycle, Notice, NoticeState, PeerGroup, UnitKind, UnitResult
+from supervision import clock, offices
+from supervision.models import Cycle, Notice, NoticeState, PeerGroup, Unit, UnitResult
 from supervision.selectors.rankings import GROUP_ORDER, NoticeContent, NoticeRow, notice_content
 
 from . import charts, layout, wording
@@ -107,13 +107,16 @@ def _percent(part: int, whole: int) -> str:
 # --- the snapshot's figures, each one aggregate query ------------------------------------------------
 
 
-def _results(cycle: Cycle):
-    return UnitResult.objects.filter(cycle=cycle).exclude(unit__kind=UnitKind.OFFICE)
+def _results(cycle: Cycle, ranked_by: int | None = None):
+    """The results of one ranking of the cycle: the office's (default), or a unit's of its sub-units."""
+    return UnitResult.objects.filter(cycle=cycle, ranked_by_id=ranked_by or cycle.office_id).exclude(
+        peer_group=PeerGroup.OFFICE
+    )
 
 
-def summary(cycle: Cycle) -> Summary:
+def summary(cycle: Cycle, ranked_by: int | None = None) -> Summary:
     """The cycle's totals over every unit in the snapshot, in one aggregate query."""
-    f = _results(cycle).aggregate(
+    f = _results(cycle, ranked_by).aggregate(
         # Aliases differ from the field names: Django refuses an aggregate named like a field
         # that another aggregate filters on.
         n_units=Count("pk"),
@@ -139,11 +142,11 @@ def summary(cycle: Cycle) -> Summary:
     )
 
 
-def overdue_units(cycle: Cycle) -> list[OverdueRow]:
+def overdue_units(cycle: Cycle, ranked_by: int | None = None) -> list[OverdueRow]:
     """Units with assignments overdue at the cut-off, most first (ranked or not)."""
     labels = dict(PeerGroup.choices)
     rows = (
-        _results(cycle)
+        _results(cycle, ranked_by)
         .filter(overdue__gt=0)
         .order_by("-overdue", "peer_group", "unit__sort_order", "unit_id")
         .values_list("unit__name", "unit__short_name", "peer_group", "overdue", "held")
@@ -154,14 +157,22 @@ def overdue_units(cycle: Cycle) -> list[OverdueRow]:
     ]
 
 
-def trend(cycle: Cycle) -> tuple[list[str], dict[str, list[float | None]], list[float | None]]:
+def trend(
+    cycle: Cycle, ranked_by: int | None = None
+) -> tuple[list[str], dict[str, list[float | None]], list[float | None]]:
     """(期 labels, average score per group per cycle, overdue total per cycle) for the last
-    ``TREND_CYCLES`` closed cycles up to this one: one grouped aggregate query."""
+    ``TREND_CYCLES`` closed cycles of the office up to this one, in one ranking (default: the
+    office's): one grouped aggregate query."""
     first = max(1, cycle.number - TREND_CYCLES + 1)
     numbers = list(range(first, cycle.number + 1))
     rows = (
-        UnitResult.objects.filter(cycle__number__gte=first, cycle__number__lte=cycle.number)
-        .exclude(unit__kind=UnitKind.OFFICE)
+        UnitResult.objects.filter(
+            cycle__office_id=cycle.office_id,
+            ranked_by_id=ranked_by or cycle.office_id,
+            cycle__number__gte=first,
+            cycle__number__lte=cycle.number,
+        )
+        .exclude(peer_group=PeerGroup.OFFICE)
         .values("cycle__number", "peer_group")
         .annotate(avg_score=Avg("score", filter=Q(ranked=True)), n_overdue=Sum("overdue"))
         .order_by()
@@ -203,8 +214,8 @@ def _group_chart(label: str, rows: list[NoticeRow], font: str) -> SafeString | N
     )
 
 
-def _trend_charts(cycle: Cycle, font: str) -> list[SafeString]:
-    labels, averages, overdue = trend(cycle)
+def _trend_charts(cycle: Cycle, font: str, ranked_by: int | None = None) -> list[SafeString]:
+    labels, averages, overdue = trend(cycle, ranked_by)
     names = dict(PeerGroup.choices)
     n = len(labels)
     series = [
@@ -237,7 +248,10 @@ def _local_date(at: dt.datetime | None) -> dt.date:
 
 
 def _stamp(notice: Notice) -> str:
-    """What a notice not yet published says across its pages."""
+    """What a notice not yet published says across its pages (a ranking sheet, never saved as a
+    notice, says nothing: it is the ranking as it stands)."""
+    if notice.pk is None:
+        return ""
     # Sent for signature (送签) is still a draft on paper.
     if notice.state in (NoticeState.DRAFT, NoticeState.PENDING_SIGNATURE):
         return wording.DRAFT
@@ -247,8 +261,10 @@ def _stamp(notice: Notice) -> str:
 
 
 def notice_context(notice: Notice) -> dict[str, Any]:
-    """Everything the notice template prints; call with the document language active."""
-    notice = Notice.objects.select_related("cycle__rule_set", "office").get(pk=notice.pk)
+    """Everything the notice template prints; call with the document language active. An unsaved
+    notice (``ranking_sheet_pdf``) is printed as given."""
+    if notice.pk is not None:
+        notice = Notice.objects.select_related("cycle__rule_set", "office").get(pk=notice.pk)
     content: NoticeContent = notice_content(notice)
     cycle = content.cycle
     # The charts' labels in the document's sans-serif stack: embedded like the rest of the text.
@@ -268,7 +284,7 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         return "、".join(e.unit.display_name for e in escalations)
 
     office = notice.office.name
-    overdue = overdue_units(cycle)
+    overdue = overdue_units(cycle, notice.office_id)
     first, last = period_dates(cycle.starts_on, cycle.ends_on, year=True)
     return {
         "notice": notice,
@@ -280,12 +296,12 @@ def notice_context(notice: Notice) -> dict[str, Any]:
         "number": wording.NOTICE_ISSUE.format(number=cycle.number),
         "period": wording.NOTICE_PERIOD.format(start=first, end=last),
         "paragraphs": [line.strip() for line in notice.opening.splitlines() if line.strip()],
-        "summary": summary(cycle).text(cycle) if content.groups else wording.NOTICE_NO_UNITS,
+        "summary": summary(cycle, notice.office_id).text(cycle) if content.groups else wording.NOTICE_NO_UNITS,
         # How equal scores were placed, the last rule included: a reader who sees two units with
         # the same score in different places is told why. (The rule set's version number is the
         # system's bookkeeping, not a term of an official document.)
         "rules": NOTICE_TIES if any(g.rows for g in content.groups) else "",
-        "trend_charts": _trend_charts(cycle, font),
+        "trend_charts": _trend_charts(cycle, font, notice.office_id),
         "groups": groups,
         "overdue": overdue,
         "overdue_lead": wording.NOTICE_OVERDUE_LEAD.format(n=len(overdue)),
@@ -322,10 +338,30 @@ def notice_filename(notice: Notice) -> str:
     return f"{name}.pdf".replace("/", "_").replace("\\", "_")
 
 
-def notice_of_cycle(number: int) -> Notice | None:
+def ranking_sheet(cycle: Cycle, ranker: Unit) -> Notice:
+    """A unit's ranking of its sub-units for a cycle as the notice would print it, never saved: the
+    unit's name in the red mark, its sub-units' places, scores, overdue lists and ladder."""
+    with wording.document_language():
+        title = wording.RANKING_SHEET_TITLE.format(unit=ranker.name)
+    return Notice(cycle=cycle, office=ranker, title=title, opening="", state=NoticeState.SIGNED)
+
+
+def ranking_sheet_pdf(cycle: Cycle, ranker: Unit) -> bytes:
+    """The PDF of ``ranking_sheet``; the caller has checked the reader ranked (sees_all_units)."""
+    return notice_pdf(ranking_sheet(cycle, ranker))
+
+
+def ranking_sheet_filename(cycle: Cycle, ranker: Unit) -> str:
+    issue = wording.NOTICE_ISSUE.format(number=cycle.number)
+    name = wording.RANKING_SHEET_TITLE.format(unit=ranker.display_name)
+    return f"{name}（{issue}）.pdf".replace("/", "_").replace("\\", "_")
+
+
+def notice_of_cycle(number: int, office: Unit | int | None = None) -> Notice | None:
     """For the command line, which sees everything: the cycle's published notice, else its
-    latest draft (signed before unsigned)."""
-    found = list(Notice.objects.filter(cycle__number=number).select_related("cycle"))
+    latest draft (signed before unsigned); of the default office's cycle unless one is named."""
+    office_id = offices.office_id_of(office)
+    found = list(Notice.objects.filter(cycle__office_id=office_id, cycle__number=number).select_related("cycle"))
     order = {NoticeState.PUBLISHED: 0, NoticeState.SIGNED: 1, NoticeState.PENDING_SIGNATURE: 2, NoticeState.DRAFT: 2}
     found.sort(key=lambda n: (order.get(n.state, 3), -n.pk))
     return found[0] if found else None

@@ -96,6 +96,8 @@ NOTICE_SUMMARY = (
     "报送率{report_rate}。"
 )
 NOTICE_NO_UNITS = "本期无参加排队的责任单位。"
+# A unit's ranking of the units below it, downloaded as it stands (no notice is issued for it).
+RANKING_SHEET_TITLE = "{unit}双周排队情况"
 NOTICE_UNRANKED = "以下单位本期承担任务不足，不参加排队：{units}。"
 NOTICE_RANK_HEADINGS = ("名次", "单位", "得分", "承担任务", "逾期", "报送进展", "本期销号", "备注")
 NOTICE_TREND_TITLE = "近{n}期各组平均得分"

@@ -25,10 +25,11 @@ def drafting_office(user: User, cycle: Cycle | None = None) -> Unit | None:
     return found[0] if found else None
 
 
-def may_draft_for(user: User, cycle: Cycle) -> Unit | None:
+def may_draft_for(user: User, cycle: Cycle, ranker: Unit | None = None) -> Unit | None:
     """The office the user may draft this cycle's notice for: its own office's closed cycle,
-    clerk there, none drafted yet."""
-    if cycle.state != CycleState.CLOSED:
+    clerk there, none drafted yet. A unit's ranking of its sub-units (``ranker`` not an office)
+    has no notice: its sheet is downloaded instead."""
+    if cycle.state != CycleState.CLOSED or (ranker is not None and ranker.pk != cycle.office_id):
         return None
     office = drafting_office(user, cycle)
     if office is None or Notice.objects.filter(office=office, cycle=cycle).exists():

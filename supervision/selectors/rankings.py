@@ -104,6 +104,9 @@ def report_window(now: dt.datetime | None = None) -> tuple[dt.datetime, dt.datet
     return span.opens_at, span.cutoff_at
 
 
+_WHOLE_ATTR = "_supervision_whole_rankings"
+
+
 # --- who sees what ---------------------------------------------------------------------------------
 
 
@@ -115,14 +118,22 @@ def whole_rankings(user: User) -> set[int] | None:
         return set()
     if user.is_superuser:
         return None
+    cached = getattr(user, _WHOLE_ATTR, None)
+    if cached is not None:
+        return cached
     held = roles_by_unit(user)
-    if not held:
-        return set()
-    return set(
-        Unit.objects.filter(pk__in=list(held))
-        .filter(Q(kind=UnitKind.OFFICE) | Q(ranks_sub_units=True))
-        .values_list("pk", flat=True)
+    found = (
+        set(
+            Unit.objects.filter(pk__in=list(held))
+            .filter(Q(kind=UnitKind.OFFICE) | Q(ranks_sub_units=True))
+            .values_list("pk", flat=True)
+        )
+        if held
+        else set()
     )
+    # Read once per user object, as the roles are: a page asks several times.
+    setattr(user, _WHOLE_ATTR, found)
+    return found
 
 
 def sees_all_units(user: User, ranker: Unit | int | None = None) -> bool:

@@ -10,7 +10,7 @@ from enum import Enum
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 
 from supervision.models import (
@@ -55,9 +55,17 @@ def letter_lock(letter: Letter | int) -> Letter:
         raise NotAllowed(_("This letter does not exist or you may not see it.")) from None
 
 
-def _check_units(unit_ids: Iterable[int], *, field: str) -> list[int]:
+def _check_units(unit_ids: Iterable[int], *, field: str, office_id: int | None = None) -> list[int]:
+    """The units as given, each once, when every one may receive a letter: an active responsible
+    unit, or an office below another office (a city office receives the province's letters as a
+    unit) — below the issuing office itself when it is known (``office_id``), never that office."""
     ids = list(dict.fromkeys(int(u) for u in unit_ids))
-    found = set(Unit.objects.filter(pk__in=ids, is_active=True).exclude(kind="office").values_list("pk", flat=True))
+    below = Q(kind="office", parent__kind="office")
+    if office_id is not None:
+        below &= Q(parent_id=office_id)
+    found = set(
+        Unit.objects.filter(pk__in=ids, is_active=True).filter(~Q(kind="office") | below).values_list("pk", flat=True)
+    )
     missing = [u for u in ids if u not in found]
     if missing:
         raise InvalidInput(_("Unknown or inactive responsible unit."), field=field)
@@ -108,8 +116,8 @@ def letter_create(
         raise InvalidInput(
             _("This number prefix does not belong to the office or to this kind of letter."), field="prefix"
         )
-    addressees = _check_units(addressee_ids, field="addressees")
-    cc = [u for u in _check_units(cc_ids, field="cc_units") if u not in addressees]
+    addressees = _check_units(addressee_ids, field="addressees", office_id=office.pk)
+    cc = [u for u in _check_units(cc_ids, field="cc_units", office_id=office.pk) if u not in addressees]
     letter = Letter.objects.create(
         kind=kind,
         office=office,
@@ -177,10 +185,12 @@ def letter_update_draft(
         fields.append("deadline")
     letter.save(update_fields=fields)
     if addressee_ids is not None:
-        letter.addressees.set(_check_units(addressee_ids, field="addressees"))
+        letter.addressees.set(_check_units(addressee_ids, field="addressees", office_id=letter.office_id))
     if cc_ids is not None:
         addressed = set(letter.addressees.values_list("pk", flat=True))
-        letter.cc_units.set([u for u in _check_units(cc_ids, field="cc_units") if u not in addressed])
+        letter.cc_units.set(
+            [u for u in _check_units(cc_ids, field="cc_units", office_id=letter.office_id) if u not in addressed]
+        )
     audit_record(
         actor=actor,
         role=role,

@@ -10,6 +10,8 @@ from supervision.services.notices import MAX_OPENING, MAX_TITLE
 
 class DraftForm(forms.Form):
     cycle = forms.IntegerField(label=_("Cycle"), min_value=1)
+    # The office whose cycle it is (a person who is a clerk in two offices drafts for either).
+    by = forms.IntegerField(label=_("Office"), min_value=1, required=False)
 
 
 class OpeningForm(forms.Form):

@@ -8,6 +8,7 @@ app_name = "cycles"
 
 urlpatterns = [
     path("ranking/", views.ranking, name="ranking"),
+    path("ranking/sheet.pdf", views.ranking_sheet, name="ranking_sheet"),
     path("units/mine/", views.unit_mine, name="unit_mine"),
     path("units/<int:unit_id>/", views.unit_page, name="unit"),
     path("notices/", views.notice_list, name="notices"),

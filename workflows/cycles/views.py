@@ -13,26 +13,30 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from notices.charts import Series, line_chart
+from notices.notice import ranking_sheet_filename, ranking_sheet_pdf
 from supervision import services
 from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
 from supervision.selectors.document_routing import directors_to_send_to, last_return, notice_routing
-from supervision.selectors.notices import drafting_office, may_draft_for
+from supervision.selectors.notices import drafting_offices, may_draft_for
 from supervision.selectors.rankings import (
     GROUP_ORDER,
-    closed_cycles,
     escalations_of,
     notice_content,
     notice_get,
     notices_visible_to,
+    ranking_cycles,
     ranking_of,
+    rankings_of,
     sees_all_units,
     tie_text,
     unit_history,
+    unit_rankers,
 )
 from supervision.selectors.search import peer_group_choices
 from supervision.services import DomainError, document_routing
@@ -73,22 +77,38 @@ def _group_choices() -> list[tuple[str, str]]:
     return [(key, str(labels[key])) for key in GROUP_ORDER]
 
 
+def _ranker(request: HttpRequest, rankers: list[Unit]) -> Unit | None:
+    """The ranking asked for (``?by=`` the office, or the unit ranking its sub-units), among those
+    the person may open; the first of them when none or another is asked for (with a message)."""
+    wanted = request.GET.get("by", "")
+    if wanted:
+        found = next((u for u in rankers if u.pk == parse_id(wanted)), None)
+        if found is not None:
+            return found
+        messages.warning(request, _("You cannot open that ranking; showing your own."))
+    return rankers[0] if rankers else None
+
+
 @login_required
 @require_GET
 def ranking(request: HttpRequest) -> HttpResponse:
-    """A closed cycle's places per peer group: every unit for the office, one's own for a unit."""
+    """A closed cycle's places per peer group in one ranking (an office's, or a unit's ranking of
+    its sub-units; a person who may open several picks): every unit for whoever ranked, one's own
+    for a ranked unit."""
     user = request.user
     _require_a_role(user)
-    cycles = list(closed_cycles()[:PICKER_CYCLES])
+    rankers = rankings_of(user)
+    ranker = _ranker(request, rankers)
+    cycles = list(ranking_cycles(ranker)[:PICKER_CYCLES]) if ranker is not None else []
     cycle = cycles[0] if cycles else None
     wanted = request.GET.get("cycle", "")
-    if wanted:
+    if wanted and ranker is not None:
         # A cycle number is an id-like positive number: "²" or a 30-digit one is no cycle.
         number = parse_id(wanted)
         # Older than the picker goes: one more query, only when asked for.
         found = next((c for c in cycles if c.number == number), None)
         if found is None and number is not None:
-            found = closed_cycles().filter(number=number).first()
+            found = ranking_cycles(ranker).filter(number=number).first()
         if found is None:
             messages.warning(
                 request,
@@ -101,11 +121,14 @@ def ranking(request: HttpRequest) -> HttpResponse:
     if group and group not in dict(groups):
         messages.warning(request, _("Unknown peer group; showing all groups."))
         group = ""
-    sees_all = sees_all_units(user)
-    # The filter offers the groups this person can see rows of: every group for the office, for a
-    # unit member their own units' groups, none when that is a single one.
+    sees_all = ranker is not None and sees_all_units(user, ranker)
+    # The filter offers the groups this person can see rows of: every group for whoever ranked,
+    # for a unit member their own units' groups, none when that is a single one.
     offered = dict(groups if sees_all else peer_group_choices(user))
     context: dict[str, Any] = {
+        "rankers": rankers,
+        "ranker": ranker,
+        "by": ranker.pk if ranker is not None and len(rankers) > 1 else "",
         "cycles": cycles,
         "cycle": cycle,
         "groups": [(key, label) for key, label in groups if key in offered],
@@ -113,16 +136,38 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "sees_all": sees_all,
     }
     if cycle is not None:
-        escalations = {e.unit_id: e for e in escalations_of(user, cycle)}
+        escalations = {e.unit_id: e for e in escalations_of(user, cycle, ranker=ranker)}
         tables: dict[str, list[dict[str, Any]]] = {}
-        for r in ranking_of(user, cycle, group or None).exclude(peer_group=PeerGroup.OFFICE):
+        for r in ranking_of(user, cycle, group or None, ranker=ranker).exclude(peer_group=PeerGroup.OFFICE):
             tables.setdefault(r.peer_group, []).append(
                 {"r": r, "tie": tie_text(r), "escalation": escalations.get(r.unit_id)}
             )
         context["tables"] = [(key, label, tables[key]) for key, label in groups if key in tables]
-        context["notice"] = notices_visible_to(user).filter(cycle=cycle).order_by("-id").first()
-        context["may_draft"] = context["notice"] is None and may_draft_for(user, cycle) is not None
+        context["notice"] = notices_visible_to(user).filter(cycle=cycle, office=ranker).order_by("-id").first()
+        context["may_draft"] = context["notice"] is None and may_draft_for(user, cycle, ranker) is not None
+        # A unit's ranking of its sub-units has no notice of its own: its sheet is downloaded as is.
+        context["sheet"] = sees_all and not ranker.is_office
     return render(request, "cycles/ranking.html", context)
+
+
+@login_required
+@require_GET
+def ranking_sheet(request: HttpRequest) -> HttpResponse:
+    """A unit's ranking of its sub-units for one closed cycle as a PDF (排名情况), for whoever
+    ranked: a few pages, drawn in the request."""
+    user = request.user
+    _require_a_role(user)
+    by, number = parse_id(request.GET.get("by")), parse_id(request.GET.get("cycle"))
+    ranker = next((u for u in rankings_of(user) if u.pk == by), None)
+    if ranker is None or ranker.is_office or not sees_all_units(user, ranker) or number is None:
+        raise Http404
+    cycle = ranking_cycles(ranker).filter(number=number).first()
+    if cycle is None:
+        raise Http404
+    pdf = ranking_sheet_pdf(cycle, ranker)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, ranking_sheet_filename(cycle, ranker))
+    return response
 
 
 # --- one unit across cycles ----------------------------------------------------------------------
@@ -150,14 +195,18 @@ def unit_mine(request: HttpRequest) -> HttpResponse:
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     user = request.user
     _require_a_role(user)
+    # The rankings the unit is in that this person sees (its latest first); ``?by=`` picks one.
     # Another unit's page looks the same as a unit that does not exist: nothing leaks.
-    sees_all = sees_all_units(user)
-    if not (sees_all or unit_id in unit_ids(user)):
+    rankers = unit_rankers(user, unit_id)
+    by = parse_id(request.GET.get("by", ""))
+    ranker_id = by if by in rankers else (rankers[0] if rankers else None)
+    if ranker_id is None and not (unit_id in unit_ids(user) or user.is_superuser):
         raise Http404
-    unit = Unit.objects.exclude(kind=UnitKind.OFFICE).filter(pk=unit_id).first()
+    unit = Unit.objects.filter(pk=unit_id).exclude(kind=UnitKind.OFFICE, parent__isnull=True).first()
     if unit is None:
         raise Http404
-    history = unit_history(user, unit)
+    sees_all = ranker_id is not None and sees_all_units(user, ranker_id)
+    history = unit_history(user, unit, ranker_id) if ranker_id is not None else []
     labels = [cycle_label(b.result.cycle.number) for b in history]
     size = max((b.group_size for b in history), default=1) or 1
     chart = line_chart(
@@ -173,7 +222,17 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(
         request,
         "cycles/unit.html",
-        {"unit": unit, "history": history[::-1], "chart": chart, "sees_all": sees_all},
+        {
+            "unit": unit,
+            "history": history[::-1],
+            "chart": chart,
+            "sees_all": sees_all,
+            "rankers": rankers if len(rankers) > 1 else [],
+            "ranker_id": ranker_id,
+            "ranker_names": dict(Unit.objects.filter(pk__in=rankers).values_list("pk", "name"))
+            if len(rankers) > 1
+            else {},
+        },
     )
 
 
@@ -247,12 +306,17 @@ def notice_draft(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         _form_errors(request, form)
         return HttpResponseRedirect(back)
-    cycle = Cycle.objects.filter(number=form.cleaned_data["cycle"]).first()
-    if cycle is None:
+    by = form.cleaned_data.get("by")
+    offices = drafting_offices(user)
+    office = next((o for o in offices if o.pk == by), None) if by else (offices[0] if offices else None)
+    cycle = (
+        Cycle.objects.filter(office=office, number=form.cleaned_data["cycle"]).first() if office is not None else None
+    )
+    if office is not None and cycle is None:
         messages.error(request, _("Unknown cycle."))
         return HttpResponseRedirect(back)
-    back = f"{back}?cycle={cycle.number}"
-    office = drafting_office(user)
+    if office is not None:
+        back = f"{back}?by={office.pk}&cycle={cycle.number}"
     if office is None:
         messages.error(request, _("Only a clerk of the office drafts notices."))
         return HttpResponseRedirect(back)
