@@ -16,12 +16,14 @@ from .search import AssignmentFilters
 from .visibility import assignments_visible_to
 
 # What the checks (steps.refusal: the letter's office, the claimer's name) and the tables read.
-_ASSIGNMENT_RELATED = ("item", "letter", "unit", "claimed_by")
+# The parent too: a sub-task's office-side steps are judged in its parent's unit (steps.where).
+_ASSIGNMENT_RELATED = ("item", "letter", "unit", "claimed_by", "parent")
 _EXTENSION_RELATED = (
     "assignment__item",
     "assignment__letter",
     "assignment__unit",
     "assignment__claimed_by",
+    "assignment__parent",
     "requested_by",
 )
 

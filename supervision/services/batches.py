@@ -29,7 +29,8 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
-from supervision.models import AuditEvent, User
+from supervision.models import AuditEvent, Unit, User
+from supervision.selectors.hand_down import unit_roles_for
 
 from . import steps
 from .audit import audit_record
@@ -112,8 +113,19 @@ def batch_step(subject: str, key: str) -> BatchStep | None:
 def batch_steps_for(actor: User, subject: str) -> list[BatchStep]:
     """The batch actions to offer ``actor`` on a list of ``subject``: those whose step's roles
     they hold somewhere (whether each row allows it is the preview's to say)."""
-    held = set().union(*roles_by_unit(actor).values()) if actor.is_active else set()
-    return [b for b in BATCH_STEPS if b.step.subject == subject and held.intersection(b.step.roles)]
+    by_unit = roles_by_unit(actor) if actor.is_active else {}
+    held = set().union(*by_unit.values())
+    # A unit with units below plays the office for the sub-tasks it handed down (its liaison
+    # and leader verify, write off and decide): offer those batch steps to its people too.
+    above = by_unit and Unit.objects.filter(parent_id__in=by_unit.keys(), is_active=True).exists()
+
+    def may(step: Step) -> bool:
+        roles = set(step.roles)
+        if step.office and above:
+            roles.update(unit_roles_for(step.roles))
+        return bool(held & roles)
+
+    return [b for b in BATCH_STEPS if b.step.subject == subject and may(b.step)]
 
 
 # --- the run -----------------------------------------------------------------------------------------
