@@ -18,6 +18,9 @@ from .batch import report_section as batch_section
 from .database import Backend
 from .documents import DocumentsResult
 from .fanout import FanoutResult
+from .hierarchy_results import HierarchyResult
+from .hierarchy_results import report_section as hierarchy_section
+from .hierarchy_results import summary_line as hierarchy_summary
 from .imports import summary_line as imports_summary
 from .machine import Machine
 from .outbox import OutboxBenchResult
@@ -126,6 +129,7 @@ def history_line(
     api: ApiBenchResult | None = None,
     imports: dict | None = None,
     archive: dict | None = None,
+    hierarchy: HierarchyResult | None = None,
 ) -> str:
     line = (
         f"- {machine.date} · {machine.database} · {machine.cpu} ({machine.calibration.split(';')[0]}) · "
@@ -167,6 +171,8 @@ def history_line(
         line += " · " + imports_summary(imports)
     if archive is not None:
         line += " · " + archive_summary(archive)
+    if hierarchy is not None:
+        line += " · " + hierarchy_summary(hierarchy)
     return line
 
 
@@ -395,6 +401,7 @@ def render(
     api: ApiBenchResult | None = None,
     imports: dict | None = None,
     archive: dict | None = None,
+    hierarchy: HierarchyResult | None = None,
 ) -> str:
     s = summarise(fanout, loop)
     lines = [
@@ -453,13 +460,16 @@ def render(
     if imports is not None or archive is not None:
         number += 1
         lines += _moving_in_section(imports, archive, number)
+    if hierarchy is not None:
+        number += 1
+        lines += hierarchy_section(hierarchy, number)
     lines += [
         HISTORY_HEADING,
         "",
         "One line per run, oldest first.",
         "",
         *history,
-        history_line(machine, s, documents, ranking, sockets, batch, outbox, api, imports, archive),
+        history_line(machine, s, documents, ranking, sockets, batch, outbox, api, imports, archive, hierarchy),
         "",
     ]
     return "\n".join(lines)

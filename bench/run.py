@@ -6,6 +6,7 @@ Usage: python bench/run.py [--runs 5] [--rounds 3] [--output BENCHMARKS.md] [--p
                            [--rank-units 5000] [--rank-assignments 200000] [--no-ranking]
                            [--sockets 1000] [--socket-servers 2] [--socket-rounds 5] [--no-sockets]
                            [--batch-size 500] [--batch-rounds 3] [--no-batch] [--only-batch]
+                           [--hierarchy-assignments 1000000] [--hierarchy-small 20000] [--no-hierarchy]
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-imports", action="store_true", help="skip the problem-list import benchmark")
     p.add_argument("--archive-runs", type=int, default=20, help="timed kept downloads and fresh renders")
     p.add_argument("--no-archive", action="store_true", help="skip the kept-document download benchmark")
+    p.add_argument("--hierarchy-assignments", type=int, default=1_000_000, help="assignments of the province data set")
+    p.add_argument("--hierarchy-small", type=int, default=20_000, help="assignments of its small twin (statements)")
+    p.add_argument("--hierarchy-requests", type=int, default=30, help="timed requests per page at province scale")
+    p.add_argument("--no-hierarchy", action="store_true", help="skip the province-scale benchmark (load_scale)")
     p.add_argument(
         "--only-batch", action="store_true", help="time only the batch actions and print the figures; write nothing"
     )
@@ -113,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         database,
         documents,
         fanout,
+        hierarchy,
         imports,
         machine,
         outbox,
@@ -213,6 +219,23 @@ def main(argv: list[str] | None = None) -> int:
             database.migrate_and_reset()
             ap = api.run(units=args.rank_units, assignments=args.rank_assignments, requests=args.api_requests)
 
+        hi = None
+        if not args.no_hierarchy and backend.is_fallback:
+            print("Province scale: skipped (PostgreSQL only).")
+        elif not args.no_hierarchy:
+            print(
+                f"Province scale: load_scale with {args.hierarchy_assignments:,} assignments (and "
+                f"{args.hierarchy_small:,} for the statement counts) in a database of its own, pages, rankings and "
+                "a break-down…"
+            )
+            hi = _in_media(
+                lambda: hierarchy.run(
+                    assignments=args.hierarchy_assignments,
+                    small=args.hierarchy_small,
+                    requests=args.hierarchy_requests,
+                )
+            )
+
         text = report.render(
             info,
             backend,
@@ -227,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
             api=ap,
             imports=im,
             archive=kept,
+            hierarchy=hi,
         )
         args.output.write_text(text, encoding="utf-8")
         s = report.summarise(f, t)
@@ -270,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
             print(imports.summary_line(im))
         if kept is not None:
             print(archive.summary_line(kept))
+        if hi is not None:
+            print(hierarchy.summary_line(hi))
         print(f"Wrote {args.output.name} in {time.perf_counter() - started:.0f} s ({info.database}).")
         return 0
     finally:

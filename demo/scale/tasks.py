@@ -102,7 +102,9 @@ class Work:
         rng = self.rng
         roll = rng.random()
         others = office.departments + office.teams
-        if roll < 0.5 or not others:
+        # The first city's first letter goes to its counties: the sample task broken down to 50
+        # townships is there, however small the data set.
+        if roll < 0.5 or not others or (self.sample_parent is None and office is self.tree.cities[0]):
             kind, units = "supervision", list(office.counties)
         elif roll < 0.8:
             kind, units = "assignment", rng.sample(others, min(len(others), rng.randint(3, 10)))
