@@ -27,7 +27,7 @@ from supervision.models import (
 )
 from supervision.parsing import clean_text, parse_id
 from supervision.selectors import visibility
-from supervision.selectors.search import AssignmentFilters, Light
+from supervision.selectors.search import AssignmentFilters, Level, Light
 from supervision.services import InvalidInput
 from supervision.services.roles import office_ids
 
@@ -122,6 +122,7 @@ def ledger_request(
     site: str | None = None,
     overdue: str | None = None,
     open_only: str | None = None,
+    level: str | None = None,
 ) -> LedgerRequest:
     """Resolve the filters; ``letters`` limits which letters may be named (default: all).
 
@@ -149,6 +150,7 @@ def ledger_request(
         site=clean_text(site, MAX_TEXT),
         overdue=_flag(overdue),
         open_only=_flag(open_only),
+        level=_choice(level, [c for c, _label in Level.CHOICES if c], _("Unknown level “%(value)s”."), "level"),
     )
     return LedgerRequest(filters=filters, units=found_units, letter=found_letter)
 
@@ -184,7 +186,10 @@ FILTER_WORDS = {
     "light": "",
     "overdue": "仅看逾期",
     "open_only": "仅看未办结",
+    "level": "",
 }
+# A printed ledger's words for the level asked (fixed words of the document, like FILTER_WORDS).
+LEVEL_WORDS = {Level.DIRECT: "直接交办任务", Level.SUB: "下级分解转办任务"}
 
 
 def ledger_filters_named(asked: LedgerRequest) -> list[tuple[str, str]]:
@@ -212,6 +217,8 @@ def ledger_filters_named(asked: LedgerRequest) -> list[tuple[str, str]]:
     if f.light:
         found.append(("light", str(dict(Light.CHOICES).get(f.light, f.light))))
     found += [(key, "") for key, on in (("overdue", f.overdue), ("open_only", f.open_only)) if on]
+    if f.level:
+        found.append(("level", LEVEL_WORDS.get(f.level, f.level)))
     return found
 
 

@@ -62,6 +62,7 @@ FIELDS = (
     "item__site",
     "item__description",
     "item__measures",
+    "measures",
     "progress",
     "deadline",
     "item__deadline_kind",
@@ -155,7 +156,8 @@ def ledger_lines(rows: Iterable[Any], today: dt.date | None = None) -> Iterator[
         if row.state in open_states and row.deadline < today:
             state += wording.OVERDUE
         unit = row.unit__name if row.role == UnitRole.LEAD else f"{row.unit__name}（{cooperating}）"
-        description, measures = row.item__description, row.item__measures
+        # A sub-task's own part of the work (分解) is what its unit answers for.
+        description, measures = row.item__description, row.measures or row.item__measures
         if row.item__site and row.item__problem_no:
             measures = f"【{row.item__site}】{measures}"
         elif row.item__site:

@@ -100,6 +100,7 @@ def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:
         site=_one(params, "site"),
         overdue=_one(params, "overdue"),
         open_only=_one(params, "open"),
+        level=_one(params, "level"),
     )
     if asked.units and not (user.is_superuser or office_ids(user)):
         # A unit's ledger holds its own rows only: naming another unit would print its name over
@@ -111,7 +112,15 @@ def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:
     # Narrowed to a list's queue (``queue=to_verify``…) as the list page narrows it; an unknown
     # queue is the whole list, as there.
     base = visibility.assignments_visible_to(user)
-    queue = queues.QUEUES.get(_one(params, "queue") or "")
+    if not asked.filters.level:
+        # Unless a level is asked for, a ledger holds the tasks its reader answers for: the
+        # office's own (what it issued), a unit's own (not the parts it handed down below, which
+        # would print the same problem again under each township).
+        if user.is_superuser or office_ids(user):
+            base = base.filter(parent__isnull=True)
+        else:
+            base = base.filter(unit_id__in=unit_ids(user))
+    queue = queues.ALL_QUEUES.get(_one(params, "queue") or "")
     if queue is not None:
         base = base.filter(pk__in=queue.assignments(user).values("pk"))
     return LedgerAsk(user=user, request=asked, rows=ledger.ledger_queryset(base, asked.filters))
