@@ -81,7 +81,17 @@ class Letters:
         )
         self.audit: object = None  # set by the caller: the audit table is shared with the tasks
 
-    def issue(self, office: Office, kind: str, addressees: list[Node], items: int, issued_at: dt.datetime) -> LetterRow:
+    def issue(
+        self,
+        office: Office,
+        kind: str,
+        addressees: list[Node],
+        items: int,
+        issued_at: dt.datetime,
+        *,
+        due_by: dt.date | None = None,
+    ) -> LetterRow:
+        """``due_by``: every item is due then (a long-term letter, phase results then ongoing)."""
         rng = self.rng
         prefix_id, prefix = office.prefixes[kind]
         year = cycle_calendar.local_date(issued_at).year
@@ -126,6 +136,8 @@ class Letters:
             problem, measures = rng.choice(PROBLEMS)
             deadline = day + dt.timedelta(days=rng.randint(25, 120))
             kind_ = "phase_then_ongoing" if rng.random() < 0.1 else "by_date"
+            if due_by is not None:
+                deadline, kind_ = due_by, "phase_then_ongoing"
             item_id = self.next_item
             self.next_item += 1
             self.items.add(

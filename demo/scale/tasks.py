@@ -104,13 +104,19 @@ class Work:
         others = office.departments + office.teams
         # The first city's first letter goes to its counties: the sample task broken down to 50
         # townships is there, however small the data set.
-        if roll < 0.5 or not others or (self.sample_parent is None and office is self.tree.cities[0]):
+        sample = self.sample_parent is None and office is self.tree.cities[0]
+        due_by = None
+        if roll < 0.5 or not others or sample:
             kind, units = "supervision", list(office.counties)
         elif roll < 0.8:
             kind, units = "assignment", rng.sample(others, min(len(others), rng.randint(3, 10)))
         else:
             kind, units = "supervision", office.counties + rng.sample(others, min(len(others), rng.randint(2, 6)))
-        letter = self.letters.issue(office, kind, units, rng.randint(8, 30), issued_at)
+        if sample:
+            # Long-term items, due well after now whatever the size: the task broken down to 50
+            # townships looks the same on a small data set and a large one (not overdue, open).
+            due_by = cycle_calendar.local_date(self.planner.now) + dt.timedelta(days=60)
+        letter = self.letters.issue(office, kind, units, rng.randint(8, 30), issued_at, due_by=due_by)
         for item_id, deadline, measures in letter.items:
             for unit in units:
                 below = [self.tree.nodes[t] for t in unit.children]
