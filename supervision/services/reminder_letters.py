@@ -50,9 +50,10 @@ def _office_clerk(office_id: int) -> User | None:
     return membership.user if membership is not None else None
 
 
-def _reply_by(now: dt.datetime) -> dt.date:
-    # Report by the cut-off of the open cycle: the next time the office compiles progress.
-    cycle = Cycle.objects.filter(state=CycleState.OPEN).first()
+def _reply_by(now: dt.datetime, office_id: int) -> dt.date:
+    # Report by the cut-off of the open cycle of the office that issued the letter: the next time
+    # it compiles progress (each office runs its own cycles; another's may lag or have stopped).
+    cycle = Cycle.objects.filter(office_id=office_id, state=CycleState.OPEN).first()
     if cycle is not None and cycle.cutoff_at > now:
         return cycle_calendar.local_date(cycle.cutoff_at)
     return clock.today() + dt.timedelta(days=7)
@@ -98,7 +99,7 @@ def reminder_draft_extend(*, letter_id: int, chased: list[tuple[int, int]], now:
             kind=LetterKind.REMINDER,
             title=title,
             body=body,
-            deadline=_reply_by(now),
+            deadline=_reply_by(now, letter.office_id),
             addressee_ids=units,
             parent=letter,
         )
