@@ -36,10 +36,9 @@ from supervision.models import (
     User,
 )
 from supervision.selectors.shares import letter_shares
-from supervision.services import DomainError, ruleset_revise
+from supervision.services import DomainError, rule_offices, ruleset_revise, unit_sub_ranking_set
 from supervision.services.channel_input import address_shown
 from supervision.services.channels import channel_disable, channel_enable
-from supervision.services.ranking import rule_offices, unit_sub_ranking_set
 from supervision.services.units import unit_one_person_set
 
 

@@ -1,7 +1,7 @@
 """The only writers of domain state. Views, admin, commands and tests all call these."""
 
 from .claims import assignment_claim, assignment_unclaim
-from .cycles import TickResult, cycle_advance, cycle_close, tick_run
+from .cycles import TickResult, cycle_advance, cycle_close, office_cycle_advance, tick_run
 from .errors import AlreadyClaimed, DomainError, InvalidInput, InvalidTransition, NotAllowed
 from .extensions import (
     extension_approve,
@@ -18,7 +18,7 @@ from .letter_lifecycle import letter_withdraw
 from .letters import item_add, item_delete, letter_attach, letter_create, letter_detach, letter_update_draft
 from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
 from .office_checks import assignment_close, assignment_reject, assignment_reopen, assignment_verify
-from .ranking import ruleset_current, ruleset_revise
+from .ranking import rule_offices, ruleset_current, ruleset_revise, unit_sub_ranking_set
 from .reports import assignment_carry_forward
 from .returns import (
     assignment_approve_return,
@@ -87,9 +87,12 @@ __all__ = [
     "notice_update_draft",
     "notification_mark_all_read",
     "notification_mark_read",
+    "office_cycle_advance",
+    "rule_offices",
     "ruleset_current",
     "ruleset_revise",
     "tick_run",
+    "unit_sub_ranking_set",
     "stored_files_sweep",
     "SweepResult",
     "SubTaskPart",
