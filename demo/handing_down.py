@@ -21,13 +21,14 @@ Every step is the service the pages call, by the person whose job it is, at offi
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections import Counter
 from collections.abc import Callable
 
 from django.utils import timezone
 
 from supervision import services
-from supervision.models import ItemCategory, LetterKind
+from supervision.models import ItemCategory, LetterKind, User
 from supervision.services.reminders import assignment_remind
 
 from . import phrases, timing
@@ -47,7 +48,7 @@ BUREAU = "区乡村振兴局"
 # How old a letter must be (days before now) for each story to fit in what has happened.
 CLOSED_AGE = (35, 62)
 OPEN_AGE = (14, 34)
-FORWARDED_AGE = (6, 30)
+FORWARDED_AGE = (7, 40)
 OVERDUE_PART_DAYS = 7  # the late township's own deadline, counted from the break-down
 
 
@@ -100,7 +101,8 @@ class HandDownTeller:
         issued = timing.local(start).date()
         today = timing.local(self.cut).date()
         common = plan.theme is not None and item.category == ItemCategory.COMMON
-        found = plan.kind == LetterKind.ASSIGNMENT and item.lead == COUNTY
+        # Found in a village of one of 离石区's townships that does not cooperate on it already.
+        found = plan.kind == LetterKind.ASSIGNMENT and item.lead == COUNTY and _named_town(story) is not None
         wanted = (
             # Long enough before the deadline for both parts and the roll-up to be done.
             (CLOSED, common and (item.deadline - issued).days >= 22, CLOSED_AGE),
@@ -189,13 +191,11 @@ class HandDownTeller:
         t = _end_of(late_deadline) + dt.timedelta(days=rng.uniform(0.7, 1.5))
         chase = f"{late.unit.short_name}分解任务已超期，请加快整改进度，尽快报送完成情况。"
         steps.add(t, self._sub_remind(late, subs, county.liaison, chase))
-        t = timing.after(t, rng, 0.3, 1)
-        steps.add(t, self._sub_report(late, subs, story, text=self._late_text(late, rng, chased=True)))
         self._county_reports(story, steps, at, [prompt, late])
 
     def _forwarded(self, story: Story, steps: Steps, start: dt.datetime) -> None:
         rng = story.rng
-        town = self.world.members[self._forward_town(story)]
+        town = self.world.members[_named_town(story) or TOWNSHIPS[0].code]
         subs: dict[str, int] = {}
         at = timing.after(start, rng, 0.1, 0.8)
         steps.add(at, self._claim(story))
@@ -205,20 +205,12 @@ class HandDownTeller:
         t = timing.after(at, rng, 0.2, 1.2)
         steps.add(t, self._sub_claim(town, subs, rng))
         t = timing.after(t, rng, 2, 4)
-        steps.add(t, self._sub_report(town, subs, story, with_file=True))
+        steps.add(t, self._sub_report(town, subs, story, text=self._forwarded_text(story, town, 0), with_file=True))
+        n = 1
         while (t := timing.after(t, rng, 11, 15)) < self.cut:
-            steps.add(t, self._sub_report(town, subs, story))
+            steps.add(t, self._sub_report(town, subs, story, text=self._forwarded_text(story, town, n)))
+            n += 1
         self._county_reports(story, steps, at, [town], forwarded=True)
-
-    def _forward_town(self, story: Story) -> str:
-        """The township the problem was found in, when it is one of 离石区's and does not hold a
-        cooperating task on it already; else the first that does not."""
-        holding = set(story.item.cooperating)
-        named = [code for name, code in TOWNSHIP_BY_NAME.items() if name in story.item.site]
-        for code in named + [t.code for t in TOWNSHIPS]:
-            if code not in holding:
-                return code
-        return TOWNSHIPS[0].code
 
     def _county_reports(
         self,
@@ -281,7 +273,7 @@ class HandDownTeller:
 
         return step
 
-    def _act_on(self, story: Story, service: Callable[..., object], actor, comment: str) -> Action:
+    def _act_on(self, story: Story, service: Callable[..., object], actor: User, comment: str) -> Action:
         def step() -> None:
             service(actor=actor, assignment=story.assignment_id, comment=comment)
 
@@ -309,7 +301,7 @@ class HandDownTeller:
 
         return step
 
-    def _sub_claim(self, town: Member, subs: dict[str, int], rng) -> Action:
+    def _sub_claim(self, town: Member, subs: dict[str, int], rng: random.Random) -> Action:
         person = rng.choice(town.responsible)
 
         def step() -> None:
@@ -354,28 +346,41 @@ class HandDownTeller:
         return step
 
     def _sub_act(
-        self, service: Callable[..., object], town: Member, subs: dict[str, int], actor, comment: str
+        self, service: Callable[..., object], town: Member, subs: dict[str, int], actor: User, comment: str
     ) -> Action:
         def step() -> None:
             service(actor=actor, assignment=subs[town.code], comment=comment)
 
         return step
 
-    def _sub_remind(self, town: Member, subs: dict[str, int], actor, text: str) -> Action:
+    def _sub_remind(self, town: Member, subs: dict[str, int], actor: User, text: str) -> Action:
         def step() -> None:
             assignment_remind(actor=actor, assignment=subs[town.code], text=text)
 
         return step
 
     @staticmethod
-    def _late_text(town: Member, rng, *, chased: bool = False) -> str:
+    def _late_text(town: Member, rng: random.Random) -> str:
         done = rng.randint(6, VILLAGES[town.code] - 4)
-        if chased:
-            return (
-                f"收到区里催办后，{_level(town.code)}党委专题研究，抽调{rng.randint(6, 12)}名干部包村推进，"
-                f"已完成{done + 3}个行政村的整改，剩余村正在加紧整改。"
-            )
         return f"受连续降雨影响，入户摸排进度滞后，目前已完成{done}个行政村的摸排，正在组织整改。"
+
+    @staticmethod
+    def _forwarded_text(story: Story, town: Member, n: int) -> str:
+        """The ``n``-th report of the forwarded task (from 0): the work moves on report by report."""
+        done = min(90, 30 + 25 * n + story.rng.choice((0, 5, 10)))
+        first = story.item.measures.split("，")[0].split("；")[0]
+        return (
+            f"已制定{_level(town.code)}级整改方案，明确包村领导和责任人，{story.item.site}“{first}”工作"
+            f"已完成约{done}%，正在加紧推进。"
+        )
+
+
+def _named_town(story: Story) -> str | None:
+    """The township of 离石区 the problem was found in, if it holds no cooperating task on it."""
+    for name, code in TOWNSHIP_BY_NAME.items():
+        if name in story.item.site and code not in story.item.cooperating:
+            return code
+    return None
 
 
 def _end_of(day: dt.date) -> dt.datetime:

@@ -438,6 +438,7 @@ def test_the_forwarded_task_is_worked_on_by_its_township(lishi):
     (sub,) = lishi.forwarded.children.all()
     assert lishi.forwarded.state == AssignmentState.IN_PROGRESS
     assert sub.state == AssignmentState.IN_PROGRESS and sub.deadline >= timezone.localdate()
+    assert sub.unit.short_name in sub.item.site  # to the township the problem was found in
     assert ProgressReport.objects.filter(assignment=sub).exists()
     assert Evidence.objects.filter(report__assignment=sub).exists()
 
