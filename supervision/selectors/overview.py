@@ -25,6 +25,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 
 from supervision import clock
 from supervision.models import (
+    OFFICE_ROLES,
     OPEN_STATES,
     UNIT_ROLES,
     Assignment,
@@ -35,6 +36,7 @@ from supervision.models import (
     LetterState,
     Role,
     Unit,
+    UnitKind,
     User,
 )
 from supervision.selectors.queues import HANDED_DOWN_QUEUES, QUEUES
@@ -58,9 +60,29 @@ class Overview:
     worst_units: list[dict]  # the units with most overdue open assignments
 
 
-def office_overview(user: User, today: dt.date | None = None) -> Overview | None:
-    """None when the user holds no role in any office."""
-    offices = sorted(office_ids(user))
+def working_offices(user: User) -> list[Unit]:
+    """The offices where the user holds an office role (a city office where they only work the
+    province's letters as a unit is not one), the top office first, then in the offices' order:
+    the pages about one office open the first unless asked for another (``?by=``). One query."""
+    held = [unit for unit, roles in roles_by_unit(user).items() if roles & OFFICE_ROLES]
+    if not held:
+        return []
+    found = list(Unit.objects.filter(pk__in=held, kind=UnitKind.OFFICE))
+    return sorted(found, key=lambda o: (o.parent_id is not None, o.sort_order, o.pk))
+
+
+def office_picked(user: User, wanted: int | None) -> tuple[Unit | None, list[Unit]]:
+    """(the office a page is about, the offices the user may pick from): ``wanted`` when it is one
+    of theirs, else their first; (None, []) for someone in no office."""
+    mine = working_offices(user)
+    picked = next((o for o in mine if o.pk == wanted), mine[0] if mine else None)
+    return picked, mine
+
+
+def office_overview(user: User, today: dt.date | None = None, offices: list[Unit] | None = None) -> Overview | None:
+    """None when the user holds no role in any office. ``offices``: the user's offices as the
+    page read them already (``working_offices``), else read here."""
+    offices = sorted(o.pk for o in offices) if offices is not None else sorted(office_ids(user))
     if not offices:
         return None
     today = today or clock.today()
@@ -144,7 +166,8 @@ class UnitFigures:
 
 
 def unit_overview(user: User, today: dt.date | None = None) -> list[UnitFigures]:
-    """The user's responsible units (not offices), in the units' usual order; [] when none.
+    """The units where the user holds a unit role (responsible units, and a city office working
+    the province's letters), in the units' usual order; [] when none.
     Three queries whatever the data (the units, one grouped aggregate of the tasks they hold, the
     extension requests), and a fourth for units with units below them: one grouped aggregate of
     the sub-tasks they handed down."""
@@ -154,10 +177,11 @@ def unit_overview(user: User, today: dt.date | None = None) -> list[UnitFigures]
     today = today or clock.today()
     # Whether a unit has units below it (active or not: a sub-task outlives its unit's closing),
     # so a unit at the bottom of the tree is not asked what it handed down.
+    # A city office is among them when the person works the province's letters in it (its unit
+    # roles): an office never holds a task of its own letters, so what it holds is the letters
+    # of the office above it.
     units = list(
-        Unit.objects.filter(pk__in=held)
-        .exclude(kind="office")
-        .annotate(has_below=Exists(Unit.objects.filter(parent_id=OuterRef("pk"))))
+        Unit.objects.filter(pk__in=held).annotate(has_below=Exists(Unit.objects.filter(parent_id=OuterRef("pk"))))
     )
     if not units:
         return []

@@ -191,7 +191,8 @@ def queue_counts(user: User) -> dict[str, int]:
 
 def reassign_targets(assignment: Assignment) -> QuerySet[Unit]:
     """Units a returned assignment may be reassigned to (改派), active and not the unit that
-    returned it. The office's task: any unit but an office not already holding the item. A
+    returned it. The office's task: any responsible unit, or office directly below the issuing
+    office, not already holding the item. A
     sub-task: a unit directly below the unit that handed it down, not already holding a live
     sub-task of the same parent."""
     live = [S.REASSIGNED, S.WITHDRAWN]
@@ -205,9 +206,13 @@ def reassign_targets(assignment: Assignment) -> QuerySet[Unit]:
         )
     # A direct task's item: its sub-tasks (the same item, held below) do not count.
     holding = Assignment.objects.filter(item_id=assignment.item_id, parent__isnull=True).exclude(state__in=live)
+    # Who may be sent the letter may be given its task: a responsible unit, or an office directly
+    # below the issuing office (a city office works the province's letters as a unit). Never an
+    # office of its own letters, nor one above or beside it.
+    issuing = Letter.objects.filter(pk=assignment.letter_id).values("office_id")
     return (
         Unit.objects.filter(is_active=True)
-        .exclude(kind="office")
+        .filter(~Q(kind="office") | Q(kind="office", parent_id=Subquery(issuing)))
         .exclude(pk=assignment.unit_id)
         .exclude(pk__in=holding.values("unit_id"))
         .order_by("peer_group", "sort_order", "name")

@@ -20,7 +20,6 @@ from supervision.models import (
     PeerGroup,
     ReadReceipt,
     Unit,
-    UnitKind,
     UnitResult,
     User,
 )
@@ -56,15 +55,16 @@ class Receipts:
 
 def letter_reading_units(letter: Letter) -> QuerySet[Unit]:
     """The units an issued letter went to: its addressed and copied units and any unit holding one
-    of its assignments (a reassignment reaches beyond the addressees); never the office. Each
-    annotated ``addressed`` and ``copied``."""
+    of its assignments (a reassignment reaches beyond the addressees), a city office among them;
+    never the issuing office. Each annotated ``addressed`` and ``copied``."""
     addressed = Letter.addressees.through.objects.filter(letter_id=letter.pk, unit_id=OuterRef("pk"))
     copied = Letter.cc_units.through.objects.filter(letter_id=letter.pk, unit_id=OuterRef("pk"))
     holding = Assignment.objects.filter(letter_id=letter.pk, unit_id=OuterRef("pk"))
     return (
         Unit.objects.annotate(addressed=Exists(addressed), copied=Exists(copied))
         .filter(Q(addressed=True) | Q(copied=True) | Exists(holding))
-        .exclude(kind=UnitKind.OFFICE)
+        # Not the issuing office; a city office the province's letter went to reads it as a unit.
+        .exclude(pk=letter.office_id)
     )
 
 

@@ -98,7 +98,13 @@ def assignment_reassign(
     directly below it: the new sub-task takes the old one's place under the same parent, with
     its measures, its deadline and the units above it."""
     unit_id = _unit_id(unit)
-    target = Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office").first() if unit_id else None
+    # A responsible unit, or an office below another (a city office receives the province's
+    # tasks as a unit); which office is checked against the task's letter below.
+    target = (
+        Unit.objects.filter(pk=unit_id, is_active=True).exclude(kind="office", parent__isnull=True).first()
+        if unit_id
+        else None
+    )
     if target is None:
         raise InvalidInput(_("Choose an active responsible unit to reassign to."), field="unit")
     comment = reason_clean(comment, required=False)
@@ -106,6 +112,9 @@ def assignment_reassign(
     def check(a: Assignment) -> None:
         if target.pk == a.unit_id:
             raise InvalidInput(_("Reassign to another unit, or re-issue to keep it with this one."), field="unit")
+        if target.is_office and (a.parent_id is not None or target.parent_id != a.letter.office_id):
+            # As a letter is addressed: only to an office directly below the issuing office.
+            raise InvalidInput(_("Choose an active responsible unit to reassign to."), field="unit")
         if a.parent_id is not None:
             above = answerable_unit(a)
             if target.parent_id != above:
