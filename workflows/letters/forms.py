@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from supervision.models import (
@@ -35,8 +36,14 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _units():
-    return Unit.objects.filter(is_active=True).exclude(kind="office").order_by("peer_group", "sort_order", "name")
+def _units(office: Unit | int | None = None) -> QuerySet[Unit]:
+    """The units a letter of ``office`` may go to, as the letter services accept them: every active
+    responsible unit, and the offices directly below the drafting office (a city office receives
+    the province's letters as a unit). Never the office itself, nor one above or beside it."""
+    may = ~Q(kind="office")
+    if office is not None:
+        may |= Q(kind="office", parent_id=office.pk if isinstance(office, Unit) else int(office))
+    return Unit.objects.filter(may, is_active=True).order_by("peer_group", "sort_order", "name")
 
 
 class LetterForm(forms.Form):
@@ -65,11 +72,12 @@ class LetterForm(forms.Form):
         label=_("Copied units"), queryset=_units(), required=False, widget=UnitPicker()
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, office: Unit | int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Evaluated per form: units added in the admin appear without a restart.
-        self.fields["addressees"].queryset = _units()
-        self.fields["cc_units"].queryset = _units()
+        # Evaluated per form: units added in the admin appear without a restart. ``office``: the
+        # office drafting the letter, whose offices below are offered too.
+        self.fields["addressees"].queryset = _units(office)
+        self.fields["cc_units"].queryset = _units(office)
 
 
 def _unit_id(value: Any) -> int:

@@ -99,7 +99,7 @@ def letter_new(request: HttpRequest) -> HttpResponse:
     offices = _offices_as_clerk(request.user)
     if not offices:
         raise Http404
-    form = forms.LetterForm(request.POST or None)
+    form = forms.LetterForm(request.POST or None, office=offices[0])
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         letter = _call(
@@ -167,6 +167,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
     if "edit" in context["steps"]:
         context["edit_form"] = forms.LetterForm(
+            office=letter.office_id,
             initial={
                 "kind": letter.kind,
                 "title": letter.title,
@@ -175,7 +176,7 @@ def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "deadline": letter.deadline,
                 "addressees": list(context["addressees"]),
                 "cc_units": list(context["cc_units"]),
-            }
+            },
         )
         context["item_form"] = forms.ItemForm(units=context["addressees"])
     if "send" in context["steps"]:
@@ -220,7 +221,7 @@ def letter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user, post = request.user, request.POST
     back = HttpResponseRedirect(reverse("letters:detail", args=[letter.pk]))
     if action == "update":
-        form = forms.LetterForm(post)
+        form = forms.LetterForm(post, office=letter.office_id)
         if not form.is_valid():
             messages.error(request, _("Check the letter's fields: %(errors)s") % {"errors": _errors(form)})
             return back
