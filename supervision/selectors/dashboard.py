@@ -7,10 +7,10 @@ whatever the data.
 - lights per unit (red/yellow/green among its open assignments), worst first;
 - the rank history of the units at the bottom of the latest ranking.
 
-Office roles only (None otherwise); the assignment figures cover the office's direct tasks of
-the letters of the user's offices (a sub-task a unit handed down is that unit's part of its own
-task, not a second task of the office's), the ranking figures every unit (the office sees them
-all, see ``rankings``).
+Office roles only (None otherwise), one office at a time (a person in several picks): the
+assignment figures cover the office's direct tasks of its letters (a sub-task a unit handed down
+is that unit's part of its own task, not a second task of the office's), the ranking figures
+every unit of the office's own ranking (the office sees them all, see ``rankings``).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ from supervision.models import (
     CycleState,
     ItemCategory,
     PeerGroup,
+    Unit,
     UnitResult,
     User,
 )
 from supervision.models.assignments import DEAD_STATES
+from supervision.selectors.overview import office_picked
 from supervision.selectors.rankings import GROUP_ORDER
 from supervision.selectors.search import Light, light_filter
-from supervision.services.roles import office_ids
 
 S = AssignmentState
 # The states a chart shows, in the order of the work; the dead ones (reassigned, withdrawn) are
@@ -98,6 +99,8 @@ class RankLine:
 
 @dataclass
 class Dashboard:
+    office: Unit  # whose dashboard it is
+    offices: list[Unit]  # the offices the person may pick from (theirs)
     by_group: Breakdown
     by_category: Breakdown
     burndown: list[BurndownPoint]  # oldest first
@@ -106,29 +109,37 @@ class Dashboard:
     bottom: list[RankLine] = field(default_factory=list)
 
 
-def office_dashboard(user: User, today: dt.date | None = None) -> Dashboard | None:
-    """None when the user holds no office role. Nine queries whatever the data."""
-    offices = sorted(office_ids(user))
-    if not offices:
+def office_dashboard(user: User, today: dt.date | None = None, office: int | None = None) -> Dashboard | None:
+    """One office's dashboard: ``office`` when the user holds an office role there, else their first
+    office (see ``overview.working_offices``). None when the user holds no office role. Nine
+    queries whatever the data.
+
+    Each office runs its own cycles and ranking: a province's dashboard shows the province's
+    cycles and its ranking of its cities, a city office's its own over its counties."""
+    picked, offices = office_picked(user, office)
+    if picked is None:
         return None
     today = today or clock.today()
     mine = (
-        Assignment.objects.filter(letter__office_id__in=offices, parent__isnull=True)
+        Assignment.objects.filter(letter__office_id=picked.pk, parent__isnull=True)
         .exclude(state__in=DEAD_STATES)
         .order_by()
     )
-    # The recent closed cycles, oldest first: read once for the burndown and the rank history.
+    # The office's recent closed cycles, oldest first: read once for the burndown and the rank
+    # history.
     cycles = list(
-        Cycle.objects.filter(state=CycleState.CLOSED)
+        Cycle.objects.filter(office_id=picked.pk, state=CycleState.CLOSED)
         .order_by("-number")
         .values("pk", "number", "cutoff_at")[:BURNDOWN_CYCLES]
     )[::-1]
     return Dashboard(
+        office=picked,
+        offices=offices,
         by_group=_by_group(mine),
         by_category=_by_category(mine),
-        burndown=_burndown(mine, cycles),
+        burndown=_burndown(mine, cycles, picked.pk),
         lights=_lights(mine, today),
-        **_bottom_ranks(cycles),
+        **_bottom_ranks(cycles, picked.pk),
     )
 
 
@@ -150,7 +161,7 @@ def _by_category(mine) -> Breakdown:
     return Breakdown(rows=[(k, str(labels.get(k, k))) for k in keys], counts=counts)
 
 
-def _burndown(mine, cycles: list[dict]) -> list[BurndownPoint]:
+def _burndown(mine, cycles: list[dict], office_id: int) -> list[BurndownPoint]:
     """Open at a cut-off: issued by then, neither verified nor written off by then. One
     conditional count per cycle in a single aggregate, and the snapshot's overdue sums."""
     if not cycles:
@@ -167,7 +178,8 @@ def _burndown(mine, cycles: list[dict]) -> list[BurndownPoint]:
         }
     )
     overdue = dict(
-        UnitResult.objects.filter(cycle_id__in=[c["pk"] for c in cycles])
+        # The office's own ranking: not a unit's ranking of its sub-units in the same cycle.
+        UnitResult.objects.filter(cycle_id__in=[c["pk"] for c in cycles], ranked_by_id=office_id)
         .values("cycle_id")
         .annotate(n=Sum("overdue"))
         .order_by()
@@ -198,14 +210,15 @@ def _lights(mine, today: dt.date) -> list[UnitLights]:
     return [UnitLights(r["unit_id"], r["unit__name"], r["red"], r["yellow"], r["green"]) for r in rows]
 
 
-def _bottom_ranks(cycles: list[dict]) -> dict:
-    """The units nearest the bottom of their group in the latest closed cycle (last place
-    first), with their places over the recent cycles: two queries."""
+def _bottom_ranks(cycles: list[dict], office_id: int) -> dict:
+    """The units nearest the bottom of their group in the office's ranking of its latest closed
+    cycle (last place first), with their places over the recent cycles: two queries."""
     numbers = [c["number"] for c in cycles]
     if not numbers:
         return {"rank_cycles": [], "bottom": []}
+    ranked = UnitResult.objects.filter(cycle_id__in=[c["pk"] for c in cycles], ranked_by_id=office_id, ranked=True)
     latest = (
-        UnitResult.objects.filter(cycle__number=numbers[-1], ranked=True)
+        ranked.filter(cycle_id=cycles[-1]["pk"])
         .annotate(from_bottom=F("group_size") - F("rank"))
         .order_by("from_bottom", "-group_size", "unit__sort_order", "unit_id")
         .values("unit_id", "unit__short_name", "unit__name", "peer_group", "rank", "group_size")[:BOTTOM_UNITS]
@@ -222,8 +235,6 @@ def _bottom_ranks(cycles: list[dict]) -> dict:
         for r in latest
     }
     position = {n: i for i, n in enumerate(numbers)}
-    for unit_id, number, rank in UnitResult.objects.filter(
-        unit_id__in=list(lines), cycle__number__in=numbers, ranked=True
-    ).values_list("unit_id", "cycle__number", "rank"):
+    for unit_id, number, rank in ranked.filter(unit_id__in=list(lines)).values_list("unit_id", "cycle__number", "rank"):
         lines[unit_id].ranks[position[number]] = rank
     return {"rank_cycles": numbers, "bottom": list(lines.values())}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from notices.charts import Series, bar_chart, line_chart
 from supervision.models import AssignmentState
+from supervision.parsing import parse_id
 from supervision.selectors.dashboard import CHART_STATES, Breakdown, office_dashboard
 
 from .views import CHART_FONT, CHART_WIDTH, cycle_label
@@ -54,7 +55,8 @@ def _state_bars(b: Breakdown, title: str) -> SafeString:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    d = office_dashboard(request.user)
+    # One office's dashboard: ``?by=`` for a person in several, their first office otherwise.
+    d = office_dashboard(request.user, office=parse_id(request.GET.get("by", "")))
     if d is None:
         raise PermissionDenied
     burndown = line_chart(
@@ -101,5 +103,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "bottom_chart": bottom,
             "lights": lights,
             "tasks_url": tasks,
+            "offices": d.offices if len(d.offices) > 1 else [],
         },
     )

@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from supervision.models import AssignmentState, Role
-from supervision.selectors.overview import Overview, office_overview
+from supervision.parsing import parse_id
+from supervision.selectors.overview import Overview, office_overview, office_picked
 from supervision.selectors.queues import QUEUES
 from supervision.selectors.rankings import current_cycle
 
@@ -57,7 +58,10 @@ def office_cards(user: Any, o: Overview) -> list[Card]:
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    data = office_overview(request.user)
+    # Each office runs its own cycles: the one this person works in (``?by=`` for a person in
+    # several, as the ranking and dashboard pages pick), their first otherwise.
+    office, offices = office_picked(request.user, parse_id(request.GET.get("by", "")))
+    data = office_overview(request.user, offices=offices)
     if data is None:
         # The application's role check lets only office members in; this is the belt to it.
         raise PermissionDenied
@@ -69,6 +73,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "cards": office_cards(request.user, data),
             "tasks_url": reverse("tasks:list"),
             # The cycle under way: which one, and when its reports are due (双周调度).
-            "cycle": current_cycle(),
+            "cycle": current_cycle(office) if office is not None else None,
+            "office": office,
+            "offices": offices if len(offices) > 1 else [],
         },
     )
