@@ -147,7 +147,10 @@ def _by_group(mine) -> Breakdown:
     labels = dict(PeerGroup.choices)
     counts: dict[str, dict[str, int]] = {}
     for row in mine.values("unit__peer_group", "state").annotate(n=Count("pk")):
-        counts.setdefault(row["unit__peer_group"], {})[row["state"]] = row["n"]
+        # An office holding the office's tasks is a city office below it: counted with the cities,
+        # as the ranking groups them.
+        group = PeerGroup.CITY if row["unit__peer_group"] == PeerGroup.OFFICE else row["unit__peer_group"]
+        counts.setdefault(group, {})[row["state"]] = row["n"]
     keys = [g for g in GROUP_ORDER if g in counts] + sorted(k for k in counts if k not in GROUP_ORDER)
     return Breakdown(rows=[(k, str(labels.get(k, k))) for k in keys], counts=counts)
 
