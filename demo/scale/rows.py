@@ -99,7 +99,7 @@ class Rows:
             self.rng.choice(RESPONSIBLE) if life.claimed_at else "", task.deadline, "",
             _last_rejection(life) if life.rejections else "", life.rejections, issued_at, life.completed_at,
             life.verified_at, life.closed_at, life.last_at, life.version, self._missed(state, issued_at, life),
-            overdue_since, task.parent_id, task.depth, task.handed_down_as, sub_task_overdue and open_, task.measures,
+            overdue_since, task.parent_id, task.depth, task.handed_down_as, sub_task_overdue, task.measures,
         )  # fmt: skip
         for unit_id, distance in task.ancestors:
             self.ancestors.add(task.id, unit_id, distance)

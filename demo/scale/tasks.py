@@ -113,8 +113,10 @@ class Work:
         else:
             kind, units = "supervision", office.counties + rng.sample(others, min(len(others), rng.randint(2, 6)))
         if sample:
-            # Long-term items, due well after now whatever the size: the task broken down to 50
-            # townships looks the same on a small data set and a large one (not overdue, open).
+            # Issued on the campaign's second day with long-term items, due well after now: the
+            # random draws before it are the same whatever the size, so the task broken down to 50
+            # townships and its sub-tasks come out the same on a small data set and a large one.
+            issued_at = self.start + dt.timedelta(days=1)
             due_by = cycle_calendar.local_date(self.planner.now) + dt.timedelta(days=60)
         letter = self.letters.issue(office, kind, units, rng.randint(8, 30), issued_at, due_by=due_by)
         for item_id, deadline, measures in letter.items:
