@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Membership, Role, StandIn, Unit, User
+from supervision.models import OFFICE_ROLES, Membership, Role, StandIn, Unit, User
 
 from .errors import NotAllowed
 
@@ -196,7 +196,9 @@ def role_refusal(roles: Iterable[str]) -> NotAllowed:
 
 def office_ids(user: User) -> set[int]:
     """Offices where the user holds any office role (they see everything those offices issue)."""
-    roles = roles_by_unit(user)
+    # An office role, not any role: a city office's liaison works the province's letters as a unit
+    # and must not see the city's own letters as its staff do.
+    roles = {unit: held for unit, held in roles_by_unit(user).items() if held & OFFICE_ROLES}
     if not roles:
         return set()
     offices = set(Unit.objects.filter(pk__in=roles.keys(), kind="office").values_list("pk", flat=True))
