@@ -51,6 +51,8 @@ from supervision.services.storage import FILE_MODELS, content_name, stored_diges
 # action is a transition that bumps the version once.
 NO_VERSION_BUMP = (
     "assignment.issued",
+    # A sub-task is born issued (分解/转办), as an issued letter's tasks are.
+    "assignment.handed_down",
     "assignment.overdue",
     "extension.requested",
     "extension.signed",
