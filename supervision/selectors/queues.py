@@ -165,19 +165,23 @@ def queue_counts(user: User) -> dict[str, int]:
 
     The handed-down queues are counted apart: in the same WHERE, an OR with their IN over the
     units above sub-tasks would have the database test every row of the table instead of
-    reading the unit's own by index."""
+    reading the unit's own by index. Their rows are read by one IN alone, over the sub-tasks
+    the units handed down: each of those queues is a part of them, and an OR of the four INs
+    was again a scan of the whole table (for a township with nothing below it too)."""
     counts: dict[str, int] = {}
     for group in (QUEUES, HANDED_DOWN_QUEUES):
         held = {key: q for key, q in group.items() if units_where(user, *q.roles)}
         if not held:
             continue
-        aggregates = {}
-        union = Q(pk__in=[])
-        for key, q in held.items():
-            cond = q.condition(user)
-            aggregates[key] = Count("pk", filter=cond)
-            union |= cond
-        counts.update(Assignment.objects.filter(union).aggregate(**aggregates))
+        aggregates = {key: Count("pk", filter=q.condition(user)) for key, q in held.items()}
+        if group is HANDED_DOWN_QUEUES:
+            roles = {role for q in held.values() for role in q.roles}
+            rows = handed_down_by(units_where(user, *roles))
+        else:
+            rows = Q(pk__in=[])
+            for q in held.values():
+                rows |= q.condition(user)
+        counts.update(Assignment.objects.filter(rows).aggregate(**aggregates))
     if units_where(user, Role.LEADER):
         counts["extensions_to_sign"] = extensions_to_sign(user).count()
     if units_where(user, Role.CLERK, Role.DIRECTOR, Role.LIAISON, Role.LEADER):
