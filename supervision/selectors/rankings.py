@@ -2,10 +2,12 @@
 
 Each office has its own cycles and ranking, and a unit marked ``ranks_sub_units`` has its ranking
 of the units below it (``UnitResult.ranked_by`` tells the rankings apart). Whoever ranked sees
-every unit's figures and breakdown in that ranking: the office's people (any role in it) for the
-office's, the unit's liaisons and leaders for the unit's. A ranked unit sees its own breakdown in
-each ranking it is in, and the published notices of those rankings (which show every unit's place
-and score, as a printed 通报 does, but no one else's figures). Nothing here writes.
+every unit's figures and breakdown in that ranking: the office's office roles for the office's
+(a city office's liaison or leader, working the province's letters there, is a unit the province
+ranks, not the city's staff), the unit's liaisons and leaders for the unit's. A ranked unit sees
+its own breakdown in each ranking it is in, and the published notices of those rankings (which
+show every unit's place and score, as a printed 通报 does, but no one else's figures). Nothing
+here writes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from supervision import clock, cycle_calendar, offices
 from supervision.models import (
+    OFFICE_ROLES,
+    UNIT_ROLES,
     Cycle,
     CycleState,
     Escalation,
@@ -112,8 +116,8 @@ _WHOLE_ATTR = "_supervision_whole_rankings"
 
 def whole_rankings(user: User) -> set[int] | None:
     """The rankings (by who ranked: an office, or a unit ranking its sub-units) the user sees
-    whole: every office where they hold a role, every unit ranking its sub-units where they hold
-    one. None for a superuser: all of them."""
+    whole: every office where they hold an office role, every unit ranking its sub-units where they
+    are a liaison or leader. None for a superuser: all of them."""
     if not user.is_authenticated or not user.is_active:
         return set()
     if user.is_superuser:
@@ -121,12 +125,17 @@ def whole_rankings(user: User) -> set[int] | None:
     cached = getattr(user, _WHOLE_ATTR, None)
     if cached is not None:
         return cached
+    # An office's ranking for its office roles only: a city office's liaison and leader hold unit
+    # roles there to work the province's letters, and are a unit ranked by the province, not the
+    # city's staff (as office_ids counts). A unit ranking its sub-units for its liaisons and leaders.
     held = roles_by_unit(user)
+    staff = [unit for unit, roles in held.items() if roles & OFFICE_ROLES]
+    led = [unit for unit, roles in held.items() if roles & UNIT_ROLES]
     found = (
         set(
-            Unit.objects.filter(pk__in=list(held))
-            .filter(Q(kind=UnitKind.OFFICE) | Q(ranks_sub_units=True))
-            .values_list("pk", flat=True)
+            Unit.objects.filter(
+                Q(pk__in=staff, kind=UnitKind.OFFICE) | (Q(pk__in=led, ranks_sub_units=True) & ~Q(kind=UnitKind.OFFICE))
+            ).values_list("pk", flat=True)
         )
         if held
         else set()
@@ -138,7 +147,7 @@ def whole_rankings(user: User) -> set[int] | None:
 
 def sees_all_units(user: User, ranker: Unit | int | None = None) -> bool:
     """Whether the user sees every unit's results of a ranking (``ranker``: who ranked). Without
-    one: whether they see any ranking whole (any role in an office, or a superuser)."""
+    one: whether they see any ranking whole (an office role, or a superuser)."""
     if not user.is_authenticated or not user.is_active:
         return False
     if ranker is None:
