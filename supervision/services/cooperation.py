@@ -11,16 +11,24 @@ cooperating task is checked against its step, changed, audited and its unit told
 Reopening the lead (回头看) does not reopen them: a cooperating task closed with its lead stays
 closed until the office reopens that task itself.
 
-Locks: the lead task first (its own step took it), then its cooperating tasks in id order.
+A cooperating task is never handed down (step_guards: its part follows its lead). Should one
+hold sub-tasks all the same (handed down before that rule), they close with it, by the same
+step and audited each, so that no part is left open under a closed task and a closed letter.
+
+Locks: the lead task first (its own step took it), then its cooperating tasks in id order, then
+their sub-tasks a level at a time, each level in id order: parent before child, the order every
+path taking both keeps (services/hand_down.py).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import Assignment, AssignmentState, ExtensionRequest, Role, UnitRole, User
+from supervision.models import Assignment, AssignmentState, AuditEvent, ExtensionRequest, Role, UnitRole, User
 from supervision.models.assignments import DEAD_STATES
 
 from . import steps
@@ -148,9 +156,15 @@ def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assign
             )
         )
     closing = [c for c, _role in taken]
-    Assignment.objects.bulk_update(closing, ["state", "closed_at", "version", "updated_at"])
+    below = _sub_tasks_close(taken, lead, actor, now, events)
+    Assignment.objects.bulk_update([*closing, *below], ["state", "closed_at", "version", "updated_at"])
+    if below:
+        # Nothing is open below them any more: no late part keeps them yellow.
+        Assignment.objects.filter(pk__in=[c.pk for c in [*closing, *below]], sub_task_overdue=True).update(
+            sub_task_overdue=False
+        )
     audit_record_many(events)
-    for c in closing:
+    for c in [*closing, *below]:
         notify_unit(
             unit_id=c.unit_id,
             roles=[Role.LIAISON, Role.LEADER],
@@ -159,3 +173,49 @@ def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assign
             text=_("Closed with the lead unit's write-off: %(item)s") % message_fields(c),
         )
     return closing
+
+
+def _sub_tasks_close(
+    taken: list[tuple[Assignment, str]], lead: Assignment, actor: User, now: dt.datetime, events: list[AuditEvent]
+) -> list[Assignment]:
+    """Close (in memory, with their audit events appended to ``events``) the live sub-tasks at
+    every level below the cooperating tasks being closed, locked a level at a time in id order.
+    Taken in the role the cooperating task above was closed in, where that role is held: the
+    office closes them, not the units that handed them down. A returned one is left for its
+    decision, as a returned cooperating task is. Returns the sub-tasks closed."""
+    top = {c.pk: (c, role) for c, role in taken}
+    closed: list[Assignment] = []
+    level = list(top)
+    while level:
+        found = list(
+            Assignment.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("unit")
+            .filter(parent_id__in=level)
+            .exclude(state__in=(AssignmentState.CLOSED, *DEAD_STATES))
+            .order_by("pk")
+        )
+        for sub in found:
+            c, role = top[sub.parent_id]
+            top[sub.pk] = (c, role)
+            sub.letter, sub.item = lead.letter, lead.item
+            if not sub.close_with_lead.can_proceed():
+                continue
+            from_state = sub.state
+            sub.close_with_lead()
+            sub.closed_at, sub.version, sub.updated_at = now, sub.version + 1, now
+            closed.append(sub)
+            events.append(
+                audit_event(
+                    actor=actor,
+                    role=role,
+                    unit_id=steps.where(CLOSE_WITH_LEAD, c),
+                    action=CLOSE_WITH_LEAD.action,
+                    assignment=sub,
+                    from_state=from_state,
+                    to_state=sub.state,
+                    data={"lead": lead.pk, "lead_unit": lead.unit_id, "parent": sub.parent_id},
+                    at=now,
+                )
+            )
+        level = [sub.pk for sub in found]
+    return closed

@@ -18,6 +18,7 @@ from supervision.models import (
     HandDown,
     Letter,
     Notice,
+    UnitRole,
     User,
 )
 from supervision.selectors import hand_down
@@ -153,6 +154,15 @@ HANDING_DOWN = (S.ACCEPTED, S.IN_PROGRESS)
 
 
 def _hand_down_refusal(a: Assignment) -> DomainError | None:
+    if a.role == UnitRole.COOPERATING:
+        # A cooperating task closes with its lead's write-off (services/cooperation.py): a part
+        # handed down from it would be left open under a closed task and a closed letter.
+        return InvalidTransition(
+            _(
+                "This is a cooperating unit's task: a cooperating unit's part follows its lead and closes with "
+                "the lead's write-off, so it is not handed down. Only a lead unit's task is handed down."
+            )
+        )
     if not hand_down.within_depth(a):
         return InvalidTransition(
             _("This task is at the lowest level tasks may be handed down to: it cannot be handed down further.")
