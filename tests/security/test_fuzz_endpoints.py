@@ -18,19 +18,33 @@ from tests.helpers import browser_for
 
 # The assignment lists' filter bar (workflows/tasks/forms.FilterForm), which the ledger downloads
 # take too under the same names (notices/filters.ledger_request).
-LIST_FILTERS = ("q", "state", "light", "peer_group", "category", "source", "unit", "letter", "site", "overdue", "open")
+LIST_FILTERS = (
+    "q",
+    "state",
+    "light",
+    "peer_group",
+    "category",
+    "source",
+    "unit",
+    "letter",
+    "site",
+    "overdue",
+    "open",
+    "level",
+    "parent",
+)
 
 # URL name -> the query parameters its view reads (from the views and their forms).
 ENDPOINTS: dict[str, tuple[str, ...]] = {
     "home": (),
-    "office:index": (),
-    "office:dashboard": (),
+    "office:index": ("by",),
+    "office:dashboard": ("by",),
     "unit:index": (),
     "letters:list": ("state", "kind", "q", "before"),
     "tasks:list": ("queue", "filtered", "after", *LIST_FILTERS),
     "tasks:extensions": (),
     "tasks:inbox": ("unread",),
-    "cycles:ranking": ("cycle", "group"),
+    "cycles:ranking": ("cycle", "group", "by"),
     "cycles:notices": (),
     "cycles:unit_mine": (),
     "notices:ledger_page": (),
