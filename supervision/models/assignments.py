@@ -167,6 +167,14 @@ class Assignment(models.Model):
             # A parent task's sub-tasks, and the office-level lists that leave them out.
             models.Index(fields=["parent", "state"], condition=Q(parent__isnull=False), name="asg_parent_state"),
             models.Index(fields=["state", "deadline"], condition=Q(sub_task_overdue=True), name="asg_sub_overdue"),
+            # The office's lists (tens of thousands of visible rows) walk the table in the lists'
+            # (deadline, id) order and stop at the page. Partial, so that only a list that asks
+            # for open work or one level can take them: a unit's lists (a few thousand rows,
+            # read by unit and by the units above each sub-task) keep their index reads, which a
+            # plain (deadline, id) index lured into the same walk (a county's "handed down" 2x).
+            models.Index(fields=["deadline", "id"], condition=Q(state__in=OPEN_STATES), name="asg_open_deadline_id"),
+            models.Index(fields=["deadline", "id"], condition=Q(parent__isnull=False), name="asg_sub_deadline_id"),
+            models.Index(fields=["deadline", "id"], condition=Q(parent__isnull=True), name="asg_direct_deadline_id"),
         ]
 
     def __str__(self) -> str:
