@@ -8,7 +8,14 @@ events. Per event:
   event's group (no preference row: the defaults, events.EMAIL_DEFAULT_GROUPS);
 - each enabled channel of the units the event concerns that carries the event (a channel's own
   list of events, or for a group robot events.ROBOT_DEFAULT, for a webhook every event);
-- each enabled office-wide channel (no unit), with the same filter.
+- each enabled integration of the office the event belongs to (a webhook whose unit is that
+  office), with the same filter: the events of the office's own letters and their tasks (a
+  sub-task's too: it is of its parent's letter), of its notices and of its cycles' rankings, and
+  of its units (a stand-in there); and, as for any unit, those about the office as a unit (a city
+  office working the province's letters). A webhook of one office never hears of another's
+  letters;
+- each enabled deployment-wide channel (no unit, from before several offices shared a
+  deployment), with the same filter.
 
 A delivery starts PENDING (due now), HELD until the end of quiet hours (a person's, or the
 office's for a channel with quiet hours on), or DIGEST (a person who chose the daily digest).
@@ -26,18 +33,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 
-from supervision import events
+from supervision import events, offices
 from supervision.models import (
     Channel,
     ChannelKind,
+    Cycle,
     Delivery,
     DeliveryStatus,
     Letter,
     MessagePreference,
     Notice,
     OutboxEvent,
+    Unit,
+    UnitKind,
     UnitResult,
     User,
 )
@@ -143,6 +153,60 @@ def _placed(delivery: Delivery, *, now: dt.datetime, urgent: bool, window: Quiet
         delivery.due_at = window.next_open(now)
 
 
+def is_office_hook(channel: Channel) -> bool:
+    """An office's integration: a webhook whose unit is an office (``unit_kind`` read with it)."""
+    return channel.kind == ChannelKind.WEBHOOK and getattr(channel, "unit_kind", None) == UnitKind.OFFICE
+
+
+def _event_offices(batch: list[OutboxEvent]) -> dict[int, set[int]]:
+    """{event id: the offices it belongs to}: its letter's issuing office (a task's, a sub-task's
+    too), its notice's, its cycle's (a unit escalated); else the offices of the units it is about
+    (an office itself, the nearest office above a unit, the top offices for a unit placed
+    nowhere). A few queries per batch, the tree read only for the last kind."""
+    letters = dict(
+        Letter.objects.filter(pk__in={e.letter_id for e in batch if e.letter_id}).values_list("pk", "office_id")
+    )
+    notices = dict(
+        Notice.objects.filter(pk__in={e.notice_id for e in batch if e.notice_id}).values_list("pk", "office_id")
+    )
+    cycle_of = {e.pk: e.payload.get("cycle") for e in batch if not e.letter_id and not e.notice_id}
+    cycles = dict(
+        Cycle.objects.filter(pk__in={c for c in cycle_of.values() if isinstance(c, int)}).values_list("pk", "office_id")
+    )
+    found: dict[int, set[int]] = {}
+    by_units: list[OutboxEvent] = []
+    for e in batch:
+        office = (
+            letters.get(e.letter_id)
+            if e.letter_id
+            else notices.get(e.notice_id)
+            if e.notice_id
+            else cycles.get(cycle_of.get(e.pk))
+        )
+        if office is not None:
+            found[e.pk] = {office}
+        elif not e.letter_id and not e.notice_id and e.unit_ids:
+            by_units.append(e)
+    if by_units:
+        units = {u for e in by_units for u in e.unit_ids}
+        own = set(Unit.objects.filter(pk__in=units, kind=UnitKind.OFFICE).values_list("pk", flat=True))
+        nearest = offices.nearest_offices(sorted(units - own))
+        top: set[int] | None = None
+        for e in by_units:
+            found[e.pk] = set()
+            for u in e.unit_ids:
+                office = u if u in own else nearest.get(u)
+                if office is None:
+                    if top is None:
+                        top = set(
+                            Unit.objects.filter(kind=UnitKind.OFFICE, parent__isnull=True).values_list("pk", flat=True)
+                        )
+                    found[e.pk] |= top
+                else:
+                    found[e.pk].add(office)
+    return found
+
+
 def deliveries_for(
     event: OutboxEvent,
     *,
@@ -150,8 +214,10 @@ def deliveries_for(
     channels: list[Channel],
     addresses: dict[int, str],
     prefs: dict[int, MessagePreference],
+    offices_of: frozenset[int] | set[int] = frozenset(),
 ) -> list[Delivery]:
-    """The deliveries of one event (unsaved)."""
+    """The deliveries of one event (unsaved); ``offices_of``: the offices it belongs to, whose
+    integrations carry it."""
     rows: list[Delivery] = []
 
     def new(**fields: object) -> Delivery:
@@ -166,7 +232,8 @@ def deliveries_for(
     for channel in channels:
         if not channel.enabled or channel.kind == ChannelKind.EMAIL:
             continue  # e-mail goes to people (below); a channel of that kind carries nothing
-        if channel.unit_id is not None and channel.unit_id not in units:
+        about = channel.unit_id is None or channel.unit_id in units
+        if not about and not (is_office_hook(channel) and channel.unit_id in offices_of):
             continue
         if not channel_carries(channel, event.name):
             continue
@@ -200,11 +267,25 @@ def events_expand(*, now: dt.datetime, limit: int = EXPAND_BATCH) -> int:
         unit_ids = {u for e in batch for u in e.unit_ids or []}
         # A test message reaches its channel even while the channel is off: it is tried first.
         tested = [e.payload.get("channel") for e in batch if e.name == CHANNEL_TEST]
-        scope = Q(enabled=True) & (Q(unit__isnull=True) | Q(unit_id__in=sorted(unit_ids)))
-        channels = list(Channel.objects.filter(scope | Q(pk__in=[c for c in tested if isinstance(c, int)])))
+        scope = Q(enabled=True) & (
+            Q(unit__isnull=True)
+            | Q(unit_id__in=sorted(unit_ids))
+            | Q(kind=ChannelKind.WEBHOOK, unit__kind=UnitKind.OFFICE)
+        )
+        channels = list(
+            Channel.objects.filter(scope | Q(pk__in=[c for c in tested if isinstance(c, int)])).annotate(
+                unit_kind=F("unit__kind")
+            )
+        )
+        # Which office each event belongs to, read only when an office has an integration.
+        owners = _event_offices(batch) if any(is_office_hook(c) for c in channels) else {}
         addresses, prefs = _people({u for e in batch for u in e.recipient_ids or []})
         rows = [
-            d for e in batch for d in deliveries_for(e, now=now, channels=channels, addresses=addresses, prefs=prefs)
+            d
+            for e in batch
+            for d in deliveries_for(
+                e, now=now, channels=channels, addresses=addresses, prefs=prefs, offices_of=owners.get(e.pk, set())
+            )
         ]
         Delivery.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
         for e in changed:

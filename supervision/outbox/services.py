@@ -111,7 +111,7 @@ def channel_test_message(*, actor: User, channel: Channel | int) -> OutboxEvent:
     if found is None:
         raise InvalidInput(_("There is no such channel."), field="channel")
     # Whoever may configure the channel may test it (services/channels.py says who).
-    who = channel_authority(actor, found.unit_id)
+    who = channel_authority(actor, found.unit_id, found.kind)
     if who is None:
         raise NotAllowed(_("Only those who may configure this channel may send it a test message."))
     unit_id, role = who.unit_id, who.role

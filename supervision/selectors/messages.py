@@ -2,7 +2,8 @@
 deliveries that failed or wait, and of background jobs that failed.
 
 Who may see a unit's channels is who may change them (services/channels.py channel_authority):
-the office's clerks and directors, and the unit's leader. Every list here is read in a fixed
+the clerks and directors of the office that keeps the unit, and the unit's leader; an office's
+clerk lists only the units its office keeps, and its own integrations. Every list here is read in a fixed
 number of queries, whatever the number of channels, deliveries or attempts.
 """
 
@@ -14,6 +15,7 @@ from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 
 from supervision import events as catalog
+from supervision import offices as office_tree
 from supervision.models import (
     Channel,
     ChannelKind,
@@ -25,11 +27,12 @@ from supervision.models import (
     MessagePreference,
     Role,
     Unit,
+    UnitKind,
     User,
 )
 from supervision.parsing import clean_text
 from supervision.services.channel_input import default_events
-from supervision.services.channels import channel_authority
+from supervision.services.channels import channel_authority, staff_offices, top_office_ids
 from supervision.services.preferences import preference_defaults
 from supervision.services.roles import roles_by_unit
 
@@ -86,14 +89,24 @@ class MonitorPage:
 # --- who ------------------------------------------------------------------------------------------
 
 
-def may_configure(user: User, unit_id: int | None) -> bool:
-    """Whether the person may see and change the unit's channels (None: the integrations)."""
-    return channel_authority(user, unit_id) is not None
+def may_configure(user: User, unit_id: int | None, kind: str | None = None) -> bool:
+    """Whether the person may see and change the unit's channels (None: the deployment-wide
+    integrations; ``kind`` a webhook: the office's integrations)."""
+    return channel_authority(user, unit_id, kind) is not None
+
+
+def configured_offices(user: User) -> list[Unit]:
+    """The offices whose channels the person keeps (a clerk or director there), top offices first."""
+    ids = staff_offices(user)
+    if not ids:
+        return []
+    by_pk = Unit.objects.in_bulk(ids)
+    return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 def is_office_configurer(user: User) -> bool:
-    """A clerk or director of an office: any unit's channels, the integrations, the monitor."""
-    return channel_authority(user, None) is not None
+    """A clerk or director of an office: its units' channels, its integrations, the monitor."""
+    return bool(staff_offices(user))
 
 
 def led_units(user: User) -> list[Unit]:
@@ -104,27 +117,58 @@ def led_units(user: User) -> list[Unit]:
     return list(Unit.objects.filter(pk__in=ids, is_active=True).order_by("kind", "sort_order", "id"))
 
 
-def units_with_channels() -> list[UnitChannels]:
-    """Every unit that has a channel, with how many (and how many are on): one grouped query."""
-    rows = (
+def _kept(units: list[tuple[int, str]], offices: set[int]) -> set[int]:
+    """The units among ``units`` ((id, kind)) whose channels the given offices keep (as
+    channels.channel_offices says, for many units at once: one read of the tree)."""
+    if not units or not offices:
+        return set()
+    nearest = office_tree.nearest_offices([pk for pk, kind in units if kind != UnitKind.OFFICE])
+    top: set[int] | None = None
+    found = set()
+    for pk, kind in units:
+        owner = pk if kind == UnitKind.OFFICE else nearest.get(pk)
+        if owner is None:
+            # Placed nowhere: the top offices keep it.
+            if top is None:
+                top = set(top_office_ids())
+            if top & offices:
+                found.add(pk)
+        elif owner in offices:
+            found.add(pk)
+    return found
+
+
+def units_with_channels(user: User) -> list[UnitChannels]:
+    """Every unit of the person's offices that has a group robot, with how many (and how many are
+    on): one grouped query, and one read of the tree."""
+    rows = list(
         Channel.objects.filter(unit__isnull=False)
+        .exclude(kind=ChannelKind.WEBHOOK)
         .values("unit_id", "unit__name", "unit__short_name", "unit__kind", "unit__sort_order")
         .annotate(n=Count("id"), on=Count("id", filter=Q(enabled=True)))
         .order_by("unit__kind", "unit__sort_order", "unit_id")
     )
-    return [UnitChannels(r["unit_id"], r["unit__short_name"] or r["unit__name"], r["n"], r["on"]) for r in rows]
+    kept = _kept([(r["unit_id"], r["unit__kind"]) for r in rows], set(staff_offices(user)))
+    return [
+        UnitChannels(r["unit_id"], r["unit__short_name"] or r["unit__name"], r["n"], r["on"])
+        for r in rows
+        if r["unit_id"] in kept
+    ]
 
 
-def unit_search(text: str) -> list[Unit]:
-    """Active units whose name or short name contains the text, for the office to pick one."""
+def unit_search(text: str, user: User) -> list[Unit]:
+    """Active units of the person's offices whose name or short name contains the text, for the
+    office to pick one."""
     text = clean_text(text, max_length=50)
     if not text:
         return []
-    return list(
+    found = list(
         Unit.objects.filter(Q(name__icontains=text) | Q(short_name__icontains=text), is_active=True).order_by(
             "kind", "sort_order", "id"
-        )[:UNIT_SEARCH_LIMIT]
+        )[: UNIT_SEARCH_LIMIT * 10]
     )
+    kept = _kept([(u.pk, u.kind) for u in found], set(staff_offices(user)))
+    return [u for u in found if u.pk in kept][:UNIT_SEARCH_LIMIT]
 
 
 # --- channels -------------------------------------------------------------------------------------
@@ -150,12 +194,7 @@ def recent_deliveries(channel_ids: list[int], per_channel: int = RECENT_PER_CHAN
     return found
 
 
-def channel_rows(unit_id: int | None) -> list[ChannelRow]:
-    """The unit's channels (None: the office's integrations) with their recent deliveries: two
-    queries."""
-    channels = list(
-        Channel.objects.filter(unit_id=unit_id) if unit_id is not None else Channel.objects.filter(unit__isnull=True)
-    )
+def _rows(channels: list[Channel]) -> list[ChannelRow]:
     recent = recent_deliveries([c.pk for c in channels])
     return [
         ChannelRow(
@@ -170,12 +209,27 @@ def channel_rows(unit_id: int | None) -> list[ChannelRow]:
     ]
 
 
+def channel_rows(unit_id: int) -> list[ChannelRow]:
+    """The unit's group robots (an office's webhooks are on its integrations page) with their
+    recent deliveries: two queries."""
+    return _rows(list(Channel.objects.filter(unit_id=unit_id).exclude(kind=ChannelKind.WEBHOOK)))
+
+
+def integration_rows(office_id: int, *, deployment_wide: bool = False) -> list[ChannelRow]:
+    """The office's integrations (its webhooks), and with ``deployment_wide`` (a top office) the
+    channels of no unit, which carry every office's events: two queries."""
+    scope = Q(unit_id=office_id, kind=ChannelKind.WEBHOOK)
+    if deployment_wide:
+        scope |= Q(unit__isnull=True)
+    return _rows(list(Channel.objects.filter(scope).order_by(F("unit_id").asc(nulls_first=True), "id")))
+
+
 def channel_for(user: User, pk: int | None) -> Channel | None:
     """The channel, when the person may configure it (else None: the page answers 404)."""
     if pk is None:
         return None
     channel = Channel.objects.select_related("unit").filter(pk=pk).first()
-    if channel is None or not may_configure(user, channel.unit_id):
+    if channel is None or not may_configure(user, channel.unit_id, channel.kind):
         return None
     return channel
 

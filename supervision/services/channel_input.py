@@ -236,9 +236,11 @@ def _bearer(raw: str) -> str:
     return raw
 
 
-def _kind(raw: object, unit_id: int | None) -> str:
+def _kind(raw: object, unit_id: int | None, *, office: bool = False) -> str:
+    """The channel's kind: a webhook for a deployment-wide integration (no unit), a robot for a
+    unit; an office has both, its integrations and its work group's robots."""
     kind = str(raw or "")
-    allowed = OFFICE_KINDS if unit_id is None else UNIT_KINDS
+    allowed = OFFICE_KINDS if unit_id is None else (OFFICE_KINDS + UNIT_KINDS if office else UNIT_KINDS)
     if kind not in allowed:
         if unit_id is None:
             raise InvalidInput(_("The office's integrations are webhooks."), field="kind")

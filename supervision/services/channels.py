@@ -1,8 +1,13 @@
-"""Message channels (消息渠道): a unit's 企业微信 or 钉钉 group robot, and the office's webhooks to
-other systems (unit None: an integration that gets every event it asks for).
+"""Message channels (消息渠道): a unit's 企业微信 or 钉钉 group robot, and an office's webhooks to
+other systems (a webhook whose unit is the office: its integration, carrying the events of its own
+letters; unit None: a deployment-wide integration that gets every event it asks for, from before
+several offices shared a deployment).
 
-Who: the office's clerks and directors for any unit's channels and for the integrations; a unit's
-leader for their own unit's robots. What the clerk pastes is what the robot's settings page shows:
+Who: the clerks and directors of the office that keeps a unit (the nearest office above it in the
+unit tree; an office keeps its own; a unit placed nowhere, and the deployment-wide integrations,
+belong to the top offices); a unit's leader for their own unit's robots. A city office's clerk
+never sees, changes or receives what another office keeps. What the clerk pastes is what the
+robot's settings page shows:
 
 - 企业微信: the full webhook address ``…/cgi-bin/webhook/send?key=XXXX``. The key is split off and
   kept encrypted (``Channel.key_encrypted``); ``Channel.url`` is the address without it.
@@ -32,11 +37,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from supervision import clock
 from supervision.crypto import encrypt
-from supervision.models import Channel, ChannelKind, Role, Unit, User
+from supervision.models import Channel, ChannelKind, Role, Unit, UnitKind, User
+from supervision.offices import offices_above
 from supervision.parsing import clean_text, parse_id
 
 from .audit import audit_record
@@ -84,27 +91,73 @@ class SavedChannel:
 # --- who ------------------------------------------------------------------------------------------
 
 
-def channel_authority(actor: User, unit_id: int | None) -> Authority | None:
-    """The role in which ``actor`` may manage the channels of ``unit_id`` (None: the office's
-    integrations): a clerk or director of an office, for any unit and the integrations; the
-    leader of the unit (or their stand-in), for that unit."""
+def top_office_ids() -> list[int]:
+    """The active offices with no office above them: theirs are the deployment-wide channels (no
+    unit) and the units placed nowhere in the tree."""
+    return list(
+        Unit.objects.filter(kind=UnitKind.OFFICE, parent__isnull=True, is_active=True)
+        .order_by("sort_order", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def channel_offices(unit_id: int | None) -> list[int]:
+    """The offices whose clerks and directors keep the channels of ``unit_id``: for an office,
+    the office itself (its integrations and its work group's robots); for another unit, the
+    nearest office above it in the tree (a unit placed nowhere: the top offices); for None, the
+    deployment-wide channels, the top offices. A few short reads, one per level of the tree."""
+    if unit_id is None:
+        return top_office_ids()
+    row = Unit.objects.filter(pk=unit_id).values_list("kind", flat=True).first()
+    if row is None:
+        return []
+    if row == UnitKind.OFFICE:
+        return [unit_id]
+    above = offices_above(unit_id)
+    return above[:1] if above else top_office_ids()
+
+
+def channel_authority(actor: User, unit_id: int | None, kind: str | None = None) -> Authority | None:
+    """The role in which ``actor`` may manage the channels of ``unit_id`` (None: the
+    deployment-wide channels; ``kind``: the channel's, None for the unit's robots): a clerk or
+    director of the office that keeps them (``channel_offices``); the leader of a unit (or their
+    stand-in) for its robots. An office's webhooks carry all of its letters: its clerks and
+    directors alone keep them, not a city office's leader, who leads it as a unit working the
+    province's letters."""
     if not (actor.is_authenticated and actor.is_active):
         return None
-    for office in sorted(office_ids(actor)):
-        role = has_role(actor, office, OFFICE_CHANNEL_ROLES)
-        if role is not None:
-            return Authority(role, office)
-    if unit_id is not None:
+    mine = office_ids(actor)
+    if mine:
+        for office in channel_offices(unit_id):
+            role = has_role(actor, office, OFFICE_CHANNEL_ROLES) if office in mine else None
+            if role is not None:
+                return Authority(role, office)
+    if unit_id is not None and kind != ChannelKind.WEBHOOK:
         role = has_role(actor, unit_id, (Role.LEADER,))
         if role is not None:
             return Authority(role, unit_id)
     return None
 
 
-def _require_authority(actor: User, unit_id: int | None) -> Authority:
-    found = channel_authority(actor, unit_id)
+def staff_offices(actor: User) -> list[int]:
+    """The offices in which the actor keeps channels (a clerk or director there), top offices
+    first: the integrations page offers each of them."""
+    mine = [o for o in office_ids(actor) if has_role(actor, o, OFFICE_CHANNEL_ROLES) is not None]
+    if not mine:
+        return []
+    return list(
+        Unit.objects.filter(pk__in=mine, is_active=True)
+        .order_by(F("parent_id").asc(nulls_first=True), "sort_order", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _require_authority(actor: User, unit_id: int | None, kind: str | None = None) -> Authority:
+    found = channel_authority(actor, unit_id, kind)
     if found is None:
         if unit_id is None:
+            raise NotAllowed(_("Only the office's clerks and directors may configure integrations."))
+        if kind == ChannelKind.WEBHOOK:
             raise NotAllowed(_("Only the office's clerks and directors may configure integrations."))
         raise NotAllowed(_("Only the office's clerks and directors, or the unit's leader, may configure its channels."))
     return found
@@ -142,16 +195,24 @@ def channel_create(
     events: Iterable[str] | None = None,
     quiet_hours: bool | None = None,
 ) -> SavedChannel:
-    """A new channel for the unit (None: an integration of the office). ``url`` is the address as
+    """A new channel for the unit: an office's webhook is its integration, carrying the events of
+    its own letters (None: a deployment-wide integration, every event; a top office's). ``url`` is the address as
     the robot's page gives it, key included; ``key`` may be given apart instead. ``events``:
     the event names it carries (None: the kind's defaults). ``quiet_hours`` (None: the kind's
     default): a work group's robot keeps quiet at night, another system needs no quiet."""
+    is_office = False
     if unit_id is not None:
         unit_id = parse_id(unit_id)
-        if unit_id is None or not Unit.objects.filter(pk=unit_id, is_active=True).exists():
+        found_kind = (
+            Unit.objects.filter(pk=unit_id, is_active=True).values_list("kind", flat=True).first()
+            if unit_id is not None
+            else None
+        )
+        if found_kind is None:
             raise InvalidInput(_("There is no such unit."), field="unit")
-    who = _require_authority(actor, unit_id)
-    kind = _kind(kind, unit_id)
+        is_office = found_kind == UnitKind.OFFICE
+    who = _require_authority(actor, unit_id, str(kind or ""))
+    kind = _kind(kind, unit_id, office=is_office)
     name = _name(name)
     key, secret = _text(key), _text(secret)
     new_secret = ""
@@ -296,7 +357,7 @@ def channel_update(
     an address on another server needs every stored key and secret given again.
     ``renew_secret`` has a webhook's secret generated anew and handed back once."""
     found = _locked(channel)
-    who = _require_authority(actor, found.unit_id)
+    who = _require_authority(actor, found.unit_id, found.kind)
     name = _name(name)
     key, secret = _text(key), _text(secret)
     if clean_text(url, max_length=MAX_URL + 1) == address_shown(found.url):
@@ -365,7 +426,7 @@ def channel_update(
 
 def _set_enabled(actor: User, channel: Channel | int, enabled: bool) -> Channel:
     found = _locked(channel)
-    who = _require_authority(actor, found.unit_id)
+    who = _require_authority(actor, found.unit_id, found.kind)
     if found.enabled == enabled:
         return found
     found.enabled = enabled
@@ -389,6 +450,6 @@ def channel_enable(*, actor: User, channel: Channel | int) -> Channel:
 def channel_delete(*, actor: User, channel: Channel | int) -> None:
     """Remove a channel, with its deliveries; the audit row keeps what it was."""
     found = _locked(channel)
-    who = _require_authority(actor, found.unit_id)
+    who = _require_authority(actor, found.unit_id, found.kind)
     _record(actor, who, "channel.deleted", found, url=_audit_url(found.url))
     found.delete()

@@ -43,9 +43,12 @@ SECRET_FIELDS = ("url", "key", "secret")
 
 
 def channel_page(channel: Channel) -> str:
-    """The page a channel is listed on."""
+    """The page a channel is listed on: an office's webhook on its integrations page (a channel
+    of no unit on the top office's), a robot on its unit's page."""
     if channel.unit_id is None:
         return reverse("messages:integrations")
+    if channel.kind == ChannelKind.WEBHOOK:
+        return f"{reverse('messages:integrations')}?office={channel.unit_id}"
     return reverse("messages:unit_channels", args=[channel.unit_id])
 
 
@@ -84,8 +87,8 @@ def index(request: HttpRequest) -> HttpResponse:
         "messages/index.html",
         {
             "office": office,
-            "with_channels": sel.units_with_channels() if office else [],
-            "found": sel.unit_search(q) if q else [],
+            "with_channels": sel.units_with_channels(user) if office else [],
+            "found": sel.unit_search(q, user) if q else [],
             "q": q,
             "led": led,
         },
@@ -93,23 +96,39 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _page(
-    request: HttpRequest, *, unit: Unit | None, form: ChannelForm, status: int = 200, **extra: Any
+    request: HttpRequest,
+    *,
+    unit: Unit | None,
+    form: ChannelForm,
+    status: int = 200,
+    office: Unit | None = None,
+    offices: list[Unit] | None = None,
 ) -> HttpResponse:
+    """A unit's robots (``unit``), or an office's integrations (``office``, among the
+    ``offices`` the person keeps)."""
+    if unit is not None:
+        rows = sel.channel_rows(unit.pk)
+    elif office is not None:
+        rows = sel.integration_rows(office.pk, deployment_wide=office.parent_id is None)
+    else:
+        rows = []
     return render(
         request,
         "messages/channels.html",
         {
             "unit": unit,
-            "rows": sel.channel_rows(unit.pk if unit else None),
+            "rows": rows,
             "form": form,
             "office": sel.is_office_configurer(request.user),
-            **extra,
+            "integrations_of": office,
+            "offices": offices or [],
         },
         status=status,
     )
 
 
 def _new_form(unit_id: int | None, data: Any = None) -> ChannelForm:
+    """``unit_id`` None: an office's webhook (the form offers webhooks), else a unit's robot."""
     kind = ChannelKind.WEBHOOK if unit_id is None else ChannelKind.WECOM
     return ChannelForm(
         data,
@@ -118,14 +137,17 @@ def _new_form(unit_id: int | None, data: Any = None) -> ChannelForm:
     )
 
 
-def _create(request: HttpRequest, unit: Unit | None) -> HttpResponse:
-    unit_id = unit.pk if unit else None
-    form = _new_form(unit_id, request.POST)
+def _create(
+    request: HttpRequest, unit: Unit | None, office: Unit | None = None, offices: list[Unit] | None = None
+) -> HttpResponse:
+    """A robot for ``unit``, or a webhook of ``office``: a new integration belongs to the office
+    of the person who adds it, and carries that office's events only."""
+    form = _new_form(unit.pk if unit else None, request.POST)
     if form.is_valid():
         try:
             saved = channel_create(
                 actor=request.user,
-                unit_id=unit_id,
+                unit_id=unit.pk if unit else office.pk if office else None,
                 kind=form.cleaned_data["kind"],
                 **form.service_args(),
             )
@@ -136,7 +158,7 @@ def _create(request: HttpRequest, unit: Unit | None) -> HttpResponse:
                 return _secret_once(request, saved)
             messages.success(request, _("The channel %(name)s is saved.") % {"name": saved.channel.name})
             return HttpResponseRedirect(channel_page(saved.channel))
-    return _page(request, unit=unit, form=form, status=400)
+    return _page(request, unit=unit, form=form, status=400, office=office, offices=offices)
 
 
 @sensitive_post_parameters(*SECRET_FIELDS)
@@ -160,11 +182,18 @@ def unit_channels(request: HttpRequest, unit_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def integrations(request: HttpRequest) -> HttpResponse:
-    if not sel.is_office_configurer(request.user):
+    """The integrations of one office the person keeps (``?office=``; default: the first, a top
+    office before a city's), with a top office's channels of no unit."""
+    offices = sel.configured_offices(request.user)
+    if not offices:
         raise PermissionDenied
+    wanted = parse_id(request.GET.get("office"))
+    office = next((o for o in offices if o.pk == wanted), None) if wanted is not None else offices[0]
+    if office is None:
+        raise Http404
     if request.method == "POST":
-        return _create(request, None)
-    return _page(request, unit=None, form=_new_form(None))
+        return _create(request, None, office, offices)
+    return _page(request, unit=None, form=_new_form(None), office=office, offices=offices)
 
 
 def channel_or_404(request: HttpRequest, pk: object) -> Channel:

@@ -67,7 +67,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
             "jobs": sel.failed_jobs(),
             "statuses": [(s.value, s.label) for s in sel.MONITOR_STATUSES],
             "kinds": ChannelKind.choices,
-            "units": sel.units_with_channels(),
+            "units": sel.units_with_channels(request.user),
             "query": query.urlencode(),
             "here": request.get_full_path(),
         },
