@@ -14,6 +14,7 @@ from supervision import clock
 from supervision.models import Assignment, Role, User
 
 from .cooperation import assignments_close_with_lead
+from .hand_down import sub_task_parent_lock
 from .letter_lifecycle import letter_close_if_done, letter_reopen_if_closed
 from .notify import notify_unit
 from .steps import CLOSE, REJECT, REOPEN, VERIFY
@@ -100,6 +101,9 @@ def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str)
         a.closed_at, a.verified_at, a.completed_at = None, None, None
         return ["closed_at", "verified_at", "completed_at"]
 
+    # A sub-task's parent first: its roll-up may not stand on this sub-task open again, and a
+    # roll-up holds the parent while it reads its sub-tasks (lock order in services/hand_down.py).
+    sub_task_parent_lock(assignment)
     a, role = step_run(REOPEN, actor=actor, assignment=assignment, comment=reason, apply=apply)
     letter_reopen_if_closed(actor=actor, role=role, letter_id=a.letter_id)
     notify_unit(
