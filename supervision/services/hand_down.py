@@ -92,7 +92,7 @@ def assignment_break_down(
         raise InvalidInput(_("At most %(n)d parts can be handed down at once.") % {"n": MAX_PARTS}, field="parts")
     a = assignment_lock(assignment)
     role = steps.require(BREAK_DOWN, actor, a)
-    checked = _checked_parts(a, parts, measures_required=True)
+    checked = _checked_parts(a, parts, forward=False)
     return _hand_down(a, actor, role, BREAK_DOWN, HandDown.BREAK_DOWN, checked, comment)
 
 
@@ -111,7 +111,7 @@ def assignment_forward(
     a = assignment_lock(assignment)
     role = steps.require(FORWARD, actor, a)
     part = SubTaskPart(unit_id=unit_id, deadline=deadline or a.deadline)
-    checked = _checked_parts(a, [part], measures_required=False)
+    checked = _checked_parts(a, [part], forward=True)
     return _hand_down(a, actor, role, FORWARD, HandDown.FORWARD, checked, comment)[0]
 
 
@@ -122,53 +122,76 @@ def _unit_id(value: object) -> int | None:
         return None
 
 
-def _checked_parts(a: Assignment, parts: list[SubTaskPart], *, measures_required: bool) -> list[_Checked]:
+def _checked_parts(a: Assignment, parts: list[SubTaskPart], *, forward: bool) -> list[_Checked]:
     """Every problem with the parts at once, each naming its unit (or its row when the unit is
-    unknown), before anything is written."""
+    unknown), before anything is written. A break-down's are refused on its rows ("parts"); a
+    forward has one unit and one deadline, and its refusal names the field of its first problem
+    (the unit's before the deadline's). A forward takes the item's measures: none are typed."""
+    measures_required = not forward
     ids = [_unit_id(p.unit_id) for p in parts]
     units = {u.pk: u for u in Unit.objects.filter(pk__in=[i for i in ids if i is not None])}
     holding = set(live_sub_tasks(a).values_list("unit_id", flat=True))
     today = clock.today()
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []  # (the field it is about, the message)
     seen: set[int] = set()
     checked: list[_Checked] = []
     for n, (part, pk) in enumerate(zip(parts, ids, strict=True), start=1):
         unit = units.get(pk) if pk is not None else None
         if unit is None:
-            problems.append(_("Row %(n)d: choose a unit.") % {"n": n})
+            if forward:
+                problems.append(
+                    (
+                        "unit",
+                        _("Choose a unit directly below %(parent)s to forward this task to.")
+                        % {"parent": a.unit.display_name},
+                    )
+                )
+            else:
+                problems.append(("unit", _("Row %(n)d: choose a unit.") % {"n": n}))
             continue
         name = {"unit": unit.display_name, "parent": a.unit.display_name}
         if unit.parent_id != a.unit_id:
-            problems.append(_("%(unit)s is not directly below %(parent)s.") % name)
+            problems.append(("unit", _("%(unit)s is not directly below %(parent)s.") % name))
         elif not unit.is_active:
-            problems.append(_("%(unit)s is no longer active.") % name)
+            problems.append(("unit", _("%(unit)s is no longer active.") % name))
         elif unit.pk in seen:
-            problems.append(_("%(unit)s is named more than once.") % name)
+            problems.append(("unit", _("%(unit)s is named more than once.") % name))
         elif unit.pk in holding:
-            problems.append(_("%(unit)s already holds a part of this task.") % name)
+            problems.append(("unit", _("%(unit)s already holds a part of this task.") % name))
         seen.add(unit.pk)
         deadline = part.deadline
         if not isinstance(deadline, dt.date) or isinstance(deadline, dt.datetime):
-            problems.append(_("%(unit)s: give a deadline.") % name)
+            problems.append(("deadline", _("%(unit)s: give a deadline.") % name))
         elif deadline > a.deadline:
             problems.append(
-                _("%(unit)s: the deadline %(date)s is after this task's own deadline (%(limit)s).")
-                % {**name, "date": date_format(deadline), "limit": date_format(a.deadline)}
+                (
+                    "deadline",
+                    _("%(unit)s: the deadline %(date)s is after this task's own deadline (%(limit)s).")
+                    % {**name, "date": date_format(deadline), "limit": date_format(a.deadline)},
+                )
             )
         elif deadline < today:
             problems.append(
-                _("%(unit)s: the deadline %(date)s has already passed.") % {**name, "date": date_format(deadline)}
+                (
+                    "deadline",
+                    _("%(unit)s: the deadline %(date)s has already passed.") % {**name, "date": date_format(deadline)},
+                )
             )
         measures = (part.measures or "").strip() if measures_required else ""
         if measures_required and not measures:
-            problems.append(_("%(unit)s: write the measures this unit is to take.") % name)
+            problems.append(("measures", _("%(unit)s: write the measures this unit is to take.") % name))
         elif len(measures) > MAX_REPORT:
             problems.append(
-                _("%(unit)s: the measures are too long, at most %(limit)d characters.") % {**name, "limit": MAX_REPORT}
+                (
+                    "measures",
+                    _("%(unit)s: the measures are too long, at most %(limit)d characters.")
+                    % {**name, "limit": MAX_REPORT},
+                )
             )
         checked.append(_Checked(unit, deadline, measures))
     if problems:
-        raise InvalidInput(" ".join(problems), field="parts")
+        field = problems[0][0] if forward else "parts"
+        raise InvalidInput(" ".join(text for _field, text in problems), field=field)
     return checked
 
 
