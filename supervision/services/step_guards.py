@@ -171,6 +171,16 @@ def _hand_down_refusal(a: Assignment) -> DomainError | None:
         return InvalidTransition(
             _("%(unit)s has no active unit below it to hand this task down to.") % {"unit": a.unit.display_name}
         )
+    if clock.today() > a.deadline:
+        # A part must be due by the task's deadline and not in the past: none can be given, and
+        # the form would only refuse each row's deadline. Said once, before the form is offered.
+        return InvalidTransition(
+            _(
+                "This task is overdue (its deadline was %(date)s): every part handed down must be due by then, "
+                "so it needs a later deadline (an extension) before handing it down."
+            )
+            % {"date": date_format(a.deadline)}
+        )
     return None
 
 
