@@ -117,6 +117,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
         else:
             cycle = found
     groups = _group_choices()
+    if ranker is None or not (ranker.is_office and Unit.objects.filter(parent=ranker, kind=UnitKind.OFFICE).exists()):
+        # Cities are ranked only by an office with city offices below it.
+        groups = [(key, label) for key, label in groups if key != PeerGroup.CITY]
     group = request.GET.get("group", "")
     if group and group not in dict(groups):
         messages.warning(request, _("Unknown peer group; showing all groups."))
