@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -74,6 +75,8 @@ class TickResult:
     closed: list[int] = field(default_factory=list)
     missed_marked: int = 0
     missed_cleared: int = 0
+    sub_overdue_marked: int = 0  # parents turned yellow by a sub-task late by the date
+    sub_overdue_cleared: int = 0  # parents with no late sub-task left
     reminders: int = 0
     overdue: int = 0
     overdue_cleared: int = 0
@@ -92,6 +95,8 @@ class TickResult:
             or self.closed
             or self.missed_marked
             or self.missed_cleared
+            or self.sub_overdue_marked
+            or self.sub_overdue_cleared
             or self.reminders
             or self.overdue
             or self.overdue_cleared
@@ -296,7 +301,11 @@ def assignment_lights_refresh(*, now: dt.datetime, result: TickResult | None = N
     result.missed_cleared += Assignment.objects.filter(report_missed=True).exclude(owes).update(report_missed=False)
     from .transitions import sub_tasks_overdue_sweep  # a sub-task late by the date turns its parent yellow
 
-    sub_tasks_overdue_sweep()
+    # By the date of the run's ``now``, as the other marks, not the clock's: a run for a given
+    # moment (catching up, or not under clock.frozen) judges lateness on that day.
+    marked, cleared = sub_tasks_overdue_sweep(timezone.localdate(now))
+    result.sub_overdue_marked += marked
+    result.sub_overdue_cleared += cleared
 
 
 # --- near-due reminders ---------------------------------------------------------------------------

@@ -144,3 +144,20 @@ def test_a_township_s_write_off_does_not_close_the_item_s_cooperating_units(hier
     # The office's write-off of its lead task closes the cooperating one, and the letter with it.
     assert Assignment.objects.get(letter=letter, unit=w.unit_c).state == S.CLOSED
     assert Letter.objects.get(pk=letter.pk).state == "closed"
+
+
+def test_the_lights_refresh_reads_the_date_of_its_now_and_counts_the_flags(hierarchy, county_task):
+    """Run for a given moment (a catch-up run, or a run without the clock frozen), the sweep of
+    the parents' flags goes by that moment's date, not by the clock's, and the tick counts it."""
+    from supervision.services.cycles import TickResult
+
+    w = hierarchy
+    (sub,) = break_down(w, county_task, "town_a1")
+    result = TickResult()
+    assignment_lights_refresh(now=_day(SOON + dt.timedelta(days=1)), result=result)
+    assert _flag(county_task)
+    assert (result.sub_overdue_marked, result.sub_overdue_cleared) == (1, 0) and result.changed
+    result = TickResult()
+    assignment_lights_refresh(now=_day(SOON), result=result)  # on its deadline day: not late
+    assert not _flag(county_task)
+    assert (result.sub_overdue_marked, result.sub_overdue_cleared) == (0, 1) and result.changed
