@@ -48,6 +48,11 @@ class Command(BaseCommand):
                 _("missed reports: %(marked)d marked, %(cleared)d cleared")
                 % {"marked": result.missed_marked, "cleared": result.missed_cleared}
             )
+        if result.sub_overdue_marked or result.sub_overdue_cleared:
+            parts.append(
+                _("tasks with an overdue sub-task: %(marked)d marked, %(cleared)d cleared")
+                % {"marked": result.sub_overdue_marked, "cleared": result.sub_overdue_cleared}
+            )
         if result.files_swept:
             parts.append(_("%(n)d unreferenced files deleted") % {"n": result.files_swept})
         if result.digests:
