@@ -29,11 +29,13 @@ expanded in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
 
 from supervision import events, offices
 from supervision.models import (
@@ -158,11 +160,87 @@ def is_office_hook(channel: Channel) -> bool:
     return channel.kind == ChannelKind.WEBHOOK and getattr(channel, "unit_kind", None) == UnitKind.OFFICE
 
 
+def unit_offices(units: Iterable[int]) -> dict[int, set[int]]:
+    """{unit id: the offices an event about it belongs to}: an office itself, else the nearest
+    office above the unit, else (a unit placed nowhere) the top offices. One read of the tree."""
+    units = set(units)
+    if not units:
+        return {}
+    own = set(Unit.objects.filter(pk__in=units, kind=UnitKind.OFFICE).values_list("pk", flat=True))
+    nearest = offices.nearest_offices(sorted(units - own))
+    top: set[int] | None = None
+    found: dict[int, set[int]] = {}
+    for u in units:
+        office = u if u in own else nearest.get(u)
+        if office is None:
+            if top is None:
+                top = set(Unit.objects.filter(kind=UnitKind.OFFICE, parent__isnull=True).values_list("pk", flat=True))
+            found[u] = top
+        else:
+            found[u] = {office}
+    return found
+
+
+def units_kept_by(office_ids: Iterable[int]) -> set[int]:
+    """Every unit whose events belong to one of the offices (``unit_offices`` over the whole tree):
+    the offices themselves and the units they keep. A few reads, whatever the number of units."""
+    mine = set(office_ids)
+    if not mine:
+        return set()
+    every = Unit.objects.values_list("pk", flat=True)
+    return {u for u, owners in unit_offices(every).items() if owners & mine}
+
+
+def lists_any(column: str, values: Iterable[int]) -> Q:
+    """The event's JSON list ``column`` (``unit_ids``, ``recipient_ids``) holds one of ``values``,
+    on a query of events or of rows joined to their event. One clause with one parameter: jsonb
+    containment of any of the values on PostgreSQL, json_each on SQLite."""
+    found = sorted({int(v) for v in values})
+    if not found:
+        return Q(pk__in=[])
+    table = OutboxEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        sql = f'"{table}"."{column}" @> ANY(%s::jsonb[])'
+        return Q(RawSQL(sql, [[json.dumps([v]) for v in found]], output_field=BooleanField()))
+    sql = (
+        f'EXISTS (SELECT 1 FROM json_each("{table}"."{column}") AS a '
+        "WHERE a.value IN (SELECT b.value FROM json_each(%s) AS b))"
+    )
+    return Q(RawSQL(sql, [json.dumps(found)], output_field=BooleanField()))
+
+
+def event_office_scope(
+    office_ids: Iterable[int], *, prefix: str = "", kept: set[int] | None = None, of_none: bool = False
+) -> Q:
+    """The events that belong to one of the offices, as a filter (``prefix``: the path from the
+    rows filtered to their event, e.g. ``event__``), by the rule ``_event_offices`` applies to a
+    batch: the letter's issuing office, else the notice's, else the cycle's, else the offices of
+    the units it is about (``kept``: ``units_kept_by`` the offices, when already read).
+    ``of_none``: also the events that belong to no office (a digest, a test of a channel of no
+    unit), which a top office looks after. The monitor and the event feed filter by it."""
+    mine = sorted(set(office_ids))
+    p = prefix
+    no_object = Q(**{f"{p}letter__isnull": True, f"{p}notice__isnull": True})
+    no_cycle = ~Q(**{f"{p}payload__has_key": "cycle"})
+    found = Q(**{f"{p}letter__office_id__in": mine}) | Q(
+        **{f"{p}letter__isnull": True, f"{p}notice__office_id__in": mine}
+    )
+    cycles = list(Cycle.objects.filter(office_id__in=mine).values_list("pk", flat=True)) if mine else []
+    if cycles:
+        found |= no_object & Q(**{f"{p}payload__cycle__in": cycles})
+    units = units_kept_by(mine) if kept is None else kept
+    if units:
+        found |= no_object & no_cycle & lists_any("unit_ids", units)
+    if of_none:
+        found |= no_object & no_cycle & Q(**{f"{p}unit_ids": []})
+    return found
+
+
 def _event_offices(batch: list[OutboxEvent]) -> dict[int, set[int]]:
     """{event id: the offices it belongs to}: its letter's issuing office (a task's, a sub-task's
     too), its notice's, its cycle's (a unit escalated); else the offices of the units it is about
-    (an office itself, the nearest office above a unit, the top offices for a unit placed
-    nowhere). A few queries per batch, the tree read only for the last kind."""
+    (``unit_offices``). A few queries per batch, the tree read only for the last kind.
+    ``event_office_scope`` is the same rule as a filter: the two change together."""
     letters = dict(
         Letter.objects.filter(pk__in={e.letter_id for e in batch if e.letter_id}).values_list("pk", "office_id")
     )
@@ -187,23 +265,9 @@ def _event_offices(batch: list[OutboxEvent]) -> dict[int, set[int]]:
             found[e.pk] = {office}
         elif not e.letter_id and not e.notice_id and e.unit_ids:
             by_units.append(e)
-    if by_units:
-        units = {u for e in by_units for u in e.unit_ids}
-        own = set(Unit.objects.filter(pk__in=units, kind=UnitKind.OFFICE).values_list("pk", flat=True))
-        nearest = offices.nearest_offices(sorted(units - own))
-        top: set[int] | None = None
-        for e in by_units:
-            found[e.pk] = set()
-            for u in e.unit_ids:
-                office = u if u in own else nearest.get(u)
-                if office is None:
-                    if top is None:
-                        top = set(
-                            Unit.objects.filter(kind=UnitKind.OFFICE, parent__isnull=True).values_list("pk", flat=True)
-                        )
-                    found[e.pk] |= top
-                else:
-                    found[e.pk].add(office)
+    owners = unit_offices({u for e in by_units for u in e.unit_ids})
+    for e in by_units:
+        found[e.pk] = set().union(*(owners[u] for u in e.unit_ids))
     return found
 
 

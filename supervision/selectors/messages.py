@@ -24,12 +24,14 @@ from supervision.models import (
     DeliveryStatus,
     Job,
     JobState,
+    Membership,
     MessagePreference,
     Role,
     Unit,
     UnitKind,
     User,
 )
+from supervision.outbox.services import delivery_scope
 from supervision.parsing import clean_text
 from supervision.services.channel_input import default_events
 from supervision.services.channels import channel_authority, staff_offices, top_office_ids
@@ -243,23 +245,31 @@ def preference_of(user: User) -> MessagePreference:
 
 
 # --- the office's monitor -------------------------------------------------------------------------
+# What an office's clerk or director sees here is outbox/services.py delivery_scope: the messages
+# of its own letters, notices, cycles and units and of the channels it keeps; a top office's also
+# the deployment-wide ones. Failed jobs: the person's own and those of the office's people.
 
 
-def monitor_counts() -> dict[str, int]:
-    """Deliveries failed and held, in the whole office (one query on the status index)."""
+def monitor_counts(scope: Q | None = None) -> dict[str, int]:
+    """Deliveries failed and held within ``scope`` (None: all of them): one query."""
     counts = dict.fromkeys(MONITOR_STATUSES, 0)
-    for status, n in (
-        Delivery.objects.filter(status__in=MONITOR_STATUSES).values_list("status").annotate(n=Count("id")).order_by()
-    ):
+    qs = Delivery.objects.filter(status__in=MONITOR_STATUSES)
+    if scope is not None:
+        qs = qs.filter(scope)
+    for status, n in qs.values_list("status").annotate(n=Count("id")).order_by():
         counts[status] = n
     return counts
 
 
-def monitor_deliveries(f: MonitorFilter, page: int = 1) -> MonitorPage:
-    """One page of failed and held deliveries, newest first, with every attempt of each: two
-    queries (the page, its attempts), plus one for the counts."""
+def monitor_deliveries(f: MonitorFilter, page: int = 1, *, user: User) -> MonitorPage:
+    """One page of the failed and held deliveries the person looks after, newest first, with
+    every attempt of each: two queries (the page, its attempts), one for the counts, and the
+    short reads of who looks after what."""
     page = max(1, min(page, 10_000))
+    scope = delivery_scope(user)
     qs = Delivery.objects.filter(status__in=f.statuses)
+    if scope is not None:
+        qs = qs.filter(scope)
     if f.kind in ChannelKind.values:
         qs = qs.filter(kind=f.kind)
     if f.unit_id is not None:
@@ -270,11 +280,45 @@ def monitor_deliveries(f: MonitorFilter, page: int = 1) -> MonitorPage:
         .prefetch_related(Prefetch("tries", queryset=DeliveryAttempt.objects.order_by("started_at", "id")))
         .order_by("-due_at", "-id")[start : start + MONITOR_PAGE + 1]
     )
-    return MonitorPage(rows[:MONITOR_PAGE], len(rows) > MONITOR_PAGE, page, monitor_counts())
+    return MonitorPage(rows[:MONITOR_PAGE], len(rows) > MONITOR_PAGE, page, monitor_counts(scope))
 
 
-def failed_jobs(limit: int = MONITOR_PAGE) -> list[Job]:
-    """Background jobs that failed, newest first (one query on the state index)."""
-    return list(
-        Job.objects.filter(state=JobState.FAILED).select_related("requested_by").order_by("-created_at", "-id")[:limit]
-    )
+def monitored_deliveries(user: User, ids: list[int]) -> set[int]:
+    """Which of ``ids`` are deliveries the person looks after (the others: 404 on a retry)."""
+    scope = delivery_scope(user)
+    qs = Delivery.objects.filter(pk__in=ids)
+    if scope is not None:
+        qs = qs.filter(scope)
+    return set(qs.values_list("pk", flat=True))
+
+
+def _jobs_scope(user: User) -> Q | None:
+    """The jobs the monitor shows the person: their own, and those asked for by a member of an
+    office where they are a clerk or director (its staff, and the liaisons and leaders who work
+    the letters there); not those of the units below, nor of another office. None: every job (a
+    superuser's)."""
+    if user.is_superuser:
+        return None
+    mine = staff_offices(user)
+    own = Q(requested_by_id=user.pk)
+    if not mine:
+        return own
+    return own | Q(requested_by__in=Membership.objects.filter(unit_id__in=mine).values("user_id"))
+
+
+def failed_jobs(user: User, limit: int = MONITOR_PAGE) -> list[Job]:
+    """The background jobs that failed which the person looks after, newest first: one query."""
+    qs = Job.objects.filter(state=JobState.FAILED)
+    scope = _jobs_scope(user)
+    if scope is not None:
+        qs = qs.filter(scope)
+    return list(qs.select_related("requested_by").order_by("-created_at", "-id")[:limit])
+
+
+def failed_job_for(user: User, job_id: object) -> Job | None:
+    """The job with this uuid when the monitor shows it to the person (else None: 404)."""
+    qs = Job.objects.filter(uuid=job_id)
+    scope = _jobs_scope(user)
+    if scope is not None:
+        qs = qs.filter(scope)
+    return qs.first()

@@ -11,7 +11,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -55,7 +55,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
         kind=kind if kind in ChannelKind.values else "",
         unit_id=int_param(request, "unit"),
     )
-    data = sel.monitor_deliveries(f, page=int_param(request, "page") or 1)
+    data = sel.monitor_deliveries(f, page=int_param(request, "page") or 1, user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -64,7 +64,7 @@ def monitor(request: HttpRequest) -> HttpResponse:
         {
             "f": f,
             "data": data,
-            "jobs": sel.failed_jobs(),
+            "jobs": sel.failed_jobs(request.user),
             "statuses": [(s.value, s.label) for s in sel.MONITOR_STATUSES],
             "kinds": ChannelKind.choices,
             "units": sel.units_with_channels(request.user),
@@ -78,8 +78,12 @@ def monitor(request: HttpRequest) -> HttpResponse:
 @require_POST
 def delivery_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     _office_only(request)
+    pk = id_or_404(pk)
+    # Another office's message is not found here.
+    if not sel.monitored_deliveries(request.user, [pk]):
+        raise Http404
     try:
-        delivery_retry(actor=request.user, delivery_id=id_or_404(pk))
+        delivery_retry(actor=request.user, delivery_id=pk)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
@@ -95,6 +99,8 @@ def retry_selected(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select the deliveries to retry."))
         return HttpResponseRedirect(_back(request))
+    if len(sel.monitored_deliveries(request.user, ids)) < len(ids):
+        raise Http404
     try:
         result = deliveries_retry_failed(actor=request.user, ids=ids)
     except DomainError as exc:
@@ -111,6 +117,9 @@ def retry_selected(request: HttpRequest) -> HttpResponse:
 @require_POST
 def job_retry_view(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     _office_only(request)
+    # A job the monitor does not show the person (another office's) is not found here.
+    if sel.failed_job_for(request.user, job_id) is None:
+        raise Http404
     try:
         job_retry(actor=request.user, job_id=job_id)
     except DomainError as exc:
