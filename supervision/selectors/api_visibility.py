@@ -7,21 +7,20 @@ shows more than a person's pages do.
 - Cycles: the calendar of the campaign, for anyone with a role (as the ranking page).
 - Events: the outbox's events concerning what the person may see: an event about a task is
   theirs if they see the task, one about a letter (and no task) if they see the letter, one about
-  a notice if they see the notice; one about units only (an escalation) if they see those units'
-  results; and any event they were told of in their inbox.
+  a notice if they see the notice; one about units only (a stand-in, an escalation) if they hold
+  a role in one of those units, or it belongs to an office where they hold an office role (the
+  outbox's rule, outbox/expand.py: its cycles, the units it keeps); and any event they were told
+  of in their inbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
-from django.db import connection
-from django.db.models import BooleanField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Q, QuerySet
 
 from supervision.models import Cycle, OutboxEvent, Unit, User
+from supervision.outbox.expand import event_office_scope, lists_any
 from supervision.outbox.write import INTERNAL_EVENTS
-from supervision.services.roles import roles_by_unit, unit_ids
+from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
 from .rankings import notices_visible_to, sees_all_units
 from .visibility import assignments_visible_to, letters_visible_to
@@ -45,23 +44,6 @@ def cycles_visible_to(user: User) -> QuerySet[Cycle]:
     return Cycle.objects.all()
 
 
-def _lists_any(column: str, values: Iterable[int]) -> Q:
-    """The event's JSON list ``column`` holds one of ``values`` (ints). PostgreSQL asks its jsonb
-    containment; SQLite has no JSON containment in Django, so it asks json_each."""
-    values = sorted({int(v) for v in values})
-    if not values:
-        return Q(pk__in=[])
-    if connection.vendor == "postgresql":
-        found = Q(pk__in=[])
-        for v in values:
-            found |= Q(**{f"{column}__contains": [v]})
-        return found
-    table = OutboxEvent._meta.db_table
-    marks = ", ".join(["%s"] * len(values))
-    sql = f'EXISTS (SELECT 1 FROM json_each("{table}"."{column}") WHERE json_each.value IN ({marks}))'
-    return Q(RawSQL(sql, values, output_field=BooleanField()))
-
-
 def events_visible_to(user: User) -> QuerySet[OutboxEvent]:
     if not _active(user):
         return OutboxEvent.objects.none()
@@ -74,11 +56,14 @@ def events_visible_to(user: User) -> QuerySet[OutboxEvent]:
         Q(assignment__in=assignments_visible_to(user).values("pk"))
         | (no_task & Q(letter__in=letters_visible_to(user).values("pk")))
         | (no_letter & Q(notice__in=notices_visible_to(user).values("pk")))
-        | _lists_any("recipient_ids", [user.pk])
+        | lists_any("recipient_ids", [user.pk])
+        | (no_object & lists_any("unit_ids", unit_ids(user)))
     )
-    if sees_all_units(user):
-        seen |= no_object & ~Q(unit_ids=[])
-    else:
-        seen |= no_object & _lists_any("unit_ids", unit_ids(user))
+    # An office's roles see the events about units (a stand-in, an escalation) that belong to
+    # their offices by the outbox's rule (its cycles' rankings, the units it keeps), not every
+    # office's: a city's clerk reads nothing of another city's units.
+    offices = office_ids(user)
+    if offices:
+        seen |= no_object & ~Q(unit_ids=[]) & event_office_scope(offices)
     # A channel's test message and a person's digest are deliveries of their own, not events.
     return OutboxEvent.objects.filter(seen).exclude(name__in=INTERNAL_EVENTS)
