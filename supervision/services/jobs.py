@@ -52,7 +52,8 @@ from django.utils.translation import gettext as _
 from django_tasks import TaskResultStatus
 
 from supervision import clock
-from supervision.models import Job, JobState, User
+from supervision.models import Job, JobState, Membership, User
+from supervision.outbox.expand import unit_offices
 
 from .audit import audit_record
 from .errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
@@ -332,8 +333,16 @@ def job_request(
 
 
 def may_manage(user: User, job: Job) -> bool:
-    """The requester, and the office (whose staff help people with their documents)."""
-    return user.is_superuser or job.requested_by_id == user.pk or bool(office_ids(user))
+    """The requester, and the staff of the office the requester works under (who help people
+    with their documents): an office where the requester holds a role, or the nearest office
+    above one of their units — never another city's office in a deployment with several."""
+    if user.is_superuser or job.requested_by_id == user.pk:
+        return True
+    mine = office_ids(user)
+    if not mine or job.requested_by_id is None:
+        return False
+    units = list(Membership.objects.filter(user_id=job.requested_by_id).values_list("unit_id", flat=True))
+    return any(owners & mine for owners in unit_offices(units).values())
 
 
 def job_retry(*, actor: User, job_id: Any) -> Job:
