@@ -68,8 +68,15 @@ def own_database(name: str = DATABASE) -> Iterator[None]:
     from django.core.management import call_command
     from django.db import connection, connections
 
+    def let_go() -> None:
+        # With psycopg's pool (the default on PostgreSQL) a closed connection goes back to the
+        # pool, still on the old database: the pool itself must go for the new name to count.
+        connections.close_all()
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+
     before = connection.settings_dict["NAME"]
-    connections.close_all()
+    let_go()
     _admin(f'DROP DATABASE IF EXISTS "{name}"')
     _admin(f'CREATE DATABASE "{name}"')
     connection.settings_dict["NAME"] = name
@@ -77,7 +84,7 @@ def own_database(name: str = DATABASE) -> Iterator[None]:
         call_command("migrate", verbosity=0, interactive=False)
         yield
     finally:
-        connections.close_all()
+        let_go()
         connection.settings_dict["NAME"] = before
         _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
