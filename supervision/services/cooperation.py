@@ -16,8 +16,9 @@ hold sub-tasks all the same (handed down before that rule), they close with it, 
 step and audited each, so that no part is left open under a closed task and a closed letter.
 
 Locks: the lead task first (its own step took it), then its cooperating tasks in id order, then
-their sub-tasks a level at a time, each level in id order: parent before child, the order every
-path taking both keeps (services/hand_down.py).
+their sub-tasks a level at a time, each level in id order: parent before child, the one path that
+goes down (services/hand_down.py: every step on a sub-task goes up); it only finds sub-tasks made
+before cooperating tasks stopped being handed down.
 """
 
 from __future__ import annotations

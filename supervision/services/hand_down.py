@@ -11,13 +11,15 @@ by its leader like any completion.
 Locks: the parent's row (transitions.assignment_lock) for the whole of a hand-down, so two
 break-downs of one task run one after the other and the second sees the first's sub-tasks.
 
-Lock order, wherever a parent and its sub-tasks are both locked: the parent first. A hand-down,
-a roll-up and a completion of the parent hold the parent's row while they read its sub-tasks;
-reopening a written-off sub-task (the one step that turns a closed sub-task open again) takes
-its parent's row before its own (``sub_task_parent_lock``), so that a roll-up and a reopening
-racing take turns and the second sees the first, instead of both passing (a completion standing
-on a sub-task open again). The lead's write-off closing its cooperating tasks' sub-tasks
-(services/cooperation.py) goes down the same way.
+Lock order, wherever a sub-task and its parent are both locked: the sub-task first. Every step
+on a sub-task locks its row, then touches the parent's (its sub_task_overdue flag, an UPDATE);
+reopening a written-off sub-task (the one step that turns a closed sub-task open again) then
+takes the parent's row and asks again, under that lock, whether the parent has reported its
+completion (``sub_task_parent_lock``). A hand-down, a roll-up and a completion of the parent
+hold only the parent's row while they read its sub-tasks, so a roll-up and a reopening racing
+take turns on the parent and the second sees the first, instead of both passing (a completion
+standing on a sub-task open again). Only the lead's write-off closing sub-tasks left under its
+cooperating tasks (services/cooperation.py; none can be made any more) goes down instead.
 """
 
 from __future__ import annotations
@@ -289,18 +291,13 @@ def _hand_down(
     return children
 
 
-def sub_task_parent_lock(assignment: Assignment | int) -> None:
-    """Before a step on a sub-task that its parent's state decides (reopening it: refused once
-    the parent reported its completion with it written off), lock the parent's row: parent
-    first, as the roll-up takes them. Nothing for a task the office issued itself. Inside the
-    step's transaction."""
-    pk = assignment.pk if isinstance(assignment, Assignment) else _unit_id(assignment)
-    if pk is None:
-        return  # the step's own lock answers for an id that is no assignment
-    # The parent of a row never changes: read unlocked, then locked.
-    parent_id = Assignment.objects.filter(pk=pk).values_list("parent_id", flat=True).first()
-    if parent_id is not None:
-        list(Assignment.objects.select_for_update(no_key=True).filter(pk=parent_id).values_list("pk"))
+def sub_task_parent_lock(a: Assignment) -> None:
+    """For a step on a sub-task that its parent's state decides (reopening it: refused once the
+    parent reported its completion with it written off): lock the parent's row, after the
+    sub-task's own (the order every step on a sub-task keeps). Nothing for a task the office
+    issued itself. Inside the step's transaction."""
+    if a.parent_id is not None:
+        list(Assignment.objects.select_for_update(no_key=True).filter(pk=a.parent_id).values_list("pk"))
 
 
 # --- rolling up ---------------------------------------------------------------------------------

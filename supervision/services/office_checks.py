@@ -17,6 +17,7 @@ from .cooperation import assignments_close_with_lead
 from .hand_down import sub_task_parent_lock
 from .letter_lifecycle import letter_close_if_done, letter_reopen_if_closed
 from .notify import notify_unit
+from .step_guards import sub_task_reopenable
 from .steps import CLOSE, REJECT, REOPEN, VERIFY
 from .transitions import message_fields, reason_clean, step_run
 
@@ -101,10 +102,16 @@ def assignment_reopen(*, actor: User, assignment: Assignment | int, reason: str)
         a.closed_at, a.verified_at, a.completed_at = None, None, None
         return ["closed_at", "verified_at", "completed_at"]
 
-    # A sub-task's parent first: its roll-up may not stand on this sub-task open again, and a
-    # roll-up holds the parent while it reads its sub-tasks (lock order in services/hand_down.py).
-    sub_task_parent_lock(assignment)
-    a, role = step_run(REOPEN, actor=actor, assignment=assignment, comment=reason, apply=apply)
+    def check(a: Assignment) -> None:
+        # Then the sub-task's parent (lock order in services/hand_down.py): a roll-up holds it
+        # while it reads its sub-tasks, so ask again under its lock what the step's guard read
+        # without it — a completion must not stand on this sub-task open again.
+        sub_task_parent_lock(a)
+        refused = sub_task_reopenable(a, actor)
+        if refused is not None:
+            raise refused
+
+    a, role = step_run(REOPEN, actor=actor, assignment=assignment, comment=reason, check=check, apply=apply)
     letter_reopen_if_closed(actor=actor, role=role, letter_id=a.letter_id)
     notify_unit(
         unit_id=a.unit_id,

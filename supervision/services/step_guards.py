@@ -233,8 +233,8 @@ def roll_up_ready(a: Assignment, actor: User) -> DomainError | None:
 def sub_task_reopenable(a: Assignment, actor: User) -> DomainError | None:
     # The parent reported its completion with this sub-task written off: reopening it below
     # would leave a completion standing on work that is open again. The parent goes first.
-    # The reopening service holds the parent's row by now (hand_down.sub_task_parent_lock), so
-    # a roll-up cannot pass between this read and the reopening.
+    # Read unlocked here (the buttons ask too); the reopening service asks again once it holds
+    # the parent's row (hand_down.sub_task_parent_lock), so a roll-up cannot pass in between.
     if a.parent_id is None:
         return None
     parent_state = Assignment.objects.filter(pk=a.parent_id).values_list("state", flat=True).first()
