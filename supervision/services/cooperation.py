@@ -140,22 +140,7 @@ def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assign
     now = clock.now()
     events = []
     for c, role in taken:
-        from_state = c.state
-        c.close_with_lead()
-        c.closed_at, c.version, c.updated_at = now, c.version + 1, now
-        events.append(
-            audit_event(
-                actor=actor,
-                role=role,
-                unit_id=steps.where(CLOSE_WITH_LEAD, c),
-                action=CLOSE_WITH_LEAD.action,
-                assignment=c,
-                from_state=from_state,
-                to_state=c.state,
-                data={"lead": lead.pk, "lead_unit": lead.unit_id},
-                at=now,
-            )
-        )
+        events.append(_close_with_lead(c, lead=lead, actor=actor, role=role, judged_by=c, now=now))
     closing = [c for c, _role in taken]
     below = _sub_tasks_close(taken, lead, actor, now, events)
     Assignment.objects.bulk_update([*closing, *below], ["state", "closed_at", "version", "updated_at"])
@@ -174,6 +159,34 @@ def assignments_close_with_lead(*, actor: User, lead: Assignment) -> list[Assign
             text=_("Closed with the lead unit's write-off: %(item)s") % message_fields(c),
         )
     return closing
+
+
+def _close_with_lead(
+    c: Assignment,
+    *,
+    lead: Assignment,
+    actor: User,
+    role: str,
+    judged_by: Assignment,
+    now: dt.datetime,
+    **data: int,
+) -> AuditEvent:
+    """Close ``c`` in memory with the lead's write-off; its audit event (the unit the role is
+    judged in is ``judged_by``'s: the cooperating task's, for a sub-task below it)."""
+    from_state = c.state
+    c.close_with_lead()
+    c.closed_at, c.version, c.updated_at = now, c.version + 1, now
+    return audit_event(
+        actor=actor,
+        role=role,
+        unit_id=steps.where(CLOSE_WITH_LEAD, judged_by),
+        action=CLOSE_WITH_LEAD.action,
+        assignment=c,
+        from_state=from_state,
+        to_state=c.state,
+        data={"lead": lead.pk, "lead_unit": lead.unit_id, **data},
+        at=now,
+    )
 
 
 def _sub_tasks_close(
@@ -201,22 +214,9 @@ def _sub_tasks_close(
             sub.letter, sub.item = lead.letter, lead.item
             if not sub.close_with_lead.can_proceed():
                 continue
-            from_state = sub.state
-            sub.close_with_lead()
-            sub.closed_at, sub.version, sub.updated_at = now, sub.version + 1, now
             closed.append(sub)
             events.append(
-                audit_event(
-                    actor=actor,
-                    role=role,
-                    unit_id=steps.where(CLOSE_WITH_LEAD, c),
-                    action=CLOSE_WITH_LEAD.action,
-                    assignment=sub,
-                    from_state=from_state,
-                    to_state=sub.state,
-                    data={"lead": lead.pk, "lead_unit": lead.unit_id, "parent": sub.parent_id},
-                    at=now,
-                )
+                _close_with_lead(sub, lead=lead, actor=actor, role=role, judged_by=c, now=now, parent=sub.parent_id)
             )
         level = [sub.pk for sub in found]
     return closed
