@@ -9,21 +9,10 @@ import pytest
 
 from supervision import services
 from supervision.models import Assignment
+from tests.browser.actions import ok, press
 from tests.factories import FUTURE, draft_letter, sign_and_issue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _press(page, button: str, **fields: str) -> None:
-    form = page.locator("form.sv-action", has=page.get_by_role("button", name=button, exact=True))
-    for name, value in fields.items():
-        form.locator(f"[name={name}]").fill(value)
-    page.evaluate("document.querySelectorAll('.sv-msg').forEach(e => e.remove())")
-    form.get_by_role("button", name=button, exact=True).click()
-
-
-def _ok(page, text: str) -> None:
-    page.locator(".sv-msg--success").filter(has_text=text).wait_for()
 
 
 def test_a_cooperating_task_follows_the_leads_extension_and_write_off(people, open_page):
@@ -45,8 +34,8 @@ def test_a_cooperating_task_follows_the_leads_extension_and_write_off(people, op
     clerk.on("dialog", lambda dialog: dialog.accept())
     partners = clerk.locator("dd.sv-partners")
     assert "乙县" in partners.inner_text() and "Accepted" in partners.inner_text()
-    _press(clerk, "Approve the new deadline")
-    _ok(clerk, "New deadline approved.")
+    press(clerk, "Approve the new deadline")
+    ok(clerk, "New deadline approved.")
 
     # B's page: its deadline moved with the lead's, the item's own one is marked superseded.
     liaison_b = open_page(world.liaison_b, f"/tasks/{coop.pk}/", language="en")
@@ -63,8 +52,8 @@ def test_a_cooperating_task_follows_the_leads_extension_and_write_off(people, op
     services.assignment_verify(actor=world.inspector, assignment=lead.pk)
     director = open_page(world.director, f"/tasks/{lead.pk}/", language="en")
     director.on("dialog", lambda dialog: dialog.accept())
-    _press(director, "Write off", comment="同意销号")
-    _ok(director, "Written off.")
+    press(director, "Write off", comment="同意销号")
+    ok(director, "Written off.")
     director.locator("dd.sv-partners").filter(has_text="Closed").wait_for()
 
     # B's task closed with it: its page says so, and the lead task shows as written off.
