@@ -58,7 +58,7 @@ from supervision.models import (
     UnitKind,
     UnitResult,
 )
-from supervision.services.ranking import ruleset_current
+from supervision.services.rule_sets import ruleset_current
 
 from .world import DEADLINE, World, fresh
 

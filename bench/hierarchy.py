@@ -251,7 +251,8 @@ def _rank(office_username: str, *, with_sub_units: bool) -> Callable[[], int]:
     from django.utils import timezone
 
     from supervision.models import Cycle, Membership, Unit
-    from supervision.services.ranking import ranking_snapshot, ruleset_current
+    from supervision.services.ranking import ranking_snapshot
+    from supervision.services.rule_sets import ruleset_current
 
     office_id = Membership.objects.filter(user__username=office_username).values_list("unit_id", flat=True)[0]
     counties = list(Unit.objects.filter(parent_id=office_id, kind="county").values_list("pk", flat=True))

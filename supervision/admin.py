@@ -209,7 +209,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
     """The office edits the weights here. Saving never changes a version: it saves a new one and
-    makes it current (services.ranking.ruleset_revise); closed cycles keep the version they used."""
+    makes it current (services.rule_sets.ruleset_revise); closed cycles keep the version they used."""
 
     list_display = ["office", "version", "name", "is_current", "created_at", "created_by"]
     list_filter = ["is_current", "office"]

@@ -55,7 +55,7 @@ def _weight(name: str, label: str, help_text: str) -> models.DecimalField:
 
 class RuleSet(models.Model):
     """One version of an office's scoring rules. Rows are never changed: editing saves a new
-    version (services.ranking.ruleset_revise), and each closed cycle keeps the version it used.
+    version (services.rule_sets.ruleset_revise), and each closed cycle keeps the version it used.
     Each office has its own versions, numbered from 1, one of them current; a unit ranking its
     sub-units ranks them on the rules of the office whose cycle it is."""
 

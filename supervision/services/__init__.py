@@ -18,7 +18,6 @@ from .letter_lifecycle import letter_withdraw
 from .letters import item_add, item_delete, letter_attach, letter_create, letter_detach, letter_update_draft
 from .notices import notice_draft, notice_publish, notice_sign, notice_update_draft
 from .office_checks import assignment_close, assignment_reject, assignment_reopen, assignment_verify
-from .ranking import rule_offices, ruleset_current, ruleset_revise, unit_sub_ranking_set
 from .reports import assignment_carry_forward
 from .returns import (
     assignment_approve_return,
@@ -27,6 +26,7 @@ from .returns import (
     assignment_reissue,
     assignment_request_return,
 )
+from .rule_sets import rule_offices, ruleset_current, ruleset_revise, unit_sub_ranking_set
 from .step_guards import EXTENDABLE
 from .storage import SweepResult, stored_files_sweep
 from .work import (

@@ -59,8 +59,9 @@ from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError
 from .jobs import job_files_prune, jobs_recover
 from .push import notification_payload, push_batches_after_commit
-from .ranking import REPORTING_STATES, ranking_snapshot, ruleset_current, sub_rankings_snapshot
+from .ranking import REPORTING_STATES, ranking_snapshot, sub_rankings_snapshot
 from .reminder_letters import reminder_draft_extend
+from .rule_sets import ruleset_current
 from .storage import stored_files_sweep
 
 # An arbitrary constant: the key of tick's PostgreSQL advisory lock.

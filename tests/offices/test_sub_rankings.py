@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from supervision import clock, services
 from supervision.models import AuditEvent, Cycle, Escalation, UnitResult
-from supervision.services.ranking import unit_sub_ranking_set
+from supervision.services.rule_sets import unit_sub_ranking_set
 from tests.cycles import FAR_DEADLINE, at, claim_and_report, cutoff, issue_at, mine, report, tick
 from tests.factories import signed_in
 
