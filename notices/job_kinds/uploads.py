@@ -4,7 +4,7 @@ import.
 
 A problem list is imported in two steps: its preview (what would be imported, written nowhere),
 then the clerk's confirmation. The upload is held privately between them
-(``supervision.services.jobs.upload_hold``; the job's ``params["held"]``). A sheet of more than
+(``supervision.services.held_uploads.upload_hold``; the job's ``params["held"]``). A sheet of more than
 ``INLINE_ROWS`` rows is previewed and imported by the worker; smaller ones in the request. The
 preview, from either, is the JSON-able dict ``preview_data`` makes: the page renders that, so
 both look the same.
@@ -35,7 +35,8 @@ from supervision.models import DeadlineKind, Job, JobState, Letter, LetterState,
 from supervision.parsing import parse_id
 from supervision.selectors import visibility
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
-from supervision.services.jobs import JobOutput, JobProgress, held_file, is_held, upload_release
+from supervision.services.held_uploads import held_file, is_held, upload_release
+from supervision.services.jobs import JobOutput, JobProgress
 from supervision.services.roles import require_role
 
 # Rows (by the sheet's own count) a request still reads itself.

@@ -57,7 +57,7 @@ from supervision.selectors.search import Light, light_filter
 
 from .audit import audit_event, audit_record, audit_record_many
 from .errors import DomainError
-from .jobs import job_files_prune, jobs_recover
+from .job_housekeeping import job_files_prune, jobs_recover
 from .push import notification_payload, push_batches_after_commit
 from .ranking import REPORTING_STATES, ranking_snapshot, sub_rankings_snapshot
 from .reminder_letters import reminder_draft_extend

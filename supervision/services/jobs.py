@@ -20,8 +20,8 @@ would only be refused again.
 
 Files are private (the default storage, which has no public URL) and kept ``JOB_FILE_HOURS``;
 ``job_files_prune`` (from ``tick``) deletes them and marks their jobs EXPIRED. An upload held
-between the steps of a flow (``upload_hold``: an import previewed, then confirmed) is deleted
-by age at the same time.
+between the steps of a flow (services/held_uploads.py: an import previewed, then confirmed) is
+deleted by age at the same time.
 
 A job is handed to the worker after its transaction commits (``on_commit``, robust: a queue that
 refuses is logged, and the person still gets the job's page). Should that hand-over be lost (the
@@ -49,7 +49,6 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django_tasks import TaskResultStatus
 
 from supervision import clock
 from supervision.models import Job, JobState, Membership, User
@@ -57,6 +56,7 @@ from supervision.outbox.expand import unit_offices
 
 from .audit import audit_record
 from .errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
+from .held_uploads import file_delete
 from .roles import office_ids
 
 logger = logging.getLogger(__name__)
@@ -77,9 +77,6 @@ PROGRESS_INTERVAL = 0.5
 LOST_AFTER = dt.timedelta(minutes=3)
 # Where uploads waiting for their job are stored (private, like the results).
 UPLOAD_FOLDER = "jobs/uploads"
-# Where an upload is held between the steps of a flow (an import's preview, then its
-# confirmation), with what was made of it; deleted JOB_FILE_HOURS after it came (upload_hold).
-HELD_FOLDER = "jobs/held"
 PENDING = (JobState.QUEUED, JobState.RUNNING)
 # Keys of ``params`` that are the job's own bookkeeping, not what the person asked for.
 OWN_PARAMS = ("language", "upload")
@@ -162,7 +159,7 @@ def _asked(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if k not in OWN_PARAMS}
 
 
-def _enqueue(job_id: int, *, delay: float = 0) -> None:
+def job_enqueue(job_id: int, *, delay: float = 0) -> None:
     # Imported here: the task module imports this one.
     from supervision.jobs_tasks import job_run
 
@@ -177,84 +174,6 @@ def _store_upload(upload: File) -> str:
     if hasattr(upload, "seek"):
         upload.seek(0)
     return default_storage.save(name, upload)
-
-
-def _stamp(now: dt.datetime) -> str:
-    return f"{now:%Y%m%dT%H%M%S}"
-
-
-def upload_hold(upload: File) -> str:
-    """Keep an upload privately between the steps of a flow (an import previewed, then
-    confirmed); returns its name, random and not guessable. ``held_uploads_prune`` (from tick,
-    through ``job_files_prune``) deletes it ``JOB_FILE_HOURS`` later, whatever became of it."""
-    suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()[:10] or ".bin"
-    now = clock.now()
-    # The time it came is in the name: pruning needs no database row and no file dates.
-    name = f"{HELD_FOLDER}/{now:%Y/%m/%d}/{_stamp(now)}-{secrets.token_hex(16)}{suffix}"
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    return default_storage.save(name, upload)
-
-
-def held_file(name: str, suffix: str) -> str:
-    """The name of a file made from a held upload (its preview, say): beside it, pruned with it."""
-    return f"{name}.{suffix}"
-
-
-def is_held(name: Any) -> bool:
-    """Whether ``name`` is a held upload's (a name from a signed token or a job's parameters,
-    never a path someone typed: still, nothing outside the folder passes)."""
-    return (
-        isinstance(name, str)
-        and name.startswith(HELD_FOLDER + "/")
-        and ".." not in name
-        and "\\" not in name
-        and default_storage.exists(name)
-    )
-
-
-def upload_release(name: str) -> None:
-    """Delete a held upload once its flow is over (the import was saved), with the files made
-    from it (``held_file``)."""
-    if not (isinstance(name, str) and name.startswith(HELD_FOLDER + "/")):
-        return
-    folder, _slash, base = name.rpartition("/")
-    try:
-        beside = [f for f in default_storage.listdir(folder)[1] if f.startswith(base + ".")]
-    except OSError:
-        beside = []
-    for made in beside:
-        _delete(f"{folder}/{made}")
-    _delete(name)
-
-
-def held_uploads_prune(*, now: dt.datetime) -> int:
-    """Delete the held uploads (and the files made from them) older than ``JOB_FILE_HOURS``;
-    returns how many files went. Reads the folders of the days concerned only."""
-    cutoff = _stamp(now - dt.timedelta(hours=settings.JOB_FILE_HOURS))
-    deleted = 0
-    try:
-        years = default_storage.listdir(HELD_FOLDER)[0]
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    for year in sorted(years):
-        for month in sorted(default_storage.listdir(f"{HELD_FOLDER}/{year}")[0]):
-            for day in sorted(default_storage.listdir(f"{HELD_FOLDER}/{year}/{month}")[0]):
-                if f"{year}{month}{day}" > cutoff[:8]:
-                    continue  # a day after the cutoff's: nothing in it is old enough
-                folder = f"{HELD_FOLDER}/{year}/{month}/{day}"
-                for name in default_storage.listdir(folder)[1]:
-                    if name[: len(cutoff)] < cutoff:
-                        _delete(f"{folder}/{name}")
-                        deleted += 1
-    return deleted
-
-
-def _delete(name: str) -> None:
-    try:
-        default_storage.delete(name)
-    except OSError:
-        logger.warning("Could not delete the job file %s.", name, exc_info=True)
 
 
 def _shared_file(kind: JobKind, params: Mapping[str, Any], now: dt.datetime) -> Job | None:
@@ -324,10 +243,10 @@ def job_request(
                 job.expires_at = shared.expires_at
             job.save(force_insert=True)
             if job.state == JobState.QUEUED:
-                transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
+                transaction.on_commit(lambda: job_enqueue(job.pk), robust=True)
     except BaseException:
         if stored:
-            _delete(stored)
+            file_delete(stored)
         raise
     return job
 
@@ -376,7 +295,7 @@ def job_retry(*, actor: User, job_id: Any) -> Job:
             data={"job": str(job.uuid), "kind": job.kind, "requested_by": job.requested_by_id},
             at=now,
         )
-        transaction.on_commit(lambda: _enqueue(job.pk), robust=True)
+        transaction.on_commit(lambda: job_enqueue(job.pk), robust=True)
     job.refresh_from_db()
     return job
 
@@ -440,11 +359,11 @@ def _done(job: Job, output: JobOutput) -> str:
     )
     if not finished:
         if name:
-            _delete(name)
+            file_delete(name)
         return "taken over"
     # The uploaded sheet has served; a finished import is not run again.
     if upload := job.params.get("upload"):
-        _delete(upload)
+        file_delete(upload)
     return "done"
 
 
@@ -465,7 +384,7 @@ def _failed(job: Job, exc: Exception) -> str:
     if not isinstance(exc, DomainError) and job.attempts < settings.JOB_MAX_ATTEMPTS:
         if mine.update(state=JobState.QUEUED, error=message):
             delay = min(MAX_BACKOFF_SECONDS, RETRY_BACKOFF_SECONDS * 2 ** (job.attempts - 1))
-            transaction.on_commit(lambda: _enqueue(job.pk, delay=delay), robust=True)
+            transaction.on_commit(lambda: job_enqueue(job.pk, delay=delay), robust=True)
             return "will retry"
         return "taken over"
     # Kept (with an uploaded sheet) for a retry until the files of the day are pruned.
@@ -476,112 +395,3 @@ def _failed(job: Job, exc: Exception) -> str:
         expires_at=now + dt.timedelta(hours=settings.JOB_FILE_HOURS),
     )
     return "failed"
-
-
-# --- housekeeping (tick) ---------------------------------------------------------------------------
-
-PRUNE_BATCH = 500
-
-
-def job_files_prune(*, now: dt.datetime) -> int:
-    """Delete the files (results and uploads) of finished jobs past ``expires_at`` and mark the
-    jobs EXPIRED; returns how many jobs expired. A file two jobs share (a notice handed over)
-    stays while a job that has not expired refers to it. One audit row when something went."""
-    expired = 0
-    while True:
-        rows = list(
-            Job.objects.filter(expires_at__lte=now, state__in=(JobState.DONE, JobState.FAILED))
-            .order_by("expires_at", "pk")
-            .values_list("pk", "file", "params")[:PRUNE_BATCH]
-        )
-        if not rows:
-            break
-        pks = [pk for pk, _file, _params in rows]
-        with transaction.atomic():
-            done = Job.objects.filter(pk__in=pks, state__in=(JobState.DONE, JobState.FAILED)).update(
-                state=JobState.EXPIRED, file=""
-            )
-        expired += done
-        names = {name for _pk, name, _params in rows if name}
-        uploads = {p.get("upload") for _pk, _name, p in rows if isinstance(p, dict) and p.get("upload")}
-        still_used = set(
-            Job.objects.filter(file__in=names).exclude(state=JobState.EXPIRED).values_list("file", flat=True)
-        )
-        for name in (names - still_used) | uploads:
-            _delete(name)
-        if len(rows) < PRUNE_BATCH:
-            break
-    if expired:
-        audit_record(at=now, action="jobs.pruned", data={"expired": expired})
-    # Uploads held between the steps of a flow have no job row of their own: pruned by age.
-    held_uploads_prune(now=now)
-    return expired
-
-
-def _queued_tasks(job_ids: list[int], now: dt.datetime) -> set[int] | None:
-    """Which of these jobs have a task in the queue that will still run (waiting, a retry's
-    ``run_after`` included, or running since less than ``STALE_AFTER``: a worker that died
-    leaves its task RUNNING for good). None when the queue is not the database's, whose tasks
-    cannot be read."""
-    from django_tasks_db.backend import DatabaseBackend
-    from django_tasks_db.models import DBTaskResult
-
-    from supervision.jobs_tasks import job_run
-
-    if not isinstance(job_run.get_backend(), DatabaseBackend):
-        return None
-    alive = Q(status=TaskResultStatus.READY) | Q(status=TaskResultStatus.RUNNING, started_at__gte=now - STALE_AFTER)
-    # The tasks of waiting jobs are few (at most MAX_PENDING a person): read, then matched here.
-    found = DBTaskResult.objects.filter(alive, task_path=job_run.module_path).values_list("args_kwargs", flat=True)
-    wanted = set(job_ids)
-    held = set()
-    for args_kwargs in found:
-        args = (args_kwargs or {}).get("args") or []
-        if args and args[0] in wanted:
-            held.add(args[0])
-    return held
-
-
-def _requeue_lost(now: dt.datetime) -> int:
-    """Queue again the QUEUED jobs whose task is not in the queue (see the module's docstring).
-
-    Only those: queuing every old QUEUED job each minute would pile duplicate tasks behind a
-    worker that is merely busy (each would do nothing, being idempotent, but the queue grows with
-    the load) and cut short the wait before a failed job's next try."""
-    lost_before = now - LOST_AFTER
-    candidates = list(
-        Job.objects.filter(state=JobState.QUEUED, created_at__lt=lost_before)
-        .filter(Q(started_at__isnull=True) | Q(started_at__lt=lost_before))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:PRUNE_BATCH]
-    )
-    if not candidates:
-        return 0
-    held = _queued_tasks(candidates, now)
-    lost = [pk for pk in candidates if pk not in (held or ())]
-    for pk in lost:
-        logger.warning("Job %s was queued but its task was not: queued again.", pk)
-        transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
-    return len(lost)
-
-
-def jobs_recover(*, now: dt.datetime) -> int:
-    """Give a job whose worker died (RUNNING for ``STALE_AFTER``) back to the queue, or fail
-    it when its tries are spent, and queue again a job whose hand-over to the queue was lost;
-    returns how many. Call from ``tick``."""
-    recovered = _requeue_lost(now)
-    stale = Job.objects.filter(state=JobState.RUNNING, started_at__lt=now - STALE_AFTER).values_list("pk", "attempts")
-    for pk, attempts in list(stale[:PRUNE_BATCH]):
-        mine = Job.objects.filter(pk=pk, state=JobState.RUNNING, attempts=attempts)
-        if attempts < settings.JOB_MAX_ATTEMPTS:
-            if mine.update(state=JobState.QUEUED):
-                transaction.on_commit(lambda pk=pk: _enqueue(pk), robust=True)
-                recovered += 1
-        elif mine.update(
-            state=JobState.FAILED,
-            error=_("The document could not be made: its work stopped unfinished several times."),
-            finished_at=now,
-            expires_at=now + dt.timedelta(hours=settings.JOB_FILE_HOURS),
-        ):
-            recovered += 1
-    return recovered

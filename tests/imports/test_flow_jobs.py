@@ -16,7 +16,8 @@ from notices import jobs
 from notices.job_kinds import uploads
 from supervision import clock
 from supervision.models import Item, Job, JobState
-from supervision.services.jobs import job_files_prune, upload_hold
+from supervision.services.held_uploads import upload_hold
+from supervision.services.job_housekeeping import job_files_prune
 from tests.helpers import browser_for, draft_letter, snapshot
 from tests.imports.flow import confirm, post_upload, problems, row, token_in, token_of
 from tests.jobs.helpers import job_of, run_jobs

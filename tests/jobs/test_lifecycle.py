@@ -18,15 +18,14 @@ from supervision.models import AuditEvent, Job, JobState
 from supervision.services import InvalidInput, InvalidTransition, NotAllowed
 from supervision.services import jobs as job_services
 from supervision.services.cycles import tick_run
+from supervision.services.job_housekeeping import job_files_prune, jobs_recover
 from supervision.services.jobs import (
     KINDS,
     JobKind,
     JobOutput,
     job_execute,
-    job_files_prune,
     job_request,
     job_retry,
-    jobs_recover,
 )
 from tests.helpers import browser_for
 from tests.jobs.helpers import content_of, run_jobs

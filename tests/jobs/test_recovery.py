@@ -17,7 +17,8 @@ from supervision.models import Job, JobState
 from supervision.services import InvalidInput
 from supervision.services import jobs as job_services
 from supervision.services.cycles import tick_run
-from supervision.services.jobs import KINDS, JobKind, JobOutput, job_request, jobs_recover
+from supervision.services.job_housekeeping import jobs_recover
+from supervision.services.jobs import KINDS, JobKind, JobOutput, job_request
 from tests.jobs.helpers import run_jobs
 
 KIND = "test_recovery"
@@ -95,12 +96,12 @@ def test_a_queue_that_refuses_does_not_fail_the_request(world, monkeypatch, djan
     def refuse(job_id, *, delay=0):
         raise ConnectionError("the queue's database is away")
 
-    enqueue = job_services._enqueue
-    monkeypatch.setattr(job_services, "_enqueue", refuse)
+    enqueue = job_services.job_enqueue
+    monkeypatch.setattr(job_services, "job_enqueue", refuse)
     with django_capture_on_commit_callbacks(execute=True):
         job = job_request(actor=world.liaison_a, kind=KIND, params={}, title="文件")
     assert Job.objects.get(pk=job.pk).state == JobState.QUEUED and _tasks() == []
-    monkeypatch.setattr(job_services, "_enqueue", enqueue)  # the queue is back
+    monkeypatch.setattr(job_services, "job_enqueue", enqueue)  # the queue is back
     with django_capture_on_commit_callbacks(execute=True):
         assert jobs_recover(now=clock.now() + job_services.LOST_AFTER + dt.timedelta(seconds=1)) == 1
     run_jobs()

@@ -4,7 +4,7 @@ import, confirm it into a draft letter.
 Split from ``views`` (downloads): the import has its own flow and grows on its own.
 
 1. ``letter_import``: the clerk uploads the sheet. It is held privately
-   (``supervision.services.jobs.upload_hold``, a random name, deleted by tick after
+   (``supervision.services.held_uploads.upload_hold``, a random name, deleted by tick after
    ``JOB_FILE_HOURS``) and a signed token (the user, the letter, the held file, the year and the
    sheet; it expires with the file) carries it between the steps. Nothing is written.
 2. ``letter_import_preview``: every item as understood (category, the problem printed once over
@@ -56,7 +56,8 @@ from supervision.models import ItemCategory, ItemSource, Job, JobState, Letter
 from supervision.parsing import parse_id
 from supervision.selectors.jobs import job_get, job_status
 from supervision.services import DomainError, NotAllowed
-from supervision.services.jobs import is_held, job_request, upload_hold, upload_release
+from supervision.services.held_uploads import is_held, upload_hold, upload_release
+from supervision.services.jobs import job_request
 from workflows.jobs.views import progress_text
 from workflows.params import id_or_404
 
