@@ -52,10 +52,10 @@ from supervision.selectors.hand_down import live_sub_tasks
 from . import steps
 from .audit import audit_event, audit_record_many
 from .errors import InvalidInput
-from .notify import notify_assignments, notify_unit
+from .notify import notify_assignments
 from .steps import BREAK_DOWN, FORWARD, ROLL_UP, Step
 from .transitions import MAX_REPORT, assignment_lock, message_fields, reason_clean, step_run
-from .work import mark_reported
+from .work import completion_signoff_asked, mark_reported
 
 S = AssignmentState
 # The most parts one break-down creates: a county has a few dozen townships, a city a few
@@ -365,12 +365,5 @@ def assignment_roll_up(*, actor: User, assignment: Assignment | int, text: str =
             for e in found["files"]
         ]
     )
-    notify_unit(
-        unit_id=a.unit_id,
-        roles=[Role.LEADER],
-        verb="signoff_needed",
-        assignment=a,
-        exclude=actor.pk,
-        text=_("A completion report awaits your signature: %(item)s") % message_fields(a),
-    )
+    completion_signoff_asked(a, actor=actor)
     return a

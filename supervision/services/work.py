@@ -189,6 +189,13 @@ def assignment_submit_completion(
     except _Replay as replay:
         return replay.report
     report = _report(a, actor, ReportKind.COMPLETION, text, files, now=now, seq=rankings.report_span(now).seq)
+    completion_signoff_asked(a, actor=actor)
+    return report
+
+
+def completion_signoff_asked(a: Assignment, *, actor: User) -> None:
+    """Tell the unit's leaders (not the submitter) that a completion report awaits their
+    signature: a submission typed in, or rolled up from the sub-tasks (services/hand_down.py)."""
     notify_unit(
         unit_id=a.unit_id,
         roles=[Role.LEADER],
@@ -197,7 +204,6 @@ def assignment_submit_completion(
         exclude=actor.pk,
         text=_("A completion report awaits your signature: %(item)s") % message_fields(a),
     )
-    return report
 
 
 @transaction.atomic
