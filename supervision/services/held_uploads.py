@@ -27,17 +27,25 @@ def _stamp(now: dt.datetime) -> str:
     return f"{now:%Y%m%dT%H%M%S}"
 
 
-def upload_hold(upload: File) -> str:
-    """Keep an upload privately between the steps of a flow (an import previewed, then
-    confirmed); returns its name, random and not guessable. ``held_uploads_prune`` (from tick,
-    through job_housekeeping.job_files_prune) deletes it ``JOB_FILE_HOURS`` later, whatever became of it."""
+def upload_store(upload: File, folder: str, *, prefix: str = "", now: dt.datetime | None = None) -> str:
+    """Save an upload privately under ``folder``/year/month/day with a random name (``prefix``
+    before it) and the upload's own suffix: nothing of its name but the suffix reaches the disk."""
     suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()[:10] or ".bin"
-    now = clock.now()
-    # The time it came is in the name: pruning needs no database row and no file dates.
-    name = f"{HELD_FOLDER}/{now:%Y/%m/%d}/{_stamp(now)}-{secrets.token_hex(16)}{suffix}"
+    now = now or clock.now()
+    name = f"{folder}/{now:%Y/%m/%d}/{prefix}{secrets.token_hex(16)}{suffix}"
     if hasattr(upload, "seek"):
         upload.seek(0)
     return default_storage.save(name, upload)
+
+
+def upload_hold(upload: File) -> str:
+    """Keep an upload privately between the steps of a flow (an import previewed, then
+    confirmed); returns its name, random and not guessable. ``held_uploads_prune`` (from tick,
+    through job_housekeeping.job_files_prune) deletes it ``JOB_FILE_HOURS`` later, whatever
+    became of it."""
+    # The time it came is in the name: pruning needs no database row and no file dates.
+    now = clock.now()
+    return upload_store(upload, HELD_FOLDER, prefix=f"{_stamp(now)}-", now=now)
 
 
 def held_file(name: str, suffix: str) -> str:

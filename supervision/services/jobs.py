@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ from supervision.outbox.expand import unit_offices
 
 from .audit import audit_record
 from .errors import DomainError, InvalidInput, InvalidTransition, NotAllowed
-from .held_uploads import file_delete
+from .held_uploads import file_delete, upload_store
 from .roles import office_ids
 
 logger = logging.getLogger(__name__)
@@ -167,15 +166,6 @@ def job_enqueue(job_id: int, *, delay: float = 0) -> None:
     task.enqueue(job_id)
 
 
-def _store_upload(upload: File) -> str:
-    suffix = PurePosixPath(getattr(upload, "name", "") or "").suffix.lower()[:10] or ".bin"
-    day = clock.now()
-    name = f"{UPLOAD_FOLDER}/{day:%Y/%m/%d}/{secrets.token_hex(16)}{suffix}"
-    if hasattr(upload, "seek"):
-        upload.seek(0)
-    return default_storage.save(name, upload)
-
-
 def _shared_file(kind: JobKind, params: Mapping[str, Any], now: dt.datetime) -> Job | None:
     """A finished job of the same document whose file is still good for most of a day."""
     lookups = kind.shared_as(params) if kind.shared_as else None
@@ -210,7 +200,7 @@ def job_request(
     params = dict(params)
     spec.check(actor, params)
     now = clock.now()
-    stored = _store_upload(upload) if upload is not None else ""
+    stored = upload_store(upload, UPLOAD_FOLDER) if upload is not None else ""
     try:
         with transaction.atomic():
             # The person's row is the lock: two requests at once count each other's jobs.
