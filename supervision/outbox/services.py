@@ -67,8 +67,8 @@ def delivery_scope(actor: User) -> Q | None:
     return event_office_scope(mine, prefix="event__", kept=kept, of_none=top) | Q(channel_id__in=channels)
 
 
-def _visible(actor: User, ids: list[int]) -> set[int]:
-    """Which of the deliveries ``ids`` the actor looks after."""
+def deliveries_looked_after(actor: User, ids: list[int]) -> set[int]:
+    """Which of the deliveries ``ids`` the actor looks after (the monitor's 404 for the rest)."""
     scope = delivery_scope(actor)
     found = Delivery.objects.filter(pk__in=ids)
     if scope is not None:
@@ -87,7 +87,11 @@ def delivery_retry(*, actor: User, delivery_id: int) -> Delivery:
     of quiet hours), with a full round of tries."""
     office_id, role = _require_office(actor)
     # Another office's message is answered as one that does not exist.
-    d = Delivery.objects.select_for_update().filter(pk=delivery_id).first() if _visible(actor, [delivery_id]) else None
+    d = (
+        Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if deliveries_looked_after(actor, [delivery_id])
+        else None
+    )
     if d is None:
         raise InvalidInput(_("There is no such message."), field="delivery")
     if d.status not in RETRYABLE:
@@ -121,7 +125,7 @@ def deliveries_retry_failed(*, actor: User, ids: Iterable[int]) -> int:
     if len(wanted) > MAX_IDS:
         raise InvalidInput(_("Choose at most %(n)d messages at a time.") % {"n": MAX_IDS}, field="ids")
     # Another office's messages are left alone, as ids of none are (the page answers 404).
-    mine = sorted(_visible(actor, wanted))
+    mine = sorted(deliveries_looked_after(actor, wanted))
     rows = list(Delivery.objects.select_for_update().filter(pk__in=mine, status=DeliveryStatus.FAILED))
     if not rows:
         return 0

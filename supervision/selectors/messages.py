@@ -283,15 +283,6 @@ def monitor_deliveries(f: MonitorFilter, page: int = 1, *, user: User) -> Monito
     return MonitorPage(rows[:MONITOR_PAGE], len(rows) > MONITOR_PAGE, page, monitor_counts(scope))
 
 
-def monitored_deliveries(user: User, ids: list[int]) -> set[int]:
-    """Which of ``ids`` are deliveries the person looks after (the others: 404 on a retry)."""
-    scope = delivery_scope(user)
-    qs = Delivery.objects.filter(pk__in=ids)
-    if scope is not None:
-        qs = qs.filter(scope)
-    return set(qs.values_list("pk", flat=True))
-
-
 def _jobs_scope(user: User) -> Q | None:
     """The jobs the monitor shows the person: their own, and those asked for by a member of an
     office where they are a clerk or director (its staff, and the liaisons and leaders who work

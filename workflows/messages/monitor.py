@@ -19,7 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from supervision.models import ChannelKind
-from supervision.outbox.services import channel_test_message, deliveries_retry_failed, delivery_retry
+from supervision.outbox.services import (
+    channel_test_message,
+    deliveries_looked_after,
+    deliveries_retry_failed,
+    delivery_retry,
+)
 from supervision.selectors import messages as sel
 from supervision.services import DomainError
 from supervision.services.jobs import job_retry
@@ -80,7 +85,7 @@ def delivery_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     _office_only(request)
     pk = id_or_404(pk)
     # Another office's message is not found here.
-    if not sel.monitored_deliveries(request.user, [pk]):
+    if not deliveries_looked_after(request.user, [pk]):
         raise Http404
     try:
         delivery_retry(actor=request.user, delivery_id=pk)
@@ -99,7 +104,7 @@ def retry_selected(request: HttpRequest) -> HttpResponse:
     if not ids:
         messages.error(request, _("Select the deliveries to retry."))
         return HttpResponseRedirect(_back(request))
-    if len(sel.monitored_deliveries(request.user, ids)) < len(ids):
+    if len(deliveries_looked_after(request.user, ids)) < len(ids):
         raise Http404
     try:
         result = deliveries_retry_failed(actor=request.user, ids=ids)
