@@ -72,9 +72,9 @@ def test_fifty_parts_well_under_half_a_second(hierarchy, county_task):
 
 
 # --- a roll-up against a reopened sub-task -----------------------------------------------------------
-# Lock order, parent before child: the roll-up (and any completion of the parent) holds the
-# parent's row while it reads its sub-tasks; the reopening of a sub-task takes its parent's row
-# before its own. Whichever is first, the other waits for it and then sees what it did.
+# The roll-up (and any completion of the parent) holds the parent's row while it reads its
+# sub-tasks; the reopening of a sub-task takes its own row, then its parent's, and asks again.
+# Whichever is first, the other waits for it and then sees what it did.
 
 
 def _in_turn(first, second, slow: str, monkeypatch) -> list[tuple[str, object]]:
@@ -132,7 +132,8 @@ def test_reopen_of_a_sub_task_waits_for_the_roll_up_and_is_refused(hierarchy, ro
     roll_up, reopen = _in_turn(
         lambda: services.assignment_roll_up(actor=w.liaison_a, assignment=parent.pk),
         lambda: services.assignment_reopen(actor=w.leader_a, assignment=sub.pk, reason="问题反弹"),
-        "supervision.services.hand_down",
+        # The roll-up's word to the leader goes out through services/work.py.
+        "supervision.services.work",
         monkeypatch,
     )
     assert roll_up[0] == "ok"
