@@ -62,6 +62,9 @@ class Work:
         self.next_id = 0  # set by the caller
         self.progress = Progress()
         self.sample_parent: int | None = None
+        # The big county's next task after the sample, kept claimed, open and whole: the one the
+        # break-down benchmark hands down, there whatever the size and whatever day the data is made.
+        self.sample_whole: int | None = None
         self.seq_at = planner.calendar.seq_at
         self.levels = int(settings.HIERARCHY_LEVELS)
 
@@ -165,9 +168,10 @@ class Work:
     ) -> None:
         rng = self.rng
         sample = self.sample_parent is None and len(below) >= 50
+        whole = not sample and self.sample_whole is None and self.sample_parent is not None and len(below) >= 50
         plan = None
-        if self.levels < 3:
-            pass  # two levels only: nothing is handed down
+        if self.levels < 3 or whole:
+            pass  # two levels only, or the whole sample: nothing is handed down
         elif sample:
             plan = (BREAK_DOWN, below[:50])
         elif below:
@@ -178,10 +182,12 @@ class Work:
                 plan = (FORWARD, [rng.choice(below)])
         task = Task(id=self._new_id(), item_id=item_id, letter_id=letter.id, unit_id=unit.id, deadline=deadline)
         life = self.planner.live(
-            side, letter.issued_at, unit.id, hand_down=self._ids(plan), stay_open=sample and plan is not None
+            side, letter.issued_at, unit.id, hand_down=self._ids(plan), stay_open=whole or (sample and plan is not None)
         )
         if sample and life.handed_down_at is not None:
             self.sample_parent = task.id
+        if whole:
+            self.sample_whole = task.id
         self._finish(task, life, unit, plan, measures, depth=0, grand=None)
         self.progress.top_level += 1
 

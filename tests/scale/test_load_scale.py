@@ -6,6 +6,7 @@ in BENCHMARKS.md (bench/hierarchy.py), not here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections import Counter, defaultdict
 
@@ -13,9 +14,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 
-from supervision import integrity
+from supervision import clock, integrity
 from supervision.models import (
     Assignment,
     AssignmentAncestor,
@@ -108,6 +110,24 @@ def tasks_form_trees_whose_units_above_are_recorded() -> None:
     assert kinds["forward"] > 0 and kinds["breakdown"] > kinds["forward"]
     widest = Counter(s["parent_id"] for s in subs).most_common(1)[0][1]
     assert widest == 50
+    the_county_has_a_whole_task_to_break_down()
+
+
+def the_county_has_a_whole_task_to_break_down() -> None:
+    # What the break-down benchmark hands down to 50 townships: claimed, open, whole, due ahead.
+    liaison = User.objects.get(username="taiyuan_k01_liaison")
+    sample = Assignment.objects.annotate(n=Count("children")).get(n=50)
+    whole = Assignment.objects.filter(
+        letter_id=sample.letter_id,
+        unit_id=sample.unit_id,
+        parent__isnull=True,
+        claimed_by=liaison,
+        state__in=["accepted", "in_progress"],
+        children__isnull=True,
+        deadline__gte=clock.today() + dt.timedelta(days=2),
+    )
+    assert whole.exists()
+    assert sample.claimed_by == liaison
 
 
 def letters_are_numbered_without_gaps_and_states_are_mixed() -> None:
@@ -156,3 +176,24 @@ def test_a_database_in_use_is_refused_and_nothing_is_generated_unconfirmed():
         call_command("load_scale", assignments=1000, yes=True, stdout=io.StringIO())
     assert refused.value.returncode == 1
     assert not Letter.objects.exists() and Unit.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("at", ["2026-03-24T12:17:00+00:00", "2026-07-18T23:50:00+08:00"])
+def test_the_break_down_sample_is_there_whatever_day_the_data_is_made(at):
+    # The draws are seeded but laid out from "now": on some days no random task of the big county
+    # happened to be claimed, open, whole and due ahead, and the benchmark had nothing to break down.
+    if connection.vendor != "sqlite":
+        pytest.skip("the generator's draws are the same on every database: this runs in the SQLite pass")
+    with clock.frozen(dt.datetime.fromisoformat(at)):
+        call_command(
+            "load_scale",
+            cities=2,
+            units=300,
+            assignments=1500,
+            seed=11,
+            password=PASSWORD,
+            yes=True,
+            stdout=io.StringIO(),
+        )
+        the_county_has_a_whole_task_to_break_down()
