@@ -14,16 +14,26 @@ LETTER_ACTIONS = ("letter.drafted", "letter.sent", "letter.returned", "letter.si
 NOTICE_ACTIONS = ("notice.drafted", "notice.sent", "notice.returned", "notice.signed", "notice.published")
 
 
-def directors_to_send_to(doc: Letter | Notice) -> QuerySet[User]:
-    """The active directors of the document's office other than its drafter: whom it can be sent to."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            pk__in=Membership.objects.filter(unit_id=doc.office_id, role=Role.DIRECTOR).values("user_id"),
-        )
-        .exclude(pk=doc.drafter_id)
-        .order_by("full_name", "username")
+def signing_role(doc: Letter | Notice) -> str:
+    """The role that signs the document where it is issued: an office's director; for a unit's
+    notice of its sub-units' ranking, the unit's leader (the unit plays the office there)."""
+    if isinstance(doc, Letter):
+        return Role.DIRECTOR  # only offices issue letters
+    return Role.DIRECTOR if doc.office.is_office else Role.LEADER
+
+
+def signers(doc: Letter | Notice) -> QuerySet[User]:
+    """The active people who may be asked to sign the document: its office's directors (a unit's
+    leaders for a unit's notice)."""
+    return User.objects.filter(
+        is_active=True,
+        pk__in=Membership.objects.filter(unit_id=doc.office_id, role=signing_role(doc)).values("user_id"),
     )
+
+
+def directors_to_send_to(doc: Letter | Notice) -> QuerySet[User]:
+    """Whom the document can be sent to: its signers other than its drafter."""
+    return signers(doc).exclude(pk=doc.drafter_id).order_by("full_name", "username")
 
 
 @dataclass(frozen=True)

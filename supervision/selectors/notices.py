@@ -3,35 +3,57 @@ table's: ``services.steps``)."""
 
 from __future__ import annotations
 
-from supervision.models import Cycle, CycleState, Notice, Role, Unit, UnitKind, User
+from django.db.models import Q
+
+from supervision.models import Cycle, CycleState, Notice, Role, Unit, UnitKind, UnitResult, User
 from supervision.services.roles import roles_by_unit
+
+from .hand_down import unit_roles_for
 
 
 def drafting_offices(user: User) -> list[Unit]:
-    """The offices in which the user drafts notices (holds the clerk role), top office first."""
-    clerk_in = [unit for unit, roles in roles_by_unit(user).items() if Role.CLERK in roles]
-    if not clerk_in:
+    """Where the user drafts notices: the offices where they are a clerk (top office first), then
+    the units ranking their sub-units where they play the clerk (the unit's liaison)."""
+    unit_clerk = set(unit_roles_for([Role.CLERK]))
+    held = roles_by_unit(user)
+    clerk_in = [unit for unit, roles in held.items() if Role.CLERK in roles]
+    liaison_in = [unit for unit, roles in held.items() if roles & unit_clerk]
+    if not clerk_in and not liaison_in:
         return []
-    found = list(Unit.objects.filter(pk__in=clerk_in, kind=UnitKind.OFFICE).order_by("sort_order", "pk"))
-    return sorted(found, key=lambda o: o.parent_id is not None)
+    found = list(
+        Unit.objects.filter(
+            Q(pk__in=clerk_in, kind=UnitKind.OFFICE)
+            | (Q(pk__in=liaison_in, ranks_sub_units=True) & ~Q(kind=UnitKind.OFFICE))
+        ).order_by("sort_order", "pk")
+    )
+    return sorted(found, key=lambda o: (not o.is_office, o.parent_id is not None))
 
 
-def drafting_office(user: User, cycle: Cycle | None = None) -> Unit | None:
-    """The office in which the user drafts notices: the cycle's office when they are its clerk
-    (None otherwise); without a cycle, the first office where they are a clerk."""
-    found = drafting_offices(user)
-    if cycle is not None:
-        return next((o for o in found if o.pk == cycle.office_id), None)
-    return found[0] if found else None
+def drafting_cycle(ranker: Unit, number: int | None) -> Cycle | None:
+    """The closed cycle ``number`` of a ranking: the office's own cycle, or for a unit ranking its
+    sub-units the cycle of its office in which it ranked them."""
+    if number is None:
+        return None
+    if ranker.is_office:
+        return Cycle.objects.filter(office=ranker, number=number).first()
+    ranked_in = UnitResult.objects.filter(ranked_by=ranker).values("cycle_id")
+    return Cycle.objects.filter(pk__in=ranked_in, number=number).first()
 
 
 def may_draft_for(user: User, cycle: Cycle, ranker: Unit | None = None) -> Unit | None:
-    """The office the user may draft this cycle's notice for: its own office's closed cycle,
-    clerk there, none drafted yet. A unit's ranking of its sub-units (``ranker`` not an office)
-    has no notice: its sheet is downloaded instead."""
-    if cycle.state != CycleState.CLOSED or (ranker is not None and ranker.pk != cycle.office_id):
+    """The office (or unit ranking its sub-units) the user may draft this cycle's notice for:
+    ``ranker``, default the cycle's office; the cycle closed and ranked there; the user its clerk
+    (the unit's liaison); no notice drafted yet."""
+    if cycle.state != CycleState.CLOSED:
         return None
-    office = drafting_office(user, cycle)
-    if office is None or Notice.objects.filter(office=office, cycle=cycle).exists():
+    ranker_id = cycle.office_id if ranker is None else ranker.pk
+    office = next((o for o in drafting_offices(user) if o.pk == ranker_id), None)
+    if office is None:
+        return None
+    if office.is_office and office.pk != cycle.office_id:
+        return None
+    if not office.is_office and not UnitResult.objects.filter(cycle=cycle, ranked_by=office).exists():
+        return None
+    if Notice.objects.filter(office=office, cycle=cycle).exists():
         return None
     return office

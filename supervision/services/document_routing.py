@@ -5,7 +5,8 @@ signs it (letter_issue.letter_sign / notices.notice_sign, with an optional comme
 to the drafter with a reason (退回修改), after which it is a draft again and can be changed and
 sent anew. While it waits, nobody changes it, and only that director signs it or returns it (the
 step table's guard ``sent_to_actor``). A director may still sign a draft nobody sent them, when
-it is put in front of them (当面签发).
+it is put in front of them (当面签发). A unit's notice of its sub-units' ranking goes the same way
+between the unit's liaison and a leader of the unit.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from supervision import clock
-from supervision.models import AuditEvent, Letter, Membership, Notice, Role, User
+from supervision.models import AuditEvent, Letter, Notice, Role, User
+from supervision.selectors.document_routing import signers, signing_role
 
 from . import steps
 from .audit import audit_record
@@ -27,23 +29,21 @@ from .notify import notify
 MAX_REASON = 2000
 
 
-def _director(office_id: int, director: User | int | None, *, drafter_id: int) -> User:
-    """The director a document is sent to: an active director of its office, not its drafter."""
+def _director(doc: Letter | Notice, director: User | int | None) -> User:
+    """The director a document is sent to: an active director of its office (a leader of the unit,
+    for a unit's notice), not its drafter."""
     pk = director.pk if isinstance(director, User) else director
-    found = (
-        User.objects.filter(
-            pk=pk,
-            is_active=True,
-            pk__in=Membership.objects.filter(unit_id=office_id, role=Role.DIRECTOR).values("user_id"),
-        ).first()
-        if pk
-        else None
-    )
+    found = signers(doc).filter(pk=pk).first() if pk else None
+    office = signing_role(doc) == Role.DIRECTOR
     if found is None:
-        raise InvalidInput(_("Choose a director of the office to sign it."), field="director")
-    if found.pk == drafter_id:
+        if office:
+            raise InvalidInput(_("Choose a director of the office to sign it."), field="director")
+        raise InvalidInput(_("Choose a leader of the unit to sign it."), field="director")
+    if found.pk == doc.drafter_id:
         # Four eyes, as for signing: the drafter never signs their own document.
-        raise InvalidInput(_("The drafter may not sign it: choose another director."), field="director")
+        if office:
+            raise InvalidInput(_("The drafter may not sign it: choose another director."), field="director")
+        raise InvalidInput(_("The drafter may not sign it: choose another leader."), field="director")
     return found
 
 
@@ -66,7 +66,7 @@ def letter_send(*, actor: User, letter: Letter | int, director: User | int | Non
     role = steps.require(steps.LETTER_SEND, actor, letter)
     # The director is asked to sign what could go out as it is.
     letter_check_ready(letter)
-    to = _director(letter.office_id, director, drafter_id=letter.drafter_id)
+    to = _director(letter, director)
     from_state = letter.state
     letter.send()
     letter.routed_to = to
@@ -133,7 +133,7 @@ def notice_send(*, actor: User, notice: Notice | int, director: User | int | Non
     """送签: a clerk sends a draft notice to a director of the office, who is told."""
     notice = notice_lock(notice)
     role = steps.require(steps.NOTICE_SEND, actor, notice)
-    to = _director(notice.office_id, director, drafter_id=notice.drafter_id)
+    to = _director(notice, director)
     from_state = notice.state
     notice.send()
     notice.routed_to = to

@@ -1,5 +1,7 @@
 """The biweekly notice (双周通报): drafted from a closed cycle by a clerk, the opening text edited
-while a draft, signed by a director who did not draft it, published to the units."""
+while a draft, signed by a director who did not draft it, published to the units. A unit ranking
+its sub-units issues its notice of that ranking the same way, its liaison and leader in the
+clerk's and director's places (services.steps.roles_of)."""
 
 from __future__ import annotations
 
@@ -19,10 +21,11 @@ from supervision.models import (
     Notice,
     Role,
     Unit,
-    UnitKind,
+    UnitResult,
     User,
 )
 from supervision.outbox.write import outbox_event_add
+from supervision.selectors.hand_down import unit_roles_for
 
 from . import bulk_sql, steps
 from .audit import audit_record
@@ -42,8 +45,11 @@ def notice_lock(notice: Notice | int) -> Notice:
     pk = notice.pk if isinstance(notice, Notice) else notice
     try:
         # NO KEY UPDATE, as for letters: audit rows and notifications do not reference it, but
-        # nothing needs the stronger lock either.
-        return Notice.objects.select_for_update(no_key=True).select_related("cycle").get(pk=pk)
+        # nothing needs the stronger lock either. The notice's row only: its cycle and office are
+        # read with it, not locked.
+        return (
+            Notice.objects.select_for_update(no_key=True, of=("self",)).select_related("cycle", "office").get(pk=pk)
+        )
     except (Notice.DoesNotExist, TypeError, ValueError):
         raise NotAllowed(_("This notice does not exist or you may not see it.")) from None
 
@@ -114,20 +120,31 @@ def default_title(office: Unit, cycle: Cycle) -> str:
 
 @transaction.atomic
 def notice_draft(
-    *, actor: User, office: Unit, cycle: Cycle | int, title: str = "", opening: str | None = None
+    *, actor: User, office: Unit | int, cycle: Cycle | int, title: str = "", opening: str | None = None
 ) -> Notice:
-    """A clerk drafts the notice of a closed cycle. One notice per office and cycle."""
-    role = require_role(actor, office.pk, [Role.CLERK])
-    if office.kind != UnitKind.OFFICE:
-        raise InvalidInput(_("Only an office issues notices."), field="office")
+    """A clerk drafts the notice of a closed cycle: one notice per office and cycle. A unit that
+    ranks its sub-units (县排乡) issues its own notice of that ranking the same way, its liaison
+    drafting (the unit plays the office for the units below it)."""
+    # As it stands now: whether the unit ranks its sub-units is the office's to change.
+    office = Unit.objects.filter(pk=office.pk if isinstance(office, Unit) else office).first()
+    if office is None:
+        raise InvalidInput(_("Unknown office."), field="office")
+    if office.is_office:
+        role = require_role(actor, office.pk, [Role.CLERK])
+    else:
+        role = require_role(actor, office.pk, list(unit_roles_for([Role.CLERK])))
+        if not office.ranks_sub_units:
+            raise InvalidInput(_("Only an office, or a unit that ranks its sub-units, issues notices."), field="office")
     cycle_id = cycle.pk if isinstance(cycle, Cycle) else cycle
     cycle = Cycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         raise InvalidInput(_("Unknown cycle."), field="cycle")
-    if cycle.office_id != office.pk:
+    if office.is_office and cycle.office_id != office.pk:
         raise InvalidInput(_("This cycle is another office's."), field="cycle")
     if cycle.state != CycleState.CLOSED:
         raise InvalidTransition(_("A notice is drafted once the cycle is closed and ranked."))
+    if not office.is_office and not UnitResult.objects.filter(cycle=cycle, ranked_by=office).exists():
+        raise InvalidInput(_("This unit did not rank its sub-units in this cycle."), field="cycle")
     title = _text(
         title or default_title(office, cycle),
         field="title",

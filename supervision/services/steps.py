@@ -308,10 +308,13 @@ def where(s: Step, obj: Model) -> int:
 
 def roles_of(s: Step, obj: Model) -> tuple[str, ...]:
     """The roles that may take the step on ``obj``: the table's, except for an office-side step
-    of a sub-task, whose office roles are played by the parent unit's liaison and leader
-    (selectors/hand_down.py OFFICE_ROLES_IN_UNIT)."""
+    of a sub-task and a step on a unit's notice, whose office roles are played by the unit's
+    liaison and leader (selectors/hand_down.py OFFICE_ROLES_IN_UNIT)."""
     a = _assignment_of(obj)
     if s.office and a is not None and a.parent_id is not None:
+        return unit_roles_for(s.roles)
+    if isinstance(obj, Notice) and not obj.office.is_office:
+        # A unit's notice of its sub-units' ranking: its liaison drafts, its leader signs.
         return unit_roles_for(s.roles)
     return s.roles
 

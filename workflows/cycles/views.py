@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_POST
 from notices.charts import Series, line_chart
 from notices.notice import ranking_sheet_filename, ranking_sheet_pdf
 from supervision import services
-from supervision.models import Cycle, PeerGroup, Unit, UnitKind, User
+from supervision.models import PeerGroup, Unit, UnitKind, User
 from supervision.selectors.document_routing import directors_to_send_to, last_return, notice_routing
-from supervision.selectors.notices import drafting_offices, may_draft_for
+from supervision.selectors.notices import drafting_cycle, drafting_offices, may_draft_for
 from supervision.selectors.rankings import (
     GROUP_ORDER,
     escalations_of,
@@ -148,7 +148,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
         context["tables"] = [(key, label, tables[key]) for key, label in groups if key in tables]
         context["notice"] = notices_visible_to(user).filter(cycle=cycle, office=ranker).order_by("-id").first()
         context["may_draft"] = context["notice"] is None and may_draft_for(user, cycle, ranker) is not None
-        # A unit's ranking of its sub-units has no notice of its own: its sheet is downloaded as is.
+        # A unit's ranking of its sub-units can also be downloaded as it stands, notice or not.
         context["sheet"] = sees_all and not ranker.is_office
     return render(request, "cycles/ranking.html", context)
 
@@ -312,21 +312,22 @@ def notice_draft(request: HttpRequest) -> HttpResponse:
     by = form.cleaned_data.get("by")
     offices = drafting_offices(user)
     office = next((o for o in offices if o.pk == by), None) if by else (offices[0] if offices else None)
-    cycle = (
-        Cycle.objects.filter(office=office, number=form.cleaned_data["cycle"]).first() if office is not None else None
-    )
-    if office is not None and cycle is None:
+    if office is None:
+        messages.error(
+            request, _("Only a clerk of the office, or the liaison of a unit ranking its sub-units, drafts notices.")
+        )
+        return HttpResponseRedirect(back)
+    cycle = drafting_cycle(office, form.cleaned_data["cycle"])
+    if cycle is None:
         messages.error(request, _("Unknown cycle."))
         return HttpResponseRedirect(back)
-    if office is not None:
-        back = f"{back}?by={office.pk}&cycle={cycle.number}"
-    if office is None:
-        messages.error(request, _("Only a clerk of the office drafts notices."))
-        return HttpResponseRedirect(back)
+    back = f"{back}?by={office.pk}&cycle={cycle.number}"
     notice = _call(
         request,
         lambda: services.notice_draft(actor=user, office=office, cycle=cycle),
-        _("Notice drafted. Check the opening text, then ask a director to sign it."),
+        _("Notice drafted. Check the opening text, then ask a director to sign it.")
+        if office.is_office
+        else _("Notice drafted. Check the opening text, then ask a leader of the unit to sign it."),
     )
     if notice is None:
         return HttpResponseRedirect(back)
