@@ -47,9 +47,7 @@ def notice_lock(notice: Notice | int) -> Notice:
         # NO KEY UPDATE, as for letters: audit rows and notifications do not reference it, but
         # nothing needs the stronger lock either. The notice's row only: its cycle and office are
         # read with it, not locked.
-        return (
-            Notice.objects.select_for_update(no_key=True, of=("self",)).select_related("cycle", "office").get(pk=pk)
-        )
+        return Notice.objects.select_for_update(no_key=True, of=("self",)).select_related("cycle", "office").get(pk=pk)
     except (Notice.DoesNotExist, TypeError, ValueError):
         raise NotAllowed(_("This notice does not exist or you may not see it.")) from None
 
