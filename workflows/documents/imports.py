@@ -6,7 +6,8 @@ Split from ``views`` (downloads): the import has its own flow and grows on its o
 1. ``letter_import``: the clerk uploads the sheet. It is held privately
    (``supervision.services.held_uploads.upload_hold``, a random name, deleted by tick after
    ``JOB_FILE_HOURS``) and a signed token (the user, the letter, the held file, the year and the
-   sheet; it expires with the file) carries it between the steps. Nothing is written.
+   sheet; it expires with the file) carries it between the steps (held_import.py). Nothing is
+   written.
 2. ``letter_import_preview``: every item as understood (category, the problem printed once over
    its measures, the deadline as written and as understood, the lead and cooperating units with
    the collective names expanded), the importer's guesses highlighted, every error with its row
@@ -26,19 +27,16 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from dataclasses import asdict, dataclass
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -61,12 +59,12 @@ from supervision.services.jobs import job_request
 from workflows.jobs.views import progress_text
 from workflows.params import id_or_404
 
+from .held_import import Held, _gone, _held, _preview_url, _with_preview_job
 from .views import _file, _refused, _visible_letter
 
 TEMPLATE_FILENAME = "问题清单导入模板.xlsx"
 # Items on one page of a preview: a 5,000-row sheet is not one page.
 PAGE_ROWS = 200
-TOKEN_SALT = "workflows.documents.imports"
 MAX_SHEET_NAME = 100
 
 
@@ -117,49 +115,6 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-# --- the token that carries a held upload between the steps -------------------------------------
-
-
-@dataclass(frozen=True)
-class Held:
-    """An upload held for one user's import into one letter."""
-
-    user: int
-    letter: int
-    name: str  # the held file
-    year: int | None = None
-    sheet: str = ""  # "" for the workbook's problem-list sheet or its first
-    job: str = ""  # the preview job's uuid, for a sheet the worker reads
-
-    def token(self) -> str:
-        return signing.dumps(asdict(self), salt=TOKEN_SALT, compress=True)
-
-
-def _held(request: HttpRequest, letter: Letter, token: str) -> Held | None:
-    """The held upload the token names, if it is this user's for this letter, still kept and
-    not expired; else None (the page then asks for the file again)."""
-    try:
-        data = signing.loads(token or "", salt=TOKEN_SALT, max_age=dt.timedelta(hours=settings.JOB_FILE_HOURS))
-        held = Held(**data)
-    except (signing.BadSignature, TypeError, ValueError):
-        return None
-    if held.user != request.user.pk or held.letter != letter.pk or not is_held(held.name):
-        return None
-    return held
-
-
-def _gone(request: HttpRequest, letter: Letter) -> HttpResponse:
-    messages.error(request, _("The uploaded file is no longer kept: upload it again."))
-    return HttpResponseRedirect(reverse("notices:letter_import", args=[letter.pk]))
-
-
-def _preview_url(letter: Letter, held: Held, nxt: str = "") -> str:
-    query = {"t": held.token()}
-    if nxt:
-        query["next"] = nxt
-    return f"{reverse('notices:letter_import_preview', args=[letter.pk])}?{urlencode(query)}"
-
-
 def _checked(request: HttpRequest, letter: Letter) -> HttpResponse | None:
     """A refusal page when the user may not import into the letter now, else None."""
     try:
@@ -169,19 +124,6 @@ def _checked(request: HttpRequest, letter: Letter) -> HttpResponse | None:
     except DomainError as exc:
         return _refused(request, exc)
     return None
-
-
-def _with_preview_job(request: HttpRequest, letter: Letter, held: Held) -> Held:
-    """``held`` with a preview job when its sheet is large enough for the worker (raises the
-    job's refusal: too many pending, say)."""
-    with default_storage.open(held.name, "rb") as handle:
-        large = uploads.is_large(handle, held.sheet or None)
-    if not large:
-        return Held(held.user, held.letter, held.name, held.year, held.sheet)
-    params = {"letter": letter.pk, "year": held.year, "sheet": held.sheet, "held": held.name}
-    title = _("Preview of a problem list for “%(letter)s”") % {"letter": letter.title}
-    job = job_request(actor=request.user, kind=jobs.PROBLEM_LIST_PREVIEW, params=params, title=title)
-    return Held(held.user, held.letter, held.name, held.year, held.sheet, str(job.uuid))
 
 
 @never_cache
