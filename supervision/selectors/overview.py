@@ -1,8 +1,9 @@
 """The landing pages' figures (挂图作战, the part that needs no cycles), as a fixed handful of
 aggregate queries whatever the data.
 
-- ``office_overview``: the office's open work by state and light, overdue units, and what waits
-  on whom, over every letter of the offices where the user holds an office role.
+- ``office_overview``: one office's open work by state and light, overdue units, and what waits
+  on whom, over every letter of that office (the office the page picked, ``office_picked``,
+  for a person who holds office roles in more than one).
 - ``unit_overview``: per responsible unit of the user, what waits to be claimed, what the user
   claimed, what waits for the unit leader; the tasks it holds, direct and handed down to it
   alike, and the sub-tasks it handed down itself (分解/转办): how many, how many overdue, and
@@ -41,7 +42,7 @@ from supervision.models import (
 )
 from supervision.selectors.queues import HANDED_DOWN_QUEUES, QUEUES
 from supervision.selectors.search import Light, light_filter
-from supervision.services.roles import office_ids, roles_by_unit
+from supervision.services.roles import roles_by_unit
 
 
 @dataclass
@@ -79,14 +80,26 @@ def office_picked(user: User, wanted: int | None) -> tuple[Unit | None, list[Uni
     return picked, mine
 
 
-def office_overview(user: User, today: dt.date | None = None, offices: list[Unit] | None = None) -> Overview | None:
-    """None when the user holds no role in any office. ``offices``: the user's offices as the
-    page read them already (``working_offices``), else read here."""
-    offices = sorted(o.pk for o in offices) if offices is not None else sorted(office_ids(user))
-    if not offices:
+def office_overview(user: User, today: dt.date | None = None, office: Unit | None = None) -> Overview | None:
+    """The figures of one office: ``office`` as the page picked it (``office_picked``), else the
+    user's first office. None when the user holds no office role there (or none anywhere).
+
+    One office, not every office of the user: a person who is clerk in the province office and
+    in a city office works two sets of letters, ranked and run in separate cycles, and the page
+    says which one it shows. Four queries whatever the data (a fifth, the offices, only when
+    ``office`` is not given)."""
+    if office is None:
+        office, _offices = office_picked(user, None)
+    # The office must be one where the user holds an office role: read from the roles already
+    # loaded for the request, so the check costs no query.
+    if (
+        office is None
+        or office.kind != UnitKind.OFFICE
+        or not roles_by_unit(user).get(office.pk, frozenset()) & OFFICE_ROLES
+    ):
         return None
     today = today or clock.today()
-    mine = Assignment.objects.filter(letter__office_id__in=offices, parent__isnull=True)
+    mine = Assignment.objects.filter(letter__office_id=office.pk, parent__isnull=True)
     open_ = Q(state__in=OPEN_STATES)
     # One aggregate for every assignment figure, the per-state counts included.
     per_state = {f"state_{s}": Count("pk", filter=Q(state=s)) for s in OPEN_STATES}
@@ -101,7 +114,7 @@ def office_overview(user: User, today: dt.date | None = None, offices: list[Unit
     )
     labels = dict(AssignmentState.choices)
     by_state = [(s, str(labels[s]), totals[f"state_{s}"]) for s in OPEN_STATES]
-    letters = Letter.objects.filter(office_id__in=offices).aggregate(
+    letters = Letter.objects.filter(office_id=office.pk).aggregate(
         # Awaiting signature: sent to a director (送签). A draft nobody sent is still the clerk's.
         drafts=Count("pk", filter=Q(state=LetterState.PENDING_SIGNATURE)),
         signed=Count("pk", filter=Q(state=LetterState.SIGNED)),
@@ -110,7 +123,7 @@ def office_overview(user: User, today: dt.date | None = None, offices: list[Unit
     # sees the same figure as the director.
     extensions = ExtensionRequest.objects.filter(
         state=ExtensionState.AWAITING_DECISION,
-        assignment__letter__office_id__in=offices,
+        assignment__letter__office_id=office.pk,
         assignment__parent__isnull=True,
     ).count()
     worst = list(

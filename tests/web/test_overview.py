@@ -16,6 +16,7 @@ from supervision.models import Assignment, Membership, Role
 from supervision.services import document_routing
 from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter, drive, signed_in
+from tests.offices.province import build_province
 
 # Measured: session, user, memberships, offices, then the overview's own aggregates
 # (assignments, letters, extension requests, overdue units), the open cycle. A new card must not
@@ -101,6 +102,90 @@ def test_the_office_overview_is_scoped_to_the_users_office(client, world):
     issue_letter(world, items=3)
     o = _office(client, other_clerk).context["o"]
     assert (o.open_total, o.letters_to_sign, o.extensions) == (0, 0, 0)
+
+
+@pytest.fixture
+def two_offices(world):
+    """A person who is clerk in the province office and in the city office below it (the
+    world's), each office with work of its own that tells them apart, and a second city office
+    they are not in, with work of its own too."""
+    w = build_province(world)
+    today = clock.today()
+    # The province: one task each to the two city offices, both overdue.
+    issue_letter(w.prov, items=1, units=[w.office, w.city2], deadline=today - dt.timedelta(days=2))
+    # The city: six tasks on time, a seventh and eighth with an extension to decide, a letter
+    # sent to its director for signature.
+    issue_letter(w, items=3, units=[w.unit_a, w.unit_b])
+    drive(w, "ext_awaiting_decision")
+    document_routing.letter_send(actor=w.clerk, letter=draft_letter(w), director=w.director)
+    # The other city: four overdue tasks of its county, a letter awaiting signature.
+    issue_letter(w.other, items=4, units=[w.unit_d], deadline=today - dt.timedelta(days=1))
+    document_routing.letter_send(
+        actor=w.other.clerk, letter=draft_letter(w.other, units=[w.unit_d]), director=w.other.director
+    )
+    w.both = make_user("both_clerk", w.province, Role.CLERK)
+    Membership.objects.create(user=w.both, unit=w.office, role=Role.CLERK)
+    return w
+
+
+def _figures(o) -> tuple:
+    return (o.open_total, o.overdue, o.lights["green"], o.letters_to_sign, o.extensions)
+
+
+def test_a_person_in_two_offices_sees_one_offices_figures_at_a_time(client, two_offices):
+    w = two_offices
+    url = reverse("office:index")
+    province = (2, 2, 0, 0, 0)
+    city = (8, 0, 8, 1, 1)
+    c = signed_in(client, w.both)
+    # The province first (the top office), then each office when picked.
+    for query, office, expected in (
+        ("", w.province, province),
+        (f"?by={w.province.pk}", w.province, province),
+        (f"?by={w.office.pk}", w.office, city),
+    ):
+        page = c.get(url + query)
+        assert page.context["office"] == office, query
+        assert _figures(page.context["o"]) == expected, query
+        assert _cards(page)["Open assignments"][0] == expected[0], query
+        assert sum(n for _s, _l, n in page.context["o"].by_state) == expected[0], query
+    # The province's overdue units are its two city offices; the city has nothing overdue.
+    worst = c.get(url + f"?by={w.province.pk}").context["o"].worst_units
+    assert {row["unit_id"] for row in worst} == {w.office.pk, w.city2.pk}
+    assert c.get(url + f"?by={w.office.pk}").context["o"].worst_units == []
+    # An office they are not in (or no office at all): their first, nothing of the other city's.
+    for wanted in (w.city2.pk, w.unit_a.pk, 0, "x"):
+        page = c.get(url + f"?by={wanted}")
+        assert page.context["office"] == w.province, wanted
+        assert _figures(page.context["o"]) == province, wanted
+        assert w.unit_d.name not in page.content.decode()
+
+
+def test_a_person_in_one_office_sees_that_office_whatever_they_ask(client, two_offices):
+    w = two_offices
+    url = reverse("office:index")
+    for who, expected in ((w.clerk, (8, 0, 8, 1, 1)), (w.prov.clerk, (2, 2, 0, 0, 0))):
+        c = signed_in(client, who)
+        assert _figures(c.get(url).context["o"]) == expected
+        # Asking for another office changes nothing: there is nothing else for them to pick.
+        page = c.get(url + f"?by={w.city2.pk}")
+        assert _figures(page.context["o"]) == expected
+        assert page.context["offices"] == []
+
+
+def test_each_pick_costs_the_same_queries(client, two_offices, django_assert_max_num_queries):
+    w = two_offices
+    url = reverse("office:index")
+    c = signed_in(client, w.both)
+    c.get(url)
+    counted = []
+    for query in ("", f"?by={w.office.pk}", f"?by={w.city2.pk}"):
+        with CaptureQueriesContext(connection) as ctx:
+            c.get(url + query)
+        counted.append(len(ctx))
+    assert counted == [counted[0]] * 3
+    with django_assert_max_num_queries(OFFICE_OVERVIEW_QUERIES):
+        c.get(url + f"?by={w.office.pk}")
 
 
 def test_a_unit_member_never_sees_the_office_overview(client, world):

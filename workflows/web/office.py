@@ -1,5 +1,6 @@
 """The office's screens (督办工作台). For now its overview: the figures of ``office_overview``
-as cards, each linking to the list that shows those assignments."""
+for the office picked (``?by=``), as cards, each linking to the list that shows those
+assignments."""
 
 from __future__ import annotations
 
@@ -58,10 +59,11 @@ def office_cards(user: Any, o: Overview) -> list[Card]:
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
-    # Each office runs its own cycles: the one this person works in (``?by=`` for a person in
-    # several, as the ranking and dashboard pages pick), their first otherwise.
+    # One office's figures and cycle: the one this person works in (``?by=`` for a person in
+    # several, as the ranking and dashboard pages pick), their first otherwise. An office they
+    # are not in is not theirs to pick: they get their first.
     office, offices = office_picked(request.user, parse_id(request.GET.get("by", "")))
-    data = office_overview(request.user, offices=offices)
+    data = office_overview(request.user, office=office) if office is not None else None
     if data is None:
         # The application's role check lets only office members in; this is the belt to it.
         raise PermissionDenied
