@@ -1,9 +1,12 @@
-"""BENCHMARKS.md: the latest figures in full, and one summary line per run under History."""
+"""BENCHMARKS.md: the latest figures in full, and one summary line per run under History.
+
+The targets and whether a run meets them are in bench/targets.py (``summarise``, ``ranking_ok``,
+``letter_ok``, … importable from here as well); the later benchmarks write their own sections.
+"""
 
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -29,22 +32,25 @@ from .outbox import summary_line as outbox_summary
 from .ranking import RankingResult
 from .ranking import summary as ranking_summary
 from .sockets import SocketsResult, history_fragment, report_section
+from .targets import (
+    FANOUT_MAX_RATIO,
+    FANOUT_MAX_SECONDS,
+    LETTER_MAX_SECONDS,
+    MEMORY_MAX_GROWTH,
+    MIN_TRANSITIONS_PER_SECOND,
+    NOTICE_MAX_SECONDS,
+    RANKING_MAX_RATIO,
+    RANKING_MAX_SECONDS,
+    TRANSITIONS_MAX_RATIO,
+    Summary,
+    letter_ok,
+    memory_ok,
+    notice_ok,
+    ranking_ok,
+    summarise,
+    verdict,
+)
 from .transitions import STEPS, TransitionResult
-
-# The targets the service path must meet.
-FANOUT_MAX_RATIO = 4.0
-FANOUT_MAX_SECONDS = 1.5
-# Transitions are judged by their ratio to bare SQL in the same run, with a floor: people click, and
-# 100 a second in one process is millions a day.
-MIN_TRANSITIONS_PER_SECOND = 100.0
-TRANSITIONS_MAX_RATIO = 2.5
-LETTER_MAX_SECONDS = 0.25
-NOTICE_MAX_SECONDS = 1.5  # the 20-page biweekly notice
-# Streaming: ten times the rows may not double the peak memory of an Excel export.
-MEMORY_MAX_GROWTH = 2.0
-# Ranking a cycle: within 1.5× of one hand-written SQL aggregate, and under 2 s.
-RANKING_MAX_RATIO = 1.5
-RANKING_MAX_SECONDS = 2.0
 
 HISTORY_HEADING = "## History"
 STEP_LABELS = {
@@ -55,52 +61,6 @@ STEP_LABELS = {
     "verify": "verify (核验)",
     "close": "close (销号)",
 }
-
-
-@dataclass(frozen=True)
-class Summary:
-    fanout_median: float
-    fanout_min: float
-    fanout_baseline_median: float
-    fanout_ratio: float
-    fanout_ratio_ok: bool
-    fanout_time_ok: bool
-    tps_median: float
-    tps_best: float
-    tps_baseline_median: float
-    tps_ratio: float
-    tps_ok: bool
-    tps_ratio_ok: bool
-
-    @property
-    def all_pass(self) -> bool:
-        return self.fanout_ratio_ok and self.fanout_time_ok and self.tps_ok and self.tps_ratio_ok
-
-
-def verdict(ok: bool) -> str:
-    return "**PASS**" if ok else "**FAIL**"
-
-
-def summarise(fanout: FanoutResult, loop: TransitionResult) -> Summary:
-    f_med, b_med = statistics.median(fanout.service_s), statistics.median(fanout.baseline_s)
-    rates = [loop.transitions / r.seconds for r in loop.service]
-    base_rates = [loop.transitions / r.seconds for r in loop.baseline]
-    tps, base_tps = statistics.median(rates), statistics.median(base_rates)
-    return Summary(
-        fanout_median=f_med,
-        fanout_min=min(fanout.service_s),
-        fanout_baseline_median=b_med,
-        fanout_ratio=f_med / b_med,
-        fanout_ratio_ok=f_med / b_med <= FANOUT_MAX_RATIO,
-        fanout_time_ok=f_med < FANOUT_MAX_SECONDS,
-        tps_median=tps,
-        tps_best=max(rates),
-        tps_baseline_median=base_tps,
-        # How many times longer a transition takes through the services than in bare SQL.
-        tps_ratio=base_tps / tps,
-        tps_ok=tps >= MIN_TRANSITIONS_PER_SECOND,
-        tps_ratio_ok=base_tps / tps <= TRANSITIONS_MAX_RATIO,
-    )
 
 
 def read_history(path: Path) -> list[str]:
@@ -176,11 +136,6 @@ def history_line(
     return line
 
 
-def ranking_ok(r: RankingResult) -> bool:
-    median, _base, ratio = ranking_summary(r)
-    return ratio <= RANKING_MAX_RATIO and median < RANKING_MAX_SECONDS
-
-
 def _ranking_section(r: RankingResult, number: int) -> list[str]:
     median, base, ratio = ranking_summary(r)
     return [
@@ -209,18 +164,6 @@ def _ranking_section(r: RankingResult, number: int) -> list[str]:
         f"{verdict(median < RANKING_MAX_SECONDS)} |",
         "",
     ]
-
-
-def letter_ok(d: DocumentsResult) -> bool:
-    return d.letter.ours <= LETTER_MAX_SECONDS
-
-
-def notice_ok(d: DocumentsResult) -> bool:
-    return d.notice is not None and d.notice.ours <= NOTICE_MAX_SECONDS
-
-
-def memory_ok(d: DocumentsResult) -> bool:
-    return d.memory[-1].peak_bytes <= MEMORY_MAX_GROWTH * d.memory[0].peak_bytes
 
 
 def _mib(size: int) -> str:
