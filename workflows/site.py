@@ -47,27 +47,35 @@ from viewflow.urls import Application, Site
 from supervision.models import OFFICE_ROLES, UNIT_ROLES, Role
 from workflows.cycles import dashboard
 from workflows.web import home, office, units
-from workflows.web.access import admin_shows_models, held_roles
+from workflows.web.access import admin_shows_models, held_roles, held_roles_above
 
 
 @dataclass(frozen=True)
 class MenuItem:
     """One drawer entry. ``roles``: shown only to holders of one of them (None: everyone who
-    sees the group); ``query``: the list filter it opens, e.g. ``queue=to_verify``;
-    ``admin_site``: the admin's index, shown only to those it has models for (see
-    ``access.admin_shows_models``)."""
+    sees the group); ``above``: only to holders of one of ``roles`` in a unit with units below
+    it, where tasks are handed down (分解/转办); ``query``: the list filter it opens, e.g.
+    ``queue=to_verify``; ``admin_site``: the admin's index, shown only to those it has models
+    for (see ``access.admin_shows_models``)."""
 
     title: str | Promise
     icon: str  # a Material icon name (the font is vendored with viewflow)
     url_name: str
     query: str = ""
     roles: tuple[str, ...] | None = None
+    above: bool = False
     admin_site: bool = False
     turbo: bool = True  # False for pages outside the shell (the admin), which Turbo must not swap in
 
-    def visible_to(self, held: frozenset[str], admin_serves: Callable[[], bool]) -> bool:
+    def visible_to(
+        self, held: frozenset[str], admin_serves: Callable[[], bool], held_above: frozenset[str] = frozenset()
+    ) -> bool:
         if self.admin_site and not admin_serves():
             return False
+        if self.above:
+            # Per unit, not per person: a township's liaison who is also an office's clerk
+            # has handed nothing down.
+            held = held_above
         return self.roles is None or not held.isdisjoint(self.roles)
 
 
@@ -137,6 +145,16 @@ class UnitApp(ShellApp):
         MenuItem(_("Awaiting my sign-off"), "draw", "tasks:list", query="queue=unit_signoff", roles=(Role.LEADER,)),
         MenuItem(_("Extension requests"), "schedule", "tasks:extensions", roles=(Role.LEADER,)),
         MenuItem(_("Assignments"), "assignment", "tasks:list"),
+        # The sub-tasks the unit handed down (分解/转办), whoever holds them now: the list of its
+        # overview's "Handed down" card, for the units that have units below them.
+        MenuItem(
+            _("Handed down"),
+            "call_split",
+            "tasks:list",
+            query="queue=handed_down",
+            roles=(Role.LIAISON, Role.LEADER),
+            above=True,
+        ),
         MenuItem(_("Letters"), "description", "letters:list"),
         MenuItem(_("Ledger (台账)"), "table_view", "notices:ledger_page"),
         MenuItem(_("Our ranking"), "leaderboard", "cycles:unit_mine"),
@@ -159,16 +177,16 @@ class SupervisionSite(Site):
         """The drawer for this person on this page: the groups they may see, and the one entry
         that best matches the current URL marked active (longest path, then most query
         parameters matched, then the current application's)."""
-        user, held = request.user, held_roles(request.user)
+        user, held, above = request.user, held_roles(request.user), held_roles_above(request.user)
         # Asked only when an entry needs it, once per drawer.
         admin_serves = functools.cache(functools.partial(admin_shows_models, request))
         current_app = getattr(request.resolver_match, "app", None)
         sections: list[tuple[Any, str | Promise | None, list[MenuItem]]] = [
-            (app, app.title, [i for i in app.menu if i.visible_to(held, admin_serves)])
+            (app, app.title, [i for i in app.menu if i.visible_to(held, admin_serves, above)])
             for app in self.menu_items()
             if isinstance(app, ShellApp) and app.has_view_permission(user)
         ]
-        sections.append((None, None, [i for i in self.menu if i.visible_to(held, admin_serves)]))
+        sections.append((None, None, [i for i in self.menu if i.visible_to(held, admin_serves, above)]))
 
         best, best_score = None, None
         urls: dict[tuple[int, int], str] = {}

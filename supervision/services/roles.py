@@ -50,6 +50,10 @@ class _Held:
     own: dict[int, frozenset[str]]
     lent: dict[int, dict[str, tuple[int, ...]]]  # unit → role → principals lending it, by id
     principals: dict[int, frozenset[int]]  # unit → whom the user stands in for there today
+    # The user's units with units below them (active or not: a sub-task outlives its unit's
+    # closing), where they may have handed tasks down (分解/转办). Read with the memberships so
+    # the drawer can tell without a query of its own.
+    above: frozenset[int] = frozenset()
 
 
 _NOBODY = _Held({}, {}, {}, {})
@@ -57,8 +61,8 @@ _NOBODY = _Held({}, {}, {}, {})
 
 @cache
 def _roles_sql() -> str:
-    """The user's memberships (unit, role), then the stand-ins the user holds today, as rows
-    (unit, NULL, principal).
+    """The user's memberships (unit, role, user, whether the unit has units below it), then the
+    stand-ins the user holds today, as rows (unit, NULL, principal, NULL).
 
     Plain SQL, built once: every request and every transition reads it for a new user object,
     and through the ORM compiling it cost more than running it. Measured in the test settings,
@@ -68,10 +72,12 @@ def _roles_sql() -> str:
     planning for 0.1 ms of execution): those come in a second query, only for a deputy."""
     m, u, s = (connection.ops.quote_name(x._meta.db_table) for x in (Membership, Unit, StandIn))
     return (
-        f"SELECT m.unit_id, m.role, m.user_id FROM {m} m JOIN {u} un ON un.id = m.unit_id "
+        # The EXISTS is one probe of the units' parent index per membership row.
+        f"SELECT m.unit_id, m.role, m.user_id, EXISTS (SELECT 1 FROM {u} c WHERE c.parent_id = m.unit_id) "
+        f"FROM {m} m JOIN {u} un ON un.id = m.unit_id "
         f"WHERE m.user_id = %s AND un.is_active = %s "
         f"UNION ALL "
-        f"SELECT s.unit_id, NULL, s.principal_id FROM {s} s "
+        f"SELECT s.unit_id, NULL, s.principal_id, NULL FROM {s} s "
         f"WHERE s.deputy_id = %s AND s.ended_at IS NULL AND s.starts_on <= %s AND s.ends_on >= %s"
     )
 
@@ -91,11 +97,14 @@ def _held(user: User) -> _Held:
         rows = cursor.fetchall()
     own: dict[int, set[str]] = {}
     running: set[tuple[int, int]] = set()  # (unit, principal)
-    for unit_id, role, holder in rows:
+    above: set[int] = set()
+    for unit_id, role, holder, has_below in rows:
         if role is None:
             running.add((unit_id, holder))
         else:
             own.setdefault(unit_id, set()).add(role)
+            if has_below:
+                above.add(unit_id)
     # A deputy who has left the unit stands in for nobody there.
     running = {(unit_id, principal) for unit_id, principal in running if unit_id in own}
     lent: dict[int, dict[str, list[int]]] = {}
@@ -118,6 +127,7 @@ def _held(user: User) -> _Held:
         # Sorted: with two principals lending the same role, the same one is named every time.
         lent={unit: {role: tuple(sorted(ids)) for role, ids in by_role.items()} for unit, by_role in lent.items()},
         principals={unit: frozenset(i for ids in by_role.values() for i in ids) for unit, by_role in lent.items()},
+        above=frozenset(above),
     )
     setattr(user, _CACHE_ATTR, held)
     return held
@@ -127,6 +137,12 @@ def roles_by_unit(user: User) -> dict[int, frozenset[str]]:
     """{unit id: roles} for the user, those held as a stand-in included (one query per user
     object): what a person may see and do follows from it."""
     return _held(user).roles
+
+
+def units_with_units_below(user: User) -> frozenset[int]:
+    """The units of the user's roles that have units below them, read with the roles: no query
+    of its own."""
+    return _held(user).above
 
 
 def stand_in_principals(user: User) -> dict[int, frozenset[int]]:

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from supervision.models import OFFICE_ROLES, UNIT_ROLES
-from supervision.services.roles import roles_by_unit
+from supervision.services.roles import roles_by_unit, units_with_units_below
 
 
 def held_roles(user: Any) -> frozenset[str]:
@@ -20,6 +20,18 @@ def held_roles(user: Any) -> frozenset[str]:
     held: set[str] = set()
     for roles in roles_by_unit(user).values():
         held |= roles
+    return frozenset(held)
+
+
+def held_roles_above(user: Any) -> frozenset[str]:
+    """The roles the user holds in units with units below them (where tasks are handed down,
+    分解/转办): read with the roles, no query of its own."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    above, by_unit = units_with_units_below(user), roles_by_unit(user)
+    held: set[str] = set()
+    for unit in above:
+        held |= by_unit.get(unit, frozenset())
     return frozenset(held)
 
 
