@@ -5,7 +5,8 @@ does after each cycle closes (双周调度、双周通报、双周排队).
 reminder letters that go with them, the lights) and at each cycle's cut-off, where it closes the
 cycle into a ranking snapshot and opens the next; a last run at "now" leaves the current cycle
 open. After each close the clerk drafts the cycle's notice on the next working morning, the
-director signs it together with the reminder letters waiting, and the clerk issues them all.
+director signs it together with the reminder letters waiting, and the clerk issues them all;
+then 离石区, which the director set to rank its townships, issues its own (township_ranking).
 Every step is the same service the product runs, at its moment under the frozen clock.
 """
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from supervision import clock, cycle_calendar, services
 from supervision.models import Cycle, Letter, LetterKind, LetterState
 
-from . import timing
+from . import timing, township_ranking
 
 if TYPE_CHECKING:
     from .history import Replay
@@ -30,6 +31,7 @@ NIGHTLY = dt.time(0, 5)
 
 def schedule(replay: Replay) -> None:
     """Put the clock's runs and the office's cycle work into the replay's queue."""
+    township_ranking.schedule_marking(replay)
     start = timezone.make_aware(dt.datetime.combine(replay.campaign.start, NIGHTLY))
     day = replay.campaign.start
     while True:
@@ -58,6 +60,7 @@ def _after_close(replay: Replay, cutoff: dt.datetime) -> None:
     draft_at = timing.office_hours(cutoff + dt.timedelta(hours=15), rng)
     sign_at = timing.office_hours(timing.after(draft_at, rng, 0.1, 0.6), rng)
     issue_at = timing.office_hours(timing.after(sign_at, rng, 0.05, 0.3), rng)
+    township_ranking.schedule_notice(replay, cutoff, issue_at)
     w = replay.world
     found: dict[str, object] = {}
 

@@ -44,6 +44,7 @@ from supervision.models import (
     Role,
     Unit,
     UnitKind,
+    UnitResult,
     User,
 )
 from supervision.selectors.rankings import notices_visible_to, unit_history
@@ -215,10 +216,13 @@ def test_past_cycles_are_closed_and_ranked_and_the_current_one_is_open(demo, db)
     # the townships below 离石区 only where they hold one of its own tasks (as a cooperating unit).
     top = set(Unit.objects.exclude(kind=UnitKind.OFFICE).filter(parent=None).values_list("pk", flat=True))
     holding = set(Assignment.objects.filter(parent=None).values_list("unit_id", flat=True))
+    office = Unit.objects.get(name=OFFICE_NAME)
     for cycle in closed:
-        ranked_units = set(cycle.results.values_list("unit_id", flat=True))
+        # The office's own ranking: 离石区's of its townships is apart (see the end of this module).
+        results = cycle.results.filter(ranked_by=office)
+        ranked_units = set(results.values_list("unit_id", flat=True))
         assert top <= ranked_units and ranked_units - top <= holding
-        ranked = cycle.results.filter(ranked=True)
+        ranked = results.filter(ranked=True)
         for group in ranked.values_list("peer_group", flat=True).distinct():
             places = sorted(ranked.filter(peer_group=group).values_list("rank", flat=True))
             assert places == list(range(1, len(places) + 1))
@@ -226,7 +230,9 @@ def test_past_cycles_are_closed_and_ranked_and_the_current_one_is_open(demo, db)
     assert Escalation.objects.filter(level__gte=EscalationLevel.INTERVIEW).exists()
     actions = {1: "escalation.named", 2: "escalation.interview", 3: "escalation.referral"}
     for e in Escalation.objects.select_related("cycle"):
-        steps = AuditEvent.objects.filter(action=actions[e.level], data__unit=e.unit_id, data__cycle=e.cycle.number)
+        steps = AuditEvent.objects.filter(
+            action=actions[e.level], data__unit=e.unit_id, data__cycle=e.cycle.number, data__ranked_by=e.ranked_by_id
+        )
         assert steps.count() == 1, e
 
 
@@ -241,10 +247,18 @@ def test_a_unit_follows_its_place_and_reasons_across_cycles(demo, db):
 
 
 def test_notices_are_published_after_each_close(demo, db):
-    published = Notice.objects.filter(state="published")
+    office = Unit.objects.get(name=OFFICE_NAME)
+    published = Notice.objects.filter(office=office, state="published")
     assert published.count() >= 3
+    # One office notice for every closed cycle, the latest perhaps not drafted yet: 离石区's own
+    # notices (below) come on top of these, never in their place.
+    closed = Cycle.objects.filter(state="closed").count()
+    assert closed - 1 <= Notice.objects.filter(office=office).count() <= closed
+    assert f"{Notice.objects.filter(office=office).count()} notices" in demo.output
     liaison = User.objects.get(username="lishi_liaison")
-    assert set(notices_visible_to(liaison)) == set(published)
+    # 离石区 sees the office's published notices, and its own in every state.
+    own = Notice.objects.filter(office__short_name="离石区")
+    assert set(notices_visible_to(liaison)) == set(published) | set(own)
     assert Notification.objects.filter(verb="notice_published", recipient=liaison).count() == published.count()
 
 
@@ -446,3 +460,47 @@ def test_the_forwarded_task_is_worked_on_by_its_township(lishi):
 def test_the_townships_accounts_are_printed(demo):
     for username in ("xinyi_liaison", "xinyi_leader", "wucheng_liaison", "wucheng_leader", "pingtou_liaison"):
         assert username in demo.output
+
+
+# --- 离石区 ranks its townships and issues its own notice (demo/township_ranking.py) ---------------
+
+
+def test_lishi_is_set_by_the_office_to_rank_its_townships(lishi):
+    assert Unit.objects.get(pk=lishi.unit.pk).ranks_sub_units
+    (marked,) = AuditEvent.objects.filter(action="unit.sub_ranking_set", data__unit=lishi.unit.pk)
+    assert marked.actor.username == "office_director"
+    # Set before anything was handed down, so every close with township tasks ranks them.
+    first = AuditEvent.objects.filter(action="assignment.handed_down").order_by("at").first()
+    assert marked.at < first.at
+    ranked = UnitResult.objects.filter(ranked_by=lishi.unit)
+    assert ranked.exists() and not ranked.exclude(cycle__state="closed").exists()
+    assert set(ranked.values_list("unit__parent_id", flat=True)) == {lishi.unit.pk}
+    # The townships holding a sub-task at a close are ranked then, in places 1..n.
+    for cycle_id in ranked.values_list("cycle_id", flat=True).distinct():
+        places = sorted(ranked.filter(cycle_id=cycle_id, ranked=True).values_list("rank", flat=True))
+        assert places == list(range(1, len(places) + 1))
+
+
+def test_lishi_publishes_its_own_notice_of_the_townships_ranking(lishi):
+    notices = Notice.objects.filter(office=lishi.unit).select_related("cycle", "drafter", "signer")
+    placed = UnitResult.objects.filter(ranked_by=lishi.unit, ranked=True)
+    ranked_cycles = set(placed.values_list("cycle_id", flat=True))
+    # One for every cycle it placed townships in, the latest perhaps not drafted yet.
+    assert len(ranked_cycles) - 1 <= notices.count() and {n.cycle_id for n in notices} <= ranked_cycles
+    published = [n for n in notices if n.state == "published"]
+    assert published
+    for notice in published:
+        assert notice.title == f"离石区乡镇巩固衔接问题整改双周排队通报（第{notice.cycle.number}期）"
+        assert notice.opening.startswith("按照")
+        assert (notice.drafter.username, notice.signer.username) == ("lishi_liaison", "lishi_leader")
+        assert notice.sign_comment
+        sent = AuditEvent.objects.get(action="notice.sent", data__notice=notice.pk)
+        assert (sent.actor.username, sent.data["to"]) == ("lishi_liaison", notice.signer_id)
+        # After the office's own notice of the same cycle is out.
+        office_notice = Notice.objects.get(cycle=notice.cycle, office__name=OFFICE_NAME)
+        assert office_notice.published_at < notice.created_at < notice.published_at <= timezone.now()
+        # Every person of the townships it ranked is told; nobody outside its ranking is.
+        towns = UnitResult.objects.filter(cycle=notice.cycle, ranked_by=lishi.unit).values("unit_id")
+        people = set(Membership.objects.filter(unit__in=towns).values_list("user_id", flat=True))
+        told = Notification.objects.filter(verb="notice_published", notice=notice)
+        assert people and set(told.values_list("recipient_id", flat=True)) == people
