@@ -69,6 +69,7 @@ class Rows:
                 "responsible_person", "deadline", "return_reason", "last_rejection_reason", "rejection_count",
                 "issued_at", "completed_at", "verified_at", "closed_at", "updated_at", "version", "report_missed",
                 "overdue_since", "parent_id", "depth", "handed_down_as", "sub_task_overdue", "measures",
+                "has_sub_tasks",
             ],
         )  # fmt: skip
         self.ancestors = sink.open(AssignmentAncestor, ["assignment_id", "unit_id", "distance"])
@@ -87,7 +88,15 @@ class Rows:
         self.states: dict[str, int] = {}
 
     def write(
-        self, task: Task, life: Life, *, liaison: int, leader: int, seq_at, sub_task_overdue: bool = False
+        self,
+        task: Task,
+        life: Life,
+        *,
+        liaison: int,
+        leader: int,
+        seq_at,
+        sub_task_overdue: bool = False,
+        has_sub_tasks: bool = False,
     ) -> None:
         state = life.state
         open_ = state in OPEN
@@ -100,6 +109,7 @@ class Rows:
             _last_rejection(life) if life.rejections else "", life.rejections, issued_at, life.completed_at,
             life.verified_at, life.closed_at, life.last_at, life.version, self._missed(state, issued_at, life),
             overdue_since, task.parent_id, task.depth, task.handed_down_as, sub_task_overdue, task.measures,
+            has_sub_tasks,
         )  # fmt: skip
         for unit_id, distance in task.ancestors:
             self.ancestors.add(task.id, unit_id, distance)

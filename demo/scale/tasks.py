@@ -208,11 +208,19 @@ class Work:
     ) -> None:
         """Write the sub-tasks of ``life`` (if it handed down), then the task itself."""
         late_below = False
-        if plan is not None and life.handed_down_at is not None:
+        handed_down = plan is not None and life.handed_down_at is not None and bool(plan[1])
+        if handed_down:
             action, units = plan
             late_below = self._sub_tasks(task, life, unit, action, units, measures, depth=depth, grand=grand)
         self.rows.write(
-            task, life, liaison=unit.liaison_id, leader=unit.leader_id, seq_at=self.seq_at, sub_task_overdue=late_below
+            task,
+            life,
+            liaison=unit.liaison_id,
+            leader=unit.leader_id,
+            seq_at=self.seq_at,
+            sub_task_overdue=late_below,
+            # As the hand-down service sets it: the completion checks then count its sub-tasks.
+            has_sub_tasks=handed_down,
         )
 
     def _sub_tasks(

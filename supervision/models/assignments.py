@@ -131,6 +131,11 @@ class Assignment(models.Model):
     handed_down_as = models.CharField(
         _("handed down as"), max_length=10, choices=HandDown.choices, blank=True, default="", db_default=""
     )
+    # Set on a task when it first hands something down (services/hand_down.py, in the same
+    # transaction as the sub-tasks) and never unset: a task without it has no sub-task of any
+    # state, so the checks that count its open or live sub-tasks (step_guards) need not ask. Once
+    # set they ask, and count only the live ones (a reassigned or withdrawn sub-task is not).
+    has_sub_tasks = models.BooleanField(_("has sub-tasks"), default=False, db_default=False)
     # Kept by tick beside report_missed (and at once by the sub-task's own transitions): one of
     # its live sub-tasks is open past its deadline, so this parent shows yellow — the unit that
     # handed it down is late below even when its own deadline is far.

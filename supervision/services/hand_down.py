@@ -208,7 +208,9 @@ def _hand_down(
     if a.state == S.ACCEPTED:
         a.start()
     a.version += 1
-    a.save(update_fields=["state", "version", "updated_at"])
+    # From now on the checks that count its sub-tasks ask (Assignment.has_sub_tasks).
+    a.has_sub_tasks = True
+    a.save(update_fields=["state", "version", "updated_at", "has_sub_tasks"])
     children = Assignment.objects.bulk_create(
         [
             Assignment(

@@ -189,7 +189,8 @@ def may_break_down(a: Assignment, actor: User) -> DomainError | None:
     refused = _hand_down_refusal(a)
     if refused is not None:
         return refused
-    if hand_down.live_sub_tasks(a).filter(handed_down_as=HandDown.FORWARD).exists():
+    # (A task that never handed down has no sub-task to ask about: Assignment.has_sub_tasks.)
+    if a.has_sub_tasks and hand_down.live_sub_tasks(a).filter(handed_down_as=HandDown.FORWARD).exists():
         return InvalidTransition(_("This task was forwarded whole to a unit below: it cannot also be broken down."))
     return None
 
@@ -199,7 +200,8 @@ def may_forward(a: Assignment, actor: User) -> DomainError | None:
     refused = _hand_down_refusal(a)
     if refused is not None:
         return refused
-    if hand_down.live_sub_tasks(a).exists():
+    # (A task that never handed down has no sub-task to ask about: Assignment.has_sub_tasks.)
+    if a.has_sub_tasks and hand_down.live_sub_tasks(a).exists():
         return InvalidTransition(
             _("This task has already been handed down: it can no longer be forwarded whole, only broken down further.")
         )
@@ -208,6 +210,9 @@ def may_forward(a: Assignment, actor: User) -> DomainError | None:
 
 def no_open_sub_tasks(a: Assignment, actor: User) -> DomainError | None:
     # The unit answers for the work it handed down: its completion waits for every part.
+    if not a.has_sub_tasks:
+        # Never handed down (most tasks): nothing below to count, and no query to ask it.
+        return None
     n = hand_down.open_sub_task_count(a)
     if n:
         return InvalidTransition(
@@ -222,12 +227,14 @@ def no_open_sub_tasks(a: Assignment, actor: User) -> DomainError | None:
 
 
 def roll_up_ready(a: Assignment, actor: User) -> DomainError | None:
+    nothing_below = InvalidTransition(_("This task has no sub-tasks whose reports could be rolled up."))
+    if not a.has_sub_tasks:
+        return nothing_below  # never handed down: known without a query
     if hand_down.roll_up_ready(a):
         return None
-    n = hand_down.open_sub_task_count(a)
-    if n:
+    if hand_down.open_sub_task_count(a):
         return no_open_sub_tasks(a, actor)
-    return InvalidTransition(_("This task has no sub-tasks whose reports could be rolled up."))
+    return nothing_below
 
 
 def sub_task_reopenable(a: Assignment, actor: User) -> DomainError | None:

@@ -104,6 +104,9 @@ def tasks_form_trees_whose_units_above_are_recorded() -> None:
         expected = {p["unit_id"]: 1, **{u: d + 1 for u, d in above.get(p["pk"], {}).items()}}
         assert above[s["pk"]] == expected
     assert set(above) == {s["pk"] for s in subs}
+    # Every task that handed something down says so, and no other: the completion check counts
+    # sub-tasks only where the flag is set (step_guards.no_open_sub_tasks).
+    assert set(Assignment.objects.filter(has_sub_tasks=True).values_list("pk", flat=True)) == set(parents)
     assert Counter(s["depth"] for s in subs).keys() == {1, 2}
     # Some forwarded whole (转办), most broken down (分解); one task into 50 townships.
     kinds = Counter(Assignment.objects.filter(parent__isnull=False).values_list("handed_down_as", flat=True))
