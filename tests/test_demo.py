@@ -17,6 +17,7 @@ from django.core.management import call_command, get_commands
 from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.test import override_settings
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from demo.units import DEMO_PASSWORD, OFFICE_NAME, OFFICE_SHORT
@@ -49,6 +50,7 @@ from supervision.models import (
 )
 from supervision.selectors.rankings import notices_visible_to, unit_history
 from supervision.selectors.search import Light, light_expression
+from tests.factories import signed_in
 from tests.notices import pdfs
 
 NUMBER = re.compile(r"^吕巩办(督|交|催)〔(\d{4})〕([1-9]\d*)号$")
@@ -504,3 +506,15 @@ def test_lishi_publishes_its_own_notice_of_the_townships_ranking(lishi):
         people = set(Membership.objects.filter(unit__in=towns).values_list("user_id", flat=True))
         told = Notification.objects.filter(verb="notice_published", notice=notice)
         assert people and set(told.values_list("recipient_id", flat=True)) == people
+
+
+def test_lishi_liaison_picks_its_township_ranking_and_notice_on_the_ranking_page(lishi, client):
+    url = reverse("cycles:ranking")
+    page = signed_in(client, User.objects.get(username="lishi_liaison"), "zh-hans").get(url).content.decode()
+    assert f'<option value="{lishi.unit.pk}">离石区人民政府</option>' in page  # the picker the README points to
+    latest = Notice.objects.filter(office=lishi.unit).select_related("cycle").order_by("-cycle__number").first()
+    page = client.get(url, {"by": lishi.unit.pk, "cycle": latest.cycle.number}).content.decode()
+    towns = UnitResult.objects.filter(ranked_by=lishi.unit, cycle=latest.cycle, ranked=True).values_list(
+        "unit_id", flat=True
+    )
+    assert all(f'data-unit="{pk}"' in page for pk in towns) and latest.title in page
