@@ -361,7 +361,12 @@ def notice_of_cycle(number: int, office: Unit | int | None = None) -> Notice | N
     """For the command line, which sees everything: the cycle's published notice, else its
     latest draft (signed before unsigned); of the default office's cycle unless one is named."""
     office_id = offices.office_id_of(office)
-    found = list(Notice.objects.filter(cycle__office_id=office_id, cycle__number=number).select_related("cycle"))
+    # The office's own notice: a unit's notice of its sub-units sits on the office's cycle too.
+    found = list(
+        Notice.objects.filter(office_id=office_id, cycle__office_id=office_id, cycle__number=number).select_related(
+            "cycle"
+        )
+    )
     order = {NoticeState.PUBLISHED: 0, NoticeState.SIGNED: 1, NoticeState.PENDING_SIGNATURE: 2, NoticeState.DRAFT: 2}
     found.sort(key=lambda n: (order.get(n.state, 3), -n.pk))
     return found[0] if found else None

@@ -223,7 +223,9 @@ def event_office_scope(
     no_object = Q(**{f"{p}letter__isnull": True, f"{p}notice__isnull": True})
     no_cycle = ~Q(**{f"{p}payload__has_key": "cycle"})
     found = Q(**{f"{p}letter__office_id__in": mine}) | Q(
-        **{f"{p}letter__isnull": True, f"{p}notice__office_id__in": mine}
+        # A notice's office is its cycle's: a unit's notice of its sub-units' ranking belongs to the
+        # office whose cycle it ranked in (the notice's own "office" is then the unit).
+        **{f"{p}letter__isnull": True, f"{p}notice__cycle__office_id__in": mine}
     )
     cycles = list(Cycle.objects.filter(office_id__in=mine).values_list("pk", flat=True)) if mine else []
     if cycles:
@@ -238,14 +240,15 @@ def event_office_scope(
 
 def _event_offices(batch: list[OutboxEvent]) -> dict[int, set[int]]:
     """{event id: the offices it belongs to}: its letter's issuing office (a task's, a sub-task's
-    too), its notice's, its cycle's (a unit escalated); else the offices of the units it is about
-    (``unit_offices``). A few queries per batch, the tree read only for the last kind.
+    too), its notice's cycle's office (an office's notice, or a unit's of its sub-units), its
+    cycle's (a unit escalated); else the offices of the units it is about (``unit_offices``). A
+    few queries per batch, the tree read only for the last kind.
     ``event_office_scope`` is the same rule as a filter: the two change together."""
     letters = dict(
         Letter.objects.filter(pk__in={e.letter_id for e in batch if e.letter_id}).values_list("pk", "office_id")
     )
     notices = dict(
-        Notice.objects.filter(pk__in={e.notice_id for e in batch if e.notice_id}).values_list("pk", "office_id")
+        Notice.objects.filter(pk__in={e.notice_id for e in batch if e.notice_id}).values_list("pk", "cycle__office_id")
     )
     cycle_of = {e.pk: e.payload.get("cycle") for e in batch if not e.letter_id and not e.notice_id}
     cycles = dict(

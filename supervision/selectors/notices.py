@@ -29,15 +29,18 @@ def drafting_offices(user: User) -> list[Unit]:
     return sorted(found, key=lambda o: (not o.is_office, o.parent_id is not None))
 
 
-def drafting_cycle(ranker: Unit, number: int | None) -> Cycle | None:
-    """The closed cycle ``number`` of a ranking: the office's own cycle, or for a unit ranking its
-    sub-units the cycle of its office in which it ranked them."""
+def drafting_cycle(ranker: Unit, number: int | None, pk: int | None = None) -> Cycle | None:
+    """The cycle a notice is drafted for: the office's own cycle ``number``; for a unit ranking its
+    sub-units, a cycle in which it ranked them, by id (``pk``: it may rank in the cycles of several
+    offices, numbered alike), else the latest of that number."""
+    if ranker.is_office:
+        return Cycle.objects.filter(office=ranker, number=number).first() if number is not None else None
+    ranked_in = Cycle.objects.filter(pk__in=UnitResult.objects.filter(ranked_by=ranker).values("cycle_id"))
+    if pk is not None:
+        return ranked_in.filter(pk=pk).first()
     if number is None:
         return None
-    if ranker.is_office:
-        return Cycle.objects.filter(office=ranker, number=number).first()
-    ranked_in = UnitResult.objects.filter(ranked_by=ranker).values("cycle_id")
-    return Cycle.objects.filter(pk__in=ranked_in, number=number).first()
+    return ranked_in.filter(number=number).order_by("-closed_at", "-pk").first()
 
 
 def may_draft_for(user: User, cycle: Cycle, ranker: Unit | None = None) -> Unit | None:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from notices.notice import notice_html, notice_pdf
+from notices.notice import notice_html, notice_of_cycle, notice_pdf
 from supervision import clock, services
-from supervision.models import AuditEvent, Cycle, Notice, NoticeState, Notification
+from supervision.models import AuditEvent, Cycle, Notice, NoticeState, Notification, OutboxEvent
+from supervision.outbox.expand import event_office_scope
 from supervision.services import document_routing
-from tests.cycles import at
+from supervision.services.rule_sets import unit_sub_ranking_set
+from tests.cycles import FAR_DEADLINE, at, claim_and_report, cutoff, issue_at, mine, tick
 from tests.factories import signed_in
 from tests.notices import pdfs
 
@@ -142,3 +144,73 @@ def test_the_printed_notice_is_the_countys_and_ranks_its_townships(county_ranks)
     # The red mark is the county's; the ranking is its townships', the last one named.
     assert w.unit_a.name in text and "东镇" in text and "西乡" in text
     assert "乙县" not in text and "东村" not in html
+
+
+def _break_down_to_townships(w, letter, moment) -> None:
+    [task] = mine(letter, w.unit_a)
+    parts = [
+        services.SubTaskPart(unit_id=t.pk, deadline=FAR_DEADLINE, measures=f"{t.short_name}负责本辖区")
+        for t in (w.town_a1, w.town_a2)
+    ]
+    with clock.frozen(moment):
+        services.assignment_break_down(actor=w.liaison_a, assignment=task.pk, parts=parts)
+
+
+@pytest.fixture
+def ranked_twice(province_tree):
+    """甲县 breaks down a task of the city's letter and one of the province's: it ranks its
+    townships in both offices' cycle 1."""
+    w = province_tree
+    unit_sub_ranking_set(actor=w.director, unit=w.unit_a, ranks=True)
+    tick(at("2024-01-02", "09:00"))
+    for issuer in (w, w.prov):
+        letter = issue_at(at("2024-01-02"), issuer, items=1, units=[w.unit_a], deadline=FAR_DEADLINE)
+        claim_and_report(at("2024-01-02", "11:00"), w.liaison_a, mine(letter, w.unit_a))
+        _break_down_to_townships(w, letter, at("2024-01-02", "12:00"))
+    tick(cutoff(0))
+    return w
+
+
+def test_a_county_ranked_in_two_offices_cycles_drafts_a_notice_for_each(client, ranked_twice):
+    w = ranked_twice
+    cycles = list(Cycle.objects.filter(results__ranked_by=w.unit_a).distinct().order_by("pk"))
+    assert [c.number for c in cycles] == [1, 1] and len({c.office_id for c in cycles}) == 2
+    liaison = signed_in(client, w.liaison_a)
+    ranking = reverse("cycles:ranking")
+    page = liaison.get(ranking, {"by": w.unit_a.pk})
+    # The picker tells the two cycles 1 apart by their office, and each opens by its id.
+    html = page.content.decode()
+    for c in cycles:
+        assert f'value="{c.pk}"' in html and c.office.display_name in html
+        assert liaison.get(ranking, {"by": w.unit_a.pk, "cycle_id": c.pk}).context["cycle"] == c
+    for c in cycles:
+        liaison.post(reverse("cycles:notice_draft"), {"cycle": 1, "cycle_id": c.pk, "by": w.unit_a.pk})
+    assert sorted(Notice.objects.filter(office=w.unit_a).values_list("cycle_id", flat=True)) == [c.pk for c in cycles]
+    # Another cycle's id, not one 甲县 ranked in, drafts nothing.
+    office_only = Cycle.objects.exclude(pk__in=[c.pk for c in cycles]).filter(state="closed").first()
+    if office_only is not None:
+        liaison.post(reverse("cycles:notice_draft"), {"cycle": 1, "cycle_id": office_only.pk, "by": w.unit_a.pk})
+        assert Notice.objects.filter(office=w.unit_a).count() == 2
+    # Each sheet downloads for its own cycle.
+    for c in cycles:
+        sheet = liaison.get(reverse("cycles:ranking_sheet"), {"by": w.unit_a.pk, "cycle_id": c.pk})
+        assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+
+
+def test_the_county_notice_is_in_the_messages_of_the_office_whose_cycle_it_ranked(county_ranks):
+    w = county_ranks
+    notice = _publish(w)
+    published = OutboxEvent.objects.filter(notice=notice, verb="notice_published")
+    assert published.count() == 1
+    # The city office looks after its delivery (retries, monitor); the province does not.
+    assert published.filter(event_office_scope([w.office.pk])).exists()
+    assert not published.filter(event_office_scope([w.province.pk])).exists()
+
+
+def test_the_command_line_prints_the_offices_own_notice_not_the_countys(county_ranks):
+    w = county_ranks
+    county = _draft(w)
+    with clock.frozen(at(PUBLISHED_AT, "09:30")):
+        office = services.notice_draft(actor=w.clerk, office=w.office, cycle=w.cycle)
+    assert county.pk < office.pk
+    assert notice_of_cycle(1, w.office) == office

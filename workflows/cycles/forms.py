@@ -12,6 +12,8 @@ class DraftForm(forms.Form):
     cycle = forms.IntegerField(label=_("Cycle"), min_value=1)
     # The office whose cycle it is (a person who is a clerk in two offices drafts for either).
     by = forms.IntegerField(label=_("Office"), min_value=1, required=False)
+    # The cycle itself: a unit ranking its sub-units may rank in several offices' cycles of one number.
+    cycle_id = forms.IntegerField(label=_("Cycle"), min_value=1, required=False)
 
 
 class OpeningForm(forms.Form):

@@ -101,14 +101,17 @@ def ranking(request: HttpRequest) -> HttpResponse:
     ranker = _ranker(request, rankers)
     cycles = list(ranking_cycles(ranker)[:PICKER_CYCLES]) if ranker is not None else []
     cycle = cycles[0] if cycles else None
-    wanted = request.GET.get("cycle", "")
+    # An office's cycle by its number (第N期, as offices cite it); a unit's ranking by the cycle's
+    # id (``cycle_id``), since it may rank in the cycles of more than one office, numbered alike.
+    wanted = request.GET.get("cycle_id", "") or request.GET.get("cycle", "")
     if wanted and ranker is not None:
+        by_id = bool(request.GET.get("cycle_id"))
         # A cycle number is an id-like positive number: "²" or a 30-digit one is no cycle.
         number = parse_id(wanted)
         # Older than the picker goes: one more query, only when asked for.
-        found = next((c for c in cycles if c.number == number), None)
+        found = next((c for c in cycles if (c.pk if by_id else c.number) == number), None)
         if found is None and number is not None:
-            found = ranking_cycles(ranker).filter(number=number).first()
+            found = ranking_cycles(ranker).filter(**{"pk" if by_id else "number": number}).first()
         if found is None:
             messages.warning(
                 request,
@@ -137,6 +140,8 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "groups": [(key, label) for key, label in groups if key in offered],
         "group": group,
         "sees_all": sees_all,
+        # A unit ranked in the cycles of several offices: the picker names each cycle's office.
+        "cycle_offices": len({c.office_id for c in cycles}) > 1,
     }
     if cycle is not None:
         escalations = {e.unit_id: e for e in escalations_of(user, cycle, ranker=ranker)}
@@ -161,10 +166,11 @@ def ranking_sheet(request: HttpRequest) -> HttpResponse:
     user = request.user
     _require_a_role(user)
     by, number = parse_id(request.GET.get("by")), parse_id(request.GET.get("cycle"))
+    cycle_id = parse_id(request.GET.get("cycle_id"))
     ranker = next((u for u in rankings_of(user) if u.pk == by), None)
-    if ranker is None or ranker.is_office or not sees_all_units(user, ranker) or number is None:
+    if ranker is None or ranker.is_office or not sees_all_units(user, ranker) or (number or cycle_id) is None:
         raise Http404
-    cycle = ranking_cycles(ranker).filter(number=number).first()
+    cycle = ranking_cycles(ranker).filter(**({"pk": cycle_id} if cycle_id else {"number": number})).first()
     if cycle is None:
         raise Http404
     pdf = ranking_sheet_pdf(cycle, ranker)
@@ -317,7 +323,7 @@ def notice_draft(request: HttpRequest) -> HttpResponse:
             request, _("Only a clerk of the office, or the liaison of a unit ranking its sub-units, drafts notices.")
         )
         return HttpResponseRedirect(back)
-    cycle = drafting_cycle(office, form.cleaned_data["cycle"])
+    cycle = drafting_cycle(office, form.cleaned_data["cycle"], form.cleaned_data.get("cycle_id"))
     if cycle is None:
         messages.error(request, _("Unknown cycle."))
         return HttpResponseRedirect(back)
