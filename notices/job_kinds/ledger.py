@@ -36,12 +36,27 @@ from notices.xlsx import XLSX_CONTENT_TYPE
 from supervision import clock
 from supervision.models import Job, User
 from supervision.selectors import queues, visibility
+from supervision.selectors.search import office_filter
 from supervision.services import InvalidInput, NotAllowed
 from supervision.services.jobs import JobOutput, JobProgress
 from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
 # The query-string names the ledger reads (the assignment lists' own, and ``queue``).
-KEYS = ("unit", "letter", "state", "peer_group", "q", "light", "category", "source", "site", "overdue", "open", "queue")
+KEYS = (
+    "unit",
+    "letter",
+    "state",
+    "peer_group",
+    "q",
+    "light",
+    "category",
+    "source",
+    "site",
+    "overdue",
+    "open",
+    "queue",
+    "by",
+)
 # A value longer than this is no person's filter; ``ledger_request`` refuses too many values.
 MAX_VALUE = 300
 MAX_VALUES = 201
@@ -123,6 +138,11 @@ def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:
     queue = queues.ALL_QUEUES.get(_one(params, "queue") or "")
     if queue is not None:
         base = base.filter(pk__in=queue.assignments(user).values("pk"))
+    # One of the person's offices, as the list exported was narrowed to it (``?by=``); any other
+    # value narrows nothing there, so nothing here either.
+    office = office_filter(user, _one(params, "by"))
+    if office is not None:
+        base = base.filter(letter__office_id=office)
     return LedgerAsk(user=user, request=asked, rows=ledger.ledger_queryset(base, asked.filters))
 
 

@@ -54,10 +54,16 @@ def extensions_chosen(user: User, ids: Iterable[int]) -> list[ExtensionRequest]:
     return list(qs.select_related(*_EXTENSION_RELATED).order_by("requested_at", "pk"))
 
 
-def extensions_waiting(user: User, step_key: str, limit: int) -> tuple[list[ExtensionRequest], bool]:
+def extensions_waiting(
+    user: User, step_key: str, limit: int, office: int | None = None
+) -> tuple[list[ExtensionRequest], bool]:
     """The requests waiting on ``user`` for the step: the leader's to sign, the office's to
-    decide; the first ``limit`` of them, oldest first, and whether there were more."""
+    decide; the first ``limit`` of them, oldest first, and whether there were more. ``office``
+    (one of the user's, checked by the caller with ``search.office_filter``): only those on the
+    tasks of that office's letters, as the extension list narrowed to it shows them."""
     qs = extensions_to_sign(user) if step_key == "sign" else extensions_to_decide(user)
+    if office is not None:
+        qs = qs.filter(assignment__letter__office_id=office)
     rows = list(qs.select_related(*_EXTENSION_RELATED).order_by("requested_at", "pk")[: limit + 1])
     return rows[:limit], len(rows) > limit
 

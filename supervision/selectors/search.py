@@ -18,10 +18,19 @@ from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from supervision import clock
-from supervision.models import OPEN_STATES, Assignment, AssignmentState, PeerGroup, Unit, UnitKind, User
+from supervision.models import (
+    OFFICE_ROLES,
+    OPEN_STATES,
+    Assignment,
+    AssignmentState,
+    PeerGroup,
+    Unit,
+    UnitKind,
+    User,
+)
 from supervision.parsing import clean_text, parse_id
 from supervision.selectors.visibility import assignments_visible_to
-from supervision.services.roles import office_ids, unit_ids
+from supervision.services.roles import office_ids, roles_by_unit, unit_ids
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -117,6 +126,33 @@ def peer_group_choices(user: User) -> list[tuple[str, str]]:
     return [(value, label) for value, label in PeerGroup.choices if value in own]
 
 
+def office_filter(user: User, wanted: Any) -> int | None:
+    """The office a list is narrowed to (``?by=<office id>``, the parameter of every per-office
+    page): ``wanted`` when the user holds an office role there, else None, meaning no filter. An
+    office that is not theirs, a unit, or garbage narrows nothing: it shows what the list shows
+    without it, never another office's rows and never an error. The filter only ever narrows
+    the visible set, so even a wrong id could not widen it. No query: the roles are the ones
+    already read for the request."""
+    office = parse_id(wanted)
+    if office is None or not roles_by_unit(user).get(office, frozenset()) & OFFICE_ROLES:
+        return None
+    return office
+
+
+def office_choices(user: User) -> list[Unit]:
+    """The offices a list's office filter offers: the user's offices, top office first, only when
+    there are two or more (with one, every row of theirs is of it, and the filter is no choice).
+    No query for someone with fewer than two office roles' units; one otherwise."""
+    held = [unit for unit, roles in roles_by_unit(user).items() if roles & OFFICE_ROLES]
+    if len(held) < 2:
+        return []
+    # Imported here: the overview's selectors import this module for the light rule.
+    from supervision.selectors.overview import working_offices
+
+    offices = working_offices(user)
+    return offices if len(offices) > 1 else []
+
+
 @dataclass
 class AssignmentFilters:
     """What the user asked for; every field optional. Built from a GET form by the views."""
@@ -135,6 +171,8 @@ class AssignmentFilters:
     unclaimed: bool = False
     text: str = ""
     level: str = Level.ALL
+    # The office whose letters' tasks a list shows (``office_filter``: one of the user's offices).
+    office: int | None = None
 
     def apply(self, qs: QuerySet[Assignment], today: dt.date | None = None) -> QuerySet[Assignment]:
         today = today or clock.today()
@@ -162,6 +200,9 @@ class AssignmentFilters:
             qs = qs.filter(light_filter(Light.RED, today))
         if self.letter:
             qs = qs.filter(letter_id=self.letter)
+        if self.office:
+            # The letter's office: its foreign-key index, then (letter, state) on the tasks.
+            qs = qs.filter(letter__office_id=self.office)
         if self.claimed_by:
             qs = qs.filter(claimed_by_id=self.claimed_by)
         if self.unclaimed:

@@ -32,6 +32,7 @@ LIST_FILTERS = (
     "open",
     "level",
     "parent",
+    "by",
 )
 
 # URL name -> the query parameters its view reads (from the views and their forms).
@@ -40,9 +41,9 @@ ENDPOINTS: dict[str, tuple[str, ...]] = {
     "office:index": ("by",),
     "office:dashboard": ("by",),
     "unit:index": (),
-    "letters:list": ("state", "kind", "q", "before"),
+    "letters:list": ("state", "kind", "q", "before", "by"),
     "tasks:list": ("queue", "filtered", "after", *LIST_FILTERS),
-    "tasks:extensions": (),
+    "tasks:extensions": ("by",),
     "tasks:inbox": ("unread",),
     "cycles:ranking": ("cycle", "group", "by"),
     "cycles:notices": (),

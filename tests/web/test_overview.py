@@ -5,6 +5,8 @@ unit's figures, and the number of queries does not grow with the data."""
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.db import connection
@@ -295,3 +297,154 @@ def test_unit_overview_queries_do_not_grow(client, world, django_assert_max_num_
     with django_assert_max_num_queries(UNIT_OVERVIEW_QUERIES):
         [(figures, _cards_)] = c.get(url).context["units"]
     assert (figures.open_total, figures.mine, figures.extensions_to_sign) == (1 + 3 * (5 + 2), 6, 3)
+
+
+# --- the lists behind the cards, for a person in two offices ---------------------------------------
+
+
+def _links(page) -> dict[str, str]:
+    """The overview's own links to the task list (states, lights, overdue units), by what they
+    show, as the browser would follow them."""
+    body = page.content.decode()
+    found = {}
+    for href in re.findall(r'href="(/tasks/\?[^"]*)"', body):
+        url = html.unescape(href)
+        key = next((part for part in ("state=", "light=", "unit=", "level=") if part in url), None)
+        if key is not None:
+            found[url.split(key, 1)[1].split("&", 1)[0] + f" ({key[:-1]})"] = url
+    return found
+
+
+@pytest.mark.parametrize("office", ["province", "office"])
+def test_for_a_person_in_two_offices_every_card_opens_a_list_of_exactly_its_number(client, two_offices, office):
+    w = two_offices
+    picked = getattr(w, office)
+    c = signed_in(client, w.both)
+    page = c.get(reverse("office:index") + f"?by={picked.pk}")
+    assert page.context["office"] == picked
+    differ = 0
+    for label, (value, url) in _cards(page).items():
+        if url is None:
+            continue
+        assert f"by={picked.pk}" in url, label
+        assert _rows_behind(c, url) == value, (office, label)
+        # Without the office the list holds both offices' work: the card would not match it.
+        differ += _rows_behind(c, url.replace(f"by={picked.pk}", "")) != value
+    assert differ >= 2
+    # The page's own links (states, lights, overdue units) narrow their lists the same way.
+    o = page.context["o"]
+    links = _links(page)
+    for state, _label, n in o.by_state:
+        assert _rows_behind(c, links[f"{state} (state)"]) == n, state
+    for light, n in o.lights.items():
+        assert _rows_behind(c, links[f"{light} (light)"]) == n, light
+    for row in o.worst_units:
+        assert _rows_behind(c, links[f"{row['unit_id']} (unit)"]) == row["n"], row
+    assert _rows_behind(c, links["direct (level)"]) == o.open_total
+
+
+def test_a_person_in_one_office_keeps_the_card_links_they_had(client, two_offices):
+    for url in (u for _v, u in _cards(_office(client, two_offices.clerk)).values() if u is not None):
+        assert "by=" not in url, url
+    assert "by=" not in _office(client, two_offices.clerk).content.decode()
+
+
+def _lists(w) -> list[str]:
+    return [
+        reverse("tasks:list"),
+        reverse("tasks:list") + "?filtered=1&overdue=on",
+        reverse("letters:list") + "?state=pending_signature",
+        reverse("letters:list"),
+        reverse("tasks:extensions"),
+    ]
+
+
+def _sep(url: str) -> str:
+    return "&" if "?" in url else "?"
+
+
+def _shown(client, url: str) -> list[int]:
+    context = client.get(url).context
+    rows = context["page"].rows if "page" in context else context["rows"]
+    return sorted(r[0].pk if isinstance(r, tuple) else r.pk for r in rows)
+
+
+@pytest.mark.parametrize("who", ["both", "clerk", "prov_clerk"])
+def test_an_office_that_is_not_theirs_narrows_no_list(client, two_offices, who):
+    w = two_offices
+    user = w.prov.clerk if who == "prov_clerk" else getattr(w, who)
+    c = signed_in(client, user)
+    # The other city's office, a unit, the other office of the two-office person's for the
+    # others, nothing, garbage, past a 64-bit id, longer than the field.
+    strangers = [w.city2.pk, w.unit_a.pk, w.unit_d.pk, 0, -1, "x", "٣", "99999999999999999999", "1" * 40, ""]
+    if who == "clerk":
+        strangers.append(w.province.pk)
+    if who == "prov_clerk":
+        strangers.append(w.office.pk)
+    for url in _lists(w):
+        plain = _shown(c, url)
+        for wanted in strangers:
+            narrowed = c.get(f"{url}{_sep(url)}by={wanted}")
+            assert narrowed.status_code == 200, (url, wanted)
+            assert _shown(c, f"{url}{_sep(url)}by={wanted}") == plain, (url, wanted)
+    # Nothing of the other city's leaks whatever is asked.
+    body = c.get(reverse("tasks:list") + f"?by={w.city2.pk}").content.decode()
+    assert w.unit_d.name not in body
+
+
+def test_each_list_narrowed_to_one_of_the_persons_offices(client, two_offices):
+    w = two_offices
+    c = signed_in(client, w.both)
+    tasks, letters = reverse("tasks:list"), reverse("letters:list")
+    both_tasks = _shown(c, tasks)
+    prov, city = _shown(c, f"{tasks}?by={w.province.pk}"), _shown(c, f"{tasks}?by={w.office.pk}")
+    assert (len(prov), len(city), len(both_tasks)) == (2, 8, 10)
+    assert sorted(prov + city) == both_tasks
+    assert set(Assignment.objects.filter(pk__in=prov).values_list("letter__office", flat=True)) == {w.province.pk}
+    assert len(_shown(c, f"{letters}?by={w.office.pk}")) + len(_shown(c, f"{letters}?by={w.province.pk}")) == len(
+        _shown(c, letters)
+    )
+    # The person in two offices picks one on each list; the chosen one is shown as chosen.
+    for url in (tasks, letters, reverse("tasks:extensions")):
+        page = c.get(f"{url}?by={w.office.pk}")
+        assert page.context["offices"] == [w.province, w.office], url
+        assert f'<option value="{w.office.pk}" selected>' in page.content.decode(), url
+    # Someone in one office gets no choice; an office a link asked for is kept in the form.
+    one = signed_in(client, w.clerk).get(f"{tasks}?by={w.office.pk}")
+    assert one.context["offices"] == []
+    assert f'name="by" value="{w.office.pk}"' in one.content.decode()
+
+
+def test_the_office_filter_rides_along_to_the_export_and_the_batch(client, two_offices):
+    from notices.job_kinds.ledger import ledger_resolve
+
+    w = two_offices
+    c = signed_in(client, w.both)
+    page = c.get(reverse("tasks:list") + f"?by={w.province.pk}")
+    body = html.unescape(page.content.decode())
+    assert f"by={w.province.pk}" in body.split(reverse("notices:ledger_xlsx"), 1)[1].split('"', 1)[0]
+    # The export holds what the list holds: the office's tasks, direct ones as the office's ledger.
+    count = lambda by: ledger_resolve(w.both, {"by": [str(by)]}).rows.count()  # noqa: E731
+    assert (count(w.province.pk), count(w.office.pk), count(w.city2.pk)) == (2, 8, 10)
+    # A batch over "every request in this list" takes the office's requests only.
+    extensions = c.get(reverse("tasks:extensions") + f"?by={w.office.pk}")
+    assert ("by", str(w.office.pk)) in extensions.context["batch_query"]
+    assert "Every request in this list" in extensions.content.decode()
+    ext = reverse("tasks:batch") + "?subject=extension&action=approve&scope=filter"
+    shown = lambda by: len(c.get(f"{ext}&by={by}").context["rows"])  # noqa: E731
+    assert (shown(w.office.pk), shown(w.city2.pk)) == (1, 1)
+    assert c.get(f"{ext}&by={w.province.pk}").status_code == 302
+
+
+@pytest.mark.parametrize("who", ["both", "clerk"])
+def test_a_list_costs_the_same_queries_narrowed_or_not(client, two_offices, who):
+    w = two_offices
+    c = signed_in(client, getattr(w, who))
+    for url in _lists(w):
+        c.get(url)
+        counted = []
+        for wanted in ("", w.office.pk, w.province.pk, w.city2.pk):
+            with CaptureQueriesContext(connection) as ctx:
+                c.get(f"{url}{_sep(url)}by={wanted}")
+            counted.append(len(ctx))
+        assert counted == [counted[0]] * 4, (url, counted)

@@ -215,3 +215,6 @@ class LetterFilterForm(forms.Form):
     state = forms.ChoiceField(label=_("State"), required=False, choices=[("", _("Any state")), *LetterState.choices])
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any kind")), *LetterKind.choices])
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    # One of the person's offices (``?by=``): its letters. Read by ``search.office_filter``, which
+    # ignores an office that is not theirs, as the assignment list does.
+    by = forms.CharField(label=_("Office"), required=False, max_length=20, widget=forms.HiddenInput)

@@ -18,6 +18,7 @@ from supervision import services
 from supervision.models import OPEN_STATES, Item, Letter, Role, Unit, User
 from supervision.selectors import visibility
 from supervision.selectors.document_routing import directors_to_send_to, last_return, letter_routing
+from supervision.selectors.search import office_choices, office_filter
 from supervision.selectors.shares import letter_receiving_unit_ids, letter_shared_unit_ids, letter_shares
 from supervision.services import DomainError, document_routing
 from supervision.services.grants import SHAREABLE_STATES, SHARING_ROLES
@@ -68,6 +69,10 @@ def letter_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(kind=data["kind"])
     if data.get("q"):
         qs = qs.filter(Q(title__icontains=data["q"]) | Q(number__icontains=data["q"]))
+    # The letters of one of the person's offices (its office_id index); any other office: no filter.
+    office = office_filter(request.user, data.get("by"))
+    if office is not None:
+        qs = qs.filter(office_id=office)
     # The page cursor: anything but an id (a mangled link) shows the first page.
     before = int_param(request, "before")
     if before is not None:
@@ -89,6 +94,8 @@ def letter_list(request: HttpRequest) -> HttpResponse:
             "next_query": query.urlencode() if more else None,
             "unit_figures": any(not r.whole_letter for r in rows),
             "can_draft": bool(_offices_as_clerk(request.user)),
+            "offices": office_choices(request.user),
+            "office_filter": office,
         },
     )
 

@@ -29,7 +29,7 @@ from supervision.models import Assignment
 from supervision.parsing import parse_id
 from supervision.selectors import batches as rows_of
 from supervision.selectors import queues
-from supervision.selectors.search import AssignmentFilters
+from supervision.selectors.search import AssignmentFilters, office_filter
 from supervision.services import DomainError, batches
 from supervision.services.batches import MAX_BATCH, BatchStep
 
@@ -124,7 +124,9 @@ def _ids(values: list[str]) -> list[int]:
 
 def _list_url(subject: str | None, params: list[tuple[str, str]]) -> str:
     if subject == "extension":
-        return reverse("tasks:extensions")
+        # The extension list's one filter is the office (``by``): the way back keeps it.
+        office = [(k, v) for k, v in params if k == "by"][-1:]
+        return reverse("tasks:extensions") + (f"?{urlencode(office)}" if office else "")
     query = urlencode(params)
     return reverse("tasks:list") + (f"?{query}" if query else "")
 
@@ -152,7 +154,8 @@ def _preview(request: HttpRequest) -> HttpResponse:
             _queue, _form, filters, base = list_query(request, _queue_keys(request))
             rows, more = rows_of.assignments_matching(user, filters, base, MAX_BATCH)
         else:
-            rows, more = rows_of.extensions_waiting(user, b.step.key, MAX_BATCH)
+            office = office_filter(user, query.get("by"))
+            rows, more = rows_of.extensions_waiting(user, b.step.key, MAX_BATCH, office)
     else:
         ids = _ids(query.getlist("id"))[:MAX_BATCH]
         chosen_rows = rows_of.assignments_chosen if subject == "assignment" else rows_of.extensions_chosen

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from supervision.models import Assignment, AssignmentState, ItemCategory, ItemSource, PeerGroup, User
 from supervision.parsing import MAX_ID
-from supervision.selectors.search import AssignmentFilters, Level, Light, peer_group_choices
+from supervision.selectors.search import AssignmentFilters, Level, Light, office_filter, peer_group_choices
 from supervision.selectors.visibility import assignments_visible_to
 
 MAX_TEXT = 4000
@@ -46,9 +46,14 @@ class FilterForm(forms.Form):
     site = forms.CharField(label=_("Site"), required=False, max_length=120)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     open = forms.BooleanField(label=_("Open only"), required=False)
+    # One of the person's offices (``?by=``, as the per-office pages pick one): the tasks of that
+    # office's letters. Text, read by ``office_filter``: an office that is not theirs is no filter,
+    # silently, as on the pages that pick an office.
+    by = forms.CharField(label=_("Office"), required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.user = user
         # Only the peer groups this person's lists can hold: never the office's own, and none
         # for a unit member whose units are all in one group.
         if user is not None:
@@ -71,6 +76,7 @@ class FilterForm(forms.Form):
             overdue=bool(data.get("overdue")),
             open_only=bool(data.get("open")),
             level=data.get("level") or "",
+            office=office_filter(self.user, data.get("by")) if self.user is not None else None,
         )
 
     def within_parent(self, base: QuerySet[Assignment] | None, user: User) -> QuerySet[Assignment] | None:

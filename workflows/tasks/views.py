@@ -21,7 +21,7 @@ from supervision.links import notification_url
 from supervision.models import Assignment, ExtensionRequest, ProgressReport, Unit
 from supervision.selectors import queues, task_page, visibility
 from supervision.selectors.reports import cycle_report
-from supervision.selectors.search import PAGE_SIZE, assignment_search, light_expression
+from supervision.selectors.search import PAGE_SIZE, assignment_search, light_expression, office_choices, office_filter
 from supervision.services import DomainError
 from supervision.services.roles import office_ids, unit_ids
 from workflows.files import private_file
@@ -83,7 +83,11 @@ def task_list(request: HttpRequest) -> HttpResponse:
             # with units below it (分解/转办); a township's list has one level only.
             "show_levels": _has_levels(request.user),
             # On a phone the filters fold behind a button that says how many are set.
-            "filters_set": sum(1 for name in FOLDED_FILTERS if form.cleaned_data.get(name)),
+            "filters_set": sum(1 for name in FOLDED_FILTERS if form.cleaned_data.get(name)) + bool(filters.office),
+            # The office filter (``?by=``): a choice for a person in two offices or more; for
+            # anyone else the office a link asked for, kept when the filters are changed.
+            "offices": office_choices(request.user),
+            "office_filter": filters.office,
             **batch.list_context(request, "assignment", queue=queue),
         },
     )
@@ -376,12 +380,25 @@ def inbox_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def extension_list(request: HttpRequest) -> HttpResponse:
-    """Extension requests waiting on this person: the unit leader's to sign, the office's to decide."""
+    """Extension requests waiting on this person: the unit leader's to sign, the office's to decide;
+    with ``?by=`` one of their offices, those on the tasks of that office's letters."""
     user = request.user
+    office = office_filter(user, request.GET.get("by"))
     waiting = []
     for qs in (queues.extensions_to_sign(user), queues.extensions_to_decide(user)):
+        if office is not None:
+            qs = qs.filter(assignment__letter__office_id=office)
         for ext in qs.select_related("assignment__item", "assignment__unit", "assignment__letter", "requested_by")[
             :200
         ]:
             waiting.append((ext, buttons.extension_buttons(user, ext)))
-    return render(request, "tasks/extensions.html", {"rows": waiting, **batch.list_context(request, "extension")})
+    return render(
+        request,
+        "tasks/extensions.html",
+        {
+            "rows": waiting,
+            "offices": office_choices(user),
+            "office_filter": office,
+            **batch.list_context(request, "extension"),
+        },
+    )

@@ -10,7 +10,21 @@ from django.http import QueryDict
 register = template.Library()
 
 # The assignment list's filters the ledger understands, under the same names (notices/filters.py).
-LIST_FILTERS = ("q", "state", "light", "peer_group", "category", "source", "unit", "letter", "site", "overdue", "open")
+# ``by``: the office the list is narrowed to (one of the person's, else ignored by both).
+LIST_FILTERS = (
+    "q",
+    "state",
+    "light",
+    "peer_group",
+    "category",
+    "source",
+    "unit",
+    "letter",
+    "site",
+    "overdue",
+    "open",
+    "by",
+)
 
 
 @register.simple_tag

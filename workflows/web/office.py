@@ -4,6 +4,7 @@ assignments."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -24,6 +25,14 @@ from .access import holds_any
 from .cards import Card
 
 
+def with_office(url: str | None, office: int | None) -> str | None:
+    """``url`` narrowed to ``office`` (``by=``, as every per-office page and list reads it), or
+    unchanged when ``office`` is None: the lists hold every office of the person, the card one."""
+    if url is None or office is None:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}by={office}"
+
+
 def queue_or_state(user: Any, queue: str, state: str) -> str:
     """The person's own queue when they hold its role (the list with their actions), otherwise
     the same assignments as a plain state filter."""
@@ -33,10 +42,12 @@ def queue_or_state(user: Any, queue: str, state: str) -> str:
     return f"{url}?filtered=1&state={state}"
 
 
-def office_cards(user: Any, o: Overview) -> list[Card]:
+def office_cards(user: Any, o: Overview, office: int | None = None) -> list[Card]:
+    """The cards of one office's figures; ``office`` (the picked office, for a person in several)
+    narrows each card's list to it, so that the list shows as many rows as the card says."""
     tasks, letters = reverse("tasks:list"), reverse("letters:list")
     S = AssignmentState
-    return [
+    cards = [
         Card(_("Overdue"), o.overdue, f"{tasks}?filtered=1&overdue=on", "red" if o.overdue else ""),
         Card(_("Open assignments"), o.open_total, tasks),
         Card(_("Letters awaiting signature"), o.letters_to_sign, f"{letters}?state=pending_signature"),
@@ -54,6 +65,7 @@ def office_cards(user: Any, o: Overview) -> list[Card]:
         ),
         Card(_("Written off"), o.closed_total, queue_or_state(user, "closed", S.CLOSED)),
     ]
+    return [replace(card, url=with_office(card.url, office)) for card in cards]
 
 
 @login_required
@@ -67,12 +79,17 @@ def overview(request: HttpRequest) -> HttpResponse:
     if data is None:
         # The application's role check lets only office members in; this is the belt to it.
         raise PermissionDenied
+    # With one office every list already holds that office's work only: its links stay as they
+    # were. With several, every card and link narrows its list to the office shown (``by=``).
+    narrowed = office.pk if len(offices) > 1 else None
     return render(
         request,
         "office/overview.html",
         {
             "o": data,
-            "cards": office_cards(request.user, data),
+            "cards": office_cards(request.user, data, narrowed),
+            # Appended to the links the template writes itself (states, lights, units).
+            "by_query": f"&by={narrowed}" if narrowed else "",
             "tasks_url": reverse("tasks:list"),
             # The cycle under way: which one, and when its reports are due (双周调度).
             "cycle": current_cycle(office) if office is not None else None,
