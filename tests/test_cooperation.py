@@ -9,6 +9,8 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,6 +126,37 @@ def test_a_cooperating_units_extension_moves_nobody_else(world, coop):
 
 
 # --- the lead's write-off -----------------------------------------------------------------------------
+
+
+def _cooperating_reads(queries: list[dict]) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith("SELECT") and "'cooperating'" in q["sql"]]
+
+
+def test_only_an_item_issued_with_cooperating_units_has_its_lead_look_for_them(world, coop):
+    plain = draft_letter(world, units=[world.unit_a, world.unit_b], items=[(world.unit_a, [])])
+    sign_and_issue(world, plain)
+    lead = _task(plain, world.unit_a)
+    assert Assignment.objects.get(pk=coop.lead.pk).item.has_cooperating
+    assert not lead.item.has_cooperating
+    # Written off up to the last step, then the write-off's statements read.
+    services.assignment_claim(actor=world.liaison_a, assignment=lead.pk)
+    services.assignment_start(actor=world.liaison_a, assignment=lead.pk)
+    services.assignment_submit_completion(actor=world.liaison_a, assignment=lead.pk, text="已全部完成整改")
+    services.assignment_approve_completion(actor=world.leader_a, assignment=lead.pk)
+    services.assignment_verify(actor=world.inspector, assignment=lead.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        services.assignment_close(actor=world.director, assignment=lead.pk)
+    assert _cooperating_reads(ctx.captured_queries) == []
+    # The item that has them: its lead's write-off looks, and closes them (the test below).
+    services.assignment_claim(actor=world.liaison_a, assignment=coop.lead.pk)
+    services.assignment_start(actor=world.liaison_a, assignment=coop.lead.pk)
+    services.assignment_submit_completion(actor=world.liaison_a, assignment=coop.lead.pk, text="已全部完成整改")
+    services.assignment_approve_completion(actor=world.leader_a, assignment=coop.lead.pk)
+    services.assignment_verify(actor=world.inspector, assignment=coop.lead.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        services.assignment_close(actor=world.director, assignment=coop.lead.pk)
+    assert _cooperating_reads(ctx.captured_queries)
+    assert set(Assignment.objects.filter(letter=coop.letter).values_list("state", flat=True)) == {"closed"}
 
 
 def test_the_leads_write_off_closes_the_open_cooperating_tasks_and_the_letter(world, coop):

@@ -16,16 +16,17 @@ from tests.factories import issue_letter
 # and what the step adds: report a cycle's progress (the cycle, this cycle's report, the report),
 # submit (the report and its cycle, the leader told), approve (the submission signed: four
 # eyes; the sign-off, the inspectors told), verify (the director told), close (the unit told, the
-# cooperating tasks and the letter locked, whether any task of the letter is still open). A task
-# that never handed anything down does not ask about sub-tasks (Assignment.has_sub_tasks);
-# telling people is two statements: the inbox rows and the outbox event.
+# letter locked, whether any task of the letter is still open). A task that never handed anything
+# down does not ask about sub-tasks (Assignment.has_sub_tasks), nor does the write-off of an item
+# issued with no cooperating unit look for cooperating tasks (Item.has_cooperating); telling
+# people is two statements: the inbox rows and the outbox event.
 STATEMENTS = {
     "claim": 8,
     "report_progress": 9,
     "submit_completion": 10,
     "approve_completion": 10,
     "verify": 8,
-    "close": 11,
+    "close": 10,
 }
 
 

@@ -181,6 +181,10 @@ class Item(models.Model):
         on_delete=models.PROTECT,
         related_name="reminder_items",
     )
+    # Set when the letter is issued with a cooperating unit's task of this item (services/
+    # letter_issue.py; items no longer change once signed), never unset: a lead task of an item
+    # without it has no cooperating task to lock and carry along (services/cooperation.py).
+    has_cooperating = models.BooleanField(_("has cooperating units"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("item")

@@ -49,6 +49,9 @@ def _cooperating_locked(lead: Assignment, step: Step, actor: User) -> list[tuple
         # A sub-task leads nobody: the item's cooperating units work beside the office's own
         # lead task, whatever that task's unit handed down.
         return []
+    if not lead.item.has_cooperating:
+        # Issued with no cooperating unit (most items): nothing to lock, known without a query.
+        return []
     found = (
         Assignment.objects.select_for_update(no_key=True, of=("self",))
         .select_related("unit")

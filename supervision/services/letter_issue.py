@@ -186,6 +186,11 @@ def letter_issue(*, actor: User, letter: Letter) -> Letter:
             for t in targets
         ]
     )
+    # The write-off and the extension of a lead task then know whether to look for cooperating
+    # tasks (Item.has_cooperating): one UPDATE, and only for a letter that names any.
+    cooperating = {t.item.pk for t in targets if t.role == UnitRole.COOPERATING}
+    if cooperating:
+        Item.objects.filter(pk__in=cooperating).update(has_cooperating=True)
     # One audit row for the letter, one per assignment it created.
     office = {"actor": actor, "role": role, "unit_id": letter.office_id, "at": now}
     events = [

@@ -41,6 +41,8 @@ ROW_FIELDS = (
     # Four eyes are waived in a one-person unit (steps._verdict).
     "unit__one_person",
     "item__description",
+    # Whether a lead task's write-off or extension looks for cooperating tasks (cooperation.py).
+    "item__has_cooperating",
     # A sub-task's office-side steps are judged in its parent's unit, and its deadline stays
     # within its parent's (steps.where, the extension checks).
     "parent__unit",
