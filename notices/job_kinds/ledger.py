@@ -56,6 +56,7 @@ KEYS = (
     "open",
     "queue",
     "by",
+    "level",
 )
 # A value longer than this is no person's filter; ``ledger_request`` refuses too many values.
 MAX_VALUE = 300

@@ -4,8 +4,10 @@ what waits on it below, each figure linking to the list that shows those sub-tas
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from django.urls import reverse
 
+from notices.job_kinds.ledger import ledger_params
 from supervision.models import Assignment
 from tests.helpers import signed_in
 from tests.web_hand_down.scene import broken_down, claimed_task, township_done
@@ -29,6 +31,11 @@ def test_the_office_list_filters_by_level_and_says_who_handed_each_down(client, 
     html = page.content.decode()
     assert page.context["show_levels"]
     assert "Handed down by" in html and html.count('甲县 <span class="sv-muted">Broken down</span>') == 2
+    # The ledger exports of that list keep the level: their rows are the sub-tasks, not every task.
+    for kind in ("ledger_xlsx", "ledger_pdf"):
+        assert f'action="{reverse("notices:" + kind)}?' in html
+        assert "level=sub" in html.split(f'action="{reverse("notices:" + kind)}?', 1)[1].split('"', 1)[0]
+    assert ledger_params(QueryDict("level=sub&state=issued")) == {"state": ["issued"], "level": ["sub"]}
     # One task's sub-tasks (the panel's "open them as a list").
     assert {x.pk for x in _rows(c, parent=a.pk)} == {s.pk for s in subs}
 

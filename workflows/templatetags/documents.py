@@ -24,6 +24,7 @@ LIST_FILTERS = (
     "overdue",
     "open",
     "by",
+    "level",
 )
 
 
