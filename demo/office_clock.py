@@ -21,7 +21,7 @@ from django.utils import timezone
 from supervision import clock, cycle_calendar, services
 from supervision.models import Cycle, Letter, LetterKind, LetterState
 
-from . import timing, township_ranking
+from . import phrases, timing, township_ranking
 
 if TYPE_CHECKING:
     from .history import Replay
@@ -66,7 +66,7 @@ def _after_close(replay: Replay, cutoff: dt.datetime) -> None:
 
     def draft() -> None:
         cycle = Cycle.objects.get(cutoff_at=cutoff)
-        span = f"{cycle.starts_on.month}月{cycle.starts_on.day}日至{cycle.ends_on.month}月{cycle.ends_on.day}日"
+        span = phrases.cycle_period(cycle.starts_on, cycle.ends_on)
         found["notice"] = services.notice_draft(
             actor=w.clerk,
             office=w.office,

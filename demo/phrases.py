@@ -6,6 +6,7 @@ same unit do not all read alike. Placeholders are filled by ``fill``.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 PROGRESS_OPENINGS: tuple[str, ...] = (
@@ -147,3 +148,8 @@ def completion_text(rng: random.Random, measures: str) -> str:
     done = measures.split("，")[0].split("；")[0]
     middle = f"已{done}。" if not done.startswith(("已", "对", "按")) else f"{done}。"
     return rng.choice(COMPLETION_OPENINGS) + middle + rng.choice(COMPLETION_CLOSINGS)
+
+
+def cycle_period(starts_on: dt.date, ends_on: dt.date) -> str:
+    """A cycle's period as a notice's opening writes it: 11月23日至12月6日."""
+    return f"{starts_on.month}月{starts_on.day}日至{ends_on.month}月{ends_on.day}日"

@@ -23,7 +23,7 @@ from supervision.models import Cycle, Notice, UnitResult
 from supervision.services import document_routing
 from supervision.services.rule_sets import unit_sub_ranking_set
 
-from . import timing
+from . import phrases, timing
 from .handing_down import COUNTY
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def schedule_notice(replay: Replay, cutoff: dt.datetime, office_published_at: dt
         # townships holding nothing are listed unranked and make no notice of their own.
         if not UnitResult.objects.filter(cycle=cycle, ranked_by=county.unit, ranked=True).exists():
             return
-        span = f"{cycle.starts_on.month}月{cycle.starts_on.day}日至{cycle.ends_on.month}月{cycle.ends_on.day}日"
+        span = phrases.cycle_period(cycle.starts_on, cycle.ends_on)
         found["notice"] = services.notice_draft(
             actor=county.liaison,
             office=county.unit,
