@@ -16,6 +16,8 @@ What holds in a sound database:
   prefix, year and serial, and the counter stands at the highest;
 * drafts (and letters awaiting signature or signed but not yet issued) have no assignments and no
   number; a closed letter has only closed assignments (or dead ones: reassigned, withdrawn);
+* a task with sub-tasks is marked as having some, an item with a cooperating unit's task as
+  having one (the flags the transitions read instead of counting);
 * every stored file (evidence, letter attachments) exists at its content-addressed name with the
   size and SHA-256 its row records;
 * every document kept as issued (``IssuedDocument``) exists under its name with its recorded size
@@ -37,6 +39,7 @@ from supervision.models import (
     AuditEvent,
     Evidence,
     IssuedDocument,
+    Item,
     Letter,
     LetterAttachment,
     LetterNumberCounter,
@@ -245,6 +248,30 @@ def letter_states() -> Iterator[Violation]:
         yield Violation("closed_letter", f"letter {pk} is closed but {n} of its assignment(s) are not")
 
 
+# --- flags kept beside the rows they summarise ----------------------------------------------------
+
+
+def derived_flags() -> Iterator[Violation]:
+    """The flags the transitions read instead of counting rows: a task with sub-tasks says it has
+    some (``has_sub_tasks``), an item with a cooperating unit's task says so (``has_cooperating``).
+    A flag off where the rows exist would let a completion past open sub-tasks, or a write-off
+    leave cooperating tasks open."""
+    a, item = Assignment, Item
+    sql = (
+        f"SELECT P.{_q('id')} FROM {_t(a)} P WHERE P.{_c(a, 'has_sub_tasks')} = %s AND EXISTS"
+        f" (SELECT 1 FROM {_t(a)} C WHERE C.{_c(a, 'parent')} = P.{_q('id')}) ORDER BY P.{_q('id')}"
+    )
+    for (pk,) in _rows(sql, [False]):
+        yield Violation("sub_task_flag", f"assignment {pk} has sub-tasks but is not marked as having any")
+    sql = (
+        f"SELECT I.{_q('id')} FROM {_t(item)} I WHERE I.{_c(item, 'has_cooperating')} = %s AND EXISTS"
+        f" (SELECT 1 FROM {_t(a)} A WHERE A.{_c(a, 'item')} = I.{_q('id')} AND A.{_c(a, 'role')} = %s)"
+        f" ORDER BY I.{_q('id')}"
+    )
+    for (pk,) in _rows(sql, [False, "cooperating"]):
+        yield Violation("cooperating_flag", f"item {pk} has a cooperating unit's task but is not marked as having one")
+
+
 # --- stored files --------------------------------------------------------------------------------
 
 
@@ -385,6 +412,7 @@ CHECKS: dict[str, Callable[[], Iterator[Violation]]] = {
     "audit_count": audit_one_row_per_change,
     "letter_numbers": letter_numbers,
     "letter_states": letter_states,
+    "derived_flags": derived_flags,
     "files": stored_files,
     "issued_documents": issued_documents,
 }

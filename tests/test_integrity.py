@@ -13,9 +13,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from supervision import clock, services
-from supervision.models import Assignment, AuditEvent, Evidence, Letter, LetterNumberCounter
+from supervision.models import Assignment, AuditEvent, Evidence, Item, Letter, LetterNumberCounter
 from tests.conftest import issue_letter
+from tests.factories import draft_letter, sign_and_issue
 from tests.helpers import write_off
+from tests.web_hand_down.scene import broken_down, claimed_task
 
 
 def run() -> tuple[bool, str]:
@@ -167,3 +169,21 @@ def test_missing_and_damaged_files_are_reported(busy):
     default_storage.delete(name)
     passed, out = run()
     assert not passed and f"[file_missing] evidence {evidence.pk}" in out
+
+
+def test_a_task_or_item_whose_flag_hides_its_sub_tasks_or_cooperating_units_is_reported(hierarchy):
+    # The transitions read these flags instead of counting rows: one left off would let a
+    # completion past open sub-tasks, or a write-off leave cooperating tasks open.
+    w = hierarchy
+    parent = claimed_task(w)
+    broken_down(w, parent, [w.town_a1, w.town_a2])
+    letter = draft_letter(w, units=[w.unit_a, w.unit_b], items=[(w.unit_a, [w.unit_b])])
+    sign_and_issue(w, letter)
+    item = Assignment.objects.get(letter=letter, unit=w.unit_a).item
+    assert run()[0]
+    Assignment.objects.filter(pk=parent.pk).update(has_sub_tasks=False)
+    Item.objects.filter(pk=item.pk).update(has_cooperating=False)
+    passed, out = run()
+    assert not passed
+    assert f"[sub_task_flag] assignment {parent.pk} has sub-tasks" in out
+    assert f"[cooperating_flag] item {item.pk} has a cooperating unit's task" in out
