@@ -155,13 +155,16 @@ def ledger_request(
     return LedgerRequest(filters=filters, units=found_units, letter=found_letter)
 
 
-def ledger_unit_label(asked: LedgerRequest, user: User | None = None) -> str:
+def ledger_unit_label(asked: LedgerRequest, user: User | None = None, office: int | None = None) -> str:
     """单位 at the head of a ledger: whose ledger it is. The units asked for; else a unit user's own
-    units; else the office's name: the offices the user works in, or, for a ledger of one letter,
+    units; else the office's name: the office the ledger was narrowed to (``office``, one of the
+    person's: the list's ``?by=``), the offices the user works in, or, for a ledger of one letter,
     the office that issued it (so a ledger filtered by letter is never headed by a blank).
     ``user=None`` is the command line, which sees everything."""
     if asked.units:
         return "、".join(u.name for u in asked.units)
+    if office is not None:
+        return Unit.objects.filter(pk=office).values_list("name", flat=True).first() or ""
     offices = office_ids(user) if user is not None and not user.is_superuser else set()
     if user is not None and not user.is_superuser and not offices:
         return "、".join(visibility.units_of(user).order_by(*UNIT_ORDER).values_list("name", flat=True))
@@ -232,11 +235,11 @@ def ledger_filter_text(asked: LedgerRequest) -> str:
     return "；".join(parts)
 
 
-def ledger_head(asked: LedgerRequest, user: User | None = None) -> str:
+def ledger_head(asked: LedgerRequest, user: User | None = None, office: int | None = None) -> str:
     """What follows 单位： at the head of a printed ledger: whose ledger it is, and what it was
     filtered by (the letter above all: a ledger of one letter is otherwise headed by its office
     alone). The Excel file and the PDF print it alike."""
-    unit = ledger_unit_label(asked, user)
+    unit = ledger_unit_label(asked, user, office)
     filters = ledger_filter_text(asked)
     return f"{unit}　{filters}" if unit and filters else unit or filters
 

@@ -89,13 +89,15 @@ class LedgerAsk:
     user: User
     request: LedgerRequest
     rows: QuerySet
+    # The office the rows were narrowed to (the list's ``?by=``), which then heads the document.
+    office: int | None = None
 
     @cached_property
     def unit_label(self) -> str:
         """单位 at the head of the document, and the filter line naming the letter and whatever else
         narrowed it (``filters.ledger_head``), in the document's language."""
         with wording.document_language():
-            return ledger_head(self.request, self.user)
+            return ledger_head(self.request, self.user, self.office)
 
 
 def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:
@@ -144,7 +146,7 @@ def ledger_resolve(user: User, params: Mapping[str, Any]) -> LedgerAsk:
     office = office_filter(user, _one(params, "by"))
     if office is not None:
         base = base.filter(letter__office_id=office)
-    return LedgerAsk(user=user, request=asked, rows=ledger.ledger_queryset(base, asked.filters))
+    return LedgerAsk(user=user, request=asked, rows=ledger.ledger_queryset(base, asked.filters), office=office)
 
 
 def check(actor: User, params: Mapping[str, Any]) -> None:

@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from notices.job_kinds.ledger import ledger_resolve
 from supervision import clock, services
-from supervision.models import Assignment, Membership, Role
+from supervision.models import Assignment, Membership, PeerGroup, Role, Unit, UnitKind
 from supervision.services import document_routing
 from tests.conftest import issue_letter, make_user
 from tests.helpers import draft_letter, drive, signed_in
@@ -86,13 +87,14 @@ def test_every_office_card_opens_a_list_of_exactly_its_number(client, office_dat
 
 def test_office_cards_open_the_persons_own_queue_when_they_have_one(client, office_data):
     inspector = _cards(_office(client, office_data.inspector))
-    assert inspector["Reports awaiting verification"][1].endswith("?queue=to_verify")
+    by = f"by={office_data.office.pk}"
+    assert inspector["Reports awaiting verification"][1] == f"{reverse('tasks:list')}?queue=to_verify&{by}"
     # The extension list shows what the person decides: the inspector has none, so no link.
     assert inspector["Extension requests to decide"] == (1, None)
     clerk = _cards(_office(client, office_data.clerk))
-    assert clerk["Reports awaiting verification"][1].endswith("?filtered=1&state=awaiting_verification")
-    assert clerk["Returns to decide"][1].endswith("?queue=returned")
-    assert clerk["Extension requests to decide"] == (1, reverse("tasks:extensions"))
+    assert "?filtered=1&state=awaiting_verification&level=direct" in clerk["Reports awaiting verification"][1]
+    assert clerk["Returns to decide"][1].endswith(f"?queue=returned&{by}")
+    assert clerk["Extension requests to decide"] == (1, f"{reverse('tasks:extensions')}?{by}")
 
 
 def test_the_office_overview_is_scoped_to_the_users_office(client, world):
@@ -343,10 +345,43 @@ def test_for_a_person_in_two_offices_every_card_opens_a_list_of_exactly_its_numb
     assert _rows_behind(c, links["direct (level)"]) == o.open_total
 
 
-def test_a_person_in_one_office_keeps_the_card_links_they_had(client, two_offices):
-    for url in (u for _v, u in _cards(_office(client, two_offices.clerk)).values() if u is not None):
-        assert "by=" not in url, url
-    assert "by=" not in _office(client, two_offices.clerk).content.decode()
+@pytest.mark.parametrize("who", ["clerk", "both"])
+def test_cards_count_the_offices_direct_tasks_and_open_lists_of_just_those(client, two_offices, who):
+    # The province's task to the city office (which the city's staff work as a unit) and the
+    # sub-tasks a county handed down are in the city clerk's lists, but not in the city's figures:
+    # every card and link opens its list narrowed to the office and to direct tasks, so the
+    # numbers still match, for a person in one office as for one in two.
+    w = two_offices
+    town = Unit.objects.create(
+        name="甲县东镇人民政府",
+        short_name="东镇",
+        kind=UnitKind.TOWNSHIP,
+        peer_group=PeerGroup.TOWNSHIP,
+        parent=w.unit_a,
+    )
+    make_user("town_liaison", town, Role.LIAISON)
+    parent = Assignment.objects.filter(letter__office=w.office, unit=w.unit_a, state="issued").first()
+    services.assignment_claim(actor=w.liaison_a, assignment=parent.pk)
+    services.assignment_break_down(
+        actor=w.liaison_a,
+        assignment=parent.pk,
+        parts=[services.SubTaskPart(unit_id=town.pk, deadline=parent.deadline, measures="东镇负责本镇整改")],
+    )
+    c = signed_in(client, getattr(w, who))
+    page = c.get(reverse("office:index") + f"?by={w.office.pk}")
+    assert page.context["office"] == w.office
+    for label, (value, url) in _cards(page).items():
+        if url is not None:
+            assert f"by={w.office.pk}" in url, label
+            assert _rows_behind(c, url) == value, label
+    o = page.context["o"]
+    links = _links(page)
+    for state, _label, n in o.by_state:
+        assert _rows_behind(c, links[f"{state} (state)"]) == n, state
+    for light, n in o.lights.items():
+        assert _rows_behind(c, links[f"{light} (light)"]) == n, light
+    # Without the narrowing the city clerk's list holds more than the city's figure says.
+    assert _rows_behind(c, reverse("tasks:list")) > o.open_total
 
 
 def _lists(w) -> list[str]:
@@ -448,3 +483,13 @@ def test_a_list_costs_the_same_queries_narrowed_or_not(client, two_offices, who)
                 c.get(f"{url}{_sep(url)}by={wanted}")
             counted.append(len(ctx))
         assert counted == [counted[0]] * 4, (url, counted)
+
+
+def test_a_ledger_narrowed_to_one_office_is_headed_by_that_office_alone(two_offices):
+    w = two_offices
+    for picked, other in ((w.office, w.province), (w.province, w.office)):
+        ask = ledger_resolve(w.both, {"by": [str(picked.pk)]})
+        assert ask.unit_label.startswith(picked.name) and other.name not in ask.unit_label
+    # Not narrowed: the ledger of both of the person's offices names both.
+    both = ledger_resolve(w.both, {}).unit_label
+    assert w.office.name in both and w.province.name in both

@@ -39,7 +39,7 @@ def queue_or_state(user: Any, queue: str, state: str) -> str:
     url = reverse("tasks:list")
     if holds_any(user, QUEUES[queue].roles):
         return f"{url}?queue={queue}"
-    return f"{url}?filtered=1&state={state}"
+    return f"{url}?filtered=1&state={state}&level=direct"
 
 
 def office_cards(user: Any, o: Overview, office: int | None = None) -> list[Card]:
@@ -47,9 +47,11 @@ def office_cards(user: Any, o: Overview, office: int | None = None) -> list[Card
     narrows each card's list to it, so that the list shows as many rows as the card says."""
     tasks, letters = reverse("tasks:list"), reverse("letters:list")
     S = AssignmentState
+    # The figures count the office's direct tasks: the lists they open show those only, not the
+    # sub-tasks units handed down below them.
     cards = [
-        Card(_("Overdue"), o.overdue, f"{tasks}?filtered=1&overdue=on", "red" if o.overdue else ""),
-        Card(_("Open assignments"), o.open_total, tasks),
+        Card(_("Overdue"), o.overdue, f"{tasks}?filtered=1&overdue=on&level=direct", "red" if o.overdue else ""),
+        Card(_("Open assignments"), o.open_total, f"{tasks}?filtered=1&open=on&level=direct"),
         Card(_("Letters awaiting signature"), o.letters_to_sign, f"{letters}?state=pending_signature"),
         Card(_("Signed, to issue"), o.letters_to_issue, f"{letters}?state=signed"),
         Card(
@@ -79,9 +81,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     if data is None:
         # The application's role check lets only office members in; this is the belt to it.
         raise PermissionDenied
-    # With one office every list already holds that office's work only: its links stay as they
-    # were. With several, every card and link narrows its list to the office shown (``by=``).
-    narrowed = office.pk if len(offices) > 1 else None
+    # Every card and link narrows its list to the office shown (``by=``): a person in several
+    # offices sees each one's work alone, and a city office's staff do not find the province's
+    # tasks to their office (which they work as a unit) in lists opened from the city's figures.
+    narrowed = office.pk
     return render(
         request,
         "office/overview.html",
