@@ -444,6 +444,10 @@ def test_each_list_narrowed_to_one_of_the_persons_offices(client, two_offices):
         page = c.get(f"{url}?by={w.office.pk}")
         assert page.context["offices"] == [w.province, w.office], url
         assert f'<option value="{w.office.pk}" selected>' in page.content.decode(), url
+    # The API's task list takes the same filter, and ignores an office that is not theirs.
+    api = reverse("api:assignments")
+    for by, n in ((w.province.pk, 2), (w.office.pk, 8), (w.city2.pk, 10), ("x", 10)):
+        assert len(c.get(api, {"by": by, "size": 50}).json()["results"]) == n, by
     # Someone in one office gets no choice; an office a link asked for is kept in the form.
     one = signed_in(client, w.clerk).get(f"{tasks}?by={w.office.pk}")
     assert one.context["offices"] == []

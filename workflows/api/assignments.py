@@ -15,9 +15,15 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from supervision.models import Assignment, ExtensionRequest, ProgressReport
+from supervision.models import Assignment, ExtensionRequest, ProgressReport, User
 from supervision.selectors import hand_down, queues, task_page, visibility
-from supervision.selectors.search import LIST_RELATED, AssignmentFilters, assignment_search, light_expression
+from supervision.selectors.search import (
+    LIST_RELATED,
+    AssignmentFilters,
+    assignment_search,
+    light_expression,
+    office_filter,
+)
 from workflows.files import private_file
 from workflows.tasks import buttons
 from workflows.tasks.forms import within_parent
@@ -33,9 +39,11 @@ ExtensionPage = page_serializer("ExtensionPage", out.ExtensionOut)
 TimelinePage = page_serializer("TimelinePage", out.TimelineOut)
 
 
-def filters_of(f: dict) -> AssignmentFilters:
-    """The task list's filters as the page's FilterForm builds them (workflows/tasks/forms.py)."""
+def filters_of(f: dict, user: User | None = None) -> AssignmentFilters:
+    """The task list's filters as the page's FilterForm builds them (workflows/tasks/forms.py);
+    ``by`` is read for ``user`` (one of their offices, else no filter)."""
     return AssignmentFilters(
+        office=office_filter(user, f.get("by")) if user is not None else None,
         level=f.get("level") or "",
         text=f.get("q") or "",
         states=[f["state"]] if f.get("state") else [],
@@ -67,7 +75,7 @@ class AssignmentList(ApiView):
         if f.get("parent"):
             # One task's sub-tasks (分解/转办), among what the caller sees.
             base = within_parent(base, user, f["parent"])
-        found = assignment_search(user, filters_of(f), cursor=cursor, size=size, base=base)
+        found = assignment_search(user, filters_of(f, user), cursor=cursor, size=size, base=base)
         rows = out.AssignmentOut(found.rows, many=True, context={"request": request}).data
         return Response(page(request, rows, found.next_cursor))
 

@@ -231,6 +231,11 @@ class AssignmentFiltersIn(serializers.Serializer):
     site = serializers.CharField(max_length=120, required=False)
     overdue = serializers.BooleanField(required=False, default=False, help_text="Red light only.")
     open = serializers.BooleanField(required=False, default=False, help_text="Open tasks only.")
+    by = serializers.CharField(
+        max_length=20,
+        required=False,
+        help_text="One of the caller's offices (id): the tasks of its letters. Any other value narrows nothing.",
+    )
 
 
 class LetterFiltersIn(serializers.Serializer):
