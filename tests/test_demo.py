@@ -459,7 +459,9 @@ def test_the_forwarded_task_is_worked_on_by_its_township(lishi):
     assert Evidence.objects.filter(report__assignment=sub).exists()
 
 
-def test_the_townships_accounts_are_printed(demo):
+def test_the_townships_accounts_are_printed(demo, db):
+    # ``db`` keeps it among the database tests, which pytest-django runs first: without it the
+    # test ran after them, when the module's campaign had been dropped, and loaded it again.
     for username in ("xinyi_liaison", "xinyi_leader", "wucheng_liaison", "wucheng_leader", "pingtou_liaison"):
         assert username in demo.output
 
