@@ -26,6 +26,7 @@ from supervision.models import (
 from .audit import audit_record
 from .errors import InvalidInput, NotAllowed
 from .roles import has_role
+from .units import MARKING_ROLES, unit_flag_save
 
 # --- rule sets ------------------------------------------------------------------------------------
 
@@ -131,10 +132,6 @@ def ruleset_revise(
     return new
 
 
-# Who in the office decides that a unit ranks the units below it.
-MARKING_ROLES = (Role.DIRECTOR, Role.CLERK)
-
-
 @transaction.atomic
 def unit_sub_ranking_set(*, actor: User, unit: Unit | int, ranks: bool) -> Unit:
     """Mark a unit as ranking its sub-units every cycle (``ranks=True``), or take the mark off. Set
@@ -156,15 +153,4 @@ def unit_sub_ranking_set(*, actor: User, unit: Unit | int, ranks: bool) -> Unit:
             break
     if role is None:
         raise NotAllowed(_("Only a director or clerk of an office above the unit may set how it ranks."))
-    if found.ranks_sub_units == ranks:
-        return found
-    found.ranks_sub_units = ranks
-    found.save(update_fields=["ranks_sub_units"])
-    audit_record(
-        actor=actor,
-        role=role,
-        unit_id=office_id,
-        action="unit.sub_ranking_set" if ranks else "unit.sub_ranking_cleared",
-        data={"unit": found.pk, "unit_name": found.name, "ranks_sub_units": ranks},
-    )
-    return found
+    return unit_flag_save(found, "ranks_sub_units", ranks, actor=actor, role=role, office_id=office_id)

@@ -1,5 +1,6 @@
-"""Settings the office keeps on a responsible unit. For now: one-person units (一人单位), where
-the four-eyes rule on sign-offs is waived because nobody else is there to sign."""
+"""Settings the office keeps on a responsible unit: one-person units (一人单位), where the
+four-eyes rule on sign-offs is waived because nobody else is there to sign; and how any such yes/no
+mark is saved and audited (``unit_flag_save``, also for a unit ranking its sub-units)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from .roles import has_role, office_ids
 
 # Who in the office decides that a unit may sign off its own submissions.
 MARKING_ROLES = (Role.DIRECTOR, Role.CLERK)
+# The audit action of each mark (unit.one_person_set, unit.sub_ranking_cleared…).
+ACTION_NAMES = {"one_person": "one_person", "ranks_sub_units": "sub_ranking"}
 
 
 @transaction.atomic
@@ -37,16 +40,27 @@ def unit_one_person_set(*, actor: User, unit: Unit | int, one_person: bool, reas
         # The office's own documents keep four eyes: a drafter never signs their draft.
         raise InvalidInput(_("An office cannot be a one-person unit."), field="unit")
     reason = (reason or "").strip()
-    if found.one_person == one_person:
+    return unit_flag_save(
+        found, "one_person", one_person, actor=actor, role=role, office_id=office_id, comment=reason[:2000]
+    )
+
+
+def unit_flag_save(
+    found: Unit, field: str, value: bool, *, actor: User, role: str, office_id: int | None, comment: str = ""
+) -> Unit:
+    """Set one of the office's yes/no marks on a unit (locked by the caller, who checked the
+    actor's right) and audit it as ``unit.<field>_set`` / ``unit.<field>_cleared`` in the office's
+    name; nothing written when it holds that value already."""
+    if getattr(found, field) == value:
         return found
-    found.one_person = one_person
-    found.save(update_fields=["one_person"])
+    setattr(found, field, value)
+    found.save(update_fields=[field])
     audit_record(
         actor=actor,
         role=role,
         unit_id=office_id,
-        action="unit.one_person_set" if one_person else "unit.one_person_cleared",
-        comment=reason[:2000],
-        data={"unit": found.pk, "unit_name": found.name, "one_person": one_person},
+        action=f"unit.{ACTION_NAMES[field]}_{'set' if value else 'cleared'}",
+        comment=comment,
+        data={"unit": found.pk, "unit_name": found.name, field: value},
     )
     return found
