@@ -40,8 +40,8 @@ def _weak_secret(key: str) -> str | None:
     return None
 
 
-def secret_key(*, debug: bool, var_dir: Path) -> str:
-    key = os.environ.get("SECRET_KEY", "")
+def secret_key(key: str, *, debug: bool, var_dir: Path) -> str:
+    """The key to sign with, from the ``SECRET_KEY`` value the settings read."""
     if not debug:
         # A production site with a guessable key lets anyone forge sessions and password-reset
         # links: refuse to start rather than warn in `check --deploy`, which nobody may run.

@@ -29,7 +29,7 @@ DEBUG = env_bool("DEBUG", False)
 DEVELOPMENT_MODE = DEBUG
 
 
-SECRET_KEY = secret_key(debug=DEBUG, var_dir=VAR_DIR)
+SECRET_KEY = secret_key(os.environ.get("SECRET_KEY", ""), debug=DEBUG, var_dir=VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG else "*")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
